@@ -1,0 +1,335 @@
+#!/usr/bin/env python
+"""Turing-test judgments: was this text written by a person or by a model, and how sure are you?
+
+Run it from PsychoPy Coder (press Run: a dialog asks for participant and
+session) or from a terminal:
+
+    python experiments/turing_test.py --participant P001 --session 1 --lang ja
+    python experiments/turing_test.py --participant P001 --session 1 --resume   # after a crash
+    python experiments/turing_test.py --participant P001 --pilot                  # windowed, marked pilot
+
+The session reads top to bottom as it runs: dialog → checks → window →
+consent → (demographics) → instructions with comprehension check → practice →
+trials with breaks and attention checks → end screen → save → quit. Every
+trial is on disk (fsynced) before the next begins; see docs/DATA.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Allow `python experiments/turing_test.py` from a checkout without installing psyai.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from psyai import trials as trial_lists  # noqa: E402
+from psyai.errors import PsyaiError  # noqa: E402
+from psyai.session import (  # noqa: E402
+    SessionPaths, add_session_arguments, cohort_from_args, draw_seed, new_header, next_list_index,
+    open_log, plan_session, run_mode, validate_participant, validate_session,
+)
+from psyai.stimuli import load_stimuli  # noqa: E402
+
+EXPERIMENT = "turing_test"
+DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "turing_test" / "items.csv"
+
+
+@dataclass
+class Settings:
+    """Settings of one session; all of them are stored in the session header."""
+
+    n_trials: int | None = None      # main trials per participant (None: one version of every prompt)
+    n_checks: int = 3                # attention-check trials in the main block
+    break_every: int = 20            # a break screen after every N main trials (0: none)
+    max_run: int = 3                 # at most this many texts of one source in a row
+    fixation_frames: int = 30        # fixation cross before each text, in screen refreshes
+    practice: bool = True
+    demographics: bool = False
+    key_human: str = "f"
+    key_model: str = "j"
+    minutes: int = 10                # duration announced on the consent screen
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
+    e = p.add_argument_group("this experiment")
+    e.add_argument("--trials", type=int, default=None, help="main trials per participant (default: every prompt once)")
+    e.add_argument("--checks", type=int, default=Settings.n_checks, help="attention-check trials")
+    e.add_argument("--break-every", type=int, default=Settings.break_every, help="break screen every N trials (0: none)")
+    e.add_argument("--no-practice", action="store_true", help="skip the practice block")
+    e.add_argument("--demographics", action="store_true", help="ask age group and AI use (codes only)")
+    return p.parse_args(argv)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    return Settings(n_trials=args.trials, n_checks=args.checks, break_every=args.break_every,
+                    practice=not args.no_practice, demographics=args.demographics)
+
+
+# -- routines ------------------------------------------------------------------
+
+class TrialRoutine:
+    """One judgment: fixation → text (+ prompt) → person/model key → confidence slider."""
+
+    def __init__(self, screens, settings: Settings, lang: str) -> None:
+        from psychopy import visual
+
+        from psyai import i18n, ui
+
+        self.screens, self.settings, self.lang = screens, settings, lang
+        win = screens.win
+        font = i18n.FONT
+        self.prompt = visual.TextStim(win, "", font=font, height=ui.TEXT_HEIGHT * 0.9, wrapWidth=ui.WRAP,
+                                      color=ui.PROMPT_COLOR, pos=(0, 0.33), anchorVert="top", languageStyle="LTR")
+        self.text = visual.TextStim(win, "", font=font, height=ui.TEXT_HEIGHT, wrapWidth=ui.WRAP,
+                                    color=ui.TEXT_COLOR, pos=(0, 0.2), anchorVert="top", languageStyle="LTR")
+        self.question = visual.TextStim(win, screens.t("question", key_human=settings.key_human.upper(),
+                                                       key_model=settings.key_model.upper()),
+                                        font=font, height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.24))
+        self.conf_question = visual.TextStim(win, screens.t("confidence_question"), font=font,
+                                             height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.32))
+        low, high = screens.t("confidence_low"), screens.t("confidence_high")
+        self.slider = visual.Slider(win, ticks=(1, 2, 3, 4, 5, 6), labels=[f"1\n{low}", "2", "3", "4", "5", f"6\n{high}"],
+                                    granularity=1, style="rating", pos=(0, -0.41), size=(0.8, 0.03),
+                                    font=font, labelHeight=0.025)
+        self.keymap = {"human": settings.key_human, "model": settings.key_model}
+
+    def _draw_text(self) -> None:
+        if self.prompt.text:
+            self.prompt.draw()
+        self.text.draw()
+
+    def run(self, item: dict) -> dict:
+        s = self.screens
+        if item["source"] == "check":
+            answer = s.t("truth_human" if item["expected"] == "human" else "truth_model")
+            body, prompt = s.t("check_text", answer=answer), ""
+        else:
+            body, prompt = item["text"], item.get("prompt", "")
+        self.prompt.text = f"{s.t('prompt_label')} {prompt}" if prompt else ""
+        self.text.text = body
+        self.text.pos = (0, 0.2 if prompt else 0.3)
+        s.show_frames([s.fixation], self.settings.fixation_frames)
+
+        def draw_judgment() -> None:
+            self._draw_text()
+            self.question.draw()
+
+        key = s.wait_key(draw_judgment, [self.settings.key_human, self.settings.key_model],
+                         {"kind": "judge", "item": item, "keymap": self.keymap})
+        response = "human" if key.key == self.settings.key_human else "model"
+
+        def draw_rating() -> None:
+            self._draw_text()
+            self.conf_question.draw()
+            self.slider.draw()
+
+        conf = s.rate(self.slider, draw_rating, {"kind": "rate"})
+        truth = item["expected"] if item["source"] == "check" else item["source"]
+        return {
+            "item_id": item["item_id"], "is_check": item["source"] == "check", "source": item["source"],
+            "model": item.get("model") or None, "prompt_id": item.get("prompt_id") or None,
+            "lang": self.lang, "response": response, "response_key": key.key,
+            "correct": response == truth, "expected": item.get("expected"),
+            "rt": round(key.rt, 6), "confidence": int(conf.key), "confidence_rt": round(conf.rt, 6),
+        }
+
+
+def consent(screens, log, settings: Settings) -> bool:
+    resp = screens.show_message(screens.t("consent", minutes=settings.minutes), keys=["y", "n"],
+                                context={"kind": "consent"})
+    log.write({"record": "consent", "consented": resp.key == "y"})
+    return resp.key == "y"
+
+
+def demographics(screens, log) -> None:
+    keys = [str(k) for k in range(7)]
+    age = screens.show_message(screens.t("demo_age"), keys=keys, context={"kind": "choice"})
+    ai_use = screens.show_message(screens.t("demo_ai_use"), keys=keys[:6], context={"kind": "choice"})
+    log.write({"record": "demographics", "age_group": int(age.key), "ai_use": int(ai_use.key)})
+
+
+def instructions(screens, log, settings: Settings) -> None:
+    """Instructions, then a comprehension check; repeat until it is passed."""
+    keys = {"key_human": settings.key_human.upper(), "key_model": settings.key_model.upper()}
+    attempt = 0
+    while True:
+        attempt += 1
+        screens.show_message(screens.t("instructions", **keys))
+        resp = screens.show_message(screens.t("comprehension", **keys), keys=["1", "2", "3"],
+                                    context={"kind": "comprehension", "correct": "2"})
+        passed = resp.key == "2"
+        log.write({"record": "comprehension", "attempt": attempt, "passed": passed})
+        if passed:
+            return
+        screens.show_message(screens.t("comprehension_wrong"))
+
+
+def run_session(screens, log, state, order: list[dict], practice: list[dict], settings: Settings, exp) -> str:
+    """Everything the participant sees after the window opens. Returns the end status."""
+    from psyai.ui import Quit
+
+    header = state.header
+    base = {"experiment": EXPERIMENT, "participant": header["participant"], "session": header["session"],
+            "run_mode": header["run_mode"], "pilot": header["run_mode"] == "pilot",
+            "simulated": header["run_mode"] == "simulated", "list": header["list"], "resumed": state.resumed}
+    routine = TrialRoutine(screens, settings, header["lang"])
+    n_done = len(state.done("main"))
+    try:
+        if not state.has("consent"):
+            if not consent(screens, log, settings):
+                screens.show_message(screens.t("declined"), allow_escape=False)
+                return "declined"
+            if settings.demographics:
+                demographics(screens, log)
+        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
+            instructions(screens, log, settings)
+        elif state.resumed:
+            screens.show_message(screens.t("resume_intro"))
+        phases = [("practice", practice), ("main", order)]
+        for phase, items in phases:
+            done = state.done(phase)
+            todo = [(i, it) for i, it in enumerate(items) if i not in done]
+            if not todo:
+                continue
+            if phase == "practice" and not done:
+                screens.show_message(screens.t("practice_intro", n=len(items)))
+            if phase == "main" and not done and practice:
+                screens.show_message(screens.t("main_intro"))
+            for i, item in todo:
+                block = i // settings.break_every if settings.break_every else 0
+                if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
+                    screens.show_message(screens.t("break", done=i, total=len(items)))
+                record = {"record": "trial", **base, "phase": phase, "trial_index": i, "block": block,
+                          **routine.run(item)}
+                log.write(record)  # on disk before the next trial starts
+                for key, value in record.items():
+                    if key not in exp.extraInfo:
+                        exp.addData(key, value)
+                exp.nextEntry()
+                if phase == "practice":
+                    truth = screens.t("truth_" + item["source"])
+                    screens.show_message(screens.t("practice_feedback_correct" if record["correct"]
+                                                   else "practice_feedback_wrong", truth=truth))
+                else:
+                    n_done += 1
+        log.write({"record": "end", "status": "completed", "n_trials_done": n_done})
+        screens.show_message(screens.t("end"), allow_escape=False, keys=["space", "escape"])
+        return "completed"
+    except Quit:
+        log.write({"record": "end", "status": "aborted", "n_trials_done": n_done})
+        screens.show_message(screens.t("aborted"), allow_escape=False, keys=["space", "escape"])
+        return "aborted"
+
+
+def resolve_orders(state, stim, settings: Settings, args) -> tuple[list[dict], list[dict], int, int, int]:
+    """Trial orders: rebuilt from the header when resuming, drawn from a recorded seed otherwise."""
+    lang = args.lang
+    main_items = stim.for_lang(lang)
+    if not main_items:
+        raise PsyaiError(f"{stim.path}: no main items in language {lang!r}; add items or choose --lang")
+    n_lists = trial_lists.n_lists(main_items)
+    by_id = {it["item_id"]: it for it in stim.items}
+    if state is not None:
+        h = state.header
+        checks = {}
+        for k, iid in enumerate(i for i in h["trial_order"] if i.startswith(trial_lists.CHECK_PREFIX)):
+            checks[iid] = trial_lists.check_item(k + 1, h["check_expected"][iid], lang)
+        order = [checks.get(i) or by_id[i] for i in h["trial_order"]]
+        practice = [by_id[i] for i in h["practice_order"]]
+        return order, practice, h["seed"], h["list"], n_lists
+    seed = args.seed if args.seed is not None else draw_seed()
+    if args.list_index is not None:
+        if not 0 <= args.list_index < n_lists:
+            raise PsyaiError(f"--list {args.list_index}: this stimulus set has lists 0–{n_lists - 1}")
+        list_index = args.list_index
+    else:
+        list_index = next_list_index(Path(args.data_dir), EXPERIMENT, n_lists)
+    order = trial_lists.build_main_order(main_items, list_index, seed, lang, n_trials=settings.n_trials,
+                                         n_checks=settings.n_checks, max_run=settings.max_run)
+    practice = trial_lists.build_practice_order(stim.for_lang(lang, practice=True), seed) if settings.practice else []
+    return order, practice, seed, list_index, n_lists
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from psychopy import piloting
+
+    piloting.setPilotMode(args.pilot)
+    # -- show dialog -----------------------------------------------------------
+    if args.participant is None and not (args.no_dialog or args.simulate):
+        from psyai.ui import session_dialog
+
+        info = session_dialog({"participant": "", "session": "1", "lang": ["ja", "en"]}, title=EXPERIMENT)
+        args.participant, args.session, args.lang = info["participant"], info["session"], info["lang"]
+    # -- check everything before a file is written --------------------------------
+    participant = validate_participant(args.participant)
+    session = validate_session(args.session or 1)
+    stim = load_stimuli(args.stimuli)
+    paths = SessionPaths(Path(args.data_dir), EXPERIMENT, participant, session)
+    state = plan_session(paths, args.resume, stim.sha256)
+    if state is not None:
+        args.lang = state.header["lang"]
+        settings = Settings(**state.header["settings"])
+    else:
+        args.lang = args.lang or "en"
+        settings = settings_from_args(args)
+    order, practice, seed, list_index, n_lists = resolve_orders(state, stim, settings, args)
+    mode = run_mode(args)
+    observer = None
+    if args.simulate:
+        observer = cohort_from_args(args).participant(args.sim_index)
+    # -- set up window -------------------------------------------------------------
+    from psychopy import data as pdata
+
+    from psyai import ui
+
+    if args.lang == "ja":
+        ui.require_font()
+    win = ui.make_window(windowed=args.windowed or args.pilot, simulated=args.simulate)
+    frame_rate = ui.measure_frame_rate(win, args.simulate)
+    # -- set up data -----------------------------------------------------------------
+    header = None
+    if state is None:
+        header = new_header(
+            experiment=EXPERIMENT, paths=paths, args=args, mode=mode, seed=seed, list_index=list_index,
+            n_lists=n_lists, stimuli_path=str(stim.path), stimuli_sha256=stim.sha256,
+            trial_order=[it["item_id"] for it in order], practice_order=[it["item_id"] for it in practice],
+            settings=asdict(settings), frame_rate=frame_rate,
+            simulation=({"cohort": cohort_from_args(args).to_dict(), "index": args.sim_index,
+                         "observer": observer.params(), "realtime": args.realtime} if observer else None),
+        )
+        header["check_expected"] = {it["item_id"]: it["expected"] for it in order if it["source"] == "check"}
+    log, state = open_log(state, paths, header)
+    if state.resumed:
+        log.write({"record": "resume", "first_trial": len(state.done("main")), "frame_rate": frame_rate})
+    exp = pdata.ExperimentHandler(name=EXPERIMENT, extraInfo={"participant": participant, "session": session},
+                                  dataFileName=str(paths.csv_base), savePickle=False, saveWideText=True)
+    for rec in state.trials():  # a resumed session's CSV holds every trial, not only the new ones
+        for key, value in rec.items():
+            if not key.startswith("_") and key not in ("schema_version", "timestamp", *exp.extraInfo):
+                exp.addData(key, value)
+        exp.nextEntry()
+    source = ui.SimulatedInput(observer, realtime=args.realtime) if observer else ui.KeyboardInput(win, args.kb_backend)
+    screens = ui.Screens(win, args.lang, source, simulated_time=args.simulate and not args.realtime)
+    # -- run -------------------------------------------------------------------------
+    try:
+        status = run_session(screens, log, state, order, practice, settings, exp)
+    finally:
+        # -- save, quit ----------------------------------------------------------------
+        log.close()
+        exp.close()
+        win.close()
+    print(f"{status}: {paths.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except PsyaiError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(1)

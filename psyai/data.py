@@ -1,0 +1,137 @@
+"""Session logs → one tidy pandas DataFrame, checked against docs/DATA.md.
+
+>>> trials = load("data/turing_test")            # every session under the folder
+>>> trials.query("phase == 'main'").groupby("participant").correct.mean()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from psyai.errors import DataError
+from psyai.log import read_log
+
+RUN_MODES = ("real", "pilot", "simulated")
+
+# field -> (python types accepted, allowed values or None, may be null)
+TRIAL_SCHEMA: dict[str, tuple[tuple[type, ...], tuple | None, bool]] = {
+    "experiment": ((str,), None, False),
+    "participant": ((str,), None, False),
+    "session": ((int,), None, False),
+    "run_mode": ((str,), RUN_MODES, False),
+    "pilot": ((bool,), None, False),
+    "simulated": ((bool,), None, False),
+    "phase": ((str,), ("practice", "main"), False),
+    "trial_index": ((int,), None, False),
+    "item_id": ((str,), None, False),
+    "is_check": ((bool,), None, False),
+    "source": ((str,), ("human", "model", "check"), False),
+    "model": ((str,), None, True),
+    "prompt_id": ((str,), None, True),
+    "lang": ((str,), ("ja", "en"), False),
+    "list": ((int,), None, False),
+    "response": ((str,), ("human", "model"), False),
+    "response_key": ((str,), None, False),
+    "correct": ((bool,), None, True),
+    "expected": ((str,), ("human", "model"), True),
+    "rt": ((float, int), None, False),
+    "confidence": ((int,), None, False),
+    "confidence_rt": ((float, int), None, False),
+    "resumed": ((bool,), None, False),
+    "block": ((int,), None, False),
+}
+
+LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
+
+
+def check_trial(rec: dict, where: str) -> None:
+    """Raise :class:`DataError` if a trial record does not match :data:`TRIAL_SCHEMA`."""
+    for name, (types, allowed, nullable) in TRIAL_SCHEMA.items():
+        if name not in rec:
+            raise DataError(f"{where}: trial record has no field {name!r} (see docs/DATA.md)")
+        value = rec[name]
+        if value is None:
+            if not nullable:
+                raise DataError(f"{where}: field {name!r} is null but is required")
+            continue
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise DataError(f"{where}: field {name!r} is {value!r}; expected {'/'.join(t.__name__ for t in types)}")
+        if allowed is not None and value not in allowed:
+            raise DataError(f"{where}: field {name!r} is {value!r}; allowed: {', '.join(map(str, allowed))}")
+    if rec["pilot"] != (rec["run_mode"] == "pilot") or rec["simulated"] != (rec["run_mode"] == "simulated"):
+        raise DataError(f"{where}: pilot/simulated flags disagree with run_mode {rec['run_mode']!r}")
+
+
+def session_logs(path: str | Path, experiment: str | None = None) -> list[Path]:
+    """Log files under ``path`` (a data folder, an experiment folder or one session folder)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such data folder")
+    if path.is_file():
+        return [path]
+    candidates = [path] + ([path / experiment] if experiment else [])
+    for base in candidates:
+        logs = sorted(base.glob(LOG_GLOB)) or sorted(base.glob("*_log.jsonl"))
+        if logs:
+            return logs
+    raise DataError(f"{path}: no session logs found (expected {LOG_GLOB}); point to the folder that holds the sub-* folders")
+
+
+def load_session(log_path: str | Path) -> tuple[dict, list[dict], dict | None]:
+    """Header, checked trial records and end record (None if the session never ended) of one log."""
+    log_path = Path(log_path)
+    records, _fragment = read_log(log_path)
+    if not records or records[0]["record"] != "header":
+        raise DataError(f"{log_path} line 1: the first record must be the session header")
+    header = records[0]
+    trials = []
+    for rec in records[1:]:
+        if rec["record"] == "trial":
+            check_trial(rec, f"{log_path} line {rec['_line']}")
+            trials.append(rec)
+    ends = [r for r in records if r["record"] == "end"]
+    return header, trials, (ends[-1] if ends else None)
+
+
+def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool = False,
+         allow_mixed: bool = False) -> pd.DataFrame:
+    """Every trial of every session under ``path``, one row per trial.
+
+    Parameters
+    ----------
+    path : folder holding ``sub-*/ses-*`` (or ``<experiment>/sub-*/…``), or one log file.
+    experiment : only sessions of this experiment.
+    include_pilot : pilot sessions are left out unless this is true.
+    allow_mixed : real and simulated sessions together raise :class:`DataError`
+        unless this is true — simulated data must never pass for real data.
+
+    Returns
+    -------
+    DataFrame with the trial fields of docs/DATA.md, plus ``session_status``
+    (the end record's status, or ``incomplete``) and ``log_file``.
+    """
+    rows = []
+    modes = set()
+    for log_path in session_logs(path, experiment):
+        header, trials, end = load_session(log_path)
+        if header.get("experiment") != experiment:
+            continue
+        if header.get("run_mode") == "pilot" and not include_pilot:
+            continue
+        modes.add(header.get("run_mode"))
+        status = end["status"] if end else "incomplete"
+        for rec in trials:
+            row = {k: rec[k] for k in TRIAL_SCHEMA}
+            row["session_status"] = status
+            row["log_file"] = str(log_path)
+            rows.append(row)
+    if not rows:
+        raise DataError(f"{path}: no {experiment} trials found" + ("" if include_pilot else " (pilot sessions are left out; pass include_pilot=True to use them)"))
+    if "simulated" in modes and len(modes) > 1 and not allow_mixed:
+        raise DataError(f"{path}: simulated and {'/'.join(sorted(modes - {'simulated'}))} sessions are mixed; keep them in separate folders")
+    frame = pd.DataFrame(rows)
+    for col in ("model", "prompt_id", "expected"):
+        frame[col] = frame[col].astype("object")
+    return frame

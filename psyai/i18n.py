@@ -1,0 +1,130 @@
+"""Every participant-facing string, in Japanese and English.
+
+Strings are looked up with :func:`text` by key; a key missing in one language
+is a bug, and ``tests/test_i18n.py`` checks that both tables have the same
+keys and the same ``{placeholders}``.
+"""
+
+from __future__ import annotations
+
+LANGS = ("ja", "en")
+
+# The font PsychoPy draws with: Noto Sans CJK JP covers Japanese and Latin.
+FONT = "Noto Sans CJK JP"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read short texts. Some were written by people, others by a computer "
+            "program (a language model). For each one you will say who you think wrote it, "
+            "and how sure you are.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code "
+            "number, never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "declined": "You chose not to take part. Thank you for your time.\n\nPlease tell the experimenter.",
+        "demo_age": (
+            "Your age group:\n\n[1] under 20   [2] 20–29   [3] 30–39\n[4] 40–49   [5] 50–59   "
+            "[6] 60 or older\n\n[0] I prefer not to say"
+        ),
+        "demo_ai_use": (
+            "How often do you use AI chat assistants?\n\n[1] never   [2] less than monthly   "
+            "[3] monthly   [4] weekly   [5] daily\n\n[0] I prefer not to say"
+        ),
+        "instructions": (
+            "In each trial a text appears. Decide who wrote it:\n\n"
+            "press [{key_human}] if a PERSON wrote it\npress [{key_model}] if a MODEL "
+            "(AI) wrote it\n\nThen rate how sure you are on a scale from 1 (guessing) to "
+            "6 (certain): click the scale or press a number key.\n\n"
+            "Some trials ask you to press a particular key: please do as they say.\n\n"
+            "Press SPACE to continue."
+        ),
+        "comprehension": (
+            "A quick check. Which key do you press if you think a MODEL wrote the text?\n\n"
+            "[1] {key_human}      [2] {key_model}      [3] Space"
+        ),
+        "comprehension_wrong": "Not quite. Please read the instructions again.\n\nPress SPACE.",
+        "practice_intro": "First, {n} practice trials.\n\nPress SPACE to start.",
+        "practice_feedback_correct": "Correct: this text was written by {truth}.\n\nPress SPACE.",
+        "practice_feedback_wrong": "This text was in fact written by {truth}.\n\nPress SPACE.",
+        "main_intro": "Practice is over. Now the real trials begin.\n\nPress SPACE to start.",
+        "resume_intro": "Welcome back. The session continues where it stopped.\n\nPress SPACE to continue.",
+        "prompt_label": "Prompt:",
+        "response_label": "Text:",
+        "question": "Who wrote this text?   [{key_human}] a person      [{key_model}] a model",
+        "confidence_question": "How sure are you?",
+        "confidence_low": "guessing",
+        "confidence_high": "certain",
+        "check_text": (
+            "This is an attention check. Please do not judge this text: simply answer that "
+            "it was written by {answer}."
+        ),
+        "truth_human": "a person",
+        "truth_model": "a model",
+        "break": "Take a short break. {done} of {total} done.\n\nPress SPACE when you are ready.",
+        "quit_confirm": "Do you want to stop the experiment?\n\n[Y] Yes, stop      [N] No, continue",
+        "end": "That is the end. Thank you very much!\n\nPlease tell the experimenter you are done.",
+        "aborted": "The session was stopped. Your answers so far have been saved.\n\nThank you.",
+    },
+    "ja": {
+        "consent": (
+            "ご参加ありがとうございます。\n\n"
+            "これから短い文章を読んでいただきます。人が書いたものと、コンピュータプログラム"
+            "（言語モデル）が書いたものがあります。それぞれについて、誰が書いたと思うか、"
+            "どのくらい確信があるかを答えてください。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "declined": "参加しないことを選びました。お時間をいただきありがとうございました。\n\n実験者にお知らせください。",
+        "demo_age": (
+            "年齢層を選んでください：\n\n[1] 20歳未満   [2] 20代   [3] 30代\n[4] 40代   [5] 50代   "
+            "[6] 60歳以上\n\n[0] 答えたくない"
+        ),
+        "demo_ai_use": (
+            "AIチャットアシスタントをどのくらい使いますか？\n\n[1] 使わない   [2] 月1回未満   "
+            "[3] 月に数回   [4] 週に数回   [5] 毎日\n\n[0] 答えたくない"
+        ),
+        "instructions": (
+            "各試行で文章が表示されます。誰が書いたかを判断してください：\n\n"
+            "人が書いたと思ったら [{key_human}] キー\nモデル（AI）が書いたと思ったら "
+            "[{key_model}] キー\n\n次に、どのくらい確信があるかを 1（当てずっぽう）から "
+            "6（確信している）で答えてください。目盛りをクリックするか数字キーを押します。\n\n"
+            "特定のキーを押すよう求める試行もあります。その指示に従ってください。\n\n"
+            "スペースキーで次へ進みます。"
+        ),
+        "comprehension": (
+            "確認です。モデルが書いたと思ったときに押すキーはどれですか？\n\n"
+            "[1] {key_human}      [2] {key_model}      [3] スペース"
+        ),
+        "comprehension_wrong": "違います。もう一度説明をお読みください。\n\nスペースキーを押してください。",
+        "practice_intro": "まず練習を{n}回行います。\n\nスペースキーで始めます。",
+        "practice_feedback_correct": "正解です。この文章は{truth}書きました。\n\nスペースキーを押してください。",
+        "practice_feedback_wrong": "この文章は実際には{truth}書きました。\n\nスペースキーを押してください。",
+        "main_intro": "練習は終わりです。これから本番が始まります。\n\nスペースキーで始めます。",
+        "resume_intro": "おかえりなさい。中断したところから続けます。\n\nスペースキーで続けます。",
+        "prompt_label": "質問：",
+        "response_label": "文章：",
+        "question": "この文章を書いたのは？   [{key_human}] 人      [{key_model}] モデル",
+        "confidence_question": "どのくらい確信がありますか？",
+        "confidence_low": "当てずっぽう",
+        "confidence_high": "確信している",
+        "check_text": (
+            "これは注意確認の試行です。この文章は判断せず、{answer}書いたと答えてください。"
+        ),
+        "truth_human": "人が",
+        "truth_model": "モデルが",
+        "break": "少し休憩してください。{total}試行中{done}試行が終わりました。\n\n準備ができたらスペースキーを押してください。",
+        "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
+        "end": "これで終わりです。ご協力ありがとうございました！\n\n実験者にお知らせください。",
+        "aborted": "セッションを中止しました。ここまでの回答は保存されています。\n\nありがとうございました。",
+    },
+}
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in."""
+    if lang not in STRINGS:
+        raise ValueError(f"language {lang!r} is not available; use one of {', '.join(LANGS)}")
+    return STRINGS[lang][key].format(**fields)
