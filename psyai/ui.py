@@ -66,21 +66,39 @@ def measure_frame_rate(win: visual.Window, simulated: bool) -> float | None:
 
 
 class KeyboardInput:
-    """A person: PsychoPy's Keyboard (psychtoolbox by default) and the mouse."""
+    """A person: PsychoPy's Keyboard (psychtoolbox by default) and the mouse.
+
+    With ``backend="event"`` keys are read with ``psychopy.event.getKeys``
+    directly: PsychoPy 2026.2's Keyboard wraps that backend's timestamped
+    keys as names (``[['f', 1.2]]``), so its ``keyList`` never matches.
+    """
 
     simulated = False
 
     def __init__(self, win: visual.Window, backend: str) -> None:
-        self.kb = keyboard.Keyboard(backend=backend)
         from psychopy import event
 
+        self.backend = backend
         self.mouse = event.Mouse(win=win)
+        if backend == "event":
+            self._event = event
+            self.clock = core.Clock()
+        else:
+            self.kb = keyboard.Keyboard(backend=backend)
+            self.clock = self.kb.clock
 
     def start(self, win: visual.Window) -> None:
-        self.kb.clearEvents()
-        win.callOnFlip(self.kb.clock.reset)
+        if self.backend == "event":
+            self._event.clearEvents("keyboard")
+        else:
+            self.kb.clearEvents()
+        win.callOnFlip(self.clock.reset)
 
     def poll(self, keys: list[str]) -> KeyResponse | None:
+        if self.backend == "event":
+            for name, t in self._event.getKeys(keyList=keys, timeStamped=self.clock):
+                return KeyResponse(name, float(t))
+            return None
         for k in self.kb.getKeys(keyList=keys, waitRelease=False):
             return KeyResponse(k.name, float(k.rt))
         return None

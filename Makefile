@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`.
+# Each creates .venv, installs psyai with the pinned versions in constraints.txt
+# (torch is the CPU build 2.13.0) and the system packages the windows need.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
+DEMO := demo_out/$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: demo test install system-deps clean
+
+install: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
+	@bash scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt torch==2.13.0
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+test: $(STAMP) system-deps
+	$(XVFB) $(BIN)/python -m pytest
+
+demo: $(STAMP) system-deps
+	$(BIN)/psyai validate stimuli/turing_test/items.csv
+	$(BIN)/psyai simulate turing_test --participants 16 --dprime 1.0 --criterion 0.2 --item-sd 0.3 --seed 7 --out $(DEMO)/data
+	$(BIN)/psyai analyze turing_test $(DEMO)/data --out $(DEMO)/report
+	@echo "Report: $(abspath $(DEMO))/report/report.html"
+
+clean:
+	rm -rf $(VENV) demo_out .pytest_cache

@@ -1,0 +1,149 @@
+"""The ``psyai`` command: generate, validate, simulate, analyze.
+
+Every subcommand has ``--help``; a failure prints one line (``error: …``)
+to stderr and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from psyai import __version__
+from psyai.errors import PsyaiError
+
+console = Console(stderr=True)
+
+
+# -- validate -------------------------------------------------------------------
+
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="stimulus file(s), CSV or JSONL (docs/DATA.md)")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from psyai.stimuli import load_stimuli
+
+    failed = 0
+    for path in args.paths:
+        try:
+            stim = load_stimuli(path)
+        except PsyaiError as err:
+            console.print(f"[red]invalid[/red] {err}", markup=True, highlight=False)
+            failed += 1
+            continue
+        frame = stim.to_frame()
+        counts = ", ".join(f"{lang}: {(frame.lang == lang).sum()}" for lang in sorted(frame.lang.unique()))
+        sources = ", ".join(f"{s} {n}" for s, n in frame.source.value_counts().sort_index().items())
+        print(f"ok {path}: {len(frame)} items ({counts}; {sources}; {int(frame.practice.sum())} practice)")
+    return 1 if failed else 0
+
+
+# -- simulate -------------------------------------------------------------------
+
+def _simulate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", help="experiment name (a script in experiments/), e.g. turing_test")
+    p.add_argument("--participants", type=int, default=10, help="number of simulated participants")
+    p.add_argument("--trials", type=int, default=None, help="main trials per participant (default: the set's)")
+    p.add_argument("--dprime", type=float, default=1.0, help="group mean sensitivity d'")
+    p.add_argument("--criterion", type=float, default=0.0, help="group mean criterion c (positive: says 'human' more)")
+    p.add_argument("--dprime-sd", type=float, default=0.3, help="SD of d' across participants")
+    p.add_argument("--criterion-sd", type=float, default=0.2, help="SD of c across participants")
+    p.add_argument("--item-sd", type=float, default=0.0, help="SD of item effects on the evidence axis")
+    p.add_argument("--check-lapse", type=float, default=0.0, help="probability of failing an attention check")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    p.add_argument("--stimuli", default=None, help="stimulus file (default: stimuli/<experiment>/items.csv)")
+    p.add_argument("--out", required=True, type=Path, help="data folder to write (sessions go to OUT/<experiment>/sub-*/ses-1)")
+    p.add_argument("--jobs", type=int, default=2, help="participants run in parallel")
+    p.add_argument("--realtime", action="store_true", help="wait out response times (to watch a run by eye)")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from psyai.observers import CohortSpec
+    from psyai.simulate import CohortRun, run_cohort
+
+    if args.participants < 1:
+        raise PsyaiError("--participants must be at least 1")
+    spec = CohortSpec(dprime=args.dprime, criterion=args.criterion, dprime_sd=args.dprime_sd,
+                      criterion_sd=args.criterion_sd, item_sd=args.item_sd, check_lapse=args.check_lapse,
+                      seed=args.seed)
+    run = CohortRun(experiment=args.experiment, n_participants=args.participants, out=args.out, spec=spec,
+                    n_trials=args.trials, lang=args.lang, stimuli=args.stimuli, jobs=args.jobs,
+                    realtime=args.realtime)
+    folders = run_cohort(run)
+    print(f"simulated {len(folders)} participants: {args.out / args.experiment}")
+    return 0
+
+
+# -- analyze --------------------------------------------------------------------
+
+def _analyze_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", help="analysis name (a script in analysis/), e.g. turing_test")
+    p.add_argument("data_dir", help="data folder")
+    p.add_argument("--out", required=True, help="folder for results.json and report.html")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="further options for the analysis script (see its --help)")
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from psyai.simulate import script_path
+
+    script = script_path("analysis", args.experiment)
+    cmd = [sys.executable, str(script), args.data_dir, "--out", args.out, *args.rest]
+    return subprocess.call(cmd)
+
+
+# -- generate -------------------------------------------------------------------
+
+def _generate_args(p: argparse.ArgumentParser) -> None:
+    from psyai import generate
+
+    generate.add_arguments(p)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from psyai import generate
+
+    return generate.main(args)
+
+
+COMMANDS = {
+    "generate": (_generate_args, _generate, "generate model texts for a stimulus set with a transformers model"),
+    "validate": (_validate_args, _validate, "check stimulus files before any participant sees them"),
+    "simulate": (_simulate_args, _simulate, "run simulated participants through the real experiment script"),
+    "analyze": (_analyze_args, _analyze, "statistics, results.json and report.html for a data folder"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="psyai", description="Psychology experiments on language models.")
+    parser.add_argument("--version", action="version", version=f"psyai {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (add_args, func, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_args(p)
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except PsyaiError as err:
+        console.print(f"error: {err}", markup=False, highlight=False)
+        return 1
+    except KeyboardInterrupt:
+        console.print("interrupted", markup=False)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Shared fixtures: a display for real PsychoPy windows, synthetic stimuli, experiment runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from psyai.testing import write_synthetic_stimuli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENTS = ROOT / "experiments"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def display():
+    """Real windows need an X display: the one we are given (xvfb-run in `make test`) or our own Xvfb."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    from psyai.simulate import headless_display
+
+    with headless_display() as env:
+        os.environ["DISPLAY"] = env["DISPLAY"]
+        yield env["DISPLAY"]
+        del os.environ["DISPLAY"]
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    """Nothing in the tests may reach a model hub."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def stim_file(tmp_path: Path) -> Path:
+    return write_synthetic_stimuli(tmp_path / "items.csv", n_prompts=12)
+
+
+def run_experiment(name: str, *args: str, timeout: float = 120, **popen) -> subprocess.CompletedProcess:
+    """Run ``experiments/<name>.py`` as a researcher would, in a subprocess."""
+    return subprocess.run([sys.executable, str(EXPERIMENTS / f"{name}.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=popen.pop("cwd", ROOT), **popen)
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    """Every file under ``path`` with its bytes, to show that a refusal wrote nothing."""
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()} if path.exists() else {}

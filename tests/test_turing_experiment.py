@@ -1,0 +1,186 @@
+"""The Turing-test experiment end to end: real script, real PsychoPy window (Xvfb), real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from psyai.data import load
+from psyai.log import read_log
+from conftest import EXPERIMENTS, ROOT, run_experiment, tree
+
+SIM = ["--simulate", "--no-dialog", "--sim-dprime", "1.5", "--seed", "11"]
+
+
+def session_dir(data: Path, pid: str, ses: int = 1) -> Path:
+    return data / "turing_test" / f"sub-{pid}" / f"ses-{ses}"
+
+
+def records(data: Path, pid: str, ses: int = 1) -> list[dict]:
+    return read_log(session_dir(data, pid, ses) / f"sub-{pid}_ses-{ses}_log.jsonl")[0]
+
+
+def test_simulated_session_writes_complete_durable_log_and_csv(tmp_path, stim_file):
+    data = tmp_path / "data"
+    res = run_experiment("turing_test", "--participant", "S01", "--stimuli", str(stim_file),
+                         "--data-dir", str(data), "--lang", "ja", *SIM)
+    assert res.returncode == 0, res.stderr[-2000:]
+    recs = records(data, "S01")
+    kinds = [r["record"] for r in recs]
+    assert kinds[0] == "header" and kinds[-1] == "end" and recs[-1]["status"] == "completed"
+    assert "consent" in kinds and "comprehension" in kinds
+    header = recs[0]
+    assert header["seed"] == 11 and header["lang"] == "ja" and header["run_mode"] == "simulated"
+    assert header["stimuli_sha256"] and header["versions"]["psychopy"]
+    main = [r for r in recs if r["record"] == "trial" and r["phase"] == "main"]
+    # one version of each of 12 prompts, plus 3 attention checks, in the order the header recorded
+    assert [r["item_id"] for r in main] == header["trial_order"]
+    assert len(main) == 12 + 3 and sum(r["is_check"] for r in main) == 3
+    assert sum(r["source"] == "human" for r in main) == sum(r["source"] == "model" for r in main) == 6
+    assert len({r["prompt_id"] for r in main if not r["is_check"]}) == 12
+    assert all(r["simulated"] and not r["pilot"] for r in main)
+    assert all(r["rt"] > 0.2 and 1 <= r["confidence"] <= 6 for r in main)
+    # PsychoPy's CSV holds the same trials
+    csv = pd.read_csv(next(session_dir(data, "S01").glob("*_turing_test.csv")))
+    assert list(csv[csv.phase == "main"].item_id) == header["trial_order"]
+    # and psyai.data reads it back, schema-checked
+    frame = load(data)
+    assert len(frame[frame.phase == "main"]) == 15 and set(frame.session_status) == {"completed"}
+
+
+def test_latin_square_lists_rotate_versions_across_participants(tmp_path, stim_file):
+    data = tmp_path / "data"
+    for pid in ("A1", "A2"):
+        res = run_experiment("turing_test", "--participant", pid, "--stimuli", str(stim_file),
+                             "--data-dir", str(data), *SIM)
+        assert res.returncode == 0, res.stderr[-2000:]
+    frame = load(data).query("phase == 'main' and not is_check")
+    lists = frame.groupby("participant")["list"].first()
+    assert sorted(lists) == [0, 1]  # second participant got the next list
+    seen = frame.groupby("prompt_id").item_id.nunique()
+    assert (seen == 2).all()  # each prompt shown as human to one participant and as model to the other
+
+
+@pytest.mark.parametrize("pid, message", [
+    ("../evil", "not allowed"),
+    ("", "empty"),
+    ("a" * 33, "not allowed"),
+    ("Taro Yamada", "not allowed"),
+])
+def test_bad_participant_ids_are_refused_and_nothing_written(tmp_path, stim_file, pid, message):
+    data = tmp_path / "data"
+    res = run_experiment("turing_test", "--participant", pid, "--stimuli", str(stim_file),
+                         "--data-dir", str(data), *SIM)
+    assert res.returncode == 1
+    assert message in res.stderr and "error:" in res.stderr
+    assert not data.exists() and not (tmp_path / "evil").exists()
+
+
+def test_existing_session_is_refused_without_resume_and_left_untouched(tmp_path, stim_file):
+    data = tmp_path / "data"
+    args = ["--participant", "P1", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
+    assert run_experiment("turing_test", *args).returncode == 0
+    before = tree(data)
+    res = run_experiment("turing_test", *args)
+    assert res.returncode == 1 and "already holds session 1" in res.stderr and "--resume" in res.stderr
+    assert tree(data) == before
+    res = run_experiment("turing_test", *args, "--resume")
+    assert res.returncode == 1 and "already ended" in res.stderr
+    assert tree(data) == before
+
+
+def test_broken_stimulus_file_is_refused_before_anything_is_written(tmp_path, stim_file):
+    data = tmp_path / "data"
+    lines = stim_file.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",human,", ",robot,")
+    stim_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = run_experiment("turing_test", "--participant", "P1", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM)
+    assert res.returncode == 1
+    assert f"{stim_file} line 4: source is 'robot'" in res.stderr
+    assert not data.exists()
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _main_trials(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    return [r for r in read_log(log)[0] if r["record"] == "trial" and r["phase"] == "main"]
+
+
+def test_kill_9_keeps_every_completed_trial_and_resume_finishes_without_duplicates(tmp_path, stim_file):
+    data = tmp_path / "data"
+    log = session_dir(data, "K1") / "sub-K1_ses-1_log.jsonl"
+    args = ["--participant", "K1", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
+    # --realtime waits out the simulated response times, so the session is mid-way when it is killed
+    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "turing_test.py"), *args, "--realtime"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: len(_main_trials(log)) >= 2, 120, "two main trials on disk")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    before = _main_trials(log)
+    assert len(before) >= 2
+    header = read_log(log)[0][0]
+    assert not any(r["record"] == "end" for r in read_log(log)[0])
+    # a crash in the middle of a write leaves half a line: resume must set it aside, not choke or lose it
+    with open(log, "a", encoding="utf-8") as fh:
+        fh.write('{"record": "trial", "phase": "main", "trial_in')
+    res = run_experiment("turing_test", *args, "--resume")
+    assert res.returncode == 0, res.stderr[-2000:]
+    recs = read_log(log)[0]
+    main = [r for r in recs if r["record"] == "trial" and r["phase"] == "main"]
+    assert [r["trial_index"] for r in main] == list(range(len(header["trial_order"])))  # none missing, none twice
+    assert [r["item_id"] for r in main] == header["trial_order"]  # the same order
+    assert main[: len(before)] == before  # what was saved is untouched
+    assert all(r["resumed"] for r in main[len(before):]) and not any(r["resumed"] for r in before)
+    assert [r["record"] for r in recs].count("resume") == 1 and recs[-1]["status"] == "completed"
+    assert "trial_in" in Path(str(log) + ".fragment").read_text(encoding="utf-8")
+    csv = pd.read_csv(next(session_dir(data, "K1").glob("*_turing_test.csv")))
+    assert list(csv[csv.phase == "main"].item_id) == header["trial_order"]
+
+
+def test_resume_refuses_a_changed_stimulus_file(tmp_path, stim_file):
+    data = tmp_path / "data"
+    args = ["--participant", "K2", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
+    log = session_dir(data, "K2") / "sub-K2_ses-1_log.jsonl"
+    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "turing_test.py"), *args, "--realtime"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(lambda: len(_main_trials(log)) >= 1, 120, "a main trial on disk")
+    finally:
+        proc.kill()
+        proc.wait()
+    before = tree(data)
+    with open(stim_file, "a", encoding="utf-8") as fh:
+        fh.write("en-extra,en,human,An added text.,,,,demo,0\n")
+    res = run_experiment("turing_test", *args, "--resume")
+    assert res.returncode == 1 and "stimulus file has changed" in res.stderr
+    assert tree(data) == before
+
+
+def test_resume_without_a_session_is_refused(tmp_path, stim_file):
+    data = tmp_path / "data"
+    res = run_experiment("turing_test", "--participant", "NEW", "--stimuli", str(stim_file),
+                         "--data-dir", str(data), "--resume", *SIM)
+    assert res.returncode == 1 and "there is no session 1" in res.stderr
+    assert not data.exists()
