@@ -90,11 +90,16 @@ class TrialRoutine:
                                                        key_model=settings.key_model.upper()),
                                         font=font, height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.24))
         self.conf_question = visual.TextStim(win, screens.t("confidence_question"), font=font,
-                                             height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.32))
-        low, high = screens.t("confidence_low"), screens.t("confidence_high")
-        self.slider = visual.Slider(win, ticks=(1, 2, 3, 4, 5, 6), labels=[f"1\n{low}", "2", "3", "4", "5", f"6\n{high}"],
-                                    granularity=1, style="rating", pos=(0, -0.41), size=(0.8, 0.03),
+                                             height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.24))
+        self.slider = visual.Slider(win, ticks=(1, 2, 3, 4, 5, 6), labels=["1", "2", "3", "4", "5", "6"],
+                                    granularity=1, style="rating", pos=(0, -0.34), size=(0.7, 0.03),
                                     font=font, labelHeight=0.025)
+        self.anchors = [
+            visual.TextStim(win, screens.t("confidence_low"), font=font, height=0.025, color=ui.TEXT_COLOR,
+                            pos=(-0.39, -0.34), alignText="right", anchorHoriz="right"),
+            visual.TextStim(win, screens.t("confidence_high"), font=font, height=0.025, color=ui.TEXT_COLOR,
+                            pos=(0.39, -0.34), alignText="left", anchorHoriz="left"),
+        ]
         self.keymap = {"human": settings.key_human, "model": settings.key_model}
 
     def _draw_text(self) -> None:
@@ -126,6 +131,8 @@ class TrialRoutine:
             self._draw_text()
             self.conf_question.draw()
             self.slider.draw()
+            for anchor in self.anchors:
+                anchor.draw()
 
         conf = s.rate(self.slider, draw_rating, {"kind": "rate"})
         truth = item["expected"] if item["source"] == "check" else item["source"]

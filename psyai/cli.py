@@ -34,7 +34,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             stim = load_stimuli(path)
         except PsyaiError as err:
-            console.print(f"[red]invalid[/red] {err}", markup=True, highlight=False)
+            console.print(f"invalid {err}", style="red", markup=False, highlight=False, soft_wrap=True)
             failed += 1
             continue
         frame = stim.to_frame()
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except PsyaiError as err:
-        console.print(f"error: {err}", markup=False, highlight=False)
+        console.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         console.print("interrupted", markup=False)
