@@ -103,7 +103,6 @@ def add_session_arguments(parser: argparse.ArgumentParser, default_stimuli: str)
     s.add_argument("--sim-check-lapse", type=float, default=0.0)
     s.add_argument("--sim-seed", type=int, default=0)
     s.add_argument("--realtime", action="store_true", help="wait out simulated response times (piloting by eye)")
-    s.add_argument("--hide", action="store_true", help="simulated runs: a small window off to the side")
 
 
 def cohort_from_args(args: argparse.Namespace) -> CohortSpec:
