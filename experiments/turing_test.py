@@ -209,7 +209,8 @@ def run_session(screens, log, state, order: list[dict], practice: list[dict], se
             for i, item in todo:
                 block = i // settings.break_every if settings.break_every else 0
                 if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
-                    screens.show_message(screens.t("break", done=i, total=len(items)))
+                    pause = screens.show_message(screens.t("break", done=i, total=len(items)))
+                    log.write({"record": "break", "after_trial": i - 1, "duration": round(pause.rt, 3)})
                 record = {"record": "trial", **base, "phase": phase, "trial_index": i, "block": block,
                           **routine.run(item)}
                 log.write(record)  # on disk before the next trial starts

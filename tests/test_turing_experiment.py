@@ -184,3 +184,20 @@ def test_resume_without_a_session_is_refused(tmp_path, stim_file):
                          "--data-dir", str(data), "--resume", *SIM)
     assert res.returncode == 1 and "there is no session 1" in res.stderr
     assert not data.exists()
+
+
+def test_demographics_breaks_and_trial_count(tmp_path, stim_file):
+    data = tmp_path / "data"
+    res = run_experiment("turing_test", "--participant", "D1", "--stimuli", str(stim_file), "--data-dir", str(data),
+                         "--demographics", "--break-every", "4", "--trials", "8", "--checks", "2", *SIM)
+    assert res.returncode == 0, res.stderr[-2000:]
+    recs = records(data, "D1")
+    demo = [r for r in recs if r["record"] == "demographics"]
+    assert len(demo) == 1 and set(demo[0]) >= {"age_group", "ai_use"} and "name" not in demo[0]
+    main = [r for r in recs if r["record"] == "trial" and r["phase"] == "main"]
+    assert len(main) == 10 and sum(not r["is_check"] for r in main) == 8
+    assert [r["after_trial"] for r in recs if r["record"] == "break"] == [3, 7]
+    assert [r["block"] for r in main] == [0] * 4 + [1] * 4 + [2] * 2
+    # the break comes between the trials it separates
+    kinds = [(r["record"], r.get("trial_index")) for r in recs if r["record"] in ("trial", "break") and r.get("phase") != "practice"]
+    assert kinds[4] == ("break", None) and kinds[3] == ("trial", 3) and kinds[5] == ("trial", 4)
