@@ -1,0 +1,1267 @@
+"""Turing-test analysis: was this text written by a person or a model, and how sure?
+
+Tidy trial table in (one row per trial, the fields of docs/DATA.md), tidy
+tables out, one function per statistic:
+
+=========================  ===================================================
+:func:`apply_exclusions`   fast/slow trials, attention-check and practice failures
+:func:`participant_accuracy` / :func:`accuracy_binomial` / :func:`accuracy_ttest`
+:func:`dprime_criterion` / :func:`sdt_participants` / :func:`sdt_group`
+:func:`judged_human_rate`  per source or per model, trial-level and participant-clustered CIs
+:func:`fit_source_glmm` / :func:`glmm_table`  crossed random effects logistic regression
+:func:`type2_roc` / :func:`type2_auc` / :func:`type2_auc_test`  confidence–accuracy
+:func:`rt_summary`         median and IQR of response times
+:func:`analyze` → :func:`write_results`  results.json and report.html
+=========================  ===================================================
+
+Command line::
+
+    python analysis/turing_test.py data/turing_test --out results/turing_test
+
+References
+----------
+Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with
+crossed random effects for subjects and items. *Journal of Memory and Language, 59*, 390–412.
+Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits
+illustrated in the case of the binomial. *Biometrika, 26*, 404–413.
+Fleming, S. M., & Lau, H. C. (2014). How to measure metacognition. *Frontiers in Human
+Neuroscience, 8*, 443.
+Hautus, M. J. (1995). Corrections for extreme proportions and their biasing effects on
+estimated values of d'. *Behavior Research Methods, Instruments, & Computers, 27*, 46–51.
+Jones, C. R., & Bergen, B. K. (2024). People cannot distinguish GPT-4 from a human in a
+Turing test. arXiv:2405.08007.
+Macmillan, N. A., & Creelman, C. D. (2005). *Detection theory: A user's guide* (2nd ed.). Erlbaum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal, Sequence
+
+if __package__ in (None, ""):  # run as `python analysis/turing_test.py`: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+from matplotlib.figure import Figure
+from scipy import stats
+
+from analysis.report import (HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_pct,
+                             fmt_stat)
+from psyai import __version__ as psyai_version
+from psyai.errors import DataError, PsyaiError
+
+__all__ = [
+    "TuringConfig", "accuracy_binomial", "accuracy_ttest", "analyze", "apply_exclusions",
+    "dprime_criterion", "exclusion_summary", "fit_source_glmm", "glmm_table", "judged_human_rate", "main",
+    "one_sample_ttest", "participant_accuracy", "rt_summary", "sdt_group", "sdt_participants", "sdt_rates",
+    "type2_auc", "type2_auc_test", "type2_roc", "write_results",
+]
+
+logger = logging.getLogger(__name__)
+
+EXPERIMENT = "turing_test"
+SOURCES = ("human", "model")
+CONFIDENCE_LEVELS = tuple(range(1, 7))  # docs/DATA.md: 1 (guessing) … 6 (certain)
+REQUIRED_COLUMNS = ("participant", "run_mode", "phase", "item_id", "is_check", "source",
+                    "response", "rt", "confidence")
+CORRECTIONS = ("loglinear", "1/2n", "none")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass
+class TuringConfig:
+    """Settings of the Turing-test analysis; every field is written to results.json.
+
+    Attributes
+    ----------
+    min_rt : trials answered faster than this many seconds are excluded as implausibly
+        fast (None: no lower limit).
+    max_rt : trials answered slower than this many seconds are excluded (None: no limit).
+    max_failed_checks : participants who fail more attention checks than this are
+        excluded with all their trials (None: attention checks are not used).
+    min_accuracy_practice : participants whose practice accuracy is below this
+        proportion are excluded (None: practice is not used; participants with no
+        practice trials are never excluded by this rule).
+    level : confidence level of every interval.
+    correction : correction of hit and false-alarm rates before the z transform:
+        ``loglinear`` (Hautus, 1995: +0.5 to the counts, +1 to the totals, every
+        participant), ``1/2n`` (Macmillan & Kaplan, 1985: only rates of 0 or 1
+        replaced by 1/2N or 1 − 1/2N) or ``none`` (d' may be infinite).
+    include_pilot : analyse pilot sessions too (recorded here; applied when loading).
+    allow_mixed : analyse simulated trials together with real or pilot ones (refused
+        by default: simulated data must never pass for real data).
+    """
+
+    min_rt: float | None = 0.2
+    max_rt: float | None = None
+    max_failed_checks: int | None = 0
+    min_accuracy_practice: float | None = None
+    level: float = 0.95
+    correction: str = "loglinear"
+    include_pilot: bool = False
+    allow_mixed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.min_rt is not None and self.min_rt < 0:
+            raise ValueError(f"min_rt={self.min_rt}: give seconds >= 0, or None for no lower limit")
+        if self.max_rt is not None and self.max_rt <= (self.min_rt or 0):
+            raise ValueError(f"max_rt={self.max_rt} is not above min_rt={self.min_rt}; raise max_rt or use None")
+        if self.max_failed_checks is not None and self.max_failed_checks < 0:
+            raise ValueError(f"max_failed_checks={self.max_failed_checks}: give 0 or more, or None to ignore checks")
+        if self.min_accuracy_practice is not None and not 0 <= self.min_accuracy_practice <= 1:
+            raise ValueError(f"min_accuracy_practice={self.min_accuracy_practice}: give a proportion in [0, 1] or None")
+        if not 0 < self.level < 1:
+            raise ValueError(f"level={self.level}: give a confidence level between 0 and 1, e.g. 0.95")
+        if self.correction not in CORRECTIONS:
+            raise ValueError(f"correction={self.correction!r}: use one of {', '.join(CORRECTIONS)}")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_columns(trials: pd.DataFrame, columns: Sequence[str] = REQUIRED_COLUMNS) -> None:
+    missing = [c for c in columns if c not in trials.columns]
+    if missing:
+        raise DataError(f"trial table has no column(s) {', '.join(missing)}; load it with psyai.data.load (see docs/DATA.md)")
+
+
+def _main_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """Main-block, non-check trials on human or model texts, with ``correct`` and ``responded_model``."""
+    main = trials[(trials["phase"] == "main") & ~trials["is_check"].astype(bool)
+                  & trials["source"].isin(SOURCES)].copy()
+    main["correct"] = main["response"] == main["source"]
+    main["responded_model"] = main["response"] == "model"
+    return main
+
+
+def _clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
+    if n == 0:
+        return math.nan, math.nan
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def one_sample_ttest(x: Sequence[float] | np.ndarray, mu: float, level: float = 0.95) -> dict:
+    """One-sample t test of ``x`` against ``mu`` (pingouin.ttest), as a flat dict.
+
+    Returns
+    -------
+    dict with ``n``, ``mean``, ``sd`` (ddof 1), ``ci_low``, ``ci_high`` (t interval of
+    the mean at ``level``), ``t``, ``dof``, ``p_val`` (two-sided), ``cohen_d``
+    (signed: (mean − mu) / sd; pingouin reports its absolute value) and ``null_value``.
+    t, dof and p come from pingouin; the interval is ``mean ± t_crit * sd / sqrt(n)``
+    computed here, because pingouin rounds its interval to two decimals.
+    Non-finite values are dropped; with fewer than two values the test entries are NaN.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    out = {"n": int(x.size), "mean": float(x.mean()) if x.size else math.nan,
+           "sd": float(x.std(ddof=1)) if x.size > 1 else math.nan,
+           "ci_low": math.nan, "ci_high": math.nan, "t": math.nan, "dof": math.nan,
+           "p_val": math.nan, "cohen_d": math.nan, "null_value": float(mu)}
+    if x.size < 2 or out["sd"] == 0:
+        return out
+    res = pg.ttest(x, mu, confidence=level).iloc[0]
+    p_col = "p_val" if "p_val" in res.index else "p-val"
+    # pingouin rounds its CI to two decimals; the t interval is computed here at full precision
+    _, low, high, _ = _participant_mean_ci(pd.Series(x), level)
+    out.update(ci_low=low, ci_high=high, t=float(res["T"]), dof=float(res["dof"]),
+               p_val=float(res[p_col]), cohen_d=float((out["mean"] - mu) / out["sd"]))
+    return out
+
+
+def _participant_mean_ci(values: pd.Series, level: float) -> tuple[float, float, float, int]:
+    """Mean of participant-level values with its t interval (the participant-clustered interval)."""
+    x = values.to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan, 0
+    if x.size < 2:
+        return float(x.mean()), math.nan, math.nan, int(x.size)
+    half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    return float(x.mean()), float(x.mean() - half), float(x.mean() + half), int(x.size)
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+def apply_exclusions(trials: pd.DataFrame, config: TuringConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The main trials that enter the statistics, and a table of what was excluded and why.
+
+    Practice trials and attention checks never enter the statistics; they only
+    decide participant exclusions. Participant-level rules are applied first;
+    trial-level rules then apply to the main trials of the remaining participants.
+
+    Parameters
+    ----------
+    trials : every trial (practice, checks and main), one row each, as psyai.data.load returns.
+    config : the exclusion rules (``min_rt``, ``max_rt``, ``max_failed_checks``,
+        ``min_accuracy_practice``); defaults to :class:`TuringConfig`.
+
+    Returns
+    -------
+    kept : pandas.DataFrame
+        Main, non-check trials on ``human`` or ``model`` texts of retained participants
+        that pass the RT rules, with two columns recomputed from the raw response:
+        ``correct`` (response equals source) and ``responded_model`` (response is "model").
+    excluded : pandas.DataFrame
+        One row per exclusion:
+
+        * ``level`` — ``participant`` (all their trials removed) or ``trial``
+        * ``participant``, ``session`` — who
+        * ``item_id``, ``trial_index`` — which trial (None for participant rows)
+        * ``reason`` — ``failed_attention_checks``, ``practice_accuracy``,
+          ``rt_too_fast`` or ``rt_too_slow``
+        * ``value`` — the measured value (failed checks, practice accuracy, or rt in s)
+        * ``threshold`` — the setting it was compared with
+        * ``detail`` — the same in words
+    """
+    config = config or TuringConfig()
+    _check_columns(trials)
+    trials = trials.copy()
+    if "session" not in trials.columns:
+        trials["session"] = 1
+    if "trial_index" not in trials.columns:
+        trials["trial_index"] = trials.groupby(["participant", "session", "phase"]).cumcount()
+    rows: list[dict] = []
+    participants = pd.unique(trials["participant"])
+    dropped: set = set()
+
+    if config.max_failed_checks is not None:
+        checks = trials[trials["is_check"].astype(bool) & (trials["phase"] == "main")]
+        if len(checks):
+            if "expected" not in checks.columns:
+                raise DataError("attention-check trials have no 'expected' column; see docs/DATA.md")
+            failed = (checks["response"] != checks["expected"]).groupby(checks["participant"]).agg(["sum", "size"])
+            for pid, (n_failed, n_checks) in failed.iterrows():
+                if n_failed > config.max_failed_checks:
+                    dropped.add(pid)
+                    rows.append({"level": "participant", "participant": pid, "session": None, "item_id": None,
+                                 "trial_index": None, "reason": "failed_attention_checks",
+                                 "value": float(n_failed), "threshold": float(config.max_failed_checks),
+                                 "detail": f"failed {n_failed} of {n_checks} attention checks "
+                                           f"(more than max_failed_checks = {config.max_failed_checks})"})
+
+    if config.min_accuracy_practice is not None:
+        practice = trials[(trials["phase"] == "practice") & trials["source"].isin(SOURCES)]
+        acc = (practice["response"] == practice["source"]).groupby(practice["participant"]).agg(["mean", "size"])
+        for pid, (mean, size) in acc.iterrows():
+            if mean < config.min_accuracy_practice:
+                dropped.add(pid)
+                rows.append({"level": "participant", "participant": pid, "session": None, "item_id": None,
+                             "trial_index": None, "reason": "practice_accuracy", "value": float(mean),
+                             "threshold": float(config.min_accuracy_practice),
+                             "detail": f"practice accuracy {mean:.2f} on {int(size)} trials "
+                                       f"(below min_accuracy_practice = {config.min_accuracy_practice})"})
+
+    main = _main_trials(trials)
+    main = main[~main["participant"].isin(dropped)]
+    rt = main["rt"].astype(float)
+    fast = rt < config.min_rt if config.min_rt is not None else pd.Series(False, index=main.index)
+    slow = rt > config.max_rt if config.max_rt is not None else pd.Series(False, index=main.index)
+    for mask, reason, limit, word, sign in ((fast, "rt_too_fast", config.min_rt, "min_rt", "<"),
+                                             (slow, "rt_too_slow", config.max_rt, "max_rt", ">")):
+        for rec in main.loc[mask, ["participant", "session", "item_id", "trial_index", "rt"]].to_dict("records"):
+            rows.append({"level": "trial", "participant": rec["participant"], "session": int(rec["session"]),
+                         "item_id": rec["item_id"], "trial_index": int(rec["trial_index"]), "reason": reason,
+                         "value": float(rec["rt"]), "threshold": float(limit),
+                         "detail": f"rt {rec['rt']:.3f} s {sign} {word} = {limit} s"})
+    kept = main[~(fast | slow)].reset_index(drop=True)
+    columns = ["level", "participant", "session", "item_id", "trial_index", "reason", "value", "threshold", "detail"]
+    excluded = pd.DataFrame(rows, columns=columns)
+    logger.info("exclusions: %d of %d participants, %d trials", len(dropped), len(participants),
+                int((excluded["level"] == "trial").sum()))
+    return kept, excluded
+
+
+def exclusion_summary(trials: pd.DataFrame, kept: pd.DataFrame, excluded: pd.DataFrame) -> dict:
+    """Counts behind the exclusions: participants and main trials before and after, by reason."""
+    main = _main_trials(trials)
+    part = excluded[excluded["level"] == "participant"]
+    trial = excluded[excluded["level"] == "trial"]
+    dropped = set(part["participant"])
+    return {
+        "n_participants_total": int(trials["participant"].nunique()),
+        "n_participants_excluded": len(dropped),
+        "n_participants_kept": int(kept["participant"].nunique()),
+        "participants_excluded_by_reason": {k: int(v) for k, v in part.groupby("reason")["participant"].nunique().items()},
+        "n_main_trials_total": int(len(main)),
+        "n_trials_of_excluded_participants": int(main["participant"].isin(dropped).sum()),
+        "n_trials_excluded": int(len(trial)),
+        "trials_excluded_by_reason": {k: int(v) for k, v in trial.groupby("reason").size().items()},
+        "n_trials_kept": int(len(kept)),
+    }
+
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def participant_accuracy(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Proportion correct per participant with an exact binomial test against .5.
+
+    Parameters
+    ----------
+    trials : kept main trials (see :func:`apply_exclusions`).
+    level : confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per participant:
+
+    * ``participant``
+    * ``n`` — trials
+    * ``n_correct`` — trials whose response matched the source
+    * ``accuracy`` — ``n_correct / n``
+    * ``ci_low``, ``ci_high`` — Clopper–Pearson (exact) interval of the accuracy
+    * ``p_val`` — two-sided exact binomial test against .5 (scipy.stats.binomtest)
+    """
+    rows = []
+    correct = trials["response"] == trials["source"]
+    for pid, c in correct.groupby(trials["participant"], sort=True):
+        k, n = int(c.sum()), int(c.size)
+        low, high = _clopper_pearson(k, n, level)
+        rows.append({"participant": pid, "n": n, "n_correct": k, "accuracy": k / n, "ci_low": low,
+                     "ci_high": high, "p_val": float(stats.binomtest(k, n, 0.5).pvalue)})
+    return pd.DataFrame(rows, columns=["participant", "n", "n_correct", "accuracy", "ci_low", "ci_high", "p_val"])
+
+
+def accuracy_binomial(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Pooled accuracy over all trials with the exact binomial test against .5.
+
+    The trials of one participant are not independent, so this test is
+    anticonservative when participants differ; it is the number Turing-test
+    papers report, and :func:`accuracy_ttest` and :func:`fit_source_glmm` give
+    inference that respects the nesting.
+
+    Returns
+    -------
+    pandas.DataFrame with one row:
+
+    * ``n`` — trials, ``n_correct`` — correct trials
+    * ``estimate`` — proportion correct
+    * ``ci_low``, ``ci_high`` — Clopper–Pearson interval
+    * ``p_val`` — two-sided exact binomial test against ``null_value`` = .5
+    * ``null_value``
+    """
+    correct = trials["response"] == trials["source"]
+    k, n = int(correct.sum()), int(correct.size)
+    low, high = _clopper_pearson(k, n, level)
+    p = float(stats.binomtest(k, n, 0.5).pvalue) if n else math.nan
+    return pd.DataFrame([{"n": n, "n_correct": k, "estimate": k / n if n else math.nan,
+                          "ci_low": low, "ci_high": high, "p_val": p, "null_value": 0.5}])
+
+
+def accuracy_ttest(accuracy_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """One-sample t test of participant accuracies against .5 (pingouin.ttest).
+
+    Parameters
+    ----------
+    accuracy_table : output of :func:`participant_accuracy`.
+
+    Returns
+    -------
+    pandas.DataFrame with one row: ``n`` (participants), ``mean``, ``sd``, ``ci_low``,
+    ``ci_high`` (t interval of the mean), ``t``, ``dof``, ``p_val`` (two-sided),
+    ``cohen_d`` ((mean − .5) / sd) and ``null_value`` (.5). See :func:`one_sample_ttest`.
+    """
+    return pd.DataFrame([one_sample_ttest(accuracy_table["accuracy"], 0.5, level)])
+
+
+# --------------------------------------------------------------------------- signal detection
+
+
+def sdt_rates(hits: np.ndarray | int, n_signal: np.ndarray | int, false_alarms: np.ndarray | int,
+              n_noise: np.ndarray | int, correction: str = "loglinear") -> tuple[np.ndarray, np.ndarray]:
+    """Hit and false-alarm rates after a correction for rates of 0 and 1 (see :func:`dprime_criterion`).
+
+    Returns
+    -------
+    (hit_rate, fa_rate) as float arrays; NaN where the number of texts is 0.
+    """
+    if correction not in CORRECTIONS:
+        raise ValueError(f"correction={correction!r}: use one of {', '.join(CORRECTIONS)}")
+    h, ns = np.asarray(hits, dtype=float), np.asarray(n_signal, dtype=float)
+    f, nn = np.asarray(false_alarms, dtype=float), np.asarray(n_noise, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if correction == "loglinear":
+            hr, fr = (h + 0.5) / (ns + 1.0), (f + 0.5) / (nn + 1.0)
+        else:
+            hr, fr = h / ns, f / nn
+            if correction == "1/2n":
+                hr = np.clip(hr, 1 / (2 * ns), 1 - 1 / (2 * ns))
+                fr = np.clip(fr, 1 / (2 * nn), 1 - 1 / (2 * nn))
+    hr = np.where(ns > 0, hr, np.nan)
+    fr = np.where(nn > 0, fr, np.nan)
+    return hr[()], fr[()]
+
+
+def dprime_criterion(hits: np.ndarray | int, n_signal: np.ndarray | int, false_alarms: np.ndarray | int,
+                     n_noise: np.ndarray | int, correction: str = "loglinear") -> tuple[np.ndarray, np.ndarray]:
+    """Equal-variance Gaussian d' and criterion c from hit and false-alarm counts.
+
+    ``d' = z(H) - z(F)`` and ``c = -(z(H) + z(F)) / 2`` (Macmillan & Creelman, 2005,
+    eqs. 1.5 and 2.1), where z is the standard-normal quantile function. Here the
+    signal is a model-written text: a hit is a "model" response to a model text, a
+    false alarm a "model" response to a human text; c > 0 is a bias toward "human".
+
+    Parameters
+    ----------
+    hits, n_signal : "model" responses to model texts, and the number of model texts.
+    false_alarms, n_noise : "model" responses to human texts, and the number of human texts.
+    correction : ``loglinear`` (Hautus, 1995): ``H = (hits + 0.5) / (n_signal + 1)``,
+        ``F = (false_alarms + 0.5) / (n_noise + 1)`` for every participant, so rates of
+        0 and 1 stay finite; ``1/2n`` (Macmillan & Kaplan, 1985): only rates of 0 or 1
+        are replaced, by ``1/(2N)`` and ``1 - 1/(2N)``; ``none``: raw rates.
+
+    Returns
+    -------
+    (dprime, criterion) as float arrays (scalars for scalar input); NaN where a count
+    of texts is 0.
+    """
+    hr, fr = sdt_rates(hits, n_signal, false_alarms, n_noise, correction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zh, zf = stats.norm.ppf(hr), stats.norm.ppf(fr)
+        dprime = zh - zf
+        criterion = -(zh + zf) / 2.0
+    return dprime[()], criterion[()]
+
+
+def sdt_participants(trials: pd.DataFrame, correction: str = "loglinear") -> pd.DataFrame:
+    """Signal-detection measures per participant (signal = model-written text).
+
+    Returns
+    -------
+    pandas.DataFrame, one row per participant:
+
+    * ``participant``
+    * ``n_model``, ``n_human`` — model and human texts judged
+    * ``hits`` — "model" responses to model texts; ``false_alarms`` — to human texts
+    * ``hit_rate``, ``fa_rate`` — raw proportions
+    * ``hit_rate_adj``, ``fa_rate_adj`` — the rates after ``correction`` (what d' uses)
+    * ``dprime`` — z(H) − z(F); ``criterion`` — c = −(z(H) + z(F))/2 (c > 0: bias toward "human")
+    """
+    said_model = trials["response"] == "model"
+    g = pd.DataFrame({"participant": trials["participant"], "is_model": trials["source"] == "model",
+                      "said_model": said_model})
+    rows = []
+    for pid, d in g.groupby("participant", sort=True):
+        n_model = int(d["is_model"].sum())
+        n_human = int((~d["is_model"]).sum())
+        hits = int((d["is_model"] & d["said_model"]).sum())
+        fas = int((~d["is_model"] & d["said_model"]).sum())
+        dp, c = dprime_criterion(hits, n_model, fas, n_human, correction)
+        hr_adj, fr_adj = sdt_rates(hits, n_model, fas, n_human, correction)
+        rows.append({"participant": pid, "n_model": n_model, "n_human": n_human, "hits": hits,
+                     "false_alarms": fas, "hit_rate": hits / n_model if n_model else math.nan,
+                     "fa_rate": fas / n_human if n_human else math.nan, "hit_rate_adj": float(hr_adj),
+                     "fa_rate_adj": float(fr_adj), "dprime": float(dp), "criterion": float(c)})
+    return pd.DataFrame(rows, columns=["participant", "n_model", "n_human", "hits", "false_alarms", "hit_rate",
+                                       "fa_rate", "hit_rate_adj", "fa_rate_adj", "dprime", "criterion"])
+
+
+def sdt_group(sdt_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Group means of d' and c with t intervals and one-sample t tests against 0.
+
+    Parameters
+    ----------
+    sdt_table : output of :func:`sdt_participants`.
+
+    Returns
+    -------
+    pandas.DataFrame, rows ``dprime`` and ``criterion`` (column ``measure``), with
+    ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``,
+    ``cohen_d`` (mean / sd) and ``null_value`` (0) as in :func:`one_sample_ttest`.
+    Participants with an infinite or missing value (``correction="none"``) are left out.
+    """
+    rows = [{"measure": m, **one_sample_ttest(sdt_table[m], 0.0, level)} for m in ("dprime", "criterion")]
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- judged human
+
+
+def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "source",
+                      level: float = 0.95) -> pd.DataFrame:
+    """How often texts were judged "human", per source or per generating model.
+
+    This is the figure Turing-test studies report (e.g. Jones & Bergen, 2024): a
+    model "passes" when its texts are judged human about as often as people's.
+
+    Parameters
+    ----------
+    trials : kept main trials.
+    by : ``source`` (rows ``human``, ``model``) or ``model`` (human texts, then one row
+        per generating model).
+    level : confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per group:
+
+    * ``group`` — ``human``, ``model``, or the model's name
+    * ``source``, ``model`` — the text source and model (None for human texts or when by="source")
+    * ``n`` — trials; ``n_judged_human`` — trials answered "human"
+    * ``estimate`` — ``n_judged_human / n``, pooled over trials
+    * ``ci_low``, ``ci_high`` — Clopper–Pearson (exact) interval over trials; it treats
+      trials as independent
+    * ``n_participants`` — participants who saw this group
+    * ``participant_mean`` — mean of the participants' own judged-human rates
+    * ``participant_ci_low``, ``participant_ci_high`` — t interval of that mean across
+      participants: the participant-clustered interval
+    """
+    if by not in ("source", "model"):
+        raise ValueError(f"by={by!r}: use 'source' or 'model'")
+    t = trials.copy()
+    t["judged_human"] = t["response"] == "human"
+    if by == "source":
+        t["group"], t["group_model"] = t["source"], None
+    else:
+        model_col = t["model"] if "model" in t.columns else pd.Series(None, index=t.index, dtype=object)
+        t["group_model"] = np.where(t["source"] == "model", model_col.fillna("(unknown model)").astype(str), None)
+        t["group"] = np.where(t["source"] == "model", t["group_model"], "human")
+    rows = []
+    order = ["human"] + sorted(set(t["group"]) - {"human"})
+    for grp in [g for g in order if g in set(t["group"])]:
+        d = t[t["group"] == grp]
+        k, n = int(d["judged_human"].sum()), int(len(d))
+        low, high = _clopper_pearson(k, n, level)
+        per = d.groupby("participant")["judged_human"].mean()
+        pm, plow, phigh, npart = _participant_mean_ci(per, level)
+        rows.append({"group": grp, "source": str(d["source"].iloc[0]),
+                     "model": d["group_model"].iloc[0] if by == "model" else None,
+                     "n": n, "n_judged_human": k, "estimate": k / n, "ci_low": low, "ci_high": high,
+                     "n_participants": npart, "participant_mean": pm, "participant_ci_low": plow,
+                     "participant_ci_high": phigh})
+    return pd.DataFrame(rows, columns=["group", "source", "model", "n", "n_judged_human", "estimate", "ci_low",
+                                       "ci_high", "n_participants", "participant_mean", "participant_ci_low",
+                                       "participant_ci_high"])
+
+
+# --------------------------------------------------------------------------- GLMM
+
+GLMM_FORMULA = "responded_model ~ source + (1 | participant) + (1 | item_id), source: model = +0.5, human = -0.5"
+
+
+def fit_source_glmm(trials: pd.DataFrame, level: float = 0.95):
+    """Mixed-effects logistic regression of "model" responses on the source of the text.
+
+    ``logit P(response = "model") = b0 + b1 * source + u_participant + w_item`` with
+    ``source`` coded +0.5 for model and −0.5 for human texts and crossed random
+    intercepts for participants and items (Baayen, Davidson & Bates, 2008), fitted by
+    maximum likelihood with the Laplace approximation as ``lme4::glmer`` does
+    (:func:`psyai.stats.glmm.fit_glmm_binomial`). With this coding ``b1`` is the
+    sensitivity on the logit scale (the log odds ratio of answering "model" to a model
+    vs. a human text; about 1.7 × d' when the probit and logit agree) and ``b0`` the
+    response bias (log odds of "model" midway between the sources; > 0: bias toward "model").
+
+    Returns
+    -------
+    psyai.stats.glmm.GLMMResult with terms ``Intercept`` and ``source``.
+    """
+    from psyai.stats.glmm import fit_glmm_binomial  # imported here: the analysis runs without it
+
+    data = pd.DataFrame({
+        "responded_model": (trials["response"] == "model").astype(int).to_numpy(),
+        "source": np.where(trials["source"] == "model", 0.5, -0.5),
+        "participant": trials["participant"].astype(str).to_numpy(),
+        "item_id": trials["item_id"].astype(str).to_numpy(),
+    })
+    return fit_glmm_binomial(data, "responded_model", ["source"], ["participant", "item_id"], level=level)
+
+
+def glmm_table(fit) -> pd.DataFrame:
+    """A fitted GLMM as one tidy table (in the layout of broom.mixed::tidy).
+
+    Returns
+    -------
+    pandas.DataFrame with
+
+    * ``effect`` — ``fixed`` or ``ran_pars``
+    * ``group`` — grouping column for random-effect rows (None for fixed effects)
+    * ``term`` — ``Intercept`` (bias), ``source`` (sensitivity), or ``sd_intercept``
+    * ``estimate`` — log-odds coefficient, or random-intercept SD (logit scale)
+    * ``se``, ``z``, ``p_val``, ``ci_low``, ``ci_high`` — Wald statistics of fixed
+      effects (NaN for random-effect rows)
+    * ``odds_ratio`` — ``exp(estimate)`` for fixed effects
+    """
+    fixed = fit.table()
+    fixed.insert(0, "group", None)
+    fixed.insert(0, "effect", "fixed")
+    fixed["odds_ratio"] = np.exp(fixed["estimate"].astype(float))
+    ran = pd.DataFrame([{"effect": "ran_pars", "group": g, "term": "sd_intercept", "estimate": float(sd)}
+                        for g, sd in fit.random_sd.items()])
+    return pd.concat([fixed, ran], ignore_index=True)[
+        ["effect", "group", "term", "estimate", "se", "z", "p_val", "ci_low", "ci_high", "odds_ratio"]]
+
+
+# --------------------------------------------------------------------------- confidence
+
+
+def _roc_points(conf_correct: np.ndarray, conf_incorrect: np.ndarray, levels: np.ndarray) -> pd.DataFrame:
+    """Type-2 ROC: for each threshold k, P(conf >= k | correct) against P(conf >= k | incorrect)."""
+    thresholds = np.concatenate([[levels.max() + 1], levels[::-1]])  # strictest first → (0, 0)
+    hit = np.array([(conf_correct >= k).mean() if conf_correct.size else np.nan for k in thresholds])
+    fa = np.array([(conf_incorrect >= k).mean() if conf_incorrect.size else np.nan for k in thresholds])
+    return pd.DataFrame({"threshold": thresholds.astype(int), "hit_rate2": hit, "fa_rate2": fa})
+
+
+def _levels(confidence: pd.Series) -> np.ndarray:
+    return np.union1d(np.array(CONFIDENCE_LEVELS), confidence.dropna().astype(int).unique())
+
+
+def type2_roc(trials: pd.DataFrame) -> pd.DataFrame:
+    """Type-2 ROC points per participant and pooled over trials (Fleming & Lau, 2014).
+
+    A type-2 "hit" is high confidence on a correct answer, a type-2 "false alarm" high
+    confidence on an incorrect one; sweeping the confidence threshold traces the curve.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per point:
+
+    * ``unit`` — ``participant`` or ``pooled`` (all trials together)
+    * ``participant`` — None for pooled rows
+    * ``threshold`` — "high confidence" means confidence >= threshold (the top point,
+      one above the scale, is (0, 0); the lowest gives (1, 1))
+    * ``hit_rate2`` — P(confidence >= threshold | correct)
+    * ``fa_rate2`` — P(confidence >= threshold | incorrect)
+    """
+    levels = _levels(trials["confidence"])
+    correct = (trials["response"] == trials["source"]).to_numpy()
+    conf = trials["confidence"].to_numpy(dtype=float)
+    parts = []
+    for pid, idx in trials.groupby("participant", sort=True).indices.items():
+        pts = _roc_points(conf[idx][correct[idx]], conf[idx][~correct[idx]], levels)
+        pts.insert(0, "participant", pid)
+        pts.insert(0, "unit", "participant")
+        parts.append(pts)
+    pooled = _roc_points(conf[correct], conf[~correct], levels)
+    pooled.insert(0, "participant", None)
+    pooled.insert(0, "unit", "pooled")
+    return pd.concat(parts + [pooled], ignore_index=True)
+
+
+def _auc(points: pd.DataFrame) -> float:
+    """Trapezoidal area under ROC points ordered from (0, 0) to (1, 1)."""
+    x, y = points["fa_rate2"].to_numpy(), points["hit_rate2"].to_numpy()
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        return math.nan
+    return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0))
+
+
+def type2_auc(trials: pd.DataFrame) -> pd.DataFrame:
+    """Area under the type-2 ROC per participant and pooled: how well confidence separates
+    correct from incorrect answers (0.5: no metacognitive sensitivity; 1: perfect).
+
+    The trapezoidal area over all confidence thresholds equals the probability that a
+    random correct trial has higher confidence than a random incorrect one, ties
+    counting one half (the Mann–Whitney form; Fleming & Lau, 2014).
+
+    Returns
+    -------
+    pandas.DataFrame, one row per participant and a last row for the pooled trials:
+
+    * ``unit`` — ``participant`` or ``pooled``
+    * ``participant`` — None for the pooled row
+    * ``n_correct``, ``n_incorrect`` — trials
+    * ``auc`` — type-2 AUC; NaN when there are no correct or no incorrect trials
+    """
+    roc = type2_roc(trials)
+    correct = trials["response"] == trials["source"]
+    counts = correct.groupby(trials["participant"]).agg(["sum", "size"])
+    rows = []
+    for pid, pts in roc[roc["unit"] == "participant"].groupby("participant", sort=True):
+        n_c, n = int(counts.loc[pid, "sum"]), int(counts.loc[pid, "size"])
+        rows.append({"unit": "participant", "participant": pid, "n_correct": n_c, "n_incorrect": n - n_c,
+                     "auc": _auc(pts)})
+    rows.append({"unit": "pooled", "participant": None, "n_correct": int(correct.sum()),
+                 "n_incorrect": int((~correct).sum()), "auc": _auc(roc[roc["unit"] == "pooled"])})
+    return pd.DataFrame(rows, columns=["unit", "participant", "n_correct", "n_incorrect", "auc"])
+
+
+def type2_auc_test(auc_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """One-sample t test of participant type-2 AUCs against .5 (pingouin.ttest).
+
+    Participants without both a correct and an incorrect answer have no AUC and are
+    left out (``n`` says how many remain).
+
+    Returns
+    -------
+    pandas.DataFrame with one row as in :func:`one_sample_ttest` (``null_value`` = .5),
+    plus ``pooled_auc`` (the AUC of all trials together: descriptive only, it mixes
+    differences between participants into the curve).
+    """
+    per = auc_table.loc[auc_table["unit"] == "participant", "auc"]
+    pooled = auc_table.loc[auc_table["unit"] == "pooled", "auc"]
+    row = one_sample_ttest(per, 0.5, level)
+    row["pooled_auc"] = float(pooled.iloc[0]) if len(pooled) else math.nan
+    return pd.DataFrame([row])
+
+
+# --------------------------------------------------------------------------- response times
+
+
+def rt_summary(trials: pd.DataFrame, by: str | Sequence[str] = "source") -> pd.DataFrame:
+    """Response-time summaries per group (seconds).
+
+    Parameters
+    ----------
+    trials : kept main trials.
+    by : column(s) to group by, e.g. ``source`` or ``correct``.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per group: the ``by`` columns, then ``n`` (trials),
+    ``n_participants``, ``median``, ``q1``, ``q3`` (quartiles), ``iqr`` (q3 − q1),
+    ``mean`` and ``participant_median`` (median of the participants' own medians,
+    which weights participants equally).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    t = trials.copy()
+    if "correct" in by and "correct" not in t.columns:
+        t["correct"] = t["response"] == t["source"]
+    rows = []
+    for key, d in t.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        rt = d["rt"].astype(float)
+        q1, med, q3 = np.quantile(rt, [0.25, 0.5, 0.75])
+        rows.append({**{b: (bool(k) if isinstance(k, (bool, np.bool_)) else k) for b, k in zip(by, key)},
+                     "n": int(rt.size), "n_participants": int(d["participant"].nunique()),
+                     "median": float(med), "q1": float(q1), "q3": float(q3), "iqr": float(q3 - q1),
+                     "mean": float(rt.mean()),
+                     "participant_median": float(d.groupby("participant")["rt"].median().median())})
+    return pd.DataFrame(rows, columns=by + ["n", "n_participants", "median", "q1", "q3", "iqr", "mean",
+                                            "participant_median"])
+
+
+# --------------------------------------------------------------------------- the whole analysis
+
+METHODS = {
+    "exclusions": "Participants who failed more attention checks than max_failed_checks (or whose practice "
+                  "accuracy fell below min_accuracy_practice) were excluded with all their trials; then main "
+                  "trials faster than min_rt (or slower than max_rt) were removed. Practice and attention-check "
+                  "trials never enter the statistics.",
+    "accuracy": "Proportion correct over all kept main trials with an exact (Clopper-Pearson) interval and a "
+                "two-sided exact binomial test against .5 (scipy.stats.binomtest). It treats trials as "
+                "independent; the t test over participants and the GLMM respect the nesting of trials.",
+    "accuracy_ttest": "One-sample t test of participant accuracies against .5 (pingouin.ttest); "
+                      "Cohen's d = (M - .5) / SD.",
+    "sdt": "Equal-variance Gaussian signal detection per participant (Macmillan & Creelman, 2005); signal = "
+           "model-written text; hit = 'model' response to a model text, false alarm = 'model' response to a "
+           "human text; d' = z(H) - z(F), c = -(z(H) + z(F)) / 2 (c > 0: bias toward 'human'). Rates "
+           "corrected by {correction}. Group means with t intervals and one-sample t tests against 0 "
+           "(pingouin.ttest); Cohen's d = M / SD.",
+    "judged_human_rate": "Proportion of trials answered 'human' per source (and per generating model). "
+                         "ci_low/ci_high: Clopper-Pearson interval over trials (treats trials as independent). "
+                         "participant_ci_low/participant_ci_high: participant-clustered t interval of the mean of "
+                         "participants' own rates.",
+    "glmm": "Mixed-effects logistic regression " + GLMM_FORMULA + ", crossed random intercepts for participants "
+            "and items (Baayen, Davidson & Bates, 2008), maximum likelihood with the Laplace approximation as "
+            "lme4::glmer (psyai.stats.glmm.fit_glmm_binomial); Wald z tests and intervals. source = sensitivity "
+            "on the logit scale; Intercept = response bias (log odds of 'model' midway between the sources).",
+    "type2_auc": "Type-2 ROC (Fleming & Lau, 2014): P(confidence >= k | correct) against P(confidence >= k | "
+                 "incorrect) over thresholds k of the 1-6 scale; area by the trapezoid rule (= the Mann-Whitney "
+                 "probability that a correct trial is rated more confident than an incorrect one, ties 1/2). "
+                 "Participant AUCs tested against .5 with a one-sample t test (pingouin.ttest); the pooled AUC "
+                 "is descriptive.",
+    "rt": "Median and interquartile range of response times (seconds from text onset to key press) over kept "
+          "trials, per source and per correctness; participant_median is the median of participant medians.",
+}
+
+CORRECTION_NAMES = {
+    "loglinear": "the log-linear correction (Hautus, 1995): H = (hits + 0.5) / (n_model + 1), "
+                 "F = (false alarms + 0.5) / (n_human + 1)",
+    "1/2n": "replacing rates of 0 and 1 by 1/(2N) and 1 - 1/(2N) (Macmillan & Kaplan, 1985)",
+    "none": "no correction (d' is infinite when a rate is 0 or 1)",
+}
+
+
+def _ci_dict(estimate: float, low: float, high: float, **extra) -> dict:
+    return {"estimate": estimate, "ci_low": low, "ci_high": high, **extra}
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _run_modes(trials: pd.DataFrame) -> dict[str, int]:
+    return {str(k): int(v) for k, v in trials["run_mode"].value_counts().sort_index().items()}
+
+
+def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
+    """Every statistic of the Turing-test analysis, from one trial table.
+
+    Parameters
+    ----------
+    trials : every trial (practice, checks, main), as :func:`psyai.data.load` returns.
+    config : settings (exclusions, confidence level, SDT correction).
+
+    Returns
+    -------
+    dict holding the JSON-ready summary written to results.json (keys ``n_participants``,
+    ``n_trials``, ``accuracy``, ``binomial_p``, ``dprime``, ``criterion``,
+    ``judged_human_rate``, ``glmm``, ``type2_auc``, ``rt``, ``exclusions``, ``run_modes``,
+    ``method``, ``settings``, ``sentences`` …) and, under ``tables``, the tidy
+    DataFrames every number came from; ``trials`` holds the kept trials and
+    ``glmm_fit`` the fitted model (or None).
+    """
+    config = config or TuringConfig()
+    _check_columns(trials)
+    if trials.empty:
+        raise DataError("the trial table is empty; nothing to analyse")
+    modes = _run_modes(trials)
+    if "simulated" in modes and len(modes) > 1 and not config.allow_mixed:
+        raise DataError(f"simulated trials are mixed with {'/'.join(m for m in modes if m != 'simulated')} trials; "
+                        "analyse them separately (or set allow_mixed=True for a methods check)")
+    level = config.level
+    kept, excluded = apply_exclusions(trials, config)
+    if kept.empty:
+        raise DataError("no main trials are left after exclusions; check the data or relax min_rt / max_failed_checks")
+
+    acc_part = participant_accuracy(kept, level)
+    acc_bin = accuracy_binomial(kept, level).iloc[0]
+    acc_t = accuracy_ttest(acc_part, level).iloc[0]
+    sdt = sdt_participants(kept, config.correction)
+    sdt_g = sdt_group(sdt, level).set_index("measure")
+    jh_source = judged_human_rate(kept, "source", level)
+    jh_model = judged_human_rate(kept, "model", level)
+    roc = type2_roc(kept)
+    auc = type2_auc(kept)
+    auc_t = type2_auc_test(auc, level).iloc[0]
+    rt_source = rt_summary(kept, "source")
+    rt_correct = rt_summary(kept, "correct")
+
+    glmm: dict = {"fitted": False, "error": None, "formula": GLMM_FORMULA}
+    fit = None
+    glmm_tab = pd.DataFrame()
+    try:
+        fit = fit_source_glmm(kept, level)
+    except ImportError as err:
+        glmm["error"] = f"psyai.stats.glmm is not available ({err})"
+    except (ValueError, np.linalg.LinAlgError, PsyaiError) as err:
+        glmm["error"] = f"the model could not be fitted: {err}"
+    if fit is not None:
+        glmm_tab = glmm_table(fit)
+        fixed = glmm_tab[glmm_tab["effect"] == "fixed"].set_index("term")
+        glmm.update(
+            fitted=True,
+            intercept={k: float(fixed.loc["Intercept", k]) for k in ("estimate", "se", "z", "p_val", "ci_low", "ci_high")},
+            source={k: float(fixed.loc["source", k]) for k in ("estimate", "se", "z", "p_val", "ci_low", "ci_high", "odds_ratio")},
+            random_sd={str(k): float(v) for k, v in fit.random_sd.items()}, loglik=float(fit.loglik),
+            n_obs=int(fit.n_obs), n_groups={str(k): int(v) for k, v in fit.n_groups.items()},
+            converged=bool(fit.converged), method=str(fit.method))
+        if not fit.converged:
+            logger.warning("the GLMM did not converge cleanly; see results.json glmm.method")
+
+    excl_summary = exclusion_summary(trials, kept, excluded)
+    results: dict = {
+        "experiment": EXPERIMENT,
+        "run_modes": modes,
+        "banner": data_banner(modes),
+        "n_participants": int(kept["participant"].nunique()),
+        "n_trials": int(len(kept)),
+        "n_items": int(kept["item_id"].nunique()),
+        "accuracy": _ci_dict(float(acc_bin["estimate"]), float(acc_bin["ci_low"]), float(acc_bin["ci_high"]),
+                             n=int(acc_bin["n"]), n_correct=int(acc_bin["n_correct"]), ci_method="Clopper-Pearson"),
+        "binomial_p": float(acc_bin["p_val"]),
+        "accuracy_ttest": {k: float(v) for k, v in acc_t.items()},
+        "dprime": _ci_dict(float(sdt_g.loc["dprime", "mean"]), float(sdt_g.loc["dprime", "ci_low"]),
+                           float(sdt_g.loc["dprime", "ci_high"]),
+                           **{k: float(sdt_g.loc["dprime", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d")}),
+        "criterion": _ci_dict(float(sdt_g.loc["criterion", "mean"]), float(sdt_g.loc["criterion", "ci_low"]),
+                              float(sdt_g.loc["criterion", "ci_high"]),
+                              **{k: float(sdt_g.loc["criterion", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d")}),
+        "judged_human_rate": {r["group"]: {k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "n_judged_human",
+                                                              "n_participants", "participant_mean",
+                                                              "participant_ci_low", "participant_ci_high")}
+                              for r in _records(jh_source)},
+        "judged_human_rate_by_model": {r["group"]: {k: r[k] for k in ("source", "model", "estimate", "ci_low",
+                                                                       "ci_high", "n", "n_judged_human",
+                                                                       "participant_mean", "participant_ci_low",
+                                                                       "participant_ci_high")}
+                                       for r in _records(jh_model)},
+        "glmm": glmm,
+        "type2_auc": _ci_dict(float(auc_t["mean"]), float(auc_t["ci_low"]), float(auc_t["ci_high"]),
+                              **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d", "pooled_auc")}),
+        "rt": {"by_source": _records(rt_source), "by_correct": _records(rt_correct)},
+        "exclusions": {**excl_summary, "table": _records(excluded)},
+        "settings": asdict(config),
+        "method": {k: v.format(correction=CORRECTION_NAMES[config.correction]) for k, v in METHODS.items()},
+        "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
+                     "pandas": pd.__version__, "scipy": _version("scipy"), "pingouin": pg.__version__},
+    }
+    results["sentences"] = apa_sentences(results)
+    results["tables"] = {
+        "accuracy_participants": acc_part, "sdt_participants": sdt, "sdt_group": sdt_g.reset_index(),
+        "judged_human_source": jh_source, "judged_human_model": jh_model, "glmm": glmm_tab,
+        "type2_auc": auc, "type2_roc": roc, "rt_source": rt_source, "rt_correct": rt_correct,
+        "exclusions": excluded,
+    }
+    results["trials"] = kept
+    results["glmm_fit"] = fit
+    return results
+
+
+def _version(module: str) -> str:
+    try:
+        return str(__import__(module).__version__)
+    except Exception:  # noqa: BLE001 - a version string is informative only
+        return "unknown"
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _test_part(d: dict, stat: str = "t", digits: int = 2) -> str:
+    return f"{fmt_stat(stat, d['t'], d['dof'])}, {fmt_p(d['p_val'])}, d = {fmt_num(d['cohen_d'], digits)}"
+
+
+def apa_sentences(res: dict) -> dict[str, str]:
+    """APA-style results sentences built from the summary part of :func:`analyze`'s output."""
+    level = res["settings"]["level"]
+    out: dict[str, str] = {}
+    ex = res["exclusions"]
+    by_p = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ex["participants_excluded_by_reason"].items())
+    by_t = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ex["trials_excluded_by_reason"].items())
+    out["exclusions"] = (
+        f"Of {ex['n_participants_total']} participants, {ex['n_participants_excluded']} were excluded"
+        + (f" ({by_p})" if by_p else "") + f"; of the remaining participants' main trials, {ex['n_trials_excluded']} "
+        + f"were removed" + (f" ({by_t})" if by_t else "")
+        + f". The analyses use {res['n_trials']:,} trials from {res['n_participants']} participants."
+    )
+    a, at = res["accuracy"], res["accuracy_ttest"]
+    out["accuracy"] = (
+        f"Participants identified the source correctly on {fmt_pct(a['estimate'])} of trials, "
+        f"{fmt_ci(100 * a['ci_low'], 100 * a['ci_high'], 1, level=level)}, exact binomial {fmt_p(res['binomial_p'])} "
+        f"({a['n']:,} trials); mean participant accuracy was {fmt_pct(at['mean'])}, "
+        f"{fmt_ci(100 * at['ci_low'], 100 * at['ci_high'], 1, level=level)}, {_test_part(at)} (test against 50%)."
+    )
+    dp, c = res["dprime"], res["criterion"]
+    out["sdt"] = (
+        f"Mean d' = {fmt_num(dp['estimate'])}, {fmt_ci(dp['ci_low'], dp['ci_high'], level=level)}, {_test_part(dp)}; "
+        f"mean c = {fmt_num(c['estimate'])}, {fmt_ci(c['ci_low'], c['ci_high'], level=level)}, {_test_part(c)} "
+        f"(N = {int(dp['n'])} participants; signal = model-written text, c > 0 = bias toward \"human\"; "
+        f"{'log-linear correction, Hautus, 1995' if res['settings']['correction'] == 'loglinear' else res['settings']['correction'] + ' correction'})."
+    )
+    parts = []
+    for name, label in (("model", "Model-written"), ("human", "Human-written")):
+        r = res["judged_human_rate"].get(name)
+        if r is None:
+            continue
+        parts.append(
+            f"{label} texts were judged human on {fmt_pct(r['estimate'])} of trials, "
+            f"{fmt_ci(100 * r['ci_low'], 100 * r['ci_high'], 1, level=level)} (Clopper–Pearson over {r['n']:,} trials); "
+            f"participant-clustered M = {fmt_pct(r['participant_mean'])}, "
+            f"{fmt_ci(100 * _nan(r['participant_ci_low']), 100 * _nan(r['participant_ci_high']), 1, level=level)} "
+            f"(t interval over {r['n_participants']} participants)."
+        )
+    models = {k: v for k, v in res["judged_human_rate_by_model"].items() if v["source"] == "model"}
+    if len(models) > 1:
+        parts.append("By model: " + "; ".join(
+            f"{k} {fmt_pct(v['estimate'])}, {fmt_ci(100 * v['ci_low'], 100 * v['ci_high'], 1, level=level)}"
+            for k, v in models.items()) + ".")
+    out["judged_human_rate"] = " ".join(parts)
+    g = res["glmm"]
+    if g["fitted"]:
+        s, i = g["source"], g["intercept"]
+        sd = g["random_sd"]
+        out["glmm"] = (
+            "In a logistic mixed-effects regression of \"model\" responses on the source of the text "
+            "(model = +0.5, human = -0.5) with crossed random intercepts for participants and items, "
+            f"the source effect (sensitivity, log odds) was b = {fmt_num(s['estimate'])}, SE = {fmt_num(s['se'])}, "
+            f"{fmt_ci(s['ci_low'], s['ci_high'], level=level)}, z = {fmt_num(s['z'])}, {fmt_p(s['p_val'])} "
+            f"(odds ratio = {fmt_num(s['odds_ratio'])}); the intercept (response bias; > 0 toward \"model\") was "
+            f"b = {fmt_num(i['estimate'])}, SE = {fmt_num(i['se'])}, {fmt_ci(i['ci_low'], i['ci_high'], level=level)}, "
+            f"z = {fmt_num(i['z'])}, {fmt_p(i['p_val'])}. Random-intercept SDs: participants "
+            f"{fmt_num(sd.get('participant'))}, items {fmt_num(sd.get('item_id'))} ({g['n_obs']:,} trials)."
+        )
+        if not g["converged"]:
+            out["glmm"] += f" Caution: the fit did not converge cleanly ({g['method']}); treat these numbers as provisional."
+    else:
+        out["glmm"] = f"The mixed-effects model was not fitted: {g['error']}"
+    t2 = res["type2_auc"]
+    out["type2_auc"] = (
+        f"Confidence discriminated correct from incorrect answers with a mean type-2 AUC = "
+        f"{fmt_num(t2['estimate'], leading_zero=False)}, "
+        f"{fmt_ci(t2['ci_low'], t2['ci_high'], level=level, leading_zero=False)}, {_test_part(t2)} (test against .5, "
+        f"N = {int(t2['n'])} participants with both correct and incorrect answers); pooled over trials, "
+        f"AUC = {fmt_num(t2['pooled_auc'], leading_zero=False)}."
+    )
+    rt_parts = []
+    for r in res["rt"]["by_source"]:
+        rt_parts.append(f"{fmt_num(r['median'])} s (IQR {fmt_num(r['q1'])}–{fmt_num(r['q3'])}) for {r['source']}-written texts")
+    for r in res["rt"]["by_correct"]:
+        rt_parts.append(f"{fmt_num(r['median'])} s (IQR {fmt_num(r['q1'])}–{fmt_num(r['q3'])}) for "
+                        f"{'correct' if r['correct'] else 'incorrect'} answers")
+    out["rt"] = "Median response time was " + ", ".join(rt_parts) + "."
+    return out
+
+
+def _nan(x: float | None) -> float:
+    return math.nan if x is None else x
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _fig_judged_human(jh: pd.DataFrame, level: float) -> Figure:
+    fig = Figure(figsize=(max(4.5, 1.3 * len(jh) + 2.5), 3.6))
+    ax = fig.subplots()
+    x = np.arange(len(jh))
+    est, lo, hi = jh["estimate"].to_numpy(float), jh["ci_low"].to_numpy(float), jh["ci_high"].to_numpy(float)
+    ax.errorbar(x - 0.1, est, yerr=np.vstack([est - lo, hi - est]), fmt="o", capsize=4, color="#3a6ea5",
+                label=f"pooled trials, {level:.0%} Clopper-Pearson CI")
+    pm = jh["participant_mean"].to_numpy(float)
+    plo, phi = jh["participant_ci_low"].to_numpy(float), jh["participant_ci_high"].to_numpy(float)
+    ax.errorbar(x + 0.1, pm, yerr=np.vstack([np.nan_to_num(pm - plo), np.nan_to_num(phi - pm)]), fmt="s", capsize=4,
+                color="#c0504d", label=f"participant mean, {level:.0%} t CI")
+    ax.axhline(0.5, color="grey", lw=1, ls="--")
+    ax.set_xticks(x, [f"{g}\n(n = {n})" for g, n in zip(jh["group"], jh["n"])])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel('proportion judged "human"')
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return fig
+
+
+def _fig_sdt(sdt: pd.DataFrame, group: pd.DataFrame, level: float) -> Figure:
+    fig = Figure(figsize=(4.8, 4.2))
+    ax = fig.subplots()
+    ax.scatter(sdt["criterion"], sdt["dprime"], s=22, alpha=0.6, color="#3a6ea5", label="participants")
+    g = group.set_index("measure")
+    cm, cl, ch = (float(g.loc["criterion", k]) for k in ("mean", "ci_low", "ci_high"))
+    dm, dl, dh = (float(g.loc["dprime", k]) for k in ("mean", "ci_low", "ci_high"))
+    ax.errorbar([cm], [dm], xerr=np.nan_to_num([[cm - cl], [ch - cm]]), yerr=np.nan_to_num([[dm - dl], [dh - dm]]),
+                fmt="D", color="#c0504d", capsize=4, label=f"group mean, {level:.0%} t CI")
+    ax.axhline(0, color="grey", lw=1, ls="--")
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_xlabel('criterion c  (> 0: bias toward "human")')
+    ax.set_ylabel("sensitivity d'")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def _fig_type2(roc: pd.DataFrame, auc: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(4.4, 4.2))
+    ax = fig.subplots()
+    for _, pts in roc[roc["unit"] == "participant"].groupby("participant"):
+        ax.plot(pts["fa_rate2"], pts["hit_rate2"], color="#999999", lw=0.7, alpha=0.5)
+    pooled = roc[roc["unit"] == "pooled"]
+    pooled_auc = auc.loc[auc["unit"] == "pooled", "auc"].iloc[0]
+    ax.plot(pooled["fa_rate2"], pooled["hit_rate2"], "o-", color="#c0504d", lw=2,
+            label=f"pooled (AUC = {fmt_num(pooled_auc, leading_zero=False)})")
+    ax.plot([0, 1], [0, 1], color="black", lw=1, ls="--", label="chance (AUC = .50)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("P(confidence ≥ k | incorrect)")
+    ax.set_ylabel("P(confidence ≥ k | correct)")
+    ax.set_aspect("equal")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def _fig_rt(trials: pd.DataFrame, min_rt: float | None = None) -> Figure:
+    fig = Figure(figsize=(8.5, 3.4))
+    axes = fig.subplots(1, 2, sharey=True)
+    rt = trials["rt"].astype(float)
+    upper = float(np.quantile(rt, 0.99)) if len(rt) else 1.0
+    bins = np.linspace(0, max(upper, 1e-3), 40)
+    for ax, col, labels, title in ((axes[0], "source", {"human": "human-written", "model": "model-written"}, "by source"),
+                                   (axes[1], "correct", {True: "correct", False: "incorrect"}, "by correctness")):
+        for key, label in labels.items():
+            d = rt[trials[col] == key]
+            if len(d):
+                ax.hist(d.clip(upper=bins[-1]), bins=bins, alpha=0.55, density=True, label=f"{label} (n = {len(d)})")
+        if min_rt is not None:
+            ax.axvline(min_rt, color="black", lw=1, ls=":", label=f"min_rt = {min_rt} s")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("response time (s)")
+        ax.legend(fontsize=8, frameon=False)
+    axes[0].set_ylabel("density")
+    return fig
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _json_ready(obj):
+    """NaN/inf → None, numpy → Python, DataFrames → records: strict JSON."""
+    if isinstance(obj, dict):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return _json_ready(_records(obj))
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(float(obj)) else None
+    if obj is None or isinstance(obj, str):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
+
+
+def results_json(results: dict) -> dict:
+    """The results.json content: the summary of :func:`analyze` plus participant-level tables."""
+    summary = {k: v for k, v in results.items() if k not in ("tables", "trials", "glmm_fit")}
+    tables = results.get("tables", {})
+    summary["tables"] = {k: tables[k] for k in ("accuracy_participants", "sdt_participants", "type2_auc",
+                                                "judged_human_model", "glmm") if k in tables}
+    return _json_ready(summary)
+
+
+def build_report(results: dict) -> HtmlReport:
+    """The HTML report of :func:`analyze`'s results: banner, sentences, methods, figures, tables."""
+    level = results["settings"]["level"]
+    tables = results["tables"]
+    sentences = results["sentences"]
+    report = HtmlReport("Turing test: person or model?", banner=results["banner"])
+    modes = ", ".join(f"{k}: {v:,} trials" for k, v in results["run_modes"].items())
+    report.paragraph(f"{results['n_participants']} participants, {results['n_trials']:,} main trials, "
+                     f"{results['n_items']} items (run modes in the data — {modes}).")
+
+    report.heading("Exclusions")
+    report.apa(sentences["exclusions"])
+    report.method(results["method"]["exclusions"])
+    if len(tables["exclusions"]):
+        report.table(tables["exclusions"], "Excluded participants and trials", max_rows=50)
+
+    report.heading("Accuracy")
+    report.apa(sentences["accuracy"])
+    report.method(results["method"]["accuracy"] + " " + results["method"]["accuracy_ttest"])
+
+    report.heading("Judged human, by source")
+    report.apa(sentences["judged_human_rate"])
+    report.method(results["method"]["judged_human_rate"])
+    jh = tables["judged_human_model"]
+    report.figure(_fig_judged_human(jh, level),
+                  "Proportion of trials judged \"human\" by source (and generating model). Circles: pooled over "
+                  f"trials with {level:.0%} Clopper-Pearson intervals; squares: mean of participants' rates with "
+                  f"{level:.0%} t intervals (participant-clustered). Dashed line: .5.")
+    report.table(jh, "Judged-human rates")
+
+    report.heading("Signal detection")
+    report.apa(sentences["sdt"])
+    report.method(results["method"]["sdt"])
+    report.figure(_fig_sdt(tables["sdt_participants"], tables["sdt_group"], level),
+                  f"Per-participant sensitivity d' against criterion c; diamond: group mean with {level:.0%} t intervals.")
+    report.table(tables["sdt_group"], "Group d' and c: one-sample t tests against 0")
+
+    report.heading("Mixed-effects logistic regression")
+    report.apa(sentences["glmm"])
+    report.method(
+        "Why this model: every participant judged many texts and every text was judged by many participants, "
+        "so both are random samples; crossed random intercepts for participants and items (Baayen, Davidson, & "
+        "Bates, 2008) let the source effect generalise over new texts as well as new people, which the pooled "
+        "binomial test and the by-participant t test do not. It is fitted by maximum likelihood with the Laplace "
+        "approximation, as lme4::glmer does by default; intervals are Wald intervals. " + results["method"]["glmm"])
+    if len(tables["glmm"]):
+        report.table(tables["glmm"], "GLMM: fixed effects (log odds) and random-intercept SDs")
+
+    report.heading("Confidence and accuracy (type-2 ROC)")
+    report.apa(sentences["type2_auc"])
+    report.method(results["method"]["type2_auc"])
+    report.figure(_fig_type2(tables["type2_roc"], tables["type2_auc"]),
+                  "Type-2 ROC: grey, one line per participant; red, pooled over trials; dashed, chance.")
+
+    report.heading("Response times")
+    report.apa(sentences["rt"])
+    report.method(results["method"]["rt"])
+    report.figure(_fig_rt(results["trials"], results["settings"]["min_rt"]),
+                  "Distributions of response times of the kept trials (seconds; the top 1% are drawn in the last bin; "
+                  "dotted: the min_rt exclusion limit).")
+    report.table(pd.concat([tables["rt_source"], tables["rt_correct"]], ignore_index=True), "Response times (s)")
+
+    report.heading("Participants")
+    per = tables["accuracy_participants"].merge(tables["sdt_participants"], on=["participant"])
+    auc = tables["type2_auc"]
+    per = per.merge(auc.loc[auc["unit"] == "participant", ["participant", "auc"]], on="participant", how="left")
+    report.table(per[["participant", "n", "accuracy", "ci_low", "ci_high", "p_val", "hit_rate", "fa_rate",
+                      "dprime", "criterion", "auc"]], "Per participant (ci_low/ci_high: Clopper-Pearson, accuracy)")
+
+    report.heading("Settings")
+    report.table(pd.DataFrame({"setting": list(results["settings"]), "value": [str(v) for v in results["settings"].values()]}))
+    return report
+
+
+def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``results.json`` (strict JSON: NaN as null) and ``report.html`` into ``out_dir``.
+
+    Returns
+    -------
+    dict with the paths under keys ``json`` and ``html``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "results.json"
+    json_path.write_text(json.dumps(results_json(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                         encoding="utf-8")
+    html_path = build_report(results).write(out_dir / "report.html")
+    return {"json": json_path, "html": html_path}
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = TuringConfig()
+    p = argparse.ArgumentParser(prog="python analysis/turing_test.py",
+                                description="Analyse Turing-test sessions: results.json and report.html.")
+    p.add_argument("data_dir", help="folder holding the sub-*/ses-* session folders (e.g. data/turing_test)")
+    p.add_argument("--out", required=True, help="output folder for results.json and report.html")
+    p.add_argument("--min-rt", type=float, default=defaults.min_rt,
+                   help=f"exclude main trials faster than this many seconds (default {defaults.min_rt})")
+    p.add_argument("--max-rt", type=float, default=defaults.max_rt,
+                   help="exclude main trials slower than this many seconds (default: no limit)")
+    p.add_argument("--max-failed-checks", type=int, default=defaults.max_failed_checks,
+                   help=f"exclude participants failing more attention checks than this (default {defaults.max_failed_checks})")
+    p.add_argument("--min-accuracy-practice", type=float, default=defaults.min_accuracy_practice,
+                   help="exclude participants whose practice accuracy is below this proportion (default: off)")
+    p.add_argument("--level", type=float, default=defaults.level, help="confidence level (default 0.95)")
+    p.add_argument("--correction", choices=CORRECTIONS, default=defaults.correction,
+                   help="correction of hit/false-alarm rates for d' (default loglinear, Hautus 1995)")
+    p.add_argument("--include-pilot", action="store_true", help="analyse pilot sessions too (the report is marked)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = TuringConfig(min_rt=args.min_rt, max_rt=args.max_rt, max_failed_checks=args.max_failed_checks,
+                              min_accuracy_practice=args.min_accuracy_practice, level=args.level,
+                              correction=args.correction, include_pilot=args.include_pilot)
+        data_dir = Path(args.data_dir)
+        if not data_dir.exists():
+            raise DataError(f"{data_dir}: no such data folder; give the folder that holds the sub-* session folders")
+        if data_dir.is_dir() and not any(data_dir.iterdir()):
+            raise DataError(f"{data_dir}: the data folder is empty; run sessions first or point to another folder")
+        from psyai.data import load
+
+        trials = load(data_dir, experiment=EXPERIMENT, include_pilot=args.include_pilot)
+        results = analyze(trials, config)
+        results["command_line"] = " ".join(["python", "analysis/turing_test.py", *(argv if argv is not None else sys.argv[1:])])
+        paths = write_results(results, args.out)
+    except (PsyaiError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(paths["html"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
