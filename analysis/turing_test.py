@@ -788,6 +788,8 @@ CORRECTION_NAMES = {
 
 
 def _ci_dict(estimate: float, low: float, high: float, **extra) -> dict:
+    if "n" in extra:
+        extra["n"] = int(extra["n"])
     return {"estimate": estimate, "ci_low": low, "ci_high": high, **extra}
 
 
@@ -875,7 +877,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "accuracy": _ci_dict(float(acc_bin["estimate"]), float(acc_bin["ci_low"]), float(acc_bin["ci_high"]),
                              n=int(acc_bin["n"]), n_correct=int(acc_bin["n_correct"]), ci_method="Clopper-Pearson"),
         "binomial_p": float(acc_bin["p_val"]),
-        "accuracy_ttest": {k: float(v) for k, v in acc_t.items()},
+        "accuracy_ttest": {k: (int(v) if k == "n" else float(v)) for k, v in acc_t.items()},
         "dprime": _ci_dict(float(sdt_g.loc["dprime", "mean"]), float(sdt_g.loc["dprime", "ci_low"]),
                            float(sdt_g.loc["dprime", "ci_high"]),
                            **{k: float(sdt_g.loc["dprime", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d")}),
