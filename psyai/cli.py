@@ -87,14 +87,14 @@ def _analyze_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", help="analysis name (a script in analysis/), e.g. turing_test")
     p.add_argument("data_dir", help="data folder")
     p.add_argument("--out", required=True, help="folder for results.json and report.html")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="further options for the analysis script (see its --help)")
+    p.epilog = "Further options go to the analysis script: see python analysis/<name>.py --help."
 
 
 def _analyze(args: argparse.Namespace) -> int:
     from psyai.simulate import script_path
 
     script = script_path("analysis", args.experiment)
-    cmd = [sys.executable, str(script), args.data_dir, "--out", args.out, *args.rest]
+    cmd = [sys.executable, str(script), args.data_dir, "--out", args.out, *args.extra]
     return subprocess.call(cmd)
 
 
@@ -133,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "analyze":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra  # `psyai analyze` hands these on to the analysis script
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
