@@ -207,7 +207,8 @@ def table_to_html(frame: pd.DataFrame, *, digits: int = 3, caption: str | None =
     note = ""
     if len(shown) < len(frame):
         note = f'<p class="note">{len(frame) - len(shown)} more rows are in results.json.</p>'
-    return f'<table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{note}'
+    return (f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>{note}')
 
 
 _CSS = """
@@ -220,6 +221,7 @@ h1 { font-size: 1.7rem; } h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bot
        font-family: Georgia, "Times New Roman", serif; }
 .method { color: #333; font-size: .95rem; }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .88rem; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .6rem; }
 th { border-bottom: 2px solid #444; text-align: left; }
