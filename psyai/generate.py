@@ -50,6 +50,10 @@ STIMULUS_COLUMNS = (
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 MAX_ID_LENGTH = 64  # psyai.stimuli refuses longer item ids
 SEED_LIMIT = 2**31
+# kana, CJK ideographs (with extension A) and half-width katakana: a ja text holds some
+JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+# those, CJK punctuation (。、「」) and full-width forms: an en text holds none
+CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 REPLACEMENT = "\ufffd"
 
 # Sampling settings a model's generation_config.json may set, with their neutral values;
@@ -268,6 +272,7 @@ def generate_items(
     max_new_tokens: int = 60,
     seed: int = 0,
     *,
+    lang: str | None = None,
     device: str = "auto",
     revision: str | None = None,
     cache_dir: str | Path | None = None,
@@ -276,6 +281,7 @@ def generate_items(
     practice: bool = False,
     max_attempts: int = 5,
     avoid_texts: Iterable[str] = (),
+    check_language: bool = True,
     progress: bool = False,
 ) -> list[dict[str, Any]]:
     """Generate ``n_per_prompt`` texts per prompt; return stimulus rows (docs/DATA.md).
@@ -289,6 +295,7 @@ def generate_items(
         top_p: nucleus sampling mass in (0, 1].
         max_new_tokens: longest text in tokens.
         seed: run seed; text ``k`` of prompt ``p`` uses ``text_seed(seed, p, k)``.
+        lang: only the prompts in this language (``ja`` or ``en``); default all.
         device, revision, cache_dir: passed to :func:`~psyai.models.load_causal_lm`.
         chat_template: None = use the tokenizer's chat template when it has
             one; False = always plain continuation; True = require one.
@@ -297,10 +304,13 @@ def generate_items(
         practice: mark the rows ``practice=1``.
         max_attempts: seeds tried (``seed``, ``seed+1``, …) for one text
             before a prompt that gives only unusable texts is an error. A text
-            is unusable when it is empty, holds U+FFFD, or repeats (up to
-            whitespace) a text of this run or of ``avoid_texts`` — a stimulus
-            file may not hold one text twice.
+            is unusable when it is empty, holds U+FFFD, repeats (up to
+            whitespace) a text of this run or of ``avoid_texts`` (a stimulus
+            file may not hold one text twice), or, with ``check_language``,
+            is not in the prompt's language.
         avoid_texts: texts already in the file the rows go to.
+        check_language: an ``en`` text may hold no Japanese characters or
+            punctuation (kana, kanji, 。) and a ``ja`` text must hold kana or kanji.
         progress: show a progress bar on stderr.
 
     Returns:
@@ -314,8 +324,12 @@ def generate_items(
     """
     _check_settings(n_per_prompt, temperature, top_p, max_new_tokens, seed, max_attempts)
     prompt_list = read_prompts(prompts) if isinstance(prompts, (str, Path)) else list(prompts)
+    if lang is not None:
+        if lang not in LANGS:
+            raise GenerateError(f"--lang {lang!r} must be 'ja' or 'en'")
+        prompt_list = [prompt for prompt in prompt_list if prompt.lang == lang]
     if not prompt_list:
-        raise GenerateError("no prompts to generate for")
+        raise GenerateError(f"no {lang} prompts to generate for" if lang else "no prompts to generate for")
     label = model_label(model if isinstance(model, str) else model.name_or_path) if label is None else label
     if not ID_RE.match(label):
         raise GenerateError(f"--label {label!r} may only hold letters, digits, '-', '_' and '.'")
@@ -353,7 +367,7 @@ def generate_items(
                     ).strip()  # fmt: skip
                 except GenerateError as exc:
                     raise GenerateError(f"{prompt.where}: {exc}") from exc
-                problem = _unusable(text, taken)
+                problem = _unusable(text, taken, prompt.lang if check_language else None)
                 if problem is None:
                     break
                 logger.info("%s: %s with seed %d", prompt.where, problem, used_seed)
@@ -397,14 +411,18 @@ def _normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _unusable(text: str, taken: set[str]) -> str | None:
-    """Why ``text`` cannot be a stimulus, or None."""
+def _unusable(text: str, taken: set[str], lang: str | None) -> str | None:
+    """Why ``text`` cannot be a stimulus, or None; ``lang=None`` skips the language check."""
     if not text:
         return "empty text"
     if REPLACEMENT in text:
         return "broken text (U+FFFD, half a character)"
     if _normalise(text) in taken:
         return "text already in the set"
+    if lang == "en" and CJK_RE.search(text):
+        return "Japanese characters or punctuation in an English text"
+    if lang == "ja" and not JAPANESE_RE.search(text):
+        return "no Japanese characters in a Japanese text"
     return None
 
 
@@ -604,6 +622,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling mass (default %(default)s)")
     parser.add_argument("--max-new-tokens", type=int, default=60, help="longest text in tokens (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="run seed; each text gets its own seed from it (default %(default)s)")
+    parser.add_argument("--lang", choices=LANGS, default=None,
+                        help="only the prompts in this language (e.g. an English model for the en prompts)")  # fmt: skip
     parser.add_argument("--append", action="store_true", help="add rows to an existing stimulus file (item ids must be new)")
     parser.add_argument("--device", default="auto", help="auto (GPU if any), cpu, cuda, cuda:1 … (default %(default)s)")
     parser.add_argument("--revision", default=None, help="hub branch, tag or commit to load (default: main)")
@@ -612,6 +632,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-chat-template", dest="chat_template", action="store_const", const=False, default=None,
                         help="continue the prompt text even when the tokenizer has a chat template")  # fmt: skip
     parser.add_argument("--practice", action="store_true", help="mark the rows as practice items (practice=1)")
+    parser.add_argument("--max-attempts", type=int, default=5, metavar="N",
+                        help="seeds tried for one text before an empty, broken, repeated or wrong-language "
+                             "text is an error (default %(default)s)")  # fmt: skip
+    parser.add_argument("--no-language-check", dest="check_language", action="store_false",
+                        help="keep texts that are not in the prompt's language (by default an en text with "
+                             "Japanese characters, or a ja text without any, is regenerated with the next seed)")  # fmt: skip
 
 
 def main(args: argparse.Namespace) -> int:
@@ -621,15 +647,16 @@ def main(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True)
     try:
-        prompts = read_prompts(args.prompts)
+        prompts = [p for p in read_prompts(args.prompts) if args.lang in (None, p.lang)]
         label = args.label if args.label is not None else model_label(args.model)
         n = args.n_per_prompt
         check_output(args.out, [f"{p.prompt_id}-{label}-{k}" for p in prompts for k in range(1, n + 1)], args.append)
         rows = generate_items(
-            args.model, prompts, n_per_prompt=n, temperature=args.temperature, top_p=args.top_p,
+            args.model, prompts, n_per_prompt=n, lang=args.lang, temperature=args.temperature, top_p=args.top_p,
             max_new_tokens=args.max_new_tokens, seed=args.seed, device=args.device, revision=args.revision,
-            chat_template=args.chat_template, label=label, practice=args.practice,
-            avoid_texts=existing_texts(args.out) if args.append else (), progress=True,
+            chat_template=args.chat_template, label=label, practice=args.practice, max_attempts=args.max_attempts,
+            avoid_texts=existing_texts(args.out) if args.append else (), check_language=args.check_language,
+            progress=True,
         )  # fmt: skip
         write_items(rows, args.out, append=args.append)
     except PsyaiError as exc:

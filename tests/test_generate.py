@@ -30,7 +30,8 @@ from psyai.models import load_causal_lm, weights_sha256
 from psyai.stimuli import load_stimuli
 
 PROMPTS = "prompt_id,lang,prompt\nen01,en,Describe your favourite season.\nja01,ja,好きな季節について書いてください。\n"
-SETTINGS = {"max_new_tokens": 12, "device": "cpu"}
+# The tiny test models mix English and Japanese freely: the language check would refuse most texts.
+SETTINGS = {"max_new_tokens": 12, "device": "cpu", "check_language": False}
 
 
 @pytest.fixture(autouse=True)
@@ -81,7 +82,7 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 def test_cli_writes_schema_rows_with_provenance(chat_model, prompts, tmp_path):
     out = tmp_path / "items.csv"
     args = ("--model", chat_model, "--out", out, "--n-per-prompt", 2, "--max-new-tokens", 12, "--seed", 7)
-    assert run_cli(prompts, *args, "--device", "cpu") == 0
+    assert run_cli(prompts, *args, "--device", "cpu", "--no-language-check") == 0
     header, rows = read_csv(out)
     assert header == list(STIMULUS_COLUMNS)
     assert [r["item_id"] for r in rows] == ["en01-chat-1", "en01-chat-2", "ja01-chat-1", "ja01-chat-2"]
@@ -153,7 +154,7 @@ def test_chat_template_path(request, monkeypatch, tmp_path, which, option, promp
     path.write_text(f"prompt_id,lang,prompt\nen01,en,{prompt}\n", encoding="utf-8")
     loaded = load_causal_lm(request.getfixturevalue(which), device="cpu")
     seen = spy_on_inputs(monkeypatch, loaded)
-    rows = generate_items(loaded, path, n_per_prompt=2, chat_template=option, max_new_tokens=12)
+    rows = generate_items(loaded, path, n_per_prompt=2, chat_template=option, max_new_tokens=12, check_language=False)
     assert seen[0] == model_input
     assert [r["chat_template"] for r in rows] == [flag, flag]
     assert all(("chat template" if flag else "plain continuation") in r["origin"] for r in rows)
@@ -275,9 +276,16 @@ def test_unusable_texts_are_retried_with_the_next_seed_then_refused(chat_model, 
     answers = {en: "", en + 1: "half a character \ufffd here", en + 2: "A fine text.",
                ja: "A  fine text. ", ja + 1: "Already in the file.", ja + 2: "Another text."}  # fmt: skip
     monkeypatch.setattr(generate, "generate_text", lambda _m, _p, *, seed, **_k: answers.get(seed, "Other."))
-    rows = generate_items(loaded, prompts, avoid_texts=["Already in the file."])
+    rows = generate_items(loaded, prompts, avoid_texts=["Already in the file."], check_language=False)
     assert [(r["text"], r["seed"]) for r in rows] == [("A fine text.", en + 2), ("Another text.", ja + 2)]
     assert f"seed={en + 2}" in rows[0]["origin"]
+
+    answers = {en: "英語ではない。", en + 1: "Full stop。", en + 2: "English.", ja: "Not Japanese。", ja + 1: "日本語です。"}
+    monkeypatch.setattr(generate, "generate_text", lambda _m, _p, *, seed, **_k: answers.get(seed, "x"))
+    rows = generate_items(loaded, prompts)
+    assert [(r["text"], r["seed"]) for r in rows] == [("English.", en + 2), ("日本語です。", ja + 1)]
+    rows = generate_items(loaded, prompts, check_language=False)
+    assert [r["text"] for r in rows] == ["英語ではない。", "Not Japanese。"]
 
     monkeypatch.setattr(generate, "generate_text", lambda *_a, **_k: "  ")
     with pytest.raises(GenerateError, match=re.escape(f"{prompts}, line 2: ") + ".* for prompt en01 with 5 seeds"):
@@ -286,15 +294,24 @@ def test_unusable_texts_are_retried_with_the_next_seed_then_refused(chat_model, 
         generate_items(loaded, prompts, temperature=0)
 
 
+def test_lang_picks_the_prompts_of_one_language(chat_model, prompts, tmp_path, monkeypatch):
+    monkeypatch.setattr(generate, "generate_text", lambda *_a, seed, **_k: f"日本語 {seed}")
+    out = tmp_path / "ja.csv"
+    assert run_cli(prompts, "--model", chat_model, "--out", out, "--lang", "ja", "--device", "cpu") == 0
+    assert [r["item_id"] for r in read_csv(out)[1]] == ["ja01-chat-1"]
+    with pytest.raises(GenerateError, match="no ja prompts to generate for"):
+        generate_items(chat_model, read_prompts(prompts)[:1], lang="ja")
+
+
 def test_append_avoids_texts_already_in_the_file(chat_model, prompts, tmp_path, monkeypatch):
     out = tmp_path / "items.csv"
     out.write_text("item_id,lang,source,text,origin\nh1,en,human,Same text.,demo\n", encoding="utf-8")
     en = text_seed(0, "en01", 1)
     answers = {en: "Same text.", en + 1: "Fresh text."}
-    monkeypatch.setattr(generate, "generate_text", lambda _m, _p, *, seed, **_k: answers.get(seed, "Other."))
+    monkeypatch.setattr(generate, "generate_text", lambda _m, _p, *, seed, **_k: answers.get(seed, "その他。"))
     assert run_cli(prompts, "--model", chat_model, "--out", out, "--append", "--device", "cpu") == 0
     rows = read_csv(out)[1]
-    assert [(r["text"], r["seed"]) for r in rows[1:]] == [("Fresh text.", str(en + 1)), ("Other.", rows[2]["seed"])]
+    assert [(r["text"], r["seed"]) for r in rows[1:]] == [("Fresh text.", str(en + 1)), ("その他。", rows[2]["seed"])]
     assert load_stimuli(out).items[1]["text"] == "Fresh text."
 
 
