@@ -375,7 +375,7 @@ def generate_items(
                 tried = f"with {attempts} seeds ({base}…{used_seed})" if attempts > 1 else "with greedy decoding"
                 raise GenerateError(
                     f"{prompt.where}: {loaded.name_or_path} gave no usable text for prompt {prompt.prompt_id} "
-                    f"{tried}, the last one {problem}; raise --max-new-tokens or --temperature, "
+                    f"{tried}, the last one {problem}; raise --max-attempts, --max-new-tokens or --temperature, "
                     "or rephrase the prompt"
                 )
             taken.add(_normalise(text))
