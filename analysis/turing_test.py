@@ -939,7 +939,7 @@ def apa_sentences(res: dict) -> dict[str, str]:
     out["exclusions"] = (
         f"Of {ex['n_participants_total']} participants, {ex['n_participants_excluded']} were excluded"
         + (f" ({by_p})" if by_p else "") + f"; of the remaining participants' main trials, {ex['n_trials_excluded']} "
-        + f"were removed" + (f" ({by_t})" if by_t else "")
+        + "were removed" + (f" ({by_t})" if by_t else "")
         + f". The analyses use {res['n_trials']:,} trials from {res['n_participants']} participants."
     )
     a, at = res["accuracy"], res["accuracy_ttest"]

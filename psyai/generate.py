@@ -38,6 +38,7 @@ from typing import Any
 
 from psyai.errors import PsyaiError
 from psyai.models import LoadedModel, ModelError, load_causal_lm
+from psyai.tables import read_rows
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class Prompt:
 
     @property
     def where(self) -> str:
-        return f"{self.file}, line {self.line}" if self.line else f"prompt {self.prompt_id}"
+        return f"{self.file} line {self.line}" if self.line else f"prompt {self.prompt_id}"
 
 
 # ---------------------------------------------------------------- prompts
@@ -99,19 +100,17 @@ def read_prompts(path: str | Path) -> list[Prompt]:
         GenerateError: naming the file, the line and the problem.
     """
     path = Path(path)
-    if not path.is_file():
-        raise GenerateError(f"{path}: prompts file not found")
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise GenerateError(f"{path}: prompts must be a .csv or .jsonl file with columns {', '.join(PROMPT_COLUMNS)}")
-    try:
-        records = list(_read_csv(path) if suffix == ".csv" else _read_jsonl(path))
-    except UnicodeDecodeError as exc:
-        raise GenerateError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from exc
+    columns, records = read_rows(path, GenerateError)
+    missing = [column for column in PROMPT_COLUMNS if column not in columns]
+    if path.suffix.lower() == ".csv" and missing:
+        raise GenerateError(
+            f"{path} line 1: header lacks {', '.join(missing)}; "
+            f"the first line must name the columns {', '.join(PROMPT_COLUMNS)}"
+        )
     prompts: list[Prompt] = []
     seen: dict[str, int] = {}
     for line, record in records:
-        where = f"{path}, line {line}"
+        where = f"{path} line {line}"
         values = {}
         for column in PROMPT_COLUMNS:
             value = record.get(column)
@@ -138,46 +137,6 @@ def read_prompts(path: str | Path) -> list[Prompt]:
     if not prompts:
         raise GenerateError(f"{path}: no prompts in the file")
     return prompts
-
-
-def _read_csv(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
-        missing = [column for column in PROMPT_COLUMNS if column not in header]
-        if missing:
-            raise GenerateError(
-                f"{path}, line 1: header lacks {', '.join(missing)}; "
-                f"the first line must name the columns {', '.join(PROMPT_COLUMNS)}"
-            )
-        reader.fieldnames = header
-        for row in reader:
-            start = _row_start(reader.line_num, row)
-            if None in row:
-                raise GenerateError(f"{path}, line {start}: more fields than the header has columns")
-            if not any((value or "").strip() for value in row.values()):
-                continue
-            yield start, row
-
-
-def _row_start(end_line: int, row: dict[Any, Any]) -> int:
-    """First line of a CSV row that ends on ``end_line`` (quoted fields may span lines)."""
-    values = [v for v in row.values() if isinstance(v, str)]
-    return end_line - sum(v.count("\n") for v in values)
-
-
-def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise GenerateError(f"{path}, line {line}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(record, dict):
-                raise GenerateError(f"{path}, line {line}: each line must be a JSON object with {', '.join(PROMPT_COLUMNS)}")
-            yield line, record
 
 
 # ---------------------------------------------------------------- generation
@@ -514,7 +473,7 @@ def check_output(out: str | Path, item_ids: Sequence[str], append: bool = False)
     clashes = [item_id for item_id in item_ids if item_id in existing]
     if clashes:
         raise GenerateError(
-            f"{out}, line {existing[clashes[0]]}: item_id {clashes[0]} is already in the file"
+            f"{out} line {existing[clashes[0]]}: item_id {clashes[0]} is already in the file"
             f"{f' (and {len(clashes) - 1} more)' if len(clashes) > 1 else ''}; "
             "pass another --label or --seed run to a new file"
         )
@@ -525,27 +484,19 @@ def existing_texts(out: str | Path) -> list[str]:
     out = Path(out)
     if not out.exists():
         return []
-    if out.suffix.lower() == ".jsonl":
-        return [str(record.get("text", "")) for _, record in _read_jsonl(out)]
-    with out.open(encoding="utf-8-sig", newline="") as handle:
-        return [row.get("text") or "" for row in csv.DictReader(handle)]
+    return [str(row.get("text") or "") for _, row in read_rows(out, GenerateError)[1]]
 
 
 def _existing_ids(out: Path) -> dict[str, int]:
     """item_id → line number of the rows already in ``out``."""
+    columns, rows = read_rows(out, GenerateError)
+    if "item_id" not in columns:
+        raise GenerateError(f"{out} line 1: no item_id column; is this a stimulus file?")
     ids: dict[str, int] = {}
-    if out.suffix.lower() == ".jsonl":
-        for line, record in _read_jsonl(out):
-            if "item_id" not in record:
-                raise GenerateError(f"{out}, line {line}: no item_id; is this a stimulus file?")
-            ids[str(record["item_id"])] = line
-        return ids
-    with out.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if "item_id" not in (reader.fieldnames or []):
-            raise GenerateError(f"{out}, line 1: no item_id column; is this a stimulus file?")
-        for row in reader:
-            ids[row["item_id"]] = _row_start(reader.line_num, row)
+    for line, row in rows:
+        if "item_id" not in row:
+            raise GenerateError(f"{out} line {line}: no item_id; is this a stimulus file?")
+        ids[str(row["item_id"])] = line
     return ids
 
 

@@ -9,10 +9,7 @@ first), so a researcher can fix a file in one pass.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from psyai.errors import StimulusError
+from psyai.tables import read_rows
 
 REQUIRED_COLUMNS = ("item_id", "lang", "source", "text", "origin")
 OPTIONAL_COLUMNS = (
@@ -63,47 +61,6 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _decode(path: Path, raw: bytes) -> str:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise StimulusError(
-            f"{path} line {line}: not valid UTF-8 (byte {err.start}); "
-            "save the file as UTF-8 (in Excel: 'CSV UTF-8')"
-        ) from None
-    return text
-
-
-def _read_rows(path: Path, text: str) -> list[tuple[int, dict]]:
-    """Rows with the line number on which each starts (header is line 1)."""
-    rows: list[tuple[int, dict]] = []
-    if path.suffix.lower() == ".jsonl":
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise StimulusError(f"{path} line {lineno}: not valid JSON ({err.msg})") from None
-            if not isinstance(obj, dict):
-                raise StimulusError(f"{path} line {lineno}: each line must be a JSON object")
-            rows.append((lineno, {k: "" if v is None else str(v) for k, v in obj.items()}))
-        return rows
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if reader.fieldnames is None:
-        raise StimulusError(f"{path}: the file is empty; it needs a header line with {', '.join(REQUIRED_COLUMNS)}")
-    start = reader.line_num + 1
-    for record in reader:
-        if None in record:
-            raise StimulusError(
-                f"{path} line {start}: more fields than header columns; quote texts that contain commas"
-            )
-        rows.append((start, {k.strip(): (v or "") for k, v in record.items()}))
-        start = reader.line_num + 1
-    return rows
-
-
 def _check_row(path: Path, lineno: int, row: dict) -> list[str]:
     where = f"{path} line {lineno}"
     problems = []
@@ -144,19 +101,15 @@ def load_stimuli(path: str | Path) -> StimulusSet:
         With every problem found, one per line, each naming the file and line.
     """
     path = Path(path)
-    if not path.is_file():
-        raise StimulusError(f"{path}: no such stimulus file; give the path to a .csv or .jsonl file")
-    if path.suffix.lower() not in (".csv", ".jsonl"):
-        raise StimulusError(f"{path}: stimulus files must be .csv or .jsonl, not {path.suffix or 'no extension'}")
-    raw = path.read_bytes()
-    rows = _read_rows(path, _decode(path, raw))
+    columns, rows = read_rows(path, StimulusError)
     if not rows:
         raise StimulusError(f"{path}: no items; add at least one row under the header")
-    missing = [c for c in REQUIRED_COLUMNS if c not in rows[0][1]]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise StimulusError(
             f"{path} line 1: missing column(s) {', '.join(missing)}; required are {', '.join(REQUIRED_COLUMNS)} (see docs/DATA.md)"
         )
+    rows = [(line, {k: "" if v is None else str(v) for k, v in row.items()}) for line, row in rows]
     problems: list[str] = []
     first_line_of_id: dict[str, int] = {}
     first_line_of_text: dict[str, int] = {}
@@ -191,4 +144,4 @@ def load_stimuli(path: str | Path) -> StimulusSet:
         shown = problems[:MAX_REPORTED_PROBLEMS]
         more = len(problems) - len(shown)
         raise StimulusError("\n".join(shown) + (f"\n… and {more} more problem(s)" if more else ""))
-    return StimulusSet(path=path, sha256=hashlib.sha256(raw).hexdigest(), items=items)
+    return StimulusSet(path=path, sha256=file_sha256(path), items=items)

@@ -193,7 +193,7 @@ def test_append_adds_rows_keeps_old_ones_and_refuses_duplicate_ids(chat_model, p
     assert [r["item_id"] for r in written] == ["ja01-human", "en01-chat-1", "ja01-chat-1"]
 
     before = out.read_bytes()
-    with pytest.raises(GenerateError, match=re.escape(f"{out}, line 4: item_id en01-chat-1 is already in the file")):
+    with pytest.raises(GenerateError, match=re.escape(f"{out} line 4: item_id en01-chat-1 is already in the file")):
         write_items(rows, out, append=True)
     assert out.read_bytes() == before
 
@@ -206,20 +206,20 @@ def test_append_adds_rows_keeps_old_ones_and_refuses_duplicate_ids(chat_model, p
 @pytest.mark.parametrize(
     ("name", "content", "problem"),
     [
-        ("prompts.csv", "prompt_id,prompt\nen01,Hi\n", ", line 1: header lacks lang"),
-        ("prompts.csv", "prompt_id,lang,prompt\nen01,en,Hello\nfr01,fr,Bonjour\n", ", line 3: lang 'fr' must be 'ja' or 'en'"),
-        ("prompts.csv", "prompt_id,lang,prompt\nen01,en,\n", ", line 2: prompt is empty"),
-        ("prompts.csv", 'prompt_id,lang,prompt\nen01,en,"two\nlines"\nen01,en,Hi\n', ", line 4: prompt_id 'en01' already used on line 2"),
-        ("prompts.csv", "prompt_id,lang,prompt\nen 01,en,Hi\n", ", line 2: prompt_id 'en 01' may only hold"),
-        ("prompts.csv", "prompt_id,lang,prompt\nen01,en,Hi,there\n", ", line 2: more fields than the header"),
-        ("prompts.csv", "prompt_id,lang,prompt\nja01,ja,好き\n".encode("shift_jis"), ": not UTF-8"),
+        ("prompts.csv", "prompt_id,prompt\nen01,Hi\n", " line 1: header lacks lang"),
+        ("prompts.csv", "prompt_id,lang,prompt\nen01,en,Hello\nfr01,fr,Bonjour\n", " line 3: lang 'fr' must be 'ja' or 'en'"),
+        ("prompts.csv", "prompt_id,lang,prompt\nen01,en,\n", " line 2: prompt is empty"),
+        ("prompts.csv", 'prompt_id,lang,prompt\nen01,en,"two\nlines"\nen01,en,Hi\n', " line 4: prompt_id 'en01' already used on line 2"),
+        ("prompts.csv", "prompt_id,lang,prompt\nen 01,en,Hi\n", " line 2: prompt_id 'en 01' may only hold"),
+        ("prompts.csv", "prompt_id,lang,prompt\nen01,en,Hi,there\n", " line 2: more fields than header columns"),
+        ("prompts.csv", "prompt_id,lang,prompt\nja01,ja,好き\n".encode("shift_jis"), " line 2: not valid UTF-8"),
         ("prompts.csv", "prompt_id,lang,prompt\n", ": no prompts in the file"),
-        ("prompts.jsonl", '{"prompt_id": "ja01", "lang": "ja", "prompt": "こんにちは"}\n{"prompt_id": \n', ", line 2: not valid JSON"),
-        ("prompts.jsonl", '\n["ja01", "ja", "こんにちは"]\n', ", line 2: each line must be a JSON object"),
-        ("prompts.jsonl", '{"prompt_id": "ja01", "lang": "ja"}\n', ", line 1: prompt is empty"),
-        ("prompts.jsonl", '{"prompt_id": 1, "lang": "ja", "prompt": "x"}\n', ", line 1: prompt_id must be text"),
-        ("prompts.txt", "prompt_id,lang,prompt\n", ": prompts must be a .csv or .jsonl file"),
-        ("absent.csv", None, ": prompts file not found"),
+        ("prompts.jsonl", '{"prompt_id": "ja01", "lang": "ja", "prompt": "こんにちは"}\n{"prompt_id": \n', " line 2: not valid JSON"),
+        ("prompts.jsonl", '\n["ja01", "ja", "こんにちは"]\n', " line 2: each line must be a JSON object"),
+        ("prompts.jsonl", '{"prompt_id": "ja01", "lang": "ja"}\n', " line 1: prompt is empty"),
+        ("prompts.jsonl", '{"prompt_id": 1, "lang": "ja", "prompt": "x"}\n', " line 1: prompt_id must be text"),
+        ("prompts.txt", "prompt_id,lang,prompt\n", ": must be a .csv or .jsonl file"),
+        ("absent.csv", None, ": no such file"),
     ],
 )  # fmt: skip
 def test_bad_prompts_file_error_names_file_and_line(tmp_path, name, content, problem):
@@ -235,7 +235,7 @@ def test_bad_prompts_file_fails_the_command_in_one_line(tmp_path, capsys):
     path.write_text("prompt_id,lang,prompt\nen01,de,Hallo\n", encoding="utf-8")
     assert run_cli(path, "--model", "gpt2", "--out", tmp_path / "out.csv") == 1
     message = capsys.readouterr().err.strip()
-    assert message == f"error: {path}, line 2: lang 'de' must be 'ja' or 'en'"
+    assert message == f"error: {path} line 2: lang 'de' must be 'ja' or 'en'"
 
 
 def test_jsonl_prompts_with_bom_and_blank_lines(tmp_path):
@@ -288,7 +288,7 @@ def test_unusable_texts_are_retried_with_the_next_seed_then_refused(chat_model, 
     assert [r["text"] for r in rows] == ["英語ではない。", "Not Japanese。"]
 
     monkeypatch.setattr(generate, "generate_text", lambda *_a, **_k: "  ")
-    with pytest.raises(GenerateError, match=re.escape(f"{prompts}, line 2: ") + ".* for prompt en01 with 5 seeds"):
+    with pytest.raises(GenerateError, match=re.escape(f"{prompts} line 2: ") + ".* for prompt en01 with 5 seeds"):
         generate_items(loaded, prompts)
     with pytest.raises(GenerateError, match="en01 with greedy decoding"):  # every seed gives the same text
         generate_items(loaded, prompts, temperature=0)
@@ -327,7 +327,7 @@ def test_bad_settings_refused_before_loading(prompts, setting, problem):
 
 
 def test_prompt_plus_new_tokens_longer_than_the_model_takes(chat_model, prompts):
-    with pytest.raises(GenerateError, match=re.escape(f"{prompts}, line 2: prompt of ") + ".* exceeds the 128 positions"):
+    with pytest.raises(GenerateError, match=re.escape(f"{prompts} line 2: prompt of ") + ".* exceeds the 128 positions"):
         generate_items(chat_model, prompts, max_new_tokens=200, device="cpu")
 
 

@@ -62,9 +62,9 @@ def test_missing_columns_and_encoding_and_file_type(tmp_path):
     latin1.write_bytes((HEADER + "a1,en,human,Caf\u00e9,,,,demo,0\n").encode("latin-1"))
     with pytest.raises(StimulusError, match=r"latin1.csv line 2: not valid UTF-8.*save the file as UTF-8"):
         load_stimuli(latin1)
-    with pytest.raises(StimulusError, match=r"must be \.csv or \.jsonl"):
+    with pytest.raises(StimulusError, match=r"s.xlsx: must be a \.csv or \.jsonl file, not \.xlsx"):
         load_stimuli(write(tmp_path, GOOD, name="s.xlsx"))
-    with pytest.raises(StimulusError, match="no such stimulus file"):
+    with pytest.raises(StimulusError, match="missing.csv: no such file"):
         load_stimuli(tmp_path / "missing.csv")
     with pytest.raises(StimulusError, match="no items"):
         load_stimuli(write(tmp_path, ""))
