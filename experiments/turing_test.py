@@ -24,13 +24,10 @@ from pathlib import Path
 # Allow `python experiments/turing_test.py` from a checkout without installing psyai.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from psyai import runner  # noqa: E402
 from psyai import trials as trial_lists  # noqa: E402
 from psyai.errors import PsyaiError  # noqa: E402
-from psyai.session import (  # noqa: E402
-    SessionPaths, add_session_arguments, cohort_from_args, draw_seed, new_header, next_list_index,
-    open_log, plan_session, run_mode, validate_participant, validate_session,
-)
-from psyai.stimuli import load_stimuli  # noqa: E402
+from psyai.session import add_session_arguments, cohort_from_args, draw_seed  # noqa: E402
 
 EXPERIMENT = "turing_test"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "turing_test" / "items.csv"
@@ -145,20 +142,6 @@ class TrialRoutine:
         }
 
 
-def consent(screens, log, settings: Settings) -> bool:
-    resp = screens.show_message(screens.t("consent", minutes=settings.minutes), keys=["y", "n"],
-                                context={"kind": "consent"})
-    log.write({"record": "consent", "consented": resp.key == "y"})
-    return resp.key == "y"
-
-
-def demographics(screens, log) -> None:
-    keys = [str(k) for k in range(7)]
-    age = screens.show_message(screens.t("demo_age"), keys=keys, context={"kind": "choice"})
-    ai_use = screens.show_message(screens.t("demo_ai_use"), keys=keys[:6], context={"kind": "choice"})
-    log.write({"record": "demographics", "age_group": int(age.key), "ai_use": int(ai_use.key)})
-
-
 def instructions(screens, log, settings: Settings) -> None:
     """Instructions, then a comprehension check; repeat until it is passed."""
     keys = {"key_human": settings.key_human.upper(), "key_model": settings.key_model.upper()}
@@ -175,29 +158,25 @@ def instructions(screens, log, settings: Settings) -> None:
         screens.show_message(screens.t("comprehension_wrong"))
 
 
-def run_session(screens, log, state, order: list[dict], practice: list[dict], settings: Settings, exp) -> str:
+def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
     """Everything the participant sees after the window opens. Returns the end status."""
     from psyai.ui import Quit
 
-    header = state.header
-    base = {"experiment": EXPERIMENT, "participant": header["participant"], "session": header["session"],
-            "run_mode": header["run_mode"], "pilot": header["run_mode"] == "pilot",
-            "simulated": header["run_mode"] == "simulated", "list": header["list"], "resumed": state.resumed}
-    routine = TrialRoutine(screens, settings, header["lang"])
+    screens, log, state = session.screens, session.log, session.state
+    base = session.trial_fields()
+    routine = TrialRoutine(screens, settings, session.header["lang"])
     n_done = len(state.done("main"))
     try:
         if not state.has("consent"):
-            if not consent(screens, log, settings):
-                screens.show_message(screens.t("declined"), allow_escape=False)
+            if not runner.consent(screens, log, screens.t("consent", minutes=settings.minutes)):
                 return "declined"
             if settings.demographics:
-                demographics(screens, log)
+                runner.demographics(screens, log)
         if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
             instructions(screens, log, settings)
         elif state.resumed:
             screens.show_message(screens.t("resume_intro"))
-        phases = [("practice", practice), ("main", order)]
-        for phase, items in phases:
+        for phase, items in (("practice", practice), ("main", order)):
             done = state.done(phase)
             todo = [(i, it) for i, it in enumerate(items) if i not in done]
             if not todo:
@@ -207,55 +186,39 @@ def run_session(screens, log, state, order: list[dict], practice: list[dict], se
             if phase == "main" and not done and practice:
                 screens.show_message(screens.t("main_intro"))
             for i, item in todo:
-                block = i // settings.break_every if settings.break_every else 0
                 if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
-                    pause = screens.show_message(screens.t("break", done=i, total=len(items)))
-                    log.write({"record": "break", "after_trial": i - 1, "duration": round(pause.rt, 3)})
+                    runner.take_break(screens, log, i, len(items))
+                block = i // settings.break_every if settings.break_every else 0
                 record = {"record": "trial", **base, "phase": phase, "trial_index": i, "block": block,
                           **routine.run(item)}
-                log.write(record)  # on disk before the next trial starts
-                for key, value in record.items():
-                    if key not in exp.extraInfo:
-                        exp.addData(key, value)
-                exp.nextEntry()
+                session.record_trial(record)  # on disk before the next trial starts
                 if phase == "practice":
                     truth = screens.t("truth_" + item["source"])
                     screens.show_message(screens.t("practice_feedback_correct" if record["correct"]
                                                    else "practice_feedback_wrong", truth=truth))
                 else:
                     n_done += 1
-        log.write({"record": "end", "status": "completed", "n_trials_done": n_done})
-        screens.show_message(screens.t("end"), allow_escape=False, keys=["space", "escape"])
-        return "completed"
+        return runner.finish(screens, log, "completed", n_done)
     except Quit:
-        log.write({"record": "end", "status": "aborted", "n_trials_done": n_done})
-        screens.show_message(screens.t("aborted"), allow_escape=False, keys=["space", "escape"])
-        return "aborted"
+        return runner.finish(screens, log, "aborted", n_done)
 
 
-def resolve_orders(state, stim, settings: Settings, args) -> tuple[list[dict], list[dict], int, int, int]:
+def resolve_orders(checked: runner.Checked, settings: Settings) -> tuple[list[dict], list[dict], int, int, int]:
     """Trial orders: rebuilt from the header when resuming, drawn from a recorded seed otherwise."""
-    lang = args.lang
+    stim, args, lang = checked.stim, checked.args, checked.args.lang
     main_items = stim.for_lang(lang)
     if not main_items:
         raise PsyaiError(f"{stim.path}: no main items in language {lang!r}; add items or choose --lang")
     n_lists = trial_lists.n_lists(main_items)
     by_id = {it["item_id"]: it for it in stim.items}
-    if state is not None:
-        h = state.header
-        checks = {}
-        for k, iid in enumerate(i for i in h["trial_order"] if i.startswith(trial_lists.CHECK_PREFIX)):
-            checks[iid] = trial_lists.check_item(k + 1, h["check_expected"][iid], lang)
+    if checked.header is not None:
+        h = checked.header
+        checks = {iid: trial_lists.check_item(k + 1, h["check_expected"][iid], lang)
+                  for k, iid in enumerate(i for i in h["trial_order"] if i.startswith(trial_lists.CHECK_PREFIX))}
         order = [checks.get(i) or by_id[i] for i in h["trial_order"]]
-        practice = [by_id[i] for i in h["practice_order"]]
-        return order, practice, h["seed"], h["list"], n_lists
+        return order, [by_id[i] for i in h["practice_order"]], h["seed"], h["list"], n_lists
     seed = args.seed if args.seed is not None else draw_seed()
-    if args.list_index is not None:
-        if not 0 <= args.list_index < n_lists:
-            raise PsyaiError(f"--list {args.list_index}: this stimulus set has lists 0–{n_lists - 1}")
-        list_index = args.list_index
-    else:
-        list_index = next_list_index(Path(args.data_dir), EXPERIMENT, n_lists)
+    list_index = runner.choose_list(checked, n_lists)
     order = trial_lists.build_main_order(main_items, list_index, seed, lang, n_trials=settings.n_trials,
                                          n_checks=settings.n_checks, max_run=settings.max_run)
     practice = trial_lists.build_practice_order(stim.for_lang(lang, practice=True), seed) if settings.practice else []
@@ -264,80 +227,30 @@ def resolve_orders(state, stim, settings: Settings, args) -> tuple[list[dict], l
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from psychopy import piloting
-
-    piloting.setPilotMode(args.pilot)
-    # -- show dialog -----------------------------------------------------------
-    if args.participant is None and not (args.no_dialog or args.simulate):
-        from psyai.ui import session_dialog
-
-        info = session_dialog({"participant": "", "session": "1", "lang": ["ja", "en"]}, title=EXPERIMENT)
-        args.participant, args.session, args.lang = info["participant"], info["session"], info["lang"]
-    # -- check everything before a file is written --------------------------------
-    participant = validate_participant(args.participant)
-    session = validate_session(args.session or 1)
-    stim = load_stimuli(args.stimuli)
-    paths = SessionPaths(Path(args.data_dir), EXPERIMENT, participant, session)
-    state = plan_session(paths, args.resume, stim.sha256)
-    if state is not None:
-        args.lang = state.header["lang"]
-        settings = Settings(**state.header["settings"])
-    else:
-        args.lang = args.lang or "en"
-        settings = settings_from_args(args)
-    order, practice, seed, list_index, n_lists = resolve_orders(state, stim, settings, args)
-    mode = run_mode(args)
-    observer = None
+    # -- show dialog, check everything before a file is written ------------------------
+    checked = runner.check(args, EXPERIMENT)
+    settings = Settings(**checked.header["settings"]) if checked.header else settings_from_args(args)
+    order, practice, seed, list_index, n_lists = resolve_orders(checked, settings)
+    observer = simulation = None
     if args.simulate:
-        observer = cohort_from_args(args).participant(args.sim_index)
-    # -- set up window -------------------------------------------------------------
-    from psychopy import data as pdata
-
-    from psyai import ui
-
-    if args.lang == "ja":
-        ui.require_font()
-    win = ui.make_window(windowed=args.windowed or args.pilot, simulated=args.simulate)
-    frame_rate = ui.measure_frame_rate(win, args.simulate)
-    # -- set up data -----------------------------------------------------------------
-    header = None
-    if state is None:
-        header = new_header(
-            experiment=EXPERIMENT, paths=paths, args=args, mode=mode, seed=seed, list_index=list_index,
-            n_lists=n_lists, stimuli_path=str(stim.path), stimuli_sha256=stim.sha256,
-            trial_order=[it["item_id"] for it in order], practice_order=[it["item_id"] for it in practice],
-            settings=asdict(settings), frame_rate=frame_rate,
-            simulation=({"cohort": cohort_from_args(args).to_dict(), "index": args.sim_index,
-                         "observer": observer.params(), "realtime": args.realtime} if observer else None),
-        )
-        header["check_expected"] = {it["item_id"]: it["expected"] for it in order if it["source"] == "check"}
-    log, state = open_log(state, paths, header)
-    if state.resumed:
-        log.write({"record": "resume", "first_trial": len(state.done("main")), "frame_rate": frame_rate})
-    exp = pdata.ExperimentHandler(name=EXPERIMENT, extraInfo={"participant": participant, "session": session},
-                                  dataFileName=str(paths.csv_base), savePickle=False, saveWideText=True)
-    for rec in state.trials():  # a resumed session's CSV holds every trial, not only the new ones
-        for key, value in rec.items():
-            if not key.startswith("_") and key not in ("schema_version", "timestamp", *exp.extraInfo):
-                exp.addData(key, value)
-        exp.nextEntry()
-    source = ui.SimulatedInput(observer, realtime=args.realtime) if observer else ui.KeyboardInput(win, args.kb_backend)
-    screens = ui.Screens(win, args.lang, source, simulated_time=args.simulate and not args.realtime)
-    # -- run -------------------------------------------------------------------------
+        cohort = cohort_from_args(args)
+        observer = cohort.participant(args.sim_index)
+        simulation = {"cohort": cohort.to_dict(), "index": args.sim_index, "observer": observer.params()}
+    # -- set up window and data --------------------------------------------------------
+    session = runner.open_session(
+        checked, seed=seed, list_index=list_index, n_lists=n_lists,
+        trial_order=[it["item_id"] for it in order], practice_order=[it["item_id"] for it in practice],
+        settings=asdict(settings), observer=observer, simulation=simulation,
+        header_extra={"check_expected": {it["item_id"]: it["expected"] for it in order if it["source"] == "check"}},
+    )
+    # -- run, then save and quit ----------------------------------------------------------
     try:
-        status = run_session(screens, log, state, order, practice, settings, exp)
+        status = run_session(session, order, practice, settings)
     finally:
-        # -- save, quit ----------------------------------------------------------------
-        log.close()
-        exp.close()
-        win.close()
-    print(f"{status}: {paths.folder}")
+        session.close()
+    print(f"{status}: {checked.paths.folder}")
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except PsyaiError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(1)
+    sys.exit(runner.main_guard(main))

@@ -92,6 +92,7 @@ class SDTObserver:
         self.rt_sigma = rt_sigma
         self.seed = seed
         self.rng_ = np.random.default_rng(seed)
+        self.last_: Judgment | None = None
 
     def params(self) -> dict:
         return {k: getattr(self, k) for k in (
@@ -123,6 +124,15 @@ class SDTObserver:
         rt = self._rt(confidence)
         conf_rt = float(0.3 + self.rng_.lognormal(np.log(0.7), 0.35))
         return Judgment(response, confidence, rt, conf_rt)
+
+    def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:
+        """The key for a judgment screen (``kind='judge'``) or the confidence rating after it (``'rate'``)."""
+        if context["kind"] == "judge":
+            self.last_ = self.judge(context["item"])
+            return context["keymap"][self.last_.response], self.last_.rt
+        if context["kind"] == "rate":
+            return str(self.last_.confidence), self.last_.confidence_rt
+        raise ValueError(f"SDTObserver has no answer for a {context['kind']!r} screen")
 
     def passes_comprehension(self) -> bool:
         return bool(self.rng_.random() >= self.comprehension_fail)

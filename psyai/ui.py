@@ -18,7 +18,6 @@ from psychopy.hardware import keyboard
 
 from psyai import i18n
 from psyai.errors import SessionError
-from psyai.observers import Judgment, SDTObserver
 
 log = logging.getLogger(__name__)
 
@@ -113,23 +112,23 @@ class SimulatedInput:
 
     simulated = True
 
-    def __init__(self, observer: SDTObserver, realtime: bool = False) -> None:
+    def __init__(self, observer, realtime: bool = False) -> None:
         self.observer = observer
         self.realtime = realtime
-        self.last: Judgment | None = None
         self.clock = core.Clock()
 
     def start(self, win: visual.Window) -> None:
         win.callOnFlip(self.clock.reset)
 
     def decide(self, context: dict, keys: list[str]) -> KeyResponse:
+        """The key the simulated participant presses on this screen.
+
+        Screens every experiment has (consent, comprehension check, choices,
+        "press space") are answered here; the experiment's own screens by the
+        observer's ``decide(context, keys) -> (key, rt)``.
+        """
         kind = context.get("kind", "continue")
         obs = self.observer
-        if kind == "judge":
-            self.last = obs.judge(context["item"])
-            return KeyResponse(context["keymap"][self.last.response], self.last.rt)
-        if kind == "rate":
-            return KeyResponse(str(self.last.confidence), self.last.confidence_rt)
         if kind == "consent":
             return KeyResponse("y", obs.quick_rt())
         if kind == "comprehension":
@@ -138,7 +137,10 @@ class SimulatedInput:
             return KeyResponse(key, obs.quick_rt())
         if kind == "choice":
             return KeyResponse(keys[int(obs.rng_.integers(len(keys)))], obs.quick_rt())
-        return KeyResponse(keys[0], obs.quick_rt())
+        if kind == "continue":
+            return KeyResponse(keys[0], obs.quick_rt())
+        key, rt = obs.decide(context, keys)
+        return KeyResponse(key, rt)
 
 
 class Screens:

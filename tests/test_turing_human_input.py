@@ -111,3 +111,28 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
     with pytest.raises(DataError, match="pilot sessions are left out"):
         load(data)
     assert set(load(data, include_pilot=True).run_mode) == {"pilot"}
+
+
+def test_declining_consent_ends_the_session_with_no_trials(tmp_path, stim_file):
+    data = tmp_path / "data"
+    log = data / "turing_test" / "sub-P9" / "ses-1" / "sub-P9_ses-1_log.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, str(EXPERIMENTS / "turing_test.py"), "--participant", "P9", "--stimuli", str(stim_file),
+         "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--lang", "ja"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    booth = Booth(log)
+    try:
+        booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the session header")
+        booth.focus()
+        booth.press("n")
+        booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
+        booth.press("space")
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out[-2000:]
+    recs = booth.records()
+    assert [r["record"] for r in recs] == ["header", "consent", "end"]
+    assert recs[1]["consented"] is False and recs[2]["status"] == "declined"
+    assert recs[0]["run_mode"] == "real"

@@ -83,5 +83,5 @@ def test_simulated_rating_sets_the_slider(win):
     item = {"item_id": "x", "source": "model"}
     key = screens.wait_key(lambda: None, ["f", "j"], {"kind": "judge", "item": item, "keymap": {"human": "f", "model": "j"}})
     conf = screens.rate(slider, slider.draw, {"kind": "rate"})
-    assert key.key in ("f", "j") and key.rt == source.last.rt
-    assert slider.getRating() == int(conf.key) == source.last.confidence
+    assert key.key in ("f", "j") and key.rt == source.observer.last_.rt
+    assert slider.getRating() == int(conf.key) == source.observer.last_.confidence

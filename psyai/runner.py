@@ -1,0 +1,199 @@
+"""What every experiment script does around its trials, in the order a session runs.
+
+An experiment script reads as the story of one session::
+
+    checked = runner.check(args, EXPERIMENT)        # dialog, IDs, stimuli, existing session: writes nothing
+    ... build the trial order (or take it from the header when resuming) ...
+    session = runner.open_session(checked, ...)     # window, header, durable log, PsychoPy CSV, input
+    try:
+        status = run_trials(session, ...)           # session.record_trial(record) after each trial
+    finally:
+        session.close()
+
+The refusals happen in :func:`check`, before a window opens or a file is
+written; :func:`open_session` creates the session folder only after the
+window is up.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from psyai.errors import PsyaiError
+from psyai.log import DurableLog
+from psyai.session import (
+    SessionPaths, SessionState, new_header, next_list_index, open_log, plan_session, run_mode,
+    validate_participant, validate_session,
+)
+from psyai.stimuli import StimulusSet, load_stimuli
+
+# fields of a log record that are the log's own, not the trial's
+_LOG_FIELDS = ("schema_version", "timestamp")
+
+
+@dataclass
+class Checked:
+    """A session that may start: every check passed, nothing written yet."""
+
+    args: argparse.Namespace
+    experiment: str
+    participant: str
+    session: int
+    stim: StimulusSet
+    paths: SessionPaths
+    state: SessionState | None  # None for a new session; the log so far for --resume
+
+    @property
+    def header(self) -> dict | None:
+        return self.state.header if self.state else None
+
+
+def check(args: argparse.Namespace, experiment: str) -> Checked:
+    """Show the dialog if needed, then refuse anything that must be refused. Writes nothing."""
+    from psychopy import piloting
+
+    piloting.setPilotMode(args.pilot)
+    if args.participant is None and not (args.no_dialog or args.simulate):
+        from psyai.ui import session_dialog
+
+        info = session_dialog({"participant": "", "session": "1", "lang": ["ja", "en"]}, title=experiment)
+        args.participant, args.session, args.lang = info["participant"], info["session"], info["lang"]
+    participant = validate_participant(args.participant)
+    session = validate_session(args.session or 1)
+    stim = load_stimuli(args.stimuli)
+    paths = SessionPaths(Path(args.data_dir), experiment, participant, session)
+    state = plan_session(paths, args.resume, stim.sha256)
+    args.lang = state.header["lang"] if state else (args.lang or "en")
+    return Checked(args, experiment, participant, session, stim, paths, state)
+
+
+def choose_list(checked: Checked, n_lists: int) -> int:
+    """The counterbalancing list: ``--list``, or the next one in rotation over the participants so far."""
+    args = checked.args
+    if args.list_index is None:
+        return next_list_index(Path(args.data_dir), checked.experiment, n_lists)
+    if not 0 <= args.list_index < n_lists:
+        raise PsyaiError(f"--list {args.list_index}: this stimulus set has lists 0–{n_lists - 1}")
+    return args.list_index
+
+
+@dataclass
+class Session:
+    """An open session: window, screens, durable log, PsychoPy's ExperimentHandler."""
+
+    checked: Checked
+    win: object
+    screens: object
+    log: DurableLog
+    state: SessionState
+    exp: object
+
+    @property
+    def header(self) -> dict:
+        return self.state.header
+
+    def trial_fields(self) -> dict:
+        """Fields stamped on every trial record (docs/DATA.md)."""
+        h = self.header
+        return {"experiment": h["experiment"], "participant": h["participant"], "session": h["session"],
+                "run_mode": h["run_mode"], "pilot": h["run_mode"] == "pilot",
+                "simulated": h["run_mode"] == "simulated", "list": h["list"], "resumed": self.state.resumed}
+
+    def _add_to_csv(self, record: dict) -> None:
+        for key, value in record.items():
+            if not key.startswith("_") and key not in _LOG_FIELDS and key not in self.exp.extraInfo:
+                self.exp.addData(key, value)
+        self.exp.nextEntry()
+
+    def record_trial(self, record: dict) -> None:
+        """On disk (fsynced) before it returns, then into PsychoPy's CSV."""
+        self.log.write(record)
+        self._add_to_csv(record)
+
+    def close(self) -> None:
+        self.log.close()
+        self.exp.close()  # writes PsychoPy's CSV (renamed, never overwritten, if one exists)
+        self.win.close()
+
+
+def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, trial_order: list[str],
+                 practice_order: list[str], settings: dict, observer=None, simulation: dict | None = None,
+                 header_extra: dict | None = None) -> Session:
+    """Open the window, then write the header (new session) or reopen the log (resume)."""
+    from psychopy import data as pdata
+
+    from psyai import ui
+
+    args = checked.args
+    if args.lang == "ja":
+        ui.require_font()
+    win = ui.make_window(windowed=args.windowed or args.pilot, simulated=args.simulate)
+    frame_rate = ui.measure_frame_rate(win, args.simulate)
+    header = None
+    if checked.state is None:
+        header = new_header(
+            experiment=checked.experiment, paths=checked.paths, args=args, mode=run_mode(args), seed=seed,
+            list_index=list_index, n_lists=n_lists, stimuli_path=str(checked.stim.path),
+            stimuli_sha256=checked.stim.sha256, trial_order=trial_order, practice_order=practice_order,
+            settings=settings, frame_rate=frame_rate,
+            simulation=dict(simulation, realtime=args.realtime) if simulation else None,
+        )
+        header.update(header_extra or {})
+    log, state = open_log(checked.state, checked.paths, header)
+    exp = pdata.ExperimentHandler(name=checked.experiment,
+                                  extraInfo={"participant": checked.participant, "session": checked.session},
+                                  dataFileName=str(checked.paths.csv_base), savePickle=False, saveWideText=True)
+    source = ui.SimulatedInput(observer, realtime=args.realtime) if observer else ui.KeyboardInput(win, args.kb_backend)
+    screens = ui.Screens(win, args.lang, source, simulated_time=args.simulate and not args.realtime)
+    session = Session(checked, win, screens, log, state, exp)
+    if state.resumed:
+        log.write({"record": "resume", "first_trial": len(state.done("main")), "frame_rate": frame_rate})
+        for rec in state.trials():  # a resumed session's CSV holds every trial, not only the new ones
+            session._add_to_csv(rec)
+    return session
+
+
+# -- screens every experiment shares -----------------------------------------------
+
+def consent(screens, log: DurableLog, text: str) -> bool:
+    """The consent screen; Y agrees, N declines (and ends the session with status ``declined``)."""
+    resp = screens.show_message(text, keys=["y", "n"], context={"kind": "consent"})
+    log.write({"record": "consent", "consented": resp.key == "y"})
+    if resp.key != "y":
+        log.write({"record": "end", "status": "declined", "n_trials_done": 0})
+        screens.show_message(screens.t("declined"), allow_escape=False, keys=["space", "escape"])
+    return resp.key == "y"
+
+
+def demographics(screens, log: DurableLog) -> None:
+    """Age group and AI use, as codes (no free text, nothing identifying)."""
+    keys = [str(k) for k in range(7)]
+    age = screens.show_message(screens.t("demo_age"), keys=keys, context={"kind": "choice"})
+    ai_use = screens.show_message(screens.t("demo_ai_use"), keys=keys[:6], context={"kind": "choice"})
+    log.write({"record": "demographics", "age_group": int(age.key), "ai_use": int(ai_use.key)})
+
+
+def take_break(screens, log: DurableLog, done: int, total: int) -> None:
+    pause = screens.show_message(screens.t("break", done=done, total=total))
+    log.write({"record": "break", "after_trial": done - 1, "duration": round(pause.rt, 3)})
+
+
+def finish(screens, log: DurableLog, status: str, n_done: int) -> str:
+    """The end record, then the end screen (``completed``) or the stopped screen (``aborted``)."""
+    log.write({"record": "end", "status": status, "n_trials_done": n_done})
+    screens.show_message(screens.t("end" if status == "completed" else "aborted"), allow_escape=False,
+                         keys=["space", "escape"])
+    return status
+
+
+def main_guard(main) -> int:
+    """Run an experiment's ``main``; a refusal prints one line and exits 1."""
+    import sys
+
+    try:
+        return main()
+    except PsyaiError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
