@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from psyai import runner  # noqa: E402
 from psyai import trials as trial_lists  # noqa: E402
 from psyai.errors import PsyaiError  # noqa: E402
-from psyai.session import add_session_arguments, cohort_from_args, draw_seed  # noqa: E402
+from psyai.observers import CohortSpec  # noqa: E402
+from psyai.session import add_session_arguments, draw_seed  # noqa: E402
 
 EXPERIMENT = "turing_test"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "turing_test" / "items.csv"
@@ -58,7 +59,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--break-every", type=int, default=Settings.break_every, help="break screen every N trials (0: none)")
     e.add_argument("--no-practice", action="store_true", help="skip the practice block")
     e.add_argument("--demographics", action="store_true", help="ask age group and AI use (codes only)")
+    o = p.add_argument_group("simulated observers (equal-variance signal detection, psyai.observers)")
+    o.add_argument("--sim-dprime", type=float, default=1.0, help="group mean d'")
+    o.add_argument("--sim-criterion", type=float, default=0.0, help="group mean c")
+    o.add_argument("--sim-dprime-sd", type=float, default=0.3)
+    o.add_argument("--sim-criterion-sd", type=float, default=0.2)
+    o.add_argument("--sim-item-sd", type=float, default=0.0)
+    o.add_argument("--sim-check-lapse", type=float, default=0.0)
     return p.parse_args(argv)
+
+
+def cohort_from_args(args: argparse.Namespace) -> CohortSpec:
+    return CohortSpec(dprime=args.sim_dprime, criterion=args.sim_criterion, dprime_sd=args.sim_dprime_sd,
+                      criterion_sd=args.sim_criterion_sd, item_sd=args.sim_item_sd,
+                      check_lapse=args.sim_check_lapse, seed=args.sim_seed)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

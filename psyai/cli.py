@@ -46,36 +46,57 @@ def _validate(args: argparse.Namespace) -> int:
 
 # -- simulate -------------------------------------------------------------------
 
+# observer flags of each experiment: (flag, type, default, help), passed on as --sim-<flag>
+OBSERVER_FLAGS = {
+    "turing_test": [
+        ("dprime", float, 1.0, "group mean sensitivity d'"),
+        ("criterion", float, 0.0, "group mean criterion c (positive: says 'human' more)"),
+        ("dprime-sd", float, 0.3, "SD of d' across participants"),
+        ("criterion-sd", float, 0.2, "SD of c across participants"),
+        ("item-sd", float, 0.0, "SD of item effects on the evidence axis"),
+        ("check-lapse", float, 0.0, "probability of failing an attention check"),
+    ],
+    "ranking": [
+        ("noise", float, 1.0, "SD of a participant's noise on the utility scale (Thurstone) or PL temperature"),
+        ("participant-sd", float, 0.3, "SD of the noise level across participants"),
+        ("ranker", str, "thurstone", "thurstone or plackett-luce"),
+    ],
+}
+
+
 def _simulate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", help="experiment name (a script in experiments/), e.g. turing_test")
+    p.add_argument("experiment", choices=sorted(OBSERVER_FLAGS), help="experiment (a script in experiments/)")
     p.add_argument("--participants", type=int, default=10, help="number of simulated participants")
     p.add_argument("--trials", type=int, default=None, help="main trials per participant (default: the set's)")
-    p.add_argument("--dprime", type=float, default=1.0, help="group mean sensitivity d'")
-    p.add_argument("--criterion", type=float, default=0.0, help="group mean criterion c (positive: says 'human' more)")
-    p.add_argument("--dprime-sd", type=float, default=0.3, help="SD of d' across participants")
-    p.add_argument("--criterion-sd", type=float, default=0.2, help="SD of c across participants")
-    p.add_argument("--item-sd", type=float, default=0.0, help="SD of item effects on the evidence axis")
-    p.add_argument("--check-lapse", type=float, default=0.0, help="probability of failing an attention check")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lang", choices=("en", "ja"), default="en")
     p.add_argument("--stimuli", default=None, help="stimulus file (default: stimuli/<experiment>/items.csv)")
     p.add_argument("--out", required=True, type=Path, help="data folder to write (sessions go to OUT/<experiment>/sub-*/ses-1)")
     p.add_argument("--jobs", type=int, default=2, help="participants run in parallel")
     p.add_argument("--realtime", action="store_true", help="wait out response times (to watch a run by eye)")
+    for experiment, flags in OBSERVER_FLAGS.items():
+        g = p.add_argument_group(f"{experiment} observers")
+        for flag, kind, default, help_text in flags:
+            g.add_argument(f"--{flag}", type=kind, default=None, help=f"{help_text} (default {default})")
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from psyai.observers import CohortSpec
     from psyai.simulate import CohortRun, run_cohort
 
     if args.participants < 1:
         raise PsyaiError("--participants must be at least 1")
-    spec = CohortSpec(dprime=args.dprime, criterion=args.criterion, dprime_sd=args.dprime_sd,
-                      criterion_sd=args.criterion_sd, item_sd=args.item_sd, check_lapse=args.check_lapse,
-                      seed=args.seed)
-    run = CohortRun(experiment=args.experiment, n_participants=args.participants, out=args.out, spec=spec,
-                    n_trials=args.trials, lang=args.lang, stimuli=args.stimuli, jobs=args.jobs,
-                    realtime=args.realtime)
+    observer_args = []
+    for experiment, flags in OBSERVER_FLAGS.items():
+        for flag, _kind, _default, _help in flags:
+            value = getattr(args, flag.replace("-", "_"))
+            if value is None:
+                continue
+            if experiment != args.experiment:
+                raise PsyaiError(f"--{flag} is an option of {experiment} observers, not of {args.experiment}")
+            observer_args += [f"--sim-{flag}", str(value)]
+    run = CohortRun(experiment=args.experiment, n_participants=args.participants, out=args.out, seed=args.seed,
+                    observer_args=observer_args, n_trials=args.trials, lang=args.lang, stimuli=args.stimuli,
+                    jobs=args.jobs, realtime=args.realtime)
     folders = run_cohort(run)
     print(f"simulated {len(folders)} participants: {args.out / args.experiment}")
     return 0

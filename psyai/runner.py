@@ -72,6 +72,8 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
 def choose_list(checked: Checked, n_lists: int) -> int:
     """The counterbalancing list: ``--list``, or the next one in rotation over the participants so far."""
     args = checked.args
+    if args.list_index is None and args.simulate:
+        return args.sim_index % n_lists  # simulated cohorts rotate by participant number, whatever runs in parallel
     if args.list_index is None:
         return next_list_index(Path(args.data_dir), checked.experiment, n_lists)
     if not 0 <= args.list_index < n_lists:

@@ -20,7 +20,6 @@ from pathlib import Path
 from psyai import __version__
 from psyai.errors import SessionError
 from psyai.log import DurableLog, read_log
-from psyai.observers import CohortSpec
 
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_SESSION = 99
@@ -95,22 +94,8 @@ def add_session_arguments(parser: argparse.ArgumentParser, default_stimuli: str)
     s = parser.add_argument_group("simulated participant (tests, demos, power analyses)")
     s.add_argument("--simulate", action="store_true", help="a simulated participant answers through the same input path")
     s.add_argument("--sim-index", type=int, default=0, help="which participant of the simulated cohort")
-    s.add_argument("--sim-dprime", type=float, default=1.0)
-    s.add_argument("--sim-criterion", type=float, default=0.0)
-    s.add_argument("--sim-dprime-sd", type=float, default=0.3)
-    s.add_argument("--sim-criterion-sd", type=float, default=0.2)
-    s.add_argument("--sim-item-sd", type=float, default=0.0)
-    s.add_argument("--sim-check-lapse", type=float, default=0.0)
-    s.add_argument("--sim-seed", type=int, default=0)
+    s.add_argument("--sim-seed", type=int, default=0, help="seed of the simulated cohort")
     s.add_argument("--realtime", action="store_true", help="wait out simulated response times (piloting by eye)")
-
-
-def cohort_from_args(args: argparse.Namespace) -> CohortSpec:
-    return CohortSpec(
-        dprime=args.sim_dprime, criterion=args.sim_criterion, dprime_sd=args.sim_dprime_sd,
-        criterion_sd=args.sim_criterion_sd, item_sd=args.sim_item_sd,
-        check_lapse=args.sim_check_lapse, seed=args.sim_seed,
-    )
 
 
 def run_mode(args: argparse.Namespace) -> str:

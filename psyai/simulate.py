@@ -19,7 +19,6 @@ from pathlib import Path
 from rich.progress import Progress
 
 from psyai.errors import PsyaiError
-from psyai.observers import CohortSpec
 from psyai.session import SessionPaths
 
 XVFB_SCREEN = "1280x800x24"
@@ -69,50 +68,44 @@ def headless_display():
 
 @dataclass
 class CohortRun:
+    """A simulated cohort: ``n_participants`` runs of ``experiments/<experiment>.py --simulate``.
+
+    ``observer_args`` are the experiment's own ``--sim-*`` flags (the
+    observer's parameters); the seed of participant ``i``'s trial order is
+    derived from ``seed``, and its counterbalancing list from ``i``.
+    """
+
     experiment: str
     n_participants: int
     out: Path
-    spec: CohortSpec
+    seed: int = 0
+    observer_args: list[str] = field(default_factory=list)
     n_trials: int | None = None
     lang: str = "en"
     stimuli: str | None = None
     jobs: int = 2
     realtime: bool = False
-    extra_args: list[str] = field(default_factory=list)
     id_prefix: str = "sim"
 
     def participant_id(self, index: int) -> str:
         return f"{self.id_prefix}{index + 1:03d}"
 
-    def command(self, index: int, n_lists: int) -> list[str]:
-        s = self.spec
+    def command(self, index: int) -> list[str]:
         cmd = [sys.executable, str(script_path("experiments", self.experiment)),
                "--participant", self.participant_id(index), "--session", "1", "--lang", self.lang,
                "--data-dir", str(self.out), "--simulate", "--no-dialog", "--sim-index", str(index),
-               "--sim-seed", str(s.seed), "--sim-dprime", str(s.dprime), "--sim-criterion", str(s.criterion),
-               "--sim-dprime-sd", str(s.dprime_sd), "--sim-criterion-sd", str(s.criterion_sd),
-               "--sim-item-sd", str(s.item_sd), "--sim-check-lapse", str(s.check_lapse),
-               "--seed", str(s.seed * 1000 + index), "--list", str(index % n_lists)]
+               "--sim-seed", str(self.seed), "--seed", str(self.seed * 1000 + index), *self.observer_args]
         if self.n_trials is not None:
             cmd += ["--trials", str(self.n_trials)]
         if self.stimuli:
             cmd += ["--stimuli", str(self.stimuli)]
         if self.realtime:
             cmd.append("--realtime")
-        return cmd + list(self.extra_args)
-
-
-def n_lists_for(stimuli: str | None, experiment: str, lang: str) -> int:
-    from psyai import trials
-    from psyai.stimuli import load_stimuli
-
-    path = stimuli or project_root() / "stimuli" / experiment / "items.csv"
-    return trials.n_lists(load_stimuli(path).for_lang(lang))
+        return cmd
 
 
 def run_cohort(run: CohortRun) -> list[Path]:
     """Run every simulated participant; return their session folders. Refuses to overwrite a session."""
-    n_lists = n_lists_for(run.stimuli, run.experiment, run.lang)
     for i in range(run.n_participants):
         paths = SessionPaths(run.out, run.experiment, run.participant_id(i), 1)
         if paths.folder.exists():
@@ -126,7 +119,7 @@ def run_cohort(run: CohortRun) -> list[Path]:
         while pending or running:
             while pending and len(running) < max(1, run.jobs):
                 i = pending.pop(0)
-                proc = subprocess.Popen(run.command(i, n_lists), env=env, stdout=subprocess.PIPE,
+                proc = subprocess.Popen(run.command(i), env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True)
                 running.append((i, proc))
             i, proc = running.pop(0)
