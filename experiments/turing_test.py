@@ -248,8 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     observer = simulation = None
     if args.simulate:
         cohort = cohort_from_args(args)
-        observer = cohort.participant(args.sim_index)
-        simulation = {"cohort": cohort.to_dict(), "index": args.sim_index, "observer": observer.params()}
+        observer = cohort.participant(args.sim_index or 0)
+        simulation = {"cohort": cohort.to_dict(), "index": args.sim_index or 0, "observer": observer.params()}
     # -- set up window and data --------------------------------------------------------
     session = runner.open_session(
         checked, seed=seed, list_index=list_index, n_lists=n_lists,

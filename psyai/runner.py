@@ -72,7 +72,7 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
 def choose_list(checked: Checked, n_lists: int) -> int:
     """The counterbalancing list: ``--list``, or the next one in rotation over the participants so far."""
     args = checked.args
-    if args.list_index is None and args.simulate:
+    if args.list_index is None and args.simulate and args.sim_index is not None:
         return args.sim_index % n_lists  # simulated cohorts rotate by participant number, whatever runs in parallel
     if args.list_index is None:
         return next_list_index(Path(args.data_dir), checked.experiment, n_lists)

@@ -93,7 +93,8 @@ def add_session_arguments(parser: argparse.ArgumentParser, default_stimuli: str)
     g.add_argument("--no-dialog", action="store_true", help="never show the session dialog; missing fields are errors")
     s = parser.add_argument_group("simulated participant (tests, demos, power analyses)")
     s.add_argument("--simulate", action="store_true", help="a simulated participant answers through the same input path")
-    s.add_argument("--sim-index", type=int, default=0, help="which participant of the simulated cohort")
+    s.add_argument("--sim-index", type=int, default=None,
+                   help="which participant of the simulated cohort (also picks its list; default: 0, lists in arrival order)")
     s.add_argument("--sim-seed", type=int, default=0, help="seed of the simulated cohort")
     s.add_argument("--realtime", action="store_true", help="wait out simulated response times (piloting by eye)")
 
