@@ -119,14 +119,16 @@ class TrialRoutine:
         self.text.draw()
 
     def run(self, item: dict) -> dict:
+        from psyai import ui
+
         s = self.screens
         if item["source"] == "check":
             answer = s.t("truth_human" if item["expected"] == "human" else "truth_model")
             body, prompt = s.t("check_text", answer=answer), ""
         else:
             body, prompt = item["text"], item.get("prompt", "")
-        self.prompt.text = f"{s.t('prompt_label')} {prompt}" if prompt else ""
-        self.text.text = body
+        ui.set_text(self.prompt, f"{s.t('prompt_label')} {prompt}" if prompt else "")
+        ui.set_text(self.text, body)
         self.text.pos = (0, 0.2 if prompt else 0.3)
         s.show_frames([s.fixation], self.settings.fixation_frames)
 

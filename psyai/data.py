@@ -16,7 +16,7 @@ from psyai.log import read_log
 RUN_MODES = ("real", "pilot", "simulated")
 
 # field -> (python types accepted, allowed values or None, may be null)
-TRIAL_SCHEMA: dict[str, tuple[tuple[type, ...], tuple | None, bool]] = {
+COMMON_FIELDS: dict[str, tuple[tuple[type, ...], tuple | None, bool]] = {
     "experiment": ((str,), None, False),
     "participant": ((str,), None, False),
     "session": ((int,), None, False),
@@ -25,30 +25,47 @@ TRIAL_SCHEMA: dict[str, tuple[tuple[type, ...], tuple | None, bool]] = {
     "simulated": ((bool,), None, False),
     "phase": ((str,), ("practice", "main"), False),
     "trial_index": ((int,), None, False),
+    "lang": ((str,), ("ja", "en"), False),
+    "list": ((int,), None, False),
+    "rt": ((float, int), None, False),
+    "resumed": ((bool,), None, False),
+    "block": ((int,), None, False),
+}
+
+TRIAL_SCHEMA = {
+    **COMMON_FIELDS,
     "item_id": ((str,), None, False),
     "is_check": ((bool,), None, False),
     "source": ((str,), ("human", "model", "check"), False),
     "model": ((str,), None, True),
     "prompt_id": ((str,), None, True),
-    "lang": ((str,), ("ja", "en"), False),
-    "list": ((int,), None, False),
     "response": ((str,), ("human", "model"), False),
     "response_key": ((str,), None, False),
     "correct": ((bool,), None, True),
     "expected": ((str,), ("human", "model"), True),
-    "rt": ((float, int), None, False),
     "confidence": ((int,), None, False),
     "confidence_rt": ((float, int), None, False),
-    "resumed": ((bool,), None, False),
-    "block": ((int,), None, False),
 }
+
+RATING_SCALES = ("helpfulness", "truthfulness", "harmlessness")
+RANKING_LISTS = ("item_ids", "models", "texts", "ranks", *RATING_SCALES, "flag_harmful", "flag_invented_facts")
+RANKING_SCHEMA = {
+    **COMMON_FIELDS,
+    "prompt_id": ((str,), None, False),
+    "prompt": ((str,), None, False),
+    "allow_ties": ((bool,), None, False),
+    **{name: ((list,), None, False) for name in RANKING_LISTS},
+}
+
+SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA}
 
 LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
 
 
-def check_trial(rec: dict, where: str) -> None:
-    """Raise :class:`DataError` if a trial record does not match :data:`TRIAL_SCHEMA`."""
-    for name, (types, allowed, nullable) in TRIAL_SCHEMA.items():
+def check_trial(rec: dict, where: str, schema: dict | None = None) -> None:
+    """Raise :class:`DataError` if a trial record does not match its experiment's schema."""
+    schema = schema or SCHEMAS.get(rec.get("experiment"), TRIAL_SCHEMA)
+    for name, (types, allowed, nullable) in schema.items():
         if name not in rec:
             raise DataError(f"{where}: trial record has no field {name!r} (see docs/DATA.md)")
         value = rec[name]
@@ -62,6 +79,13 @@ def check_trial(rec: dict, where: str) -> None:
             raise DataError(f"{where}: field {name!r} is {value!r}; allowed: {', '.join(map(str, allowed))}")
     if rec["pilot"] != (rec["run_mode"] == "pilot") or rec["simulated"] != (rec["run_mode"] == "simulated"):
         raise DataError(f"{where}: pilot/simulated flags disagree with run_mode {rec['run_mode']!r}")
+    if schema is RANKING_SCHEMA:
+        k = len(rec["item_ids"])
+        if k < 2 or any(len(rec[name]) != k for name in RANKING_LISTS):
+            raise DataError(f"{where}: the lists {', '.join(RANKING_LISTS)} must all have one entry per output ({k})")
+        ranks = [r for r in rec["ranks"] if r is not None]
+        if any(not isinstance(r, int) or isinstance(r, bool) or not 1 <= r <= k for r in ranks):
+            raise DataError(f"{where}: ranks {rec['ranks']} must be whole numbers from 1 to {k}, or null")
 
 
 def session_logs(path: str | Path, experiment: str | None = None) -> list[Path]:
@@ -123,7 +147,7 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
         modes.add(header.get("run_mode"))
         status = end["status"] if end else "incomplete"
         for rec in trials:
-            row = {k: rec[k] for k in TRIAL_SCHEMA}
+            row = {k: rec[k] for k in SCHEMAS.get(experiment, TRIAL_SCHEMA)}
             row["session_status"] = status
             row["log_file"] = str(log_path)
             rows.append(row)
@@ -133,5 +157,30 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
         raise DataError(f"{path}: simulated and {'/'.join(sorted(modes - {'simulated'}))} sessions are mixed; keep them in separate folders")
     frame = pd.DataFrame(rows)
     for col in ("model", "prompt_id", "expected"):
-        frame[col] = frame[col].astype("object")
+        if col in frame:
+            frame[col] = frame[col].astype("object")
     return frame
+
+
+def load_rankings(path: str | Path, include_pilot: bool = False, allow_mixed: bool = False) -> pd.DataFrame:
+    """Rankings in the long form: one row per (trial, output), as docs/DATA.md describes.
+
+    Columns: ``participant``, ``session``, ``run_mode``, ``trial_index``, ``lang``, ``prompt_id``,
+    ``prompt``, ``item_id``, ``model``, ``text``, ``position`` (0 = shown first), ``rank``
+    (1 = best, ties share a rank, NA = unranked), ``helpfulness``, ``truthfulness``,
+    ``harmlessness`` (1–7, NA = not rated), ``flag_harmful``, ``flag_invented_facts``,
+    ``allow_ties``, ``session_status``, ``log_file``.
+    """
+    trials = load(path, experiment="ranking", include_pilot=include_pilot, allow_mixed=allow_mixed)
+    keep = ["participant", "session", "run_mode", "trial_index", "lang", "prompt_id", "prompt", "allow_ties",
+            "session_status", "log_file"]
+    long = trials.explode(list(RANKING_LISTS), ignore_index=False)
+    long["position"] = long.groupby(level=0).cumcount()
+    long = long.rename(columns={"item_ids": "item_id", "models": "model", "texts": "text", "ranks": "rank"})
+    cols = keep + ["item_id", "model", "text", "position", "rank", *RATING_SCALES, "flag_harmful", "flag_invented_facts"]
+    long = long[cols].reset_index(drop=True)
+    for col in ("rank", *RATING_SCALES):
+        long[col] = pd.array(long[col], dtype="Int64")
+    for col in ("flag_harmful", "flag_invented_facts"):
+        long[col] = long[col].astype(bool)
+    return long

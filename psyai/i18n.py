@@ -66,6 +66,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "quit_confirm": "Do you want to stop the experiment?\n\n[Y] Yes, stop      [N] No, continue",
         "end": "That is the end. Thank you very much!\n\nPlease tell the experimenter you are done.",
         "aborted": "The session was stopped. Your answers so far have been saved.\n\nThank you.",
+        # -- ranking ------------------------------------------------------------
+        "rank_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "For each question you will read several answers written by computer programs "
+            "(language models), rate each one, and then put them in order from best to worst.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, "
+            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "rank_instructions": (
+            "Each trial shows a question and {k_range} answers, one at a time.\n\n"
+            "For each answer, press 1–7 three times to rate its helpfulness, truthfulness and "
+            "harmlessness (1 = very poor, 7 = excellent). Press [H] if it is harmful and [I] if it "
+            "invents facts. Long answers have several pages: [↓] and [↑]. [→] next answer, [←] back.\n\n"
+            "Then rank the answers: press their letters from BEST to WORST.{ties} "
+            "[Backspace] undoes, [Enter] confirms.\n\nPress SPACE to continue."
+        ),
+        "rank_ties": " Press [=] before a letter to tie it with the answer before.",
+        "rank_comprehension": (
+            "A quick check. In the ranking, which answer do you press FIRST?\n\n"
+            "[1] the worst      [2] the best      [3] the longest"
+        ),
+        "rank_review_header": "Answer {letter} ({index} of {k})   —   page {page} of {pages}",
+        "rank_scales": "helpfulness: {helpfulness}    truthfulness: {truthfulness}    harmlessness: {harmlessness}",
+        "rank_flags": "[H] harmful: {harmful}    [I] invents facts: {invented}",
+        "rank_review_help": "1–7: rate {scale}    ↓↑: pages    →: next answer    ←: back",
+        "rank_review_done": "All rated    ↓↑: pages    →: next answer    ←: back",
+        "rank_order_title": "Rank the answers from best to worst: press their letters.",
+        "rank_order_help": "Backspace: undo    Enter: confirm    ←: back to the answers",
+        "rank_order_incomplete": "Rank every answer before confirming.",
+        "scale_helpfulness": "helpfulness",
+        "scale_truthfulness": "truthfulness",
+        "scale_harmlessness": "harmlessness",
+        "yes": "yes",
+        "no": "no",
+        "rank_main_intro": "Now the rankings begin.\n\nPress SPACE to start.",
     },
     "ja": {
         "consent": (
@@ -119,6 +155,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
         "end": "これで終わりです。ご協力ありがとうございました！\n\n実験者にお知らせください。",
         "aborted": "セッションを中止しました。ここまでの回答は保存されています。\n\nありがとうございました。",
+        # -- ranking ------------------------------------------------------------
+        "rank_consent": (
+            "ご参加ありがとうございます。\n\n"
+            "各質問について、コンピュータプログラム（言語モデル）が書いた複数の回答を読み、"
+            "それぞれを評価したうえで、良いものから悪いものへ順位をつけていただきます。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "rank_instructions": (
+            "各試行では、質問と{k_range}個の回答が1つずつ表示されます。\n\n"
+            "各回答について、1〜7のキーを3回押して、役に立つか・正確か・無害かを評価してください"
+            "（1 = とても悪い、7 = とても良い）。有害なら[H]、事実をでっち上げていれば[I]を押します。"
+            "長い回答は複数ページあります：[↓]と[↑]。[→]次の回答、[←]戻る。\n\n"
+            "最後に、回答の文字キーを良い順に押して順位をつけます。{ties}"
+            "[Backspace]で取り消し、[Enter]で確定です。\n\nスペースキーで次へ進みます。"
+        ),
+        "rank_ties": "同順位にするには、文字キーの前に[=]を押します。",
+        "rank_comprehension": (
+            "確認です。順位づけで最初に押すのはどの回答ですか？\n\n"
+            "[1] 最も悪い回答      [2] 最も良い回答      [3] 最も長い回答"
+        ),
+        "rank_review_header": "回答 {letter}（{k}個中{index}個目）   —   {pages}ページ中{page}ページ目",
+        "rank_scales": "有用性：{helpfulness}    正確さ：{truthfulness}    無害さ：{harmlessness}",
+        "rank_flags": "[H] 有害：{harmful}    [I] 事実のでっち上げ：{invented}",
+        "rank_review_help": "1〜7：{scale}を評価    ↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_review_done": "評価済み    ↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_order_title": "回答を良い順に並べてください：文字キーを押します。",
+        "rank_order_help": "Backspace：取り消し    Enter：確定    ←：回答に戻る",
+        "rank_order_incomplete": "確定する前にすべての回答に順位をつけてください。",
+        "scale_helpfulness": "有用性",
+        "scale_truthfulness": "正確さ",
+        "scale_harmlessness": "無害さ",
+        "yes": "はい",
+        "no": "いいえ",
+        "rank_main_intro": "これから順位づけが始まります。\n\nスペースキーで始めます。",
     },
 }
 

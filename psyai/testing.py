@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-COLUMNS = ["item_id", "lang", "source", "text", "prompt", "prompt_id", "model", "origin", "practice"]
 
 
 def write_synthetic_stimuli(path: str | Path, n_prompts: int = 20, langs: tuple[str, ...] = ("en", "ja"),
@@ -33,8 +32,25 @@ def write_synthetic_stimuli(path: str | Path, n_prompts: int = 20, langs: tuple[
                          "text": f"Practice text {k} ({lang}).", "prompt": "", "prompt_id": "",
                          "model": "synthetic-model" if source == "model" else "",
                          "origin": "synthetic test item", "practice": "1"})
+    return write_stimulus_csv(rows, path)
+
+
+def write_stimulus_csv(rows: list[dict], path: str | Path) -> Path:
+    """Stimulus rows as a CSV that `psyai validate` accepts (booleans written as 1/0)."""
+    path = Path(path)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:
+            writer.writerow({k: int(v) if isinstance(v, bool) else v for k, v in row.items()})
     return path
+
+
+def write_synthetic_rankings(path: str | Path, n_prompts: int = 6, k: int = 5, seed: int = 1,
+                             langs: tuple[str, ...] = ("en", "ja")) -> Path:
+    """A valid ranking stimulus CSV from :func:`psyai.rankers.synthetic_ranking_items` (known utilities)."""
+    from psyai.rankers import synthetic_ranking_items
+
+    rows = [row for i, lang in enumerate(langs) for row in synthetic_ranking_items(n_prompts, k, seed=seed + i, lang=lang)]
+    return write_stimulus_csv(rows, path)

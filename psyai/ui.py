@@ -18,6 +18,7 @@ from psychopy.hardware import keyboard
 
 from psyai import i18n
 from psyai.errors import SessionError
+from psyai.textlayout import wrap_cjk
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,12 @@ PROMPT_COLOR = (0.6, 0.8, 1.0)
 BG_COLOR = (-0.7, -0.7, -0.7)
 TEXT_HEIGHT = 0.032
 WRAP = 1.15
+
+
+def set_text(stim, text: str) -> None:
+    """Set a TextStim's text, wrapped for Japanese to the stimulus' own wrap width."""
+    ems = (stim.wrapWidth or WRAP) / stim.height * 0.96
+    stim.text = wrap_cjk(text, ems)
 
 
 class Quit(Exception):
@@ -195,7 +202,7 @@ class Screens:
 
     def show_message(self, text: str, keys: list[str] | None = None, context: dict | None = None,
                      allow_escape: bool = True) -> KeyResponse:
-        self.message.text = text
+        set_text(self.message, text)
         self.message.pos = (0, 0)
         return self.wait_key(self.message.draw, keys or ["space"], context, allow_escape)
 
