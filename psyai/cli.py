@@ -59,7 +59,7 @@ OBSERVER_FLAGS = {
     "ranking": [
         ("noise", float, 1.0, "SD of a participant's noise on the utility scale (Thurstone) or PL temperature"),
         ("participant-sd", float, 0.3, "SD of the noise level across participants"),
-        ("ranker", str, "thurstone", "thurstone or plackett-luce"),
+        ("ranker", str, "thurstone", "thurstone or plackett_luce"),
     ],
 }
 
