@@ -1,0 +1,1093 @@
+"""Ranking analysis: do participants agree, which model do they prefer, and by how much?
+
+Tidy ranking table in (one row per (trial, output), the long form of docs/DATA.md
+section "Rankings"), tidy tables out, one function per statistic:
+
+=====================================================  ===============================================================
+:func:`trial_midranks`                                 ranks → mid-ranks per trial (ties averaged, unranked tied last)
+:func:`kendall_w_matrix`, :func:`kendall_w`            Kendall's W with tie correction per prompt, Friedman χ² test
+:func:`alpha_from_counts`, :func:`krippendorff_alpha`  Krippendorff's α (nominal, ordinal, interval, ratio)
+:func:`agreement_alpha`                                ordinal α over all rankings and each Likert scale, bootstrap CI
+:func:`likert_summary`                                 mean, SD and participant-clustered CI per model and scale
+:func:`pairwise_comparisons`                           every within-trial pair of outputs of two different models
+:func:`bradley_terry_fit`, :func:`bradley_terry`       scores per model, bootstrap CIs over participants
+:func:`win_rates`                                      how often one model's output beats another's, clustered CI
+:func:`flag_rates`                                     how often outputs are flagged harmful / as inventing facts
+:func:`analyze` → :func:`write_results`                results.json and report.html
+=====================================================  ===============================================================
+
+Command line::
+
+    python analysis/ranking.py data/ranking --out results/ranking
+
+Conventions. ``rank`` is 1 for the best output; tied outputs share a rank; a null
+rank is an output the participant left unranked (a partial ranking). An unranked
+output counts as below every ranked one of its trial and tied with the other
+unranked ones when ranks enter Kendall's W and Krippendorff's α (the usual reading
+of a top-k ranking); in pairwise comparisons a ranked output beats an unranked one,
+two unranked outputs are not compared, and an expressed tie counts half a win to
+each side. Comparisons of two outputs of the same model say nothing about models
+and are left out of the Bradley–Terry scores and win rates.
+
+References
+----------
+Bradley, R. A., & Terry, M. E. (1952). Rank analysis of incomplete block designs: I. The
+method of paired comparisons. *Biometrika, 39*, 324–345.
+Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
+*Journal of Human Resources, 50*, 317–372.
+Efron, B., & Tibshirani, R. J. (1993). *An introduction to the bootstrap*. Chapman & Hall.
+Hunter, D. R. (2004). MM algorithms for generalized Bradley–Terry models. *Annals of
+Statistics, 32*, 384–406.
+Kendall, M. G., & Babington Smith, B. (1939). The problem of m rankings. *Annals of
+Mathematical Statistics, 10*, 275–287.
+Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for
+Communication Departmental Papers, University of Pennsylvania.
+Maystre, L., & Grossglauser, M. (2015). Fast and accurate inference of Plackett–Luce models.
+*NeurIPS 28* (the ``choix`` library).
+Ouyang, L., et al. (2022). Training language models to follow instructions with human
+feedback. *NeurIPS 35*. arXiv:2203.02155.
+Siegel, S., & Castellan, N. J. (1988). *Nonparametric statistics for the behavioral
+sciences* (2nd ed.), §9.4 (Kendall's W with ties). McGraw-Hill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+if __package__ in (None, ""):  # run as `python analysis/ranking.py`: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import choix
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from scipy import stats
+from scipy.sparse.csgraph import connected_components
+
+from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_stat
+from psyai import __version__ as psyai_version
+from psyai.errors import DataError, PsyaiError
+
+__all__ = [
+    "FLAGS", "SCALES", "RankingConfig", "agreement_alpha", "alpha_from_counts", "analyze", "bradley_terry",
+    "bradley_terry_fit", "flag_rates", "kendall_w", "kendall_w_matrix", "krippendorff_alpha", "likert_summary", "main",
+    "pairwise_comparisons", "trial_midranks", "win_rates", "write_results",
+]
+
+logger = logging.getLogger(__name__)
+
+EXPERIMENT = "ranking"
+SCALES = ("helpfulness", "truthfulness", "harmlessness")  # Likert 1–7 (docs/DATA.md)
+FLAGS = ("flag_harmful", "flag_invented_facts")
+REQUIRED_COLUMNS = ("participant", "session", "prompt_id", "item_id", "model", "rank", "run_mode")
+NO_MODEL = "(no model)"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass
+class RankingConfig:
+    """Settings of the ranking analysis; every field is written to results.json.
+
+    Attributes
+    ----------
+    level : confidence level of every interval.
+    n_boot : bootstrap resamples for the Bradley–Terry intervals (participants resampled)
+        and the Krippendorff's α intervals (prompts resampled).
+    seed : seed of the bootstrap's random generator (the same seed gives the same intervals).
+    bt_alpha : regularisation of the Bradley–Terry fit (choix's ``alpha``: a pseudo-count
+        of comparisons between every two models). 0 gives the maximum-likelihood scores,
+        which exist only when no model wins or loses every comparison it is in.
+    reference_model : report win rates of every model against this one; None: every
+        pair of models.
+    include_pilot : analyse pilot sessions too (recorded here; applied when loading).
+    allow_mixed : analyse simulated trials together with real or pilot ones (refused by
+        default: simulated data must never pass for real data).
+    """
+
+    level: float = 0.95
+    n_boot: int = 1000
+    seed: int = 0
+    bt_alpha: float = 0.0
+    reference_model: str | None = None
+    include_pilot: bool = False
+    allow_mixed: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 < self.level < 1:
+            raise ValueError(f"level={self.level}: give a confidence level between 0 and 1, e.g. 0.95")
+        if self.n_boot < 100:
+            raise ValueError(f"n_boot={self.n_boot}: percentile intervals need at least 100 resamples (1000 or more "
+                             "for a report)")
+        if self.bt_alpha < 0:
+            raise ValueError(f"bt_alpha={self.bt_alpha}: give 0 (maximum likelihood) or a small positive pseudo-count")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_columns(rankings: pd.DataFrame, columns: Sequence[str] = REQUIRED_COLUMNS) -> None:
+    missing = [c for c in columns if c not in rankings.columns]
+    if missing:
+        raise DataError(f"ranking table has no column(s) {', '.join(missing)}; load it with "
+                        "psyai.data.load_rankings (see docs/DATA.md, section Rankings)")
+
+
+def _trial_keys(rankings: pd.DataFrame) -> list[str]:
+    keys = ["participant", "session"]
+    if "trial_index" in rankings.columns:
+        keys.append("trial_index")
+    return [*keys, "prompt_id"]
+
+
+def _numeric(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+def _models(rankings: pd.DataFrame) -> pd.Series:
+    return rankings["model"].astype(object).where(rankings["model"].notna(), NO_MODEL).astype(str)
+
+
+def _cluster_ratio(y_sum: np.ndarray, n_sum: np.ndarray, level: float, null: float | None = None) -> dict:
+    """A ratio of sums Σy / Σn with its participant-clustered (CR1) standard error and t interval.
+
+    The sandwich variance of the intercept of ``y ~ 1`` with clusters g (Cameron & Miller,
+    2015): V = G/(G−1) · Σ_g (y_g − r n_g)² / N², with G clusters and N = Σ n_g; the
+    interval is r ± t(G−1) · SE, and ``null`` (if given) is tested with t = (r − null) / SE.
+    """
+    y_sum, n_sum = np.asarray(y_sum, float), np.asarray(n_sum, float)
+    g, n = int(y_sum.size), float(n_sum.sum())
+    out = {"estimate": math.nan, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan,
+           "t": math.nan, "dof": math.nan, "p_val": math.nan, "n_clusters": g}
+    if n == 0:
+        return out
+    r = float(y_sum.sum() / n)
+    out["estimate"] = r
+    if g < 2:
+        return out
+    resid = y_sum - r * n_sum
+    se = math.sqrt(g / (g - 1) * float(np.sum(resid ** 2))) / n
+    half = stats.t.ppf(0.5 + level / 2, g - 1) * se
+    out.update(se=se, ci_low=r - half, ci_high=r + half, dof=float(g - 1))
+    if null is not None and se > 0:
+        t = (r - null) / se
+        out.update(t=t, p_val=float(2 * stats.t.sf(abs(t), g - 1)))
+    return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _json_ready(obj):
+    """NaN/inf → None, numpy → Python, DataFrames → records: strict JSON."""
+    if isinstance(obj, dict):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_ready(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return _json_ready(_records(obj))
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(float(obj)) else None
+    if obj is None or isinstance(obj, str):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def trial_midranks(rankings: pd.DataFrame) -> pd.Series:
+    """Mid-ranks of the outputs within each trial: 1 = best, ties averaged, unranked tied last.
+
+    A trial's ranks (1, 1, 3, null, null) become (1.5, 1.5, 3, 4.5, 4.5): whatever tie
+    convention the ranks follow (1, 1, 3 or 1, 1, 2), the mid-ranks are the same.
+
+    Returns
+    -------
+    Series aligned with ``rankings`` (same index), float.
+    """
+    _check_columns(rankings, ("participant", "session", "prompt_id", "rank"))
+    filled = _numeric(rankings["rank"]).fillna(np.inf)
+    return filled.groupby([rankings[k] for k in _trial_keys(rankings)], dropna=False).rank(method="average")
+
+
+def kendall_w_matrix(ranks: np.ndarray | Sequence[Sequence[float]]) -> dict:
+    """Kendall's coefficient of concordance W of m raters ranking the same n objects, ties corrected.
+
+    Parameters
+    ----------
+    ranks : array (m raters, n objects); each row is re-ranked to mid-ranks (1 = first),
+        so any scores in which smaller is better will do. No missing values.
+
+    Returns
+    -------
+    dict with ``w`` (Siegel & Castellan, 1988, eq. 9.16:
+    W = 12 S / (m²(n³ − n) − m Σ T), S = Σ_j (R_j − R̄)², T = Σ (t³ − t) over each rater's
+    tie groups), ``w_uncorrected`` (the same without Σ T), ``chi2`` = m(n − 1) W (the
+    Friedman statistic with its tie correction), ``dof`` = n − 1, ``p_val`` (χ²
+    approximation; conservative-to-rough for small m and n), ``m``, ``n``. W is NaN when
+    m < 2, n < 2, or every rater tied every object.
+    """
+    r = np.asarray(ranks, dtype=float)
+    if r.ndim != 2:
+        raise ValueError(f"ranks has shape {r.shape}; give a 2-D array (raters, objects)")
+    m, n = r.shape
+    out = {"w": math.nan, "w_uncorrected": math.nan, "chi2": math.nan, "dof": float(max(n - 1, 0)),
+           "p_val": math.nan, "m": int(m), "n": int(n)}
+    if m < 2 or n < 2:
+        return out
+    if not np.isfinite(r).all():
+        raise ValueError("ranks has missing or infinite values; Kendall's W needs complete rankings")
+    mid = np.vstack([stats.rankdata(row, method="average") for row in r])  # (m, n)
+    totals = mid.sum(axis=0)  # (n,)
+    s = float(np.sum((totals - totals.mean()) ** 2))
+    ties = 0.0
+    for row in mid:
+        _, counts = np.unique(row, return_counts=True)
+        ties += float(np.sum(counts ** 3 - counts))
+    full = m ** 2 * (n ** 3 - n)
+    denom = full - m * ties
+    if denom <= 0:
+        return out
+    w = 12.0 * s / denom
+    chi2 = m * (n - 1) * w
+    out.update(w=w, w_uncorrected=12.0 * s / full, chi2=chi2, p_val=float(stats.chi2.sf(chi2, n - 1)))
+    return out
+
+
+def kendall_w(rankings: pd.DataFrame) -> pd.DataFrame:
+    """Kendall's W per prompt, over the participants who ranked it.
+
+    Each participant counts once per prompt (their first trial of it, by session and
+    trial order). W needs complete blocks: a participant who was shown a different set
+    of outputs for the prompt than the others (e.g. after curation removed one) is left
+    out and counted in ``n_raters_excluded``.
+
+    Returns
+    -------
+    DataFrame, one row per prompt: ``prompt_id``, ``n_raters`` (m), ``n_outputs`` (n),
+    ``n_raters_excluded``, ``w``, ``w_uncorrected``, ``chi2``, ``dof``, ``p_val`` (see
+    :func:`kendall_w_matrix`).
+    """
+    _check_columns(rankings, ("participant", "session", "prompt_id", "item_id", "rank"))
+    d = rankings.assign(midrank=trial_midranks(rankings))
+    order = ["participant", "session"] + (["trial_index"] if "trial_index" in d.columns else [])
+    d = d.sort_values(order, kind="stable")
+    keys = _trial_keys(d)
+    first = d.drop_duplicates(["participant", "prompt_id"])[keys]
+    d = d.merge(first, on=keys, how="inner")
+    rows = []
+    for pid, block in d.groupby("prompt_id", sort=True):
+        wide = block.pivot_table(index="participant", columns="item_id", values="midrank", aggfunc="first")
+        items_per_rater = block.groupby("participant")["item_id"].apply(frozenset)
+        full_set = items_per_rater.value_counts().idxmax()  # the set most raters saw
+        keep = items_per_rater.index[items_per_rater == full_set]
+        mat = wide.loc[keep, sorted(full_set)].to_numpy(float)
+        res = kendall_w_matrix(mat)
+        rows.append({"prompt_id": pid, "n_raters": res["m"], "n_outputs": res["n"],
+                     "n_raters_excluded": int(len(items_per_rater) - len(keep)),
+                     **{k: res[k] for k in ("w", "w_uncorrected", "chi2", "dof", "p_val")}})
+    return pd.DataFrame(rows, columns=["prompt_id", "n_raters", "n_outputs", "n_raters_excluded", "w",
+                                       "w_uncorrected", "chi2", "dof", "p_val"])
+
+
+LEVELS_OF_MEASUREMENT = ("nominal", "ordinal", "interval", "ratio")
+
+
+def alpha_from_counts(counts: np.ndarray, domain: np.ndarray, level_of_measurement: str = "ordinal") -> float:
+    """Krippendorff's α from a units × values table of counts (Krippendorff, 2011).
+
+    Parameters
+    ----------
+    counts : (U, V) array, ``counts[u, c]`` = number of coders who gave unit u the value
+        ``domain[c]``. Units with fewer than two values are not pairable and drop out.
+    domain : (V,) the values, in increasing order.
+    level_of_measurement : the distance δ² between values c and k: ``nominal`` [c ≠ k];
+        ``ordinal`` (Σ_{g=c..k} n_g − (n_c + n_k)/2)², n_g the pairable frequency of value g;
+        ``interval`` (c − k)²; ``ratio`` ((c − k)/(c + k))².
+
+    Returns
+    -------
+    float: α = 1 − (n − 1) Σ o_ck δ²_ck / Σ n_c n_k δ²_ck, with o the coincidence matrix
+    o_ck = Σ_u (n_uc n_uk − [c = k] n_uc) / (m_u − 1) and n = Σ n_c; NaN when no unit is
+    pairable or fewer than two values occur in pairable units.
+    """
+    if level_of_measurement not in LEVELS_OF_MEASUREMENT:
+        raise ValueError(f"level_of_measurement={level_of_measurement!r}: use one of "
+                         f"{', '.join(LEVELS_OF_MEASUREMENT)}")
+    counts = np.asarray(counts, dtype=float)  # (U, V)
+    domain = np.asarray(domain, dtype=float)  # (V,)
+    m_u = counts.sum(axis=1)  # (U,) values per unit
+    pairable = counts[m_u >= 2]  # (U', V)
+    if pairable.size == 0:
+        return math.nan
+    scale = 1.0 / (pairable.sum(axis=1) - 1.0)  # (U',)
+    coincidence = np.einsum("u,uc,uk->ck", scale, pairable, pairable)  # (V, V)
+    coincidence -= np.diag((scale[:, None] * pairable).sum(axis=0))
+    n_c = coincidence.sum(axis=1)  # (V,)
+    n = n_c.sum()
+    if (n_c > 0).sum() < 2:
+        return math.nan
+    c, k = np.meshgrid(domain, domain, indexing="ij")  # (V, V)
+    if level_of_measurement == "nominal":
+        delta = (c != k).astype(float)
+    elif level_of_measurement == "ordinal":
+        cum = np.cumsum(n_c)  # (V,) Σ_{g <= c} n_g
+        i, j = np.meshgrid(np.arange(domain.size), np.arange(domain.size), indexing="ij")
+        lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
+        between = cum[hi_] - cum[lo_] + n_c[lo_]  # Σ_{g = lo..hi} n_g
+        delta = (between - (n_c[i] + n_c[j]) / 2.0) ** 2
+    elif level_of_measurement == "interval":
+        delta = (c - k) ** 2
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            delta = np.where(c + k == 0, 0.0, ((c - k) / (c + k)) ** 2)
+    expected = float(np.sum(np.outer(n_c, n_c) * delta))
+    if expected == 0:
+        return math.nan
+    return float(1.0 - (n - 1.0) * np.sum(coincidence * delta) / expected)
+
+
+def krippendorff_alpha(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
+                       level_of_measurement: str = "ordinal") -> float:
+    """Krippendorff's α of a long table (one row per unit and coder).
+
+    Parameters
+    ----------
+    data : long table; rows with a missing value are left out; a coder's repeated value
+        for a unit counts once (the first).
+    unit, coder, value : column names (``unit`` may be several columns).
+    level_of_measurement : ``nominal``, ``ordinal``, ``interval`` or ``ratio``.
+
+    Returns
+    -------
+    float: α (see :func:`alpha_from_counts`; NaN when it is undefined).
+    """
+    units = [unit] if isinstance(unit, str) else list(unit)
+    counts, domain, _ = _value_counts(data, units, coder, value)
+    if counts.size == 0:
+        return math.nan
+    return alpha_from_counts(counts, domain, level_of_measurement)
+
+
+def _value_counts(d: pd.DataFrame, units: list[str], coder: str, value: str) -> tuple[np.ndarray, np.ndarray,
+                                                                                        np.ndarray]:
+    """(units × values counts, the value domain, a cluster code per unit: its prompt when units has one)."""
+    d = d.dropna(subset=[value]).drop_duplicates([*units, coder])
+    values = _numeric(d[value])
+    domain = np.sort(values.unique())
+    if d.empty:
+        return np.zeros((0, 0)), domain, np.zeros(0, dtype=int)
+    table = pd.crosstab([d[u] for u in units], values).reindex(columns=domain, fill_value=0)
+    if "prompt_id" in units:
+        cluster = table.index.get_level_values("prompt_id") if isinstance(table.index, pd.MultiIndex) else table.index
+    else:
+        cluster = table.index
+    return table.to_numpy(dtype=float), domain, pd.factorize(np.asarray(cluster))[0]
+
+
+def agreement_alpha(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Krippendorff's ordinal α over all rankings, and for each Likert scale.
+
+    Units are the outputs (``prompt_id``, ``item_id``), coders the participants. For
+    ``rank`` the values are the trial mid-ranks (:func:`trial_midranks`); for each
+    scale in :data:`SCALES` present in the table, the ratings. The interval is a
+    percentile bootstrap over prompts (the outputs of one prompt are ranked together,
+    so prompts are resampled as clusters).
+
+    Returns
+    -------
+    DataFrame, one row per measure: ``measure``, ``alpha``, ``ci_low``, ``ci_high``,
+    ``n_units`` (outputs coded by two or more participants), ``n_coders``,
+    ``n_values`` (pairable values), ``n_boot``, ``level_of_measurement``.
+    """
+    _check_columns(rankings, ("participant", "session", "prompt_id", "item_id", "rank"))
+    d = rankings.assign(rank_mid=trial_midranks(rankings))
+    rng = np.random.default_rng(seed)
+    rows = []
+    measures = [("rank", "rank_mid")] + [(s, s) for s in SCALES if s in d.columns]
+    for measure, col in measures:
+        d[col] = _numeric(d[col])
+        units = ["prompt_id", "item_id"]
+        vc, domain, prompt_of_unit = _value_counts(d, units, "participant", col)  # (U, V), (V,), (U,)
+        alpha = alpha_from_counts(vc, domain, "ordinal") if vc.size else math.nan
+        pairable = vc.sum(axis=1) >= 2
+        lo = hi = math.nan
+        if math.isfinite(alpha):
+            groups = [np.flatnonzero(prompt_of_unit == p) for p in range(prompt_of_unit.max() + 1)]
+            boot = []
+            for _ in range(n_boot):
+                pick = rng.integers(0, len(groups), len(groups))  # prompts, with replacement
+                value = alpha_from_counts(vc[np.concatenate([groups[p] for p in pick])], domain, "ordinal")
+                if math.isfinite(value):
+                    boot.append(value)
+            if len(boot) >= 0.9 * n_boot:
+                lo, hi = (float(q) for q in np.quantile(boot, [0.5 - level / 2, 0.5 + level / 2]))
+        rows.append({"measure": measure, "alpha": alpha, "ci_low": lo, "ci_high": hi,
+                     "n_units": int(pairable.sum()), "n_coders": int(d.loc[d[col].notna(), "participant"].nunique()),
+                     "n_values": int(vc[pairable].sum()), "n_boot": int(n_boot), "level_of_measurement": "ordinal"})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- ratings and flags
+
+
+def likert_summary(rankings: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Likert ratings (1–7) by model and scale: mean, SD and a participant-clustered interval.
+
+    Returns
+    -------
+    DataFrame, one row per (model, scale) with ratings: ``model``, ``scale``, ``n``
+    (ratings), ``n_participants``, ``mean``, ``sd`` (ddof 1, over ratings), ``median``,
+    ``se`` (cluster-robust CR1, participants as clusters: a participant's ratings are not
+    independent), ``ci_low``, ``ci_high`` (mean ± t(G − 1) · SE, G participants).
+    """
+    _check_columns(rankings, ("participant", "model"))
+    models = _models(rankings)
+    rows = []
+    for scale in [s for s in SCALES if s in rankings.columns]:
+        values = _numeric(rankings[scale])
+        for model in sorted(models.unique()):
+            sel = (models == model) & values.notna()
+            x = values[sel]
+            if x.empty:
+                continue
+            per = x.groupby(rankings.loc[sel, "participant"]).agg(["sum", "size"])
+            ci = _cluster_ratio(per["sum"].to_numpy(), per["size"].to_numpy(), level)
+            rows.append({"model": model, "scale": scale, "n": int(x.size), "n_participants": int(len(per)),
+                         "mean": float(x.mean()), "sd": float(x.std(ddof=1)) if x.size > 1 else math.nan,
+                         "median": float(x.median()), "se": ci["se"], "ci_low": ci["ci_low"],
+                         "ci_high": ci["ci_high"]})
+    return pd.DataFrame(rows, columns=["model", "scale", "n", "n_participants", "mean", "sd", "median", "se",
+                                       "ci_low", "ci_high"])
+
+
+def flag_rates(rankings: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """How often each model's outputs were flagged (harmful, invented facts).
+
+    Returns
+    -------
+    DataFrame, one row per (model, flag): ``model``, ``flag``, ``n`` (outputs shown),
+    ``n_flagged``, ``rate``, ``se``, ``ci_low``, ``ci_high`` (participant-clustered CR1
+    interval, clipped to [0, 1]; with very rare flags prefer the counts), ``n_participants``.
+    """
+    _check_columns(rankings, ("participant", "model"))
+    models = _models(rankings)
+    rows = []
+    for flag in [f for f in FLAGS if f in rankings.columns]:
+        values = rankings[flag].astype("boolean")
+        for model in sorted(models.unique()):
+            sel = (models == model) & values.notna()
+            x = values[sel].astype(float)
+            if x.empty:
+                continue
+            per = x.groupby(rankings.loc[sel, "participant"]).agg(["sum", "size"])
+            ci = _cluster_ratio(per["sum"].to_numpy(), per["size"].to_numpy(), level)
+            rows.append({"model": model, "flag": flag, "n": int(x.size), "n_flagged": int(x.sum()),
+                         "rate": ci["estimate"], "se": ci["se"],
+                         "ci_low": max(0.0, ci["ci_low"]) if math.isfinite(ci["ci_low"]) else math.nan,
+                         "ci_high": min(1.0, ci["ci_high"]) if math.isfinite(ci["ci_high"]) else math.nan,
+                         "n_participants": int(len(per))})
+    return pd.DataFrame(rows, columns=["model", "flag", "n", "n_flagged", "rate", "se", "ci_low", "ci_high",
+                                       "n_participants"])
+
+
+# --------------------------------------------------------------------------- preferences between models
+
+
+def pairwise_comparisons(rankings: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of outputs of two different models ranked in the same trial.
+
+    Returns
+    -------
+    DataFrame, one row per pair: ``participant``, ``session``, ``prompt_id``,
+    ``model_a`` < ``model_b`` (alphabetical), ``item_a``, ``item_b``, and ``outcome``:
+    1 when model_a's output was ranked better, 0 when worse, 0.5 for a tie. A ranked
+    output beats an unranked one; pairs of two unranked outputs are left out, and so are
+    pairs of outputs of the same model.
+    """
+    _check_columns(rankings, ("participant", "session", "prompt_id", "item_id", "model", "rank"))
+    keys = _trial_keys(rankings)
+    d = rankings[keys + ["item_id"]].copy()
+    d["model"] = _models(rankings)
+    d["rank"] = _numeric(rankings["rank"])
+    d["_row"] = np.arange(len(d))
+    pairs = d.merge(d, on=keys, suffixes=("_x", "_y"))
+    pairs = pairs[(pairs["_row_x"] < pairs["_row_y"]) & (pairs["model_x"] != pairs["model_y"])
+                  & ~(pairs["rank_x"].isna() & pairs["rank_y"].isna())]
+    rx, ry = pairs["rank_x"].fillna(np.inf).to_numpy(), pairs["rank_y"].fillna(np.inf).to_numpy()
+    x_wins = np.where(rx < ry, 1.0, np.where(rx > ry, 0.0, 0.5))
+    swap = (pairs["model_x"] > pairs["model_y"]).to_numpy()
+    out = pairs[keys].reset_index(drop=True)
+    out["model_a"] = np.where(swap, pairs["model_y"], pairs["model_x"])
+    out["model_b"] = np.where(swap, pairs["model_x"], pairs["model_y"])
+    out["item_a"] = np.where(swap, pairs["item_id_y"], pairs["item_id_x"])
+    out["item_b"] = np.where(swap, pairs["item_id_x"], pairs["item_id_y"])
+    out["outcome"] = np.where(swap, 1.0 - x_wins, x_wins)
+    return out
+
+
+def _comparison_tensor(comparisons: pd.DataFrame, models: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Per-participant win counts C[p, i, j] (i beat j; a tie is half a win each) and the participants."""
+    index = {m: k for k, m in enumerate(models)}
+    participants = sorted(comparisons["participant"].unique())
+    pidx = comparisons["participant"].map({p: k for k, p in enumerate(participants)}).to_numpy()
+    a = comparisons["model_a"].map(index).to_numpy()
+    b = comparisons["model_b"].map(index).to_numpy()
+    y = comparisons["outcome"].to_numpy(float)
+    tensor = np.zeros((len(participants), len(models), len(models)))  # (P, M, M)
+    np.add.at(tensor, (pidx, a, b), y)
+    np.add.at(tensor, (pidx, b, a), 1.0 - y)
+    return tensor, participants
+
+
+def _strongly_connected(comp: np.ndarray) -> bool:
+    n, _ = connected_components(comp > 0, directed=True, connection="strong")
+    return n == 1
+
+
+def bradley_terry_fit(comp: np.ndarray, alpha: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Bradley–Terry scores and their model-based covariance from a win matrix.
+
+    Parameters
+    ----------
+    comp : (M, M) array, ``comp[i, j]`` = (possibly fractional) wins of i over j.
+    alpha : choix's regularisation (0: maximum likelihood).
+
+    Returns
+    -------
+    theta : (M,) log-strengths with mean 0, P(i beats j) = 1 / (1 + exp(θ_j − θ_i)),
+        fitted by choix's iterative Luce spectral ranking (Maystre & Grossglauser, 2015).
+    cov : (M, M) covariance of theta from the observed information under the sum-to-zero
+        constraint, H⁺ with H = Σ_{i<j} n_ij p_ij (1 − p_ij)(e_i − e_j)(e_i − e_j)ᵀ. It treats
+        comparisons as independent; comparisons from one ranking are not, so prefer the
+        bootstrap intervals of :func:`bradley_terry`.
+    """
+    comp = np.asarray(comp, dtype=float)
+    m = comp.shape[0]
+    if alpha == 0 and not _strongly_connected(comp):
+        raise DataError("the Bradley-Terry maximum-likelihood scores do not exist: some model won (or lost) every "
+                        "comparison it was in against the others; collect more rankings or set bt_alpha > 0 "
+                        "(e.g. 0.01) to regularise")
+    theta = choix.ilsr_pairwise_dense(comp, alpha=alpha, max_iter=1000)
+    theta = theta - theta.mean()
+    n = comp + comp.T  # (M, M) comparisons between i and j
+    p = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))  # (M, M) P(i beats j)
+    w = n * p * (1.0 - p)
+    np.fill_diagonal(w, 0.0)
+    hess = np.diag(w.sum(axis=1)) - w  # (M, M) Laplacian of the information graph
+    cov = np.linalg.pinv(hess) if m > 1 else np.zeros((1, 1))
+    return theta, cov
+
+
+def bradley_terry(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1000, seed: int = 0,
+                  alpha: float = 0.0) -> tuple[pd.DataFrame, dict]:
+    """A Bradley–Terry score per model from every within-trial comparison, bootstrap intervals.
+
+    The rankings are broken into the comparisons of :func:`pairwise_comparisons` (ties as
+    half wins) and a Bradley–Terry model is fitted to their win counts; this is the
+    pairwise-marginal (composite) likelihood of a Plackett–Luce ranking model, whose
+    marginal pair probabilities are exactly Bradley–Terry. Because one participant's
+    comparisons are not independent, the interval is a percentile bootstrap that
+    resamples participants with all their rankings (Efron & Tibshirani, 1993); the
+    model-based ``se`` is given for comparison.
+
+    Returns
+    -------
+    table : one row per model, best first: ``model``, ``score`` (log-strength, mean 0
+        over models), ``ci_low``, ``ci_high`` (bootstrap percentile), ``se`` (model-based),
+        ``worth`` (exp(score) normalised to sum 1: the Luce probability of being chosen
+        best among all models), ``n_comparisons``, ``win_share`` (wins / comparisons,
+        ties half), ``rank`` (1 = highest score).
+    info : dict with ``n_comparisons``, ``n_participants``, ``n_boot``, ``n_boot_failed``
+        (resamples in which the maximum-likelihood scores do not exist), ``alpha``, ``seed``.
+    """
+    comps = pairwise_comparisons(rankings)
+    if comps.empty:
+        raise DataError("no pair of outputs from two different models was ranked; Bradley-Terry scores need "
+                        "trials that show outputs of at least two models")
+    models = sorted(set(comps["model_a"]) | set(comps["model_b"]))
+    tensor, participants = _comparison_tensor(comps, models)  # (P, M, M)
+    comp = tensor.sum(axis=0)
+    theta, cov = bradley_terry_fit(comp, alpha)
+    rng = np.random.default_rng(seed)
+    n_p = len(participants)
+    boots, failed = [], 0
+    for _ in range(n_boot):
+        weights = rng.multinomial(n_p, np.full(n_p, 1.0 / n_p))  # (P,) times each participant is drawn
+        comp_b = np.tensordot(weights, tensor, axes=1)  # (M, M)
+        if alpha == 0 and not _strongly_connected(comp_b):
+            failed += 1
+            continue
+        boots.append(choix.ilsr_pairwise_dense(comp_b, alpha=alpha, max_iter=1000))
+    if failed:
+        logger.warning("%d of %d bootstrap resamples had no Bradley-Terry maximum-likelihood scores", failed, n_boot)
+    boots = np.array(boots)  # (B, M)
+    lo = hi = np.full(len(models), math.nan)
+    if len(boots) >= 0.9 * n_boot:
+        boots = boots - boots.mean(axis=1, keepdims=True)
+        lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2], axis=0)
+    n_comp = comp.sum(axis=1) + comp.sum(axis=0)
+    worth = np.exp(theta) / np.exp(theta).sum()
+    table = pd.DataFrame({"model": models, "score": theta, "ci_low": lo, "ci_high": hi,
+                          "se": np.sqrt(np.clip(np.diag(cov), 0, None)), "worth": worth,
+                          "n_comparisons": np.rint(n_comp).astype(int), "win_share": comp.sum(axis=1) / n_comp})
+    table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    table["rank"] = np.arange(1, len(table) + 1)
+    info = {"n_comparisons": int(len(comps)), "n_participants": n_p, "n_boot": int(n_boot),
+            "n_boot_failed": int(failed), "alpha": float(alpha), "seed": int(seed)}
+    return table, info
+
+
+def win_rates(rankings: pd.DataFrame, level: float = 0.95, reference: str | None = None) -> pd.DataFrame:
+    """How often one model's output is ranked above another's, with a participant-clustered interval.
+
+    This is the "outputs of model A are preferred to those of model B 85 ± 3 % of the
+    time" figure of Ouyang et al. (2022): over every within-trial comparison of an output
+    of ``model`` with one of ``opponent``, the share ``model`` won (ties count half).
+    Comparisons from one participant are not independent, so the standard error is the
+    cluster-robust (CR1) one with participants as clusters, the interval
+    rate ± t(G − 1) · SE, and ``t``/``p_val`` test the rate against .5.
+
+    Parameters
+    ----------
+    reference : compare every model against this one (``opponent`` = reference); None:
+        every pair of models once, ``model`` < ``opponent`` alphabetically.
+
+    Returns
+    -------
+    DataFrame, one row per pair: ``model``, ``opponent``, ``n_comparisons``,
+    ``n_participants``, ``n_wins``, ``n_ties``, ``n_losses``, ``win_rate``, ``se``,
+    ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``.
+    """
+    comps = pairwise_comparisons(rankings)
+    columns = ["model", "opponent", "n_comparisons", "n_participants", "n_wins", "n_ties", "n_losses",
+               "win_rate", "se", "ci_low", "ci_high", "t", "dof", "p_val"]
+    models = sorted(set(comps["model_a"]) | set(comps["model_b"]))
+    if reference is not None and reference not in models:
+        raise DataError(f"reference model {reference!r} is not in the comparisons; models: {', '.join(models)}")
+    rows = []
+    for (a, b), block in comps.groupby(["model_a", "model_b"], sort=True):
+        if reference is None:
+            model, opponent, y = a, b, block["outcome"]
+        elif reference in (a, b):
+            model, opponent = (b, a) if a == reference else (a, b)
+            y = 1.0 - block["outcome"] if a == reference else block["outcome"]
+        else:
+            continue
+        per = y.groupby(block["participant"]).agg(["sum", "size"])
+        ci = _cluster_ratio(per["sum"].to_numpy(), per["size"].to_numpy(), level, null=0.5)
+        rows.append({"model": model, "opponent": opponent, "n_comparisons": int(len(y)),
+                     "n_participants": int(len(per)), "n_wins": int((y == 1).sum()), "n_ties": int((y == 0.5).sum()),
+                     "n_losses": int((y == 0).sum()), "win_rate": ci["estimate"], "se": ci["se"],
+                     "ci_low": max(0.0, ci["ci_low"]) if math.isfinite(ci["ci_low"]) else math.nan,
+                     "ci_high": min(1.0, ci["ci_high"]) if math.isfinite(ci["ci_high"]) else math.nan,
+                     "t": ci["t"], "dof": ci["dof"], "p_val": ci["p_val"]})
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+METHODS = {
+    "kendall_w": "Kendall's coefficient of concordance W was computed per prompt over the participants who ranked "
+                 "it, on mid-ranks (ties averaged; unranked outputs tied below the ranked ones), with the tie "
+                 "correction of Siegel and Castellan (1988, eq. 9.16); it was tested with the Friedman statistic "
+                 "chi2 = m(n - 1)W on n - 1 degrees of freedom.",
+    "krippendorff_alpha": "Krippendorff's alpha for ordinal data (Krippendorff, 2011) treats every output as a unit "
+                          "and every participant as a coder, with the trial mid-ranks (and, separately, each Likert "
+                          "scale) as values; intervals are percentile bootstraps over prompts ({n_boot} resamples).",
+    "likert": "Ratings are summarised per model by their mean and SD; the confidence interval of the mean is "
+              "participant-clustered (cluster-robust CR1 standard error, t with G - 1 degrees of freedom, G "
+              "participants), because each participant rated many outputs.",
+    "bradley_terry": "Each ranking was broken into its comparisons between outputs of two different models (a tie "
+                     "counts half a win to each; a ranked output beats an unranked one) and a Bradley-Terry model "
+                     "(Bradley & Terry, 1952) was fitted to the win counts by maximum likelihood (iterative Luce "
+                     "spectral ranking, choix; Maystre & Grossglauser, 2015). Scores are log-strengths centred on "
+                     "0: a difference of 1 means odds of e = 2.72 of being preferred. Intervals are percentile "
+                     "bootstraps over participants ({n_boot} resamples), because one participant's comparisons are "
+                     "not independent.",
+    "win_rates": "A win rate is the share of comparisons between an output of one model and an output of the other "
+                 "that the first model won (ties counted half), as reported by Ouyang et al. (2022); its standard "
+                 "error is cluster-robust with participants as clusters, the interval uses t with G - 1 degrees of "
+                 "freedom, and t tests the rate against .5.",
+    "flag_rates": "Flag rates are the share of a model's outputs that participants flagged, with "
+                  "participant-clustered (CR1) intervals clipped to [0, 1].",
+}
+
+
+def _run_modes(rankings: pd.DataFrame) -> dict[str, int]:
+    trials = rankings.drop_duplicates(_trial_keys(rankings))
+    return {str(k): int(v) for k, v in trials["run_mode"].value_counts().sort_index().items()}
+
+
+def _version(module: str) -> str:
+    try:
+        return str(__import__(module).__version__)
+    except Exception:  # noqa: BLE001 - a version string is informative only
+        return "unknown"
+
+
+def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict:
+    """Every statistic of the ranking analysis, from one long-form ranking table.
+
+    Parameters
+    ----------
+    rankings : one row per (trial, output), as :func:`psyai.data.load_rankings` returns.
+    config : settings (:class:`RankingConfig`).
+
+    Returns
+    -------
+    dict holding the JSON-ready summary written to results.json (keys ``experiment``,
+    ``run_modes``, ``banner``, ``n_participants``, ``n_trials``, ``n_prompts``,
+    ``n_outputs``, ``models``, ``kendall_w``, ``krippendorff_alpha``, ``likert``,
+    ``bradley_terry``, ``win_rates``, ``flag_rates``, ``settings``, ``method``,
+    ``sentences``, ``versions``) and, under ``tables``, the tidy DataFrames every number
+    came from.
+    """
+    config = config or RankingConfig()
+    _check_columns(rankings)
+    if rankings.empty:
+        raise DataError("the ranking table is empty; nothing to analyse")
+    modes = _run_modes(rankings)
+    if "simulated" in modes and len(modes) > 1 and not config.allow_mixed:
+        raise DataError(f"simulated trials are mixed with {'/'.join(m for m in modes if m != 'simulated')} trials; "
+                        "analyse them separately (or set allow_mixed=True for a methods check)")
+    level = config.level
+    w_table = kendall_w(rankings)
+    alpha_table = agreement_alpha(rankings, level, config.n_boot, config.seed)
+    likert = likert_summary(rankings, level)
+    bt, bt_info = bradley_terry(rankings, level, config.n_boot, config.seed, config.bt_alpha)
+    wins = win_rates(rankings, level, config.reference_model)
+    flags = flag_rates(rankings, level)
+
+    tested = w_table[w_table["w"].notna()]
+    w_summary = {"n_prompts": int(len(w_table)), "n_prompts_with_w": int(len(tested)),
+                 "mean": float(tested["w"].mean()) if len(tested) else math.nan,
+                 "median": float(tested["w"].median()) if len(tested) else math.nan,
+                 "min": float(tested["w"].min()) if len(tested) else math.nan,
+                 "max": float(tested["w"].max()) if len(tested) else math.nan,
+                 "n_significant": int((tested["p_val"] < 0.05).sum()), "significance": 0.05,
+                 "median_raters": float(tested["n_raters"].median()) if len(tested) else math.nan}
+    models = sorted(_models(rankings).unique())
+    results: dict = {
+        "experiment": EXPERIMENT,
+        "run_modes": modes,
+        "banner": data_banner(modes),
+        "n_participants": int(rankings["participant"].nunique()),
+        "n_trials": int(len(rankings.drop_duplicates(_trial_keys(rankings)))),
+        "n_prompts": int(rankings["prompt_id"].nunique()),
+        "n_outputs": int(rankings["item_id"].nunique()),
+        "models": models,
+        "kendall_w": w_summary,
+        "krippendorff_alpha": {r["measure"]: {k: r[k] for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders",
+                                                                 "n_values", "level_of_measurement")}
+                               for r in _records(alpha_table)},
+        "likert": _records(likert),
+        "bradley_terry": {**bt_info, "scores": _records(bt)},
+        "win_rates": _records(wins),
+        "flag_rates": _records(flags),
+        "settings": asdict(config),
+        "method": {k: v.format(n_boot=config.n_boot) for k, v in METHODS.items()},
+        "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
+                     "pandas": pd.__version__, "scipy": _version("scipy"), "choix": _version("choix")},
+    }
+    results["sentences"] = apa_sentences(results)
+    results["tables"] = {"kendall_w": w_table, "krippendorff_alpha": alpha_table, "likert": likert,
+                         "bradley_terry": bt, "win_rates": wins, "flag_rates": flags}
+    return results
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _pct_ci(low: float, high: float, level: float) -> str:
+    """``95% CI [27.1%, 64.5%]``: the interval of a proportion in percent."""
+    label = fmt_ci(low, high, level=level).split(" [")[0]
+    return f"{label} [{fmt_pct(low)}, {fmt_pct(high)}]"
+
+
+def apa_sentences(res: dict) -> dict[str, str]:
+    """APA-style results sentences built from the summary part of :func:`analyze`'s output."""
+    level = res["settings"]["level"]
+    out: dict[str, str] = {}
+    w = res["kendall_w"]
+    if w["n_prompts_with_w"]:
+        out["kendall_w"] = (
+            f"Across the {w['n_prompts_with_w']} prompts ranked by two or more participants (median "
+            f"{fmt_num(w['median_raters'], 0)} participants per prompt), Kendall's W ranged from "
+            f"{fmt_num(w['min'], leading_zero=False)} to {fmt_num(w['max'], leading_zero=False)} (median W = "
+            f"{fmt_num(w['median'], leading_zero=False)}, mean W = {fmt_num(w['mean'], leading_zero=False)}); "
+            f"agreement exceeded chance at p < .05 for {w['n_significant']} of them (Friedman χ² tests).")
+    else:
+        out["kendall_w"] = "No prompt was ranked by two or more participants, so Kendall's W was not computed."
+    parts = []
+    for measure, a in res["krippendorff_alpha"].items():
+        if a["alpha"] is None or not math.isfinite(a["alpha"]):
+            continue
+        what = "rankings" if measure == "rank" else f"{measure} ratings"
+        parts.append(f"α = {fmt_num(a['alpha'], leading_zero=False)}, "
+                     f"{fmt_ci(a['ci_low'], a['ci_high'], level=level, leading_zero=False)} for the {what}")
+    out["krippendorff_alpha"] = ("Krippendorff's ordinal " + "; ".join(parts) + ".") if parts else \
+        "Krippendorff's α could not be computed (no output was judged by two participants)."
+    bt = res["bradley_terry"]
+    scores = "; ".join(f"{s['model']} {fmt_num(s['score'])}, {fmt_ci(s['ci_low'], s['ci_high'], level=level)}"
+                       for s in bt["scores"])
+    out["bradley_terry"] = (f"Bradley–Terry scores (log-strengths, mean 0; {bt['n_comparisons']:,} comparisons from "
+                            f"{bt['n_participants']} participants) were: {scores}.")
+    wr = []
+    for r in res["win_rates"]:
+        test = (f", {fmt_stat('t', r['t'], r['dof'])}, {fmt_p(r['p_val'])}" if r["t"] is not None else "")
+        wr.append(f"outputs of {r['model']} were preferred to those of {r['opponent']} in {fmt_pct(r['win_rate'])} "
+                  f"of {r['n_comparisons']:,} comparisons ({_pct_ci(r['ci_low'], r['ci_high'], level)}{test})")
+    out["win_rates"] = ("Participant-clustered win rates: " + "; ".join(wr) + ".") if wr else \
+        "No two models were compared within a trial."
+    lk = []
+    for scale in SCALES:
+        rows = [r for r in res["likert"] if r["scale"] == scale]
+        if rows:
+            lk.append(f"{scale}: " + ", ".join(
+                f"{r['model']} M = {fmt_num(r['mean'])} (SD = {fmt_num(r['sd'])}), "
+                f"{fmt_ci(r['ci_low'], r['ci_high'], level=level)}" for r in rows))
+    out["likert"] = ("Mean ratings on the 7-point scales were — " + "; ".join(lk) + ".") if lk else \
+        "No Likert ratings were recorded."
+    fl = []
+    for flag, label in (("flag_harmful", "harmful"), ("flag_invented_facts", "containing invented facts")):
+        rows = [r for r in res["flag_rates"] if r["flag"] == flag]
+        if rows:
+            fl.append(f"flagged as {label}: " + ", ".join(
+                f"{r['model']} {fmt_pct(r['rate'])} ({r['n_flagged']} of {r['n']})" for r in rows))
+    out["flag_rates"] = ("Outputs " + "; ".join(fl) + ".") if fl else "No flags were recorded."
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _fig_bt(bt: pd.DataFrame, level: float) -> Figure:
+    fig = Figure(figsize=(5.5, 0.5 * len(bt) + 1.4))
+    ax = fig.subplots()
+    y = np.arange(len(bt))[::-1]
+    est = bt["score"].to_numpy(float)
+    lo, hi = bt["ci_low"].to_numpy(float), bt["ci_high"].to_numpy(float)
+    ax.errorbar(est, y, xerr=np.nan_to_num(np.vstack([est - lo, hi - est])), fmt="o", capsize=4, color="#3a6ea5")
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    ax.set_yticks(y, bt["model"])
+    ax.set_xlabel(f"Bradley–Terry score (log-strength, mean 0), {level:.0%} bootstrap CI")
+    return fig
+
+
+def _fig_win_rates(wins: pd.DataFrame, level: float) -> Figure:
+    fig = Figure(figsize=(6.0, 0.45 * len(wins) + 1.4))
+    ax = fig.subplots()
+    y = np.arange(len(wins))[::-1]
+    est = wins["win_rate"].to_numpy(float)
+    lo, hi = wins["ci_low"].to_numpy(float), wins["ci_high"].to_numpy(float)
+    ax.errorbar(est, y, xerr=np.nan_to_num(np.vstack([est - lo, hi - est])), fmt="s", capsize=4, color="#c0504d")
+    ax.axvline(0.5, color="grey", lw=1, ls="--")
+    ax.set_yticks(y, [f"{m} over {o}" for m, o in zip(wins["model"], wins["opponent"])])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"win rate (ties half), {level:.0%} participant-clustered CI")
+    return fig
+
+
+def _fig_likert(likert: pd.DataFrame, level: float) -> Figure:
+    scales = [s for s in SCALES if s in set(likert["scale"])]
+    fig = Figure(figsize=(3.2 * max(len(scales), 1) + 0.8, 3.6))
+    axes = np.atleast_1d(fig.subplots(1, max(len(scales), 1), sharey=True))
+    for ax, scale in zip(axes, scales):
+        d = likert[likert["scale"] == scale]
+        x = np.arange(len(d))
+        m, lo, hi = d["mean"].to_numpy(float), d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float)
+        ax.errorbar(x, m, yerr=np.nan_to_num(np.vstack([m - lo, hi - m])), fmt="o", capsize=4, color="#3a6ea5")
+        ax.set_xticks(x, d["model"], rotation=30, ha="right")
+        ax.set_title(scale, fontsize=10)
+        ax.set_ylim(1, 7)
+    axes[0].set_ylabel(f"mean rating (1–7), {level:.0%} CI")
+    return fig
+
+
+def _fig_w(w_table: pd.DataFrame) -> Figure:
+    fig = Figure(figsize=(5.0, 3.2))
+    ax = fig.subplots()
+    w = w_table["w"].dropna()
+    ax.hist(w, bins=np.linspace(0, 1, 21), color="#3a6ea5", alpha=0.8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("Kendall's W (tie-corrected), one value per prompt")
+    ax.set_ylabel("prompts")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def _fig_flags(flags: pd.DataFrame, level: float) -> Figure:
+    kinds = [f for f in FLAGS if f in set(flags["flag"])]
+    models = sorted(flags["model"].unique())
+    fig = Figure(figsize=(max(4.5, 1.1 * len(models) + 2.5), 3.4))
+    ax = fig.subplots()
+    width = 0.8 / max(len(kinds), 1)
+    for k, kind in enumerate(kinds):
+        d = flags[flags["flag"] == kind].set_index("model").reindex(models)
+        x = np.arange(len(models)) + (k - (len(kinds) - 1) / 2) * width
+        r, lo, hi = d["rate"].to_numpy(float), d["ci_low"].to_numpy(float), d["ci_high"].to_numpy(float)
+        ax.bar(x, r, width, yerr=np.nan_to_num(np.vstack([r - lo, hi - r])), capsize=3,
+               label=kind.replace("flag_", "").replace("_", " "))
+    ax.set_xticks(np.arange(len(models)), models, rotation=30, ha="right")
+    ax.set_ylabel(f"share of outputs flagged, {level:.0%} CI")
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------- output
+
+
+def results_json(results: dict) -> dict:
+    """The results.json content: the summary of :func:`analyze` plus the per-prompt W table."""
+    summary = {k: v for k, v in results.items() if k != "tables"}
+    summary["tables"] = {"kendall_w": results["tables"]["kendall_w"]}
+    return _json_ready(summary)
+
+
+def build_report(results: dict) -> HtmlReport:
+    """The HTML report of :func:`analyze`'s results: banner, sentences, methods, figures, tables."""
+    level = results["settings"]["level"]
+    tables = results["tables"]
+    sentences = results["sentences"]
+    report = HtmlReport("Rankings: agreement and preferences between models", banner=results["banner"])
+    modes = ", ".join(f"{k}: {v:,} trials" for k, v in results["run_modes"].items())
+    report.paragraph(f"{results['n_participants']} participants, {results['n_trials']:,} ranking trials, "
+                     f"{results['n_prompts']} prompts, {results['n_outputs']} outputs from "
+                     f"{len(results['models'])} models (run modes in the data — {modes}).")
+
+    report.heading("Agreement between participants")
+    report.apa(sentences["kendall_w"])
+    report.apa(sentences["krippendorff_alpha"])
+    report.method(results["method"]["kendall_w"] + " " + results["method"]["krippendorff_alpha"])
+    if tables["kendall_w"]["w"].notna().any():
+        report.figure(_fig_w(tables["kendall_w"]), "Kendall's W per prompt (tie-corrected); 0 = no agreement, "
+                                                   "1 = every participant gave the same order.")
+    report.table(tables["krippendorff_alpha"], "Krippendorff's ordinal alpha")
+    report.table(tables["kendall_w"], "Kendall's W per prompt", max_rows=50)
+
+    report.heading("Bradley–Terry scores")
+    report.apa(sentences["bradley_terry"])
+    report.method(results["method"]["bradley_terry"])
+    report.figure(_fig_bt(tables["bradley_terry"], level),
+                  f"Bradley–Terry score per model with {level:.0%} percentile bootstrap intervals over participants; "
+                  "dashed line: the average model.")
+    report.table(tables["bradley_terry"], "Bradley–Terry scores (se: model-based, for comparison)")
+
+    report.heading("Win rates")
+    report.apa(sentences["win_rates"])
+    report.method(results["method"]["win_rates"])
+    if len(tables["win_rates"]):
+        report.figure(_fig_win_rates(tables["win_rates"], level),
+                      f"Share of comparisons the first model won (ties half), {level:.0%} participant-clustered "
+                      "intervals; dashed line: .5.")
+        report.table(tables["win_rates"], "Win rates")
+
+    report.heading("Ratings")
+    report.apa(sentences["likert"])
+    report.method(results["method"]["likert"])
+    if len(tables["likert"]):
+        report.figure(_fig_likert(tables["likert"], level),
+                      f"Mean Likert rating per model and scale, {level:.0%} participant-clustered intervals.")
+        report.table(tables["likert"], "Likert ratings by model")
+
+    report.heading("Flags")
+    report.apa(sentences["flag_rates"])
+    report.method(results["method"]["flag_rates"])
+    if len(tables["flag_rates"]):
+        report.figure(_fig_flags(tables["flag_rates"], level),
+                      f"Share of each model's outputs flagged, {level:.0%} participant-clustered intervals.")
+        report.table(tables["flag_rates"], "Flag rates by model")
+
+    report.heading("Settings")
+    report.table(pd.DataFrame({"setting": list(results["settings"]),
+                               "value": [str(v) for v in results["settings"].values()]}))
+    return report
+
+
+def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``results.json`` (strict JSON: NaN as null) and ``report.html`` into ``out_dir``.
+
+    Returns
+    -------
+    dict with the paths under keys ``json`` and ``html``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "results.json"
+    json_path.write_text(json.dumps(results_json(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                         encoding="utf-8")
+    html_path = build_report(results).write(out_dir / "report.html")
+    return {"json": json_path, "html": html_path}
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = RankingConfig()
+    p = argparse.ArgumentParser(prog="python analysis/ranking.py",
+                                description="Analyse ranking sessions: results.json and report.html.")
+    p.add_argument("data_dir", help="folder holding the sub-*/ses-* session folders (e.g. data/ranking)")
+    p.add_argument("--out", required=True, help="output folder for results.json and report.html")
+    p.add_argument("--level", type=float, default=defaults.level, help="confidence level (default 0.95)")
+    p.add_argument("--n-boot", type=int, default=defaults.n_boot,
+                   help=f"bootstrap resamples for the Bradley-Terry and alpha intervals (default {defaults.n_boot})")
+    p.add_argument("--seed", type=int, default=defaults.seed, help="seed of the bootstrap (default 0)")
+    p.add_argument("--bt-alpha", type=float, default=defaults.bt_alpha,
+                   help="Bradley-Terry regularisation pseudo-count (default 0: maximum likelihood)")
+    p.add_argument("--reference-model", default=None,
+                   help="report win rates of every model against this model (default: every pair)")
+    p.add_argument("--include-pilot", action="store_true", help="analyse pilot sessions too (the report is marked)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = RankingConfig(level=args.level, n_boot=args.n_boot, seed=args.seed, bt_alpha=args.bt_alpha,
+                               reference_model=args.reference_model, include_pilot=args.include_pilot)
+        data_dir = Path(args.data_dir)
+        if not data_dir.exists():
+            raise DataError(f"{data_dir}: no such data folder; give the folder that holds the sub-* session folders")
+        if data_dir.is_dir() and not any(data_dir.iterdir()):
+            raise DataError(f"{data_dir}: the data folder is empty; run sessions first or point to another folder")
+        try:
+            from psyai.data import load_rankings
+        except ImportError as err:
+            raise DataError(f"this psyai has no psyai.data.load_rankings ({err}); update psyai") from err
+
+        rankings = load_rankings(data_dir, include_pilot=args.include_pilot)
+        results = analyze(rankings, config)
+        results["command_line"] = " ".join(["python", "analysis/ranking.py",
+                                            *(argv if argv is not None else sys.argv[1:])])
+        paths = write_results(results, args.out)
+    except (PsyaiError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(paths["html"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
