@@ -376,3 +376,27 @@ def test_main_loads_analyses_and_writes(ref_table, tmp_path, monkeypatch, capsys
     assert capsys.readouterr().out.strip().endswith("report.html")
     assert main([str(tmp_path / "nope"), "--out", str(out)]) == 1
     assert "no such data folder" in capsys.readouterr().err
+
+
+def test_end_to_end_from_the_real_experiment(tmp_path):
+    """Simulated rankers through experiments/ranking.py → psyai.data.load_rankings → curation → analysis."""
+    import subprocess
+    import sys
+
+    from psyai.curation import curate
+    from psyai.data import load_rankings
+    from psyai.testing import write_synthetic_rankings
+
+    items = write_synthetic_rankings(tmp_path / "items.csv", n_prompts=6, k=5, langs=("en",))
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "simulate", "ranking", "--participants", "4",
+                          "--trials", "4", "--stimuli", str(items), "--out", str(tmp_path / "data")],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    rankings = load_rankings(tmp_path / "data" / "ranking")
+    kept, dropped = curate(rankings)
+    assert len(kept) == len(rankings) and dropped.empty  # synthetic texts hold no personal information
+    out = tmp_path / "out"
+    assert main([str(tmp_path / "data" / "ranking"), "--out", str(out), "--n-boot", "100"]) == 0
+    data = _strict((out / "results.json").read_text(encoding="utf-8"))
+    assert data["n_participants"] == 4 and data["n_trials"] == 16 and data["run_modes"] == {"simulated": 16}
+    assert data["bradley_terry"]["n_comparisons"] > 0 and "SIMULATED" in data["banner"]
