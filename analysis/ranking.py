@@ -73,7 +73,7 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
-from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_stat
+from analysis.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError
 
@@ -183,31 +183,6 @@ def _cluster_ratio(y_sum: np.ndarray, n_sum: np.ndarray, level: float, null: flo
         t = (r - null) / se
         out.update(t=t, p_val=float(2 * stats.t.sf(abs(t), g - 1)))
     return out
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
-def _json_ready(obj):
-    """NaN/inf → None, numpy → Python, DataFrames → records: strict JSON."""
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return _json_ready(_records(obj))
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(float(obj)) else None
-    if obj is None or isinstance(obj, str):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return str(obj)
 
 
 # --------------------------------------------------------------------------- agreement
@@ -799,11 +774,11 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
         "kendall_w": w_summary,
         "krippendorff_alpha": {r["measure"]: {k: r[k] for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders",
                                                                  "n_values", "level_of_measurement")}
-                               for r in _records(alpha_table)},
-        "likert": _records(likert),
-        "bradley_terry": {**bt_info, "scores": _records(bt)},
-        "win_rates": _records(wins),
-        "flag_rates": _records(flags),
+                               for r in records(alpha_table)},
+        "likert": records(likert),
+        "bradley_terry": {**bt_info, "scores": records(bt)},
+        "win_rates": records(wins),
+        "flag_rates": records(flags),
         "settings": asdict(config),
         "method": {k: v.format(n_boot=config.n_boot) for k, v in METHODS.items()},
         "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
@@ -961,7 +936,7 @@ def results_json(results: dict) -> dict:
     """The results.json content: the summary of :func:`analyze` plus the per-prompt W table."""
     summary = {k: v for k, v in results.items() if k != "tables"}
     summary["tables"] = {"kendall_w": results["tables"]["kendall_w"]}
-    return _json_ready(summary)
+    return json_ready(summary)
 
 
 def build_report(results: dict) -> HtmlReport:

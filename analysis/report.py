@@ -187,6 +187,32 @@ def _cell(value: object, digits: int) -> str:
     return html.escape(str(value))
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """A DataFrame as a list of row dicts, missing values as None."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def json_ready(obj):
+    """NaN/inf → None, numpy → Python, DataFrames → records: strict JSON for results.json."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return json_ready(records(obj))
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(float(obj)) else None
+    if obj is None or isinstance(obj, str):
+        return obj
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return str(obj)
+
+
 def table_to_html(frame: pd.DataFrame, *, digits: int = 3, caption: str | None = None,
                   max_rows: int | None = None) -> str:
     """A DataFrame as an HTML table: escaped text, floats to ``digits`` decimals, missing as ``—``.

@@ -54,7 +54,7 @@ import pingouin as pg
 from matplotlib.figure import Figure
 from scipy import stats
 
-from analysis.report import (HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_pct,
+from analysis.report import (HtmlReport, data_banner, json_ready, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
                              fmt_stat)
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError
@@ -793,10 +793,6 @@ def _ci_dict(estimate: float, low: float, high: float, **extra) -> dict:
     return {"estimate": estimate, "ci_low": low, "ci_high": high, **extra}
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-
 def _run_modes(trials: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in trials["run_mode"].value_counts().sort_index().items()}
 
@@ -887,17 +883,17 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "judged_human_rate": {r["group"]: {k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "n_judged_human",
                                                               "n_participants", "participant_mean",
                                                               "participant_ci_low", "participant_ci_high")}
-                              for r in _records(jh_source)},
+                              for r in records(jh_source)},
         "judged_human_rate_by_model": {r["group"]: {k: r[k] for k in ("source", "model", "estimate", "ci_low",
                                                                        "ci_high", "n", "n_judged_human",
                                                                        "participant_mean", "participant_ci_low",
                                                                        "participant_ci_high")}
-                                       for r in _records(jh_model)},
+                                       for r in records(jh_model)},
         "glmm": glmm,
         "type2_auc": _ci_dict(float(auc_t["mean"]), float(auc_t["ci_low"]), float(auc_t["ci_high"]),
                               **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d", "pooled_auc")}),
-        "rt": {"by_source": _records(rt_source), "by_correct": _records(rt_correct)},
-        "exclusions": {**excl_summary, "table": _records(excluded)},
+        "rt": {"by_source": records(rt_source), "by_correct": records(rt_correct)},
+        "exclusions": {**excl_summary, "table": records(excluded)},
         "settings": asdict(config),
         "method": {k: v.format(correction=CORRECTION_NAMES[config.correction]) for k, v in METHODS.items()},
         "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
@@ -1096,34 +1092,13 @@ def _fig_rt(trials: pd.DataFrame, min_rt: float | None = None) -> Figure:
 # --------------------------------------------------------------------------- output
 
 
-def _json_ready(obj):
-    """NaN/inf → None, numpy → Python, DataFrames → records: strict JSON."""
-    if isinstance(obj, dict):
-        return {str(k): _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_ready(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return _json_ready(_records(obj))
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return float(obj) if math.isfinite(float(obj)) else None
-    if obj is None or isinstance(obj, str):
-        return obj
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    return str(obj)
-
-
 def results_json(results: dict) -> dict:
     """The results.json content: the summary of :func:`analyze` plus participant-level tables."""
     summary = {k: v for k, v in results.items() if k not in ("tables", "trials", "glmm_fit")}
     tables = results.get("tables", {})
     summary["tables"] = {k: tables[k] for k in ("accuracy_participants", "sdt_participants", "type2_auc",
                                                 "judged_human_model", "glmm") if k in tables}
-    return _json_ready(summary)
+    return json_ready(summary)
 
 
 def build_report(results: dict) -> HtmlReport:
