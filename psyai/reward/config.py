@@ -1,0 +1,182 @@
+"""Settings of reward-model training: one dataclass, one description per field.
+
+Settings resolve in this order, later winning: the defaults below → a
+``--config file.yaml|json`` → flags on the command line. The command-line
+flags are generated from these fields (:func:`add_config_arguments`), so each
+field is described once, here, in its ``help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from psyai.errors import PsyaiError
+
+__all__ = ["RewardConfig", "ConfigError", "load_config_file", "add_config_arguments", "resolve_config"]
+
+
+class ConfigError(PsyaiError, ValueError):
+    """A reward setting, or a config file, cannot be used."""
+
+
+def _help(text: str, **kwargs: Any) -> Any:
+    return field(metadata={"help": text}, **kwargs)
+
+
+@dataclass
+class RewardConfig:
+    """How a reward model is built, trained and evaluated (see each field's help)."""
+
+    model: str = _help(
+        "backbone: a hub name (gpt2, cl-tohoku/bert-base-japanese …) or a folder written by save_pretrained; "
+        "any causal LM or encoder", default="")
+    pooling: str = _help(
+        "which token's hidden state the scalar head reads: 'last' (last non-pad token, for causal LMs), "
+        "'first' (for encoders such as BERT), or 'auto' (last for causal LMs, first otherwise)", default="auto")
+    max_length: int = _help(
+        "longest input in tokens (prompt + response); longer inputs lose tokens from the start of the "
+        "prompt (causal) or from the longer of prompt and response (encoder)", default=512)
+    objective: str = _help(
+        "'listwise': all C(K,2) comparisons of one ranking form one batch element, weighted 1/C(K,2) "
+        "(InstructGPT: K forward passes per ranking); 'pairwise': every comparison is a separate example "
+        "(2 forward passes per pair), as TRL's RewardTrainer takes them", default="listwise")
+    num_epochs: int = _help("passes over the training rankings (InstructGPT trained 1; more overfits)", default=1)
+    batch_size: int = _help(
+        "examples per optimiser step: rankings (listwise) or pairs (pairwise)", default=8)
+    learning_rate: float = _help("peak AdamW learning rate (tiny local models need about 1e-3)", default=1e-5)
+    weight_decay: float = _help("AdamW weight decay", default=0.0)
+    warmup_steps: int = _help("optimiser steps of linear learning-rate warm-up, then constant", default=0)
+    max_grad_norm: float = _help("clip the gradient norm to this (0: no clipping)", default=1.0)
+    disable_dropout: bool = _help("switch dropout off in the backbone while training (as TRL does)", default=True)
+    normalize: bool = _help(
+        "after training, add a bias so that the reference set (every distinct training response) "
+        "has mean reward 0", default=True)
+    eval_fraction: float = _help(
+        "fraction of participants held out for evaluation (split by participant, never by trial); "
+        "0 trains on everyone and evaluates nothing", default=0.2)
+    folds: int = _help(
+        "participant groups for intervals: held-out accuracy and agreement are computed per group and the "
+        "interval is the t interval over groups; with --cross-validate, the number of models trained", default=5)
+    cross_validate: bool = _help(
+        "before the final model, train one model per participant group holding that group out "
+        "(k-fold over participants) and report the mean held-out accuracy with its interval", default=False)
+    eval_batch_size: int = _help("sequences per forward pass when scoring", default=32)
+    seed: int = _help("seeds the head's initial weights, the participant split, the folds and the batch order",
+                      default=0)
+    device: str = _help("auto (GPU if any), cpu, cuda, cuda:1 … (under accelerate launch: ignored)", default="auto")
+    progress: bool = _help("show progress bars", default=True)
+
+    OBJECTIVES = ("listwise", "pairwise")
+    POOLINGS = ("auto", "last", "first")
+
+    def check(self) -> RewardConfig:
+        """Raise :class:`ConfigError` naming the setting and its fix; return ``self``."""
+        if not self.model:
+            raise ConfigError("no backbone given: pass --model NAME_OR_PATH (a hub name or a save_pretrained folder)")
+        if self.objective not in self.OBJECTIVES:
+            raise ConfigError(f"objective={self.objective!r}: use one of {', '.join(self.OBJECTIVES)}")
+        if self.pooling not in self.POOLINGS:
+            raise ConfigError(f"pooling={self.pooling!r}: use one of {', '.join(self.POOLINGS)}")
+        positive = ("max_length", "num_epochs", "batch_size", "eval_batch_size")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)}: must be at least 1")
+        if not self.learning_rate > 0:
+            raise ConfigError(f"learning_rate={self.learning_rate}: must be positive (e.g. 1e-5; 1e-3 for tiny models)")
+        if not 0 <= self.eval_fraction < 1:
+            raise ConfigError(f"eval_fraction={self.eval_fraction}: use a fraction in [0, 1), e.g. 0.2")
+        if self.folds < 2:
+            raise ConfigError(f"folds={self.folds}: intervals need at least 2 participant groups, e.g. 5")
+        if self.warmup_steps < 0 or self.weight_decay < 0 or self.max_grad_norm < 0:
+            raise ConfigError("warmup_steps, weight_decay and max_grad_norm must not be negative")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(RewardConfig))
+
+
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Settings from a YAML or JSON file: a mapping of field names to values.
+
+    Raises:
+        ConfigError: the file is missing, unreadable, not a mapping, or names
+            a setting that does not exist (the message lists those that do).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist; pass a .yaml or .json file of reward settings")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".json":
+            values = json.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            values = yaml.safe_load(text)
+        else:
+            raise ConfigError(f"config file {path}: use a .yaml, .yml or .json file")
+    except (json.JSONDecodeError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"config file {path} is not valid {path.suffix[1:].upper()}: {exc}") from exc
+    except Exception as exc:  # yaml.YAMLError; yaml is imported lazily
+        raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if values is None:
+        values = {}
+    if not isinstance(values, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of setting: value, not a {type(values).__name__}")
+    unknown = sorted(set(values) - set(_FIELD_NAMES))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
+                          f"the settings are {', '.join(_FIELD_NAMES)}")
+    return values
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ()) -> None:
+    """One flag per :class:`RewardConfig` field (``--learning-rate`` …), plus ``--config FILE``.
+
+    Flags default to "not given", so :func:`resolve_config` can tell a flag
+    from a default and let the config file fill the rest.
+    """
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="YAML or JSON file of settings (field: value); flags override it")
+    for f in fields(RewardConfig):
+        if f.name in skip:
+            continue
+        default = f.default if f.default is not MISSING else None
+        help_text = f"{f.metadata['help']} (default: {default})".replace("%", "%%")
+        if f.type in ("bool", bool):
+            parser.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
+                                default=argparse.SUPPRESS, help=help_text)
+        else:
+            kind = {"int": int, "float": float, "str": str}[str(f.type)]
+            parser.add_argument(_flag(f.name), dest=f.name, type=kind, default=argparse.SUPPRESS, help=help_text,
+                                metavar=f.name.upper() if f.name != "model" else "NAME_OR_PATH")
+
+
+def resolve_config(args: argparse.Namespace, **overrides: Any) -> RewardConfig:
+    """Defaults → ``args.config`` file → flags given on the command line → ``overrides``; checked."""
+    values: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        values.update(load_config_file(args.config))
+    values.update({name: getattr(args, name) for name in _FIELD_NAMES if hasattr(args, name)})
+    values.update(overrides)
+    types = {f.name: f.type for f in fields(RewardConfig)}
+    for name, value in values.items():
+        expected = {"int": int, "float": float, "str": str, "bool": bool}[str(types[name])]
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            values[name] = float(value)
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"setting {name}={value!r}: expected {expected.__name__}")
+    return replace(RewardConfig(), **values).check()

@@ -1,0 +1,366 @@
+"""A reward model: a transformers backbone with a scalar head, and its checkpoints.
+
+:class:`RewardModel` wraps any ``AutoModel`` backbone — a causal LM (GPT-2,
+Llama, a Japanese GPT …) or an encoder (BERT, DeBERTa …) — loaded by hub
+name or local path, and puts a linear head on one token's final hidden state:
+
+- causal LMs: the **last non-pad token** (the only one that has seen the
+  whole prompt and response);
+- encoders: the **first token** (``[CLS]``).
+
+The pooled position is found from the attention mask, so left and right
+padding both work (psyai pads on the right; left-padded rows of a causal LM
+get position ids counted from their first real token).
+
+The text a backbone reads is the prompt and the response in the form the
+tokenizer expects (:func:`format_input`): the chat template when a causal
+LM's tokenizer has one (the form ``psyai generate`` used), otherwise prompt
+and response separated by a blank line and ended with EOS; encoders take them
+as a text pair.
+
+Checkpoints (:meth:`RewardModel.save_pretrained`) are folders holding
+
+- ``model.safetensors``: every weight, backbone and head, and the reward
+  offset (safetensors: loading never unpickles);
+- ``config.json``: the backbone's transformers config;
+- the tokenizer files (``tokenizer.save_pretrained``);
+- ``psyai_reward.json``: the format tag, the backbone (name, revision, type),
+  the pooling and input format, the resolved :class:`RewardConfig`, the
+  command line, the participants trained on and the metrics.
+
+:meth:`RewardModel.from_pretrained` builds the backbone from ``config.json``
+(no download), reads ``model.safetensors`` with safetensors only, refuses
+pickles (``*.bin``, ``*.pt`` …) and weights written for another backbone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from psyai.models import ModelError, is_local, model_revision, resolve_device
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["RewardModel", "CheckpointError", "is_causal", "load_backbone", "format_input", "FORMAT", "META_FILE",
+           "WEIGHTS_FILE"]
+
+FORMAT = "psyai-reward"
+FORMAT_VERSION = 1
+META_FILE = "psyai_reward.json"
+WEIGHTS_FILE = "model.safetensors"
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
+
+
+class CheckpointError(ModelError):
+    """A reward checkpoint is missing, incomplete, a pickle, or written for another backbone."""
+
+
+def is_causal(config: Any) -> bool:
+    """Whether a transformers config describes a causal (decoder-only) LM rather than an encoder."""
+    from transformers.models.auto.modeling_auto import (
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+    )
+
+    architectures = getattr(config, "architectures", None) or []
+    if any("CausalLM" in a or "LMHeadModel" in a for a in architectures):
+        return True
+    if architectures:
+        return bool(getattr(config, "is_decoder", False))
+    return (config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+            and config.model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES)
+
+
+def load_backbone(name_or_path: str, device: str = "auto") -> tuple[Any, Any, str]:
+    """``(backbone, tokenizer, revision)`` from ``AutoModel`` / ``AutoTokenizer.from_pretrained``.
+
+    The counterpart of :func:`psyai.models.load_causal_lm` for models without
+    their LM head (any causal LM or encoder); it shares that module's path
+    checks, device choice and revision pinning. Remote code is never run.
+
+    Raises:
+        ModelError: the model or tokenizer cannot be found or loaded.
+    """
+    from transformers import AutoModel, AutoTokenizer
+
+    local = is_local(name_or_path)
+    if not local and (name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1):
+        raise ModelError(f"model folder {name_or_path} does not exist; pass a folder written by save_pretrained "
+                         "(e.g. python -m psyai.demo_model) or a hub name")
+    if local and (Path(name_or_path) / META_FILE).exists():
+        raise ModelError(f"{name_or_path} is a psyai reward checkpoint, not a backbone; pass the backbone it was "
+                         "trained from (see 'backbone' in its psyai_reward.json)")
+    torch_device = resolve_device(device)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
+        backbone = AutoModel.from_pretrained(name_or_path)
+    except (OSError, ValueError, KeyError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        where = "folder" if local else "hub model"
+        raise ModelError(f"cannot load {where} {name_or_path}: {reason}; check it holds config.json, weights and "
+                         "tokenizer files (offline, a hub model must already be in the cache)") from exc
+    return backbone.to(torch_device), tokenizer, model_revision(name_or_path)
+
+
+def format_input(tokenizer: Any, prompt: str, response: str, *, causal: bool, max_length: int) -> list[int]:
+    """Token ids of one (prompt, response) as the backbone reads it (see the module docstring).
+
+    Too long an input loses tokens from the start (causal: the end, which
+    the head reads, is kept) or from the longer of prompt and response (encoder).
+    """
+    if not causal:
+        if prompt:
+            ids = tokenizer(prompt, response, truncation=True, max_length=max_length)["input_ids"]
+        else:
+            ids = tokenizer(response, truncation=True, max_length=max_length)["input_ids"]
+        return list(ids)
+    if getattr(tokenizer, "chat_template", None):
+        messages = ([{"role": "user", "content": prompt}] if prompt else []) + [
+            {"role": "assistant", "content": response}]
+        text = tokenizer.apply_chat_template(messages, tokenize=False)
+        ids = list(tokenizer(text, add_special_tokens=False)["input_ids"])
+    else:
+        text = f"{prompt}\n\n{response}" if prompt else response
+        ids = list(tokenizer(text, add_special_tokens=True)["input_ids"])
+        if tokenizer.eos_token_id is not None and (not ids or ids[-1] != tokenizer.eos_token_id):
+            ids.append(tokenizer.eos_token_id)
+    return ids[-max_length:]
+
+
+def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad token lists into ``input_ids`` and ``attention_mask``, both (N, T)."""
+    width = max(len(s) for s in sequences)
+    input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)  # (N, T)
+    attention_mask = torch.zeros((len(sequences), width), dtype=torch.long)  # (N, T)
+    for row, ids in enumerate(sequences):
+        input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        attention_mask[row, : len(ids)] = 1
+    return input_ids, attention_mask
+
+
+def _max_positions(config: Any) -> int | None:
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+class RewardModel(nn.Module):
+    """A backbone and a scalar head: ``forward(input_ids, attention_mask) -> rewards (N,)``.
+
+    Parameters
+    ----------
+    backbone : a transformers ``PreTrainedModel`` without LM head (``AutoModel``).
+    tokenizer : its tokenizer (a pad token is set to EOS when it has none).
+    pooling : ``last`` (causal LMs) or ``first`` (encoders).
+    info : what identifies the backbone (``name_or_path``, ``revision``,
+        ``model_type``); written into checkpoints.
+    max_length : longest input in tokens (clipped to the backbone's positions).
+    """
+
+    def __init__(self, backbone: Any, tokenizer: Any, *, pooling: str, info: dict | None = None,
+                 max_length: int = 512) -> None:
+        super().__init__()
+        if pooling not in ("last", "first"):
+            raise ValueError(f"pooling={pooling!r}: use 'last' or 'first'")
+        self.backbone = backbone
+        self.tokenizer = tokenizer
+        self.pooling = pooling
+        self.causal = is_causal(backbone.config)
+        limit = _max_positions(backbone.config)
+        self.max_length = min(max_length, limit) if limit else max_length
+        self.info = dict(info or {})
+        self.meta: dict = {}  # psyai_reward.json of a loaded checkpoint
+        if getattr(backbone.config, "use_cache", None):
+            backbone.config.use_cache = False  # no key/value cache: a reward model never generates
+        if tokenizer.pad_token_id is None:
+            if tokenizer.eos_token_id is None:
+                raise ModelError("the tokenizer has neither a pad nor an EOS token; give it a pad token "
+                                 "(tokenizer.add_special_tokens({'pad_token': ...})) and save it with the model")
+            tokenizer.pad_token = tokenizer.eos_token  # padding is found from the attention mask, not the id
+        hidden = backbone.config.hidden_size
+        self.head = nn.Linear(hidden, 1)
+        nn.init.normal_(self.head.weight, std=1 / math.sqrt(hidden + 1))
+        nn.init.zeros_(self.head.bias)
+        self.register_buffer("reward_offset", torch.zeros(()))
+
+    @classmethod
+    def from_backbone(cls, name_or_path: str, *, pooling: str = "auto", device: str = "auto",
+                      max_length: int = 512, seed: int = 0) -> RewardModel:
+        """A new reward model on a pretrained backbone; the head is initialised from ``seed``."""
+        backbone, tokenizer, revision = load_backbone(name_or_path, device)
+        if pooling == "auto":
+            pooling = "last" if is_causal(backbone.config) else "first"
+        info = {"name_or_path": name_or_path, "revision": revision, "model_type": backbone.config.model_type}
+        torch.manual_seed(seed)
+        model = cls(backbone, tokenizer, pooling=pooling, info=info, max_length=max_length)
+        return model.to(next(backbone.parameters()).device)
+
+    @property
+    def device(self) -> torch.device:
+        return self.head.weight.device
+
+    def encode(self, prompt: str, response: str) -> list[int]:
+        """Token ids of one (prompt, response), as :func:`format_input` makes them."""
+        return format_input(self.tokenizer, prompt, response, causal=self.causal, max_length=self.max_length)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Rewards of N sequences: ``input_ids``, ``attention_mask`` (N, T) → (N,).
+
+        Padding may be on either side (:func:`pad_batch` pads on the right,
+        whatever the tokenizer's ``padding_side``). Left-padded rows of a
+        causal LM get position ids counted from their first real token, so
+        they score as they would unpadded.
+        """
+        n, t = attention_mask.shape
+        kwargs = {}
+        if self.causal and bool((attention_mask[:, 0] == 0).any()):
+            kwargs["position_ids"] = (attention_mask.cumsum(dim=1) - 1).clamp(min=0)  # (N, T)
+        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask,
+                               **kwargs).last_hidden_state  # (N, T, H)
+        positions = torch.arange(t, device=attention_mask.device)  # (T,)
+        if self.pooling == "last":
+            index = (attention_mask * positions).argmax(dim=1)  # (N,) last position whose mask is 1
+        else:
+            index = (attention_mask * (t - positions)).argmax(dim=1)  # (N,) first position whose mask is 1
+        pooled = hidden[torch.arange(n, device=hidden.device), index]  # (N, H)
+        return self.head(pooled.to(self.head.weight.dtype)).squeeze(-1) + self.reward_offset  # (N,)
+
+    @torch.no_grad()
+    def score_ids(self, sequences: list[list[int]], batch_size: int = 32) -> np.ndarray:
+        """Rewards of token-id lists, in order; batched by length to pad little."""
+        was_training = self.training
+        self.eval()
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        out = np.empty(len(sequences), dtype=np.float64)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            input_ids, attention_mask = pad_batch([sequences[i] for i in chunk], self.tokenizer.pad_token_id)
+            rewards = self(input_ids.to(self.device), attention_mask.to(self.device))  # (n,)
+            out[chunk] = rewards.float().cpu().numpy()
+        self.train(was_training)
+        return out
+
+    def score(self, prompts: list[str], responses: list[str], batch_size: int = 32) -> np.ndarray:
+        """Rewards of (prompt, response) pairs: higher = preferred."""
+        if len(prompts) != len(responses):
+            raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses: give one prompt per response")
+        return self.score_ids([self.encode(p, r) for p, r in zip(prompts, responses)], batch_size)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+
+    def save_pretrained(self, path: str | Path, meta: dict | None = None) -> Path:
+        """Write a checkpoint folder (see the module docstring); ``path`` must not exist yet.
+
+        The folder is written beside its final name and renamed into place
+        at the end, so a crash never leaves half a checkpoint under ``path``.
+        """
+        from safetensors.torch import save_model
+
+        path = Path(path)
+        if path.exists():
+            raise CheckpointError(f"{path} already exists; psyai never overwrites a checkpoint: choose another "
+                                  "--out or remove the old one")
+        partial = path.with_name(path.name + ".partial")
+        if partial.exists():
+            shutil.rmtree(partial)
+        partial.mkdir(parents=True)
+        save_model(self, str(partial / WEIGHTS_FILE), metadata={
+            "format": FORMAT, "model_type": self.backbone.config.model_type,
+            "hidden_size": str(self.backbone.config.hidden_size)})
+        self.backbone.config.save_pretrained(partial)
+        self.tokenizer.save_pretrained(partial)
+        record = {
+            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "backbone": {**self.info, "model_type": self.backbone.config.model_type,
+                         "hidden_size": self.backbone.config.hidden_size},
+            "pooling": self.pooling, "causal": self.causal, "max_length": self.max_length,
+            "input_format": ("pair" if not self.causal else
+                             "chat" if getattr(self.tokenizer, "chat_template", None) else "plain"),
+            "reward_offset": float(self.reward_offset),
+            **(meta or {}),
+        }
+        (partial / META_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        partial.rename(path)
+        return path
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, *, device: str = "auto") -> RewardModel:
+        """Load a checkpoint written by :meth:`save_pretrained`; nothing is unpickled.
+
+        Raises:
+            CheckpointError: not a reward checkpoint, a pickle instead of
+                safetensors, or weights that belong to another backbone.
+        """
+        from safetensors import SafetensorError, safe_open
+        from safetensors.torch import load_model
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        path = Path(path)
+        if not path.is_dir():
+            raise CheckpointError(f"reward checkpoint {path} does not exist; pass the --out folder of "
+                                  "psyai reward train")
+        weights = path / WEIGHTS_FILE
+        pickles = sorted(p.name for p in path.iterdir() if p.suffix in PICKLE_SUFFIXES)
+        if pickles and not weights.exists():
+            raise CheckpointError(f"{path} holds {', '.join(pickles)}, a pickle: psyai never unpickles a "
+                                  "checkpoint (unpickling can run arbitrary code); convert it to safetensors "
+                                  "or retrain with psyai reward train")
+        meta_path = path / META_FILE
+        if not meta_path.exists():
+            what = "a transformers model folder" if (path / "config.json").exists() else "not a reward checkpoint"
+            raise CheckpointError(f"{path} is {what}, without {META_FILE}; train a reward model with "
+                                  "psyai reward train DATA_DIR --model NAME_OR_PATH --out CKPT and pass that CKPT")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise CheckpointError(f"{meta_path}: format {meta.get('format')!r} is not {FORMAT!r}")
+        if not weights.exists():
+            raise CheckpointError(f"{path} has no {WEIGHTS_FILE}; the checkpoint is incomplete: copy the whole "
+                                  "folder written by psyai reward train")
+        try:
+            with safe_open(str(weights), framework="pt") as handle:
+                header = handle.metadata() or {}
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise CheckpointError(f"{weights} is not a safetensors file ({exc}); if it is a pickle, psyai will not "
+                                  "load it (unpickling can run arbitrary code): retrain or convert it") from exc
+        config = AutoConfig.from_pretrained(path)
+        expected = meta["backbone"]
+        found = {"model_type": config.model_type, "hidden_size": config.hidden_size}
+        written = {"model_type": header.get("model_type"), "hidden_size": header.get("hidden_size")}
+        if (found["model_type"] != expected.get("model_type") or written["model_type"] != expected.get("model_type")
+                or str(found["hidden_size"]) != str(expected.get("hidden_size"))
+                or written["hidden_size"] != str(expected.get("hidden_size"))):
+            raise CheckpointError(
+                f"{path}: the checkpoint mixes files written for another backbone: {META_FILE} says {expected.get('model_type')} "
+                f"(hidden size {expected.get('hidden_size')}), config.json says {found['model_type']} "
+                f"({found['hidden_size']}), {WEIGHTS_FILE} was written for {written['model_type']} "
+                f"({written['hidden_size']}); copy the whole folder of one training run, or retrain")
+        if getattr(config, "use_cache", None):
+            config.use_cache = False
+        backbone = AutoModel.from_config(config)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = cls(backbone, tokenizer, pooling=meta["pooling"], info=expected, max_length=meta["max_length"])
+        try:
+            missing, unexpected = load_model(model, str(weights), strict=False)
+        except RuntimeError as exc:
+            raise CheckpointError(f"{weights} does not fit the backbone in config.json ({str(exc).splitlines()[-1].strip()}): "
+                                  "it was written for another backbone; copy the whole folder of one training run, "
+                                  "or retrain") from exc
+        if missing or unexpected:
+            names = ", ".join(sorted(missing)[:3] + sorted(unexpected)[:3])
+            raise CheckpointError(f"{weights} was written for another backbone: {len(missing)} weight(s) missing "
+                                  f"and {len(unexpected)} unexpected (e.g. {names}); copy the whole folder of one "
+                                  "training run, or retrain")
+        model.meta = meta
+        model.eval()
+        return model.to(resolve_device(device))
