@@ -1,0 +1,269 @@
+"""``psyai reward train|eval|score|bench``: the command-line glue of :mod:`psyai.reward`.
+
+Wiring into the ``psyai`` command (``psyai/cli.py``)::
+
+    from psyai.reward import cli as reward_cli
+    p = sub.add_parser("reward", help=...)
+    reward_cli.add_arguments(p.add_subparsers(dest="reward_command", required=True, metavar="ACTION"))
+    p.set_defaults(func=reward_cli.run)
+
+Each action's function takes the parsed ``argparse.Namespace`` and returns
+the exit status; failures raise :class:`psyai.errors.PsyaiError` (one line,
+exit 1 in ``psyai``'s ``main``). ``python -m psyai.reward.cli …`` runs the
+same actions on their own.
+
+``DATA_DIR`` is a ranking data folder read by ``psyai.data.load_rankings``, or
+a ``.csv`` / ``.jsonl`` file of the same long-form table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+from psyai.errors import PsyaiError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["add_arguments", "run", "train", "evaluate_checkpoint", "score", "bench", "load_table", "main"]
+
+
+def load_table(path: str | Path):
+    """The long-form ranking table from a data folder (``psyai.data.load_rankings``) or a CSV/JSONL file."""
+    import pandas as pd
+
+    from psyai.reward.data import RewardDataError
+
+    path = Path(path)
+    if not path.exists():
+        raise RewardDataError(f"{path} does not exist; pass a ranking data folder (data/ranking) or a CSV/JSONL "
+                              "file of the long-form table")
+    if path.is_file():
+        if path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path, keep_default_na=True, dtype={"participant": str, "prompt_id": str,
+                                                                     "item_id": str, "text": str, "prompt": str})
+        elif path.suffix.lower() in (".jsonl", ".json"):
+            frame = pd.read_json(path, lines=path.suffix.lower() == ".jsonl",
+                                 dtype={"participant": str, "prompt_id": str, "item_id": str})
+        else:
+            raise RewardDataError(f"{path}: pass a data folder, or a .csv or .jsonl file of the long-form table")
+        if "rank" in frame.columns:
+            frame["rank"] = pd.to_numeric(frame["rank"], errors="coerce").astype("Int64")
+        if "prompt" in frame.columns:
+            frame["prompt"] = frame["prompt"].fillna("")
+        return frame
+    try:
+        from psyai.data import load_rankings
+    except ImportError as exc:
+        raise RewardDataError(f"{path}: psyai.data.load_rankings is not available in this psyai; pass a CSV or "
+                              "JSONL file of the long-form ranking table instead") from exc
+    return load_rankings(path)
+
+
+def _command_line() -> str:
+    return " ".join(shlex.quote(a) for a in sys.argv)
+
+
+def _is_main_process() -> bool:
+    try:
+        from accelerate import PartialState
+    except ImportError:
+        return True
+    return PartialState().is_main_process
+
+
+def _print_json(obj: dict) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False, default=float))
+
+
+# -- train ----------------------------------------------------------------------------------------
+
+def _train_arguments(p: argparse.ArgumentParser) -> None:
+    from psyai.reward.config import add_config_arguments
+
+    p.add_argument("data", metavar="DATA_DIR", help="ranking data folder (or a CSV/JSONL of the long-form table)")
+    p.add_argument("--out", required=True, type=Path, metavar="CKPT",
+                   help="checkpoint folder to write (must not exist: nothing is overwritten)")
+    add_config_arguments(p)
+
+
+def train(args: argparse.Namespace) -> int:
+    """``psyai reward train DATA_DIR --model NAME_OR_PATH --out CKPT``: prints the held-out metrics as JSON."""
+    from psyai.reward.config import resolve_config
+    from psyai.reward.evaluate import cross_validate
+    from psyai.reward.model import CheckpointError
+    from psyai.reward.trainer import RewardTrainer
+
+    config = resolve_config(args)
+    out = Path(args.out)
+    if out.exists():
+        raise CheckpointError(f"{out} already exists; psyai never overwrites a checkpoint: choose another --out "
+                              "or remove the old one")
+    frame = load_table(args.data)
+    extra = {}
+    if config.cross_validate:
+        extra["cross_validation"] = cross_validate(frame, config)
+    trainer = RewardTrainer(config).fit(frame)
+    if _is_main_process():
+        trainer.save(out, command_line=_command_line(), extra=extra)
+        summary = {"checkpoint": str(out), **{k: v for k, v in trainer.metrics_.items() if k != "groups"},
+                   "train_participants": len(trainer.train_participants_),
+                   "eval_participants": len(trainer.eval_participants_),
+                   "first_loss": trainer.history_[0]["loss"], "last_loss": trainer.history_[-1]["loss"]}
+        if extra:
+            summary["cross_validation"] = {k: v for k, v in extra["cross_validation"].items() if k != "per_fold"}
+        _print_json(summary)
+    return 0
+
+
+# -- eval -----------------------------------------------------------------------------------------
+
+def _eval_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("checkpoint", type=Path, metavar="CKPT", help="checkpoint folder written by psyai reward train")
+    p.add_argument("data", metavar="DATA_DIR", help="ranking data folder (or a CSV/JSONL of the long-form table)")
+    p.add_argument("--folds", type=int, default=5, help="participant groups for the intervals (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seeds the grouping (default %(default)s)")
+    p.add_argument("--include-trained", action="store_true",
+                   help="also score the participants the checkpoint was trained on (training accuracy)")
+    p.add_argument("--batch-size", type=int, default=32, help="sequences per forward pass (default %(default)s)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default %(default)s)")
+
+
+def evaluate_checkpoint(args: argparse.Namespace) -> int:
+    """``psyai reward eval CKPT DATA_DIR``: JSON with ``heldout_accuracy`` and ``agreement_ceiling``."""
+    from psyai.reward.evaluate import evaluate
+    from psyai.reward.model import RewardModel
+
+    if args.folds < 1:
+        raise PsyaiError(f"--folds {args.folds}: use 1 or more participant groups (2 or more for intervals)")
+    model = RewardModel.from_pretrained(args.checkpoint, device=args.device)
+    frame = load_table(args.data)
+    trained = [] if args.include_trained else model.meta.get("train_participants", [])
+    result = evaluate(model, frame, exclude=trained, folds=args.folds, seed=args.seed, batch_size=args.batch_size)
+    result = {"checkpoint": str(args.checkpoint), "data": str(args.data),
+              "excluded_trained_participants": len(set(trained) & set(frame["participant"].astype(str))),
+              **result}
+    if "cross_validation" in model.meta:
+        result["cross_validation"] = model.meta["cross_validation"]
+    _print_json(result)
+    return 0
+
+
+# -- score ----------------------------------------------------------------------------------------
+
+def _score_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("checkpoint", type=Path, metavar="CKPT", help="checkpoint folder written by psyai reward train")
+    p.add_argument("--prompt", default="", help="the prompt the responses answer (default: none)")
+    p.add_argument("--response", action="append", required=True,
+                   help="a response to score; repeat for several (rewards are comparable within a prompt)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default %(default)s)")
+
+
+def score(args: argparse.Namespace) -> int:
+    """``psyai reward score CKPT --prompt … --response …``: JSON with one reward per response."""
+    from psyai.reward.model import RewardModel
+
+    empty = [i + 1 for i, r in enumerate(args.response) if not r.strip()]
+    if empty:
+        raise PsyaiError(f"--response number {empty[0]} is empty; a reward model scores a text: give one")
+    model = RewardModel.from_pretrained(args.checkpoint, device=args.device)
+    rewards = model.score([args.prompt] * len(args.response), args.response)
+    _print_json({"checkpoint": str(args.checkpoint), "prompt": args.prompt,
+                 "scores": [{"response": r, "reward": float(s)} for r, s in zip(args.response, rewards)]})
+    return 0
+
+
+# -- bench ----------------------------------------------------------------------------------------
+
+def _bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                   help="backbone (default: a tiny GPT-2 built locally by psyai.demo_model)")
+    p.add_argument("--k", type=int, default=9, help="outputs per prompt (default %(default)s)")
+    p.add_argument("--prompts", type=int, default=40, help="simulated prompts (default %(default)s)")
+    p.add_argument("--participants", type=int, default=24,
+                   help="simulated participants, each ranking every prompt; a quarter held out (default %(default)s)")
+    p.add_argument("--epochs", type=int, default=1, help="epochs, the same for both sides (default %(default)s)")
+    p.add_argument("--batch-size", type=int, default=8, help="rankings per listwise step (default %(default)s)")
+    p.add_argument("--pairwise-batch-size", type=int, default=None,
+                   help="pairs per pairwise step (default: batch size × K / 2, the same sequences per step)")
+    p.add_argument("--learning-rate", type=float, default=1e-3, help="AdamW learning rate (default %(default)s)")
+    p.add_argument("--engine", choices=("auto", "trl", "psyai"), default="auto",
+                   help="pairwise side: TRL's RewardTrainer (if installed) or psyai's loop (default %(default)s)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads while timing; 0 keeps torch's default (default %(default)s)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda … (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seeds data, weights and batches (default %(default)s)")
+
+
+def bench(args: argparse.Namespace) -> int:
+    """``psyai reward bench [--json]``: listwise vs pairwise training time and held-out accuracy."""
+    from psyai.reward.bench import format_bench, run_bench
+
+    result = run_bench(model=args.model, k=args.k, n_prompts=args.prompts, n_participants=args.participants,
+                       epochs=args.epochs, batch_size=args.batch_size, pairwise_batch_size=args.pairwise_batch_size,
+                       learning_rate=args.learning_rate, seed=args.seed, threads=args.threads or None,
+                       engine=args.engine, device=args.device, progress=not args.json)
+    result["command_line"] = _command_line()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, default=float))
+    else:
+        print(format_bench(result))
+    return 0
+
+
+ACTIONS = {
+    "train": (_train_arguments, train, "train a reward model on rankings (InstructGPT's listwise loss)"),
+    "eval": (_eval_arguments, evaluate_checkpoint,
+             "held-out pairwise accuracy of a checkpoint beside the agreement ceiling (JSON)"),
+    "score": (_score_arguments, score, "rewards of responses to a prompt (JSON)"),
+    "bench": (_bench_arguments, bench, "time listwise against pairwise training on simulated rankings"),
+}
+
+
+def add_arguments(subparsers) -> None:
+    """Register ``train``, ``eval``, ``score`` and ``bench`` on ``subparsers`` (from ``add_subparsers()``).
+
+    Each sets ``reward_func``; :func:`run` calls it.
+    """
+    for name, (add, func, help_text) in ACTIONS.items():
+        p = subparsers.add_parser(name, help=help_text, description=help_text)
+        add(p)
+        p.set_defaults(reward_func=func)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the action chosen on the command line (the ``func`` of ``psyai reward``)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # psyai shows its own bars; transformers' per-load bars only clutter
+    return int(args.reward_func(args) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="psyai reward", description="Reward models trained on rankings.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
+    add_arguments(parser.add_subparsers(dest="reward_command", required=True, metavar="ACTION"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m psyai.reward.cli ACTION …``: the same actions outside the ``psyai`` command."""
+    from rich.console import Console
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except PsyaiError as err:
+        Console(stderr=True).print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
