@@ -183,6 +183,12 @@ def test_reward_model_predicts_held_out_participants_near_the_agreement_ceiling(
     assert lo < metrics["heldout_accuracy"] < hi
 
 
+def test_japanese_rankings_are_learned_too(tiny):
+    frame = simulate_rankings(CohortRankers(seed=9), synthetic_ranking_items(16, 6, seed=9, lang="ja"), 8)
+    trainer = RewardTrainer(config(tiny, num_epochs=2)).fit(frame)
+    assert trainer.metrics_["heldout_accuracy"] > trainer.metrics_["agreement_ceiling"] - 0.05
+
+
 def test_rewards_are_normalised_so_the_training_responses_have_mean_zero(trained, cohort_frame):
     train = cohort_frame[cohort_frame.participant.isin(trained.train_participants_)]
     reference = train.drop_duplicates(["prompt", "text"])
@@ -286,3 +292,13 @@ def test_cross_validation_needs_two_participants(tiny):
 def test_config_replace_keeps_settings():
     c = config("m", seed=3)
     assert replace(c, objective="pairwise").seed == 3
+
+
+def test_a_distributed_launch_without_accelerate_is_refused(tiny, monkeypatch):
+    import importlib.util
+
+    if importlib.util.find_spec("accelerate") is not None:
+        pytest.skip("accelerate is installed: a distributed launch would be used")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(ConfigError, match="pip install accelerate"):
+        RewardTrainer(config(tiny)).fit(_frame())

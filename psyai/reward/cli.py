@@ -69,10 +69,12 @@ def _command_line() -> str:
 
 
 def _is_main_process() -> bool:
-    try:
-        from accelerate import PartialState
-    except ImportError:
+    from psyai.reward.trainer import launched_distributed
+
+    if not launched_distributed():
         return True
+    from accelerate import PartialState
+
     return PartialState().is_main_process
 
 

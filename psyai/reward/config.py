@@ -67,7 +67,8 @@ class RewardConfig:
     eval_batch_size: int = _help("sequences per forward pass when scoring", default=32)
     seed: int = _help("seeds the head's initial weights, the participant split, the folds and the batch order",
                       default=0)
-    device: str = _help("auto (GPU if any), cpu, cuda, cuda:1 … (under accelerate launch: ignored)", default="auto")
+    device: str = _help("auto (GPU if any), cpu, cuda, cuda:1 … (under accelerate launch or torchrun, accelerate "
+                        "places each process; cpu still forces the CPU)", default="auto")
     progress: bool = _help("show progress bars", default=True)
 
     OBJECTIVES = ("listwise", "pairwise")

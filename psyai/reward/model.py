@@ -102,7 +102,7 @@ def load_backbone(name_or_path: str, device: str = "auto") -> tuple[Any, Any, st
     torch_device = resolve_device(device)
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-        backbone = AutoModel.from_pretrained(name_or_path)
+        backbone = AutoModel.from_pretrained(name_or_path, dtype=torch.float32)  # fp32 master weights
     except (OSError, ValueError, KeyError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         where = "folder" if local else "hub model"

@@ -17,17 +17,21 @@ With ties or partial rankings the comparisons of a ranking are those of
 comparison a separate example, both texts through the model: what TRL's
 ``RewardTrainer`` takes); :mod:`psyai.reward.bench` compares the two.
 
-The loop runs unchanged under ``accelerate launch`` (one or several GPUs or
-processes): when the ``accelerate`` package is installed it drives the loop
-through ``accelerate.Accelerator`` (``prepare`` / ``backward`` /
-``clip_grad_norm_`` / ``unwrap_model``, saving on the main process only);
-without it, :class:`SingleProcess` stands in with the same methods on one
-device. ``accelerate`` is not a dependency of psyai.
+The loop runs unchanged under ``accelerate launch`` or ``torchrun`` (one or
+several GPUs or processes): launched that way, it is driven through
+``accelerate.Accelerator`` (``prepare`` shards the batches, ``backward``,
+``clip_grad_norm_``, ``unwrap_model``; the CLI saves and prints on the main
+process only). A plain run uses :class:`SingleProcess`, which has the same
+methods on one device (``--device``). ``accelerate`` is not a dependency of
+psyai: it is imported only when launched that way. Checked by hand with
+accelerate 1.15 and ``python -m torch.distributed.run --nproc_per_node 2 -m
+psyai.reward.cli train …`` on CPU (gloo): one checkpoint, written once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import replace
 
@@ -38,13 +42,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from psyai.models import resolve_device
-from psyai.reward.config import RewardConfig
+from psyai.reward.config import ConfigError, RewardConfig
 from psyai.reward.data import Ranking, check_trainable, rankings_from_frame, split_participants
 from psyai.reward.model import RewardModel
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RewardTrainer", "listwise_loss", "make_runtime", "SingleProcess"]
+__all__ = ["RewardTrainer", "listwise_loss", "make_runtime", "launched_distributed", "SingleProcess", "fit_on"]
 
 
 def listwise_loss(rewards: torch.Tensor, winners: torch.Tensor, losers: torch.Tensor,
@@ -91,12 +95,29 @@ class SingleProcess:
         pass
 
 
+def launched_distributed() -> bool:
+    """Whether this process was started by ``accelerate launch`` or ``torchrun`` (their environment variables)."""
+    return any(k.startswith("ACCELERATE_") for k in os.environ) or int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
 def make_runtime(device: str = "auto"):
-    """``accelerate.Accelerator()`` when accelerate is installed, else :class:`SingleProcess` on ``device``."""
+    """``accelerate.Accelerator()`` under ``accelerate launch`` / ``torchrun``, else :class:`SingleProcess`.
+
+    A plain run trains on ``device`` in this process, even when accelerate is
+    installed.
+
+    Raises:
+        ConfigError: launched on several processes but accelerate is not installed
+            (each process would train its own model and they would race to save it).
+    """
+    if not launched_distributed():
+        return SingleProcess(resolve_device(device))
     try:
         from accelerate import Accelerator
-    except ImportError:
-        return SingleProcess(resolve_device(device))
+    except ImportError as exc:
+        raise ConfigError(f"launched as one of {os.environ.get('WORLD_SIZE', 'several')} processes, but the "
+                          "accelerate package is not installed: pip install accelerate, or run without "
+                          "torchrun / accelerate launch") from exc
     return Accelerator(cpu=device == "cpu")
 
 
@@ -141,7 +162,7 @@ class RewardTrainer:
     history_ : one dict per optimiser step: ``step``, ``epoch``, ``loss``.
     train_seconds_ : wall time of the training loop (excluding loading and tokenising).
     n_examples_ : examples trained on, summed over epochs: rankings (listwise) or pairs (pairwise).
-    n_sequences_ : sequences through the model while training, summed over epochs.
+    n_sequences_ : sequences through the model while training in this process, summed over epochs.
     metrics_ : held-out evaluation (:func:`psyai.reward.evaluate.evaluate`), or ``{}`` without held-out participants.
     """
 
