@@ -100,6 +100,7 @@ def test_settings_resolve_defaults_then_file_then_flags(tmp_path, suffix, text):
     ("learning_rat: 0.1\n", "unknown setting\\(s\\) learning_rat; the settings are model, pooling"),
     ("- 1\n- 2\n", "must hold a mapping"),
     ("batch_size: many\n", "batch_size='many': expected int"),
+    ("learning_rate: fast\n", "learning_rate='fast': expected a number"),
     ("a: [1\n", "not valid YAML"),
 ])
 def test_bad_config_files_are_refused(tmp_path, text, match):
@@ -107,6 +108,11 @@ def test_bad_config_files_are_refused(tmp_path, text, match):
     path.write_text(text)
     with pytest.raises(ConfigError, match=match):
         resolve_config(_parse(["--model", "m", "--config", str(path)]))
+
+
+def test_yaml_exponents_without_a_dot_are_numbers(tmp_path):
+    (tmp_path / "reward.yaml").write_text("learning_rate: 1e-3\n")  # PyYAML reads this as a string
+    assert resolve_config(_parse(["--model", "m", "--config", str(tmp_path / "reward.yaml")])).learning_rate == 1e-3
 
 
 def test_config_file_must_exist_and_be_yaml_or_json(tmp_path):

@@ -176,8 +176,11 @@ def resolve_config(args: argparse.Namespace, **overrides: Any) -> RewardConfig:
     types = {f.name: f.type for f in fields(RewardConfig)}
     for name, value in values.items():
         expected = {"int": int, "float": float, "str": str, "bool": bool}[str(types[name])]
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            values[name] = float(value)
+        if expected is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+            try:  # YAML reads 1e-3 (no dot) as a string
+                values[name] = float(value)
+            except ValueError:
+                raise ConfigError(f"setting {name}={value!r}: expected a number such as 1e-5") from None
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"setting {name}={value!r}: expected {expected.__name__}")
     return replace(RewardConfig(), **values).check()
