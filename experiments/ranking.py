@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--break-every", type=int, default=Settings.break_every)
     e.add_argument("--demographics", action="store_true")
     o = p.add_argument_group("simulated rankers (psyai.rankers)")
-    o.add_argument("--sim-noise", type=float, default=1.0, help="typical noise SD (Thurstone) or temperature (PL)")
+    o.add_argument("--sim-noise", type=float, default=2.0, help="typical noise SD (Thurstone) or temperature (PL)")
     o.add_argument("--sim-participant-sd", type=float, default=0.3, help="spread of the noise across participants")
     o.add_argument("--sim-ranker", choices=("thurstone", "plackett_luce"), default="thurstone")
     return p.parse_args(argv)

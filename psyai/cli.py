@@ -1,4 +1,4 @@
-"""The ``psyai`` command: generate, validate, simulate, analyze.
+"""The ``psyai`` command: generate, validate, simulate, analyze, reward.
 
 Every subcommand has ``--help``; a failure prints one line (``error: …``)
 to stderr and exits 1.
@@ -57,7 +57,7 @@ OBSERVER_FLAGS = {
         ("check-lapse", float, 0.0, "probability of failing an attention check"),
     ],
     "ranking": [
-        ("noise", float, 1.0, "SD of a participant's noise on the utility scale (Thurstone) or PL temperature"),
+        ("noise", float, 2.0, "SD of a participant's noise on the utility scale (Thurstone) or PL temperature"),
         ("participant-sd", float, 0.3, "SD of the noise level across participants"),
         ("ranker", str, "thurstone", "thurstone or plackett_luce"),
     ],
@@ -139,6 +139,21 @@ COMMANDS = {
     "simulate": (_simulate_args, _simulate, "run simulated participants through the real experiment script"),
     "analyze": (_analyze_args, _analyze, "statistics, results.json and report.html for a data folder"),
 }
+
+
+def _reward_args(p: argparse.ArgumentParser) -> None:
+    from psyai.reward import cli as reward_cli
+
+    reward_cli.add_arguments(p.add_subparsers(dest="reward_command", required=True, metavar="ACTION"))
+
+
+def _reward(args: argparse.Namespace) -> int:
+    from psyai.reward import cli as reward_cli
+
+    return reward_cli.run(args)
+
+
+COMMANDS["reward"] = (_reward_args, _reward, "train, evaluate, score and benchmark reward models on rankings")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -90,7 +90,27 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", metavar="DATA_DIR", help="ranking data folder (or a CSV/JSONL of the long-form table)")
     p.add_argument("--out", required=True, type=Path, metavar="CKPT",
                    help="checkpoint folder to write (must not exist: nothing is overwritten)")
+    c = p.add_argument_group("curation before training (psyai.curation; every dropped row is reported)")
+    c.add_argument("--no-curate", action="store_true", help="train on every ranking as it is (not recommended)")
+    c.add_argument("--max-prompts-per-participant", type=int, default=200, help="InstructGPT kept at most 200")
+    c.add_argument("--min-shared-prefix", type=int, default=50,
+                   help="drop a prompt sharing at least this many leading characters with an earlier one")
     add_config_arguments(p)
+
+
+def curate_for_training(frame, args: argparse.Namespace):
+    """Curate the rankings before training; returns (kept rows, dropped-row report, summary table)."""
+    from psyai.curation import CurationConfig, curate, curation_summary
+
+    config = CurationConfig(max_prompts_per_participant=args.max_prompts_per_participant,
+                            min_shared_prefix=args.min_shared_prefix)
+    kept, dropped = curate(frame, config)
+    summary = curation_summary(frame, kept, dropped)
+    for row in summary.itertuples():
+        if row.rule not in ("kept", "total") and row.n_rows:
+            logger.warning("curation: %s dropped %d row(s) of %d prompt(s); see curation_dropped.csv",
+                           row.rule, row.n_rows, row.n_prompts)
+    return kept, dropped, summary
 
 
 def train(args: argparse.Namespace) -> int:
@@ -106,16 +126,24 @@ def train(args: argparse.Namespace) -> int:
         raise CheckpointError(f"{out} already exists; psyai never overwrites a checkpoint: choose another --out "
                               "or remove the old one")
     frame = load_table(args.data)
+    dropped = curation_table = None
+    if not args.no_curate:
+        frame, dropped, curation_table = curate_for_training(frame, args)
     extra = {}
     if config.cross_validate:
         extra["cross_validation"] = cross_validate(frame, config)
     trainer = RewardTrainer(config).fit(frame)
     if _is_main_process():
         trainer.save(out, command_line=_command_line(), extra=extra)
+        if dropped is not None:  # what curation left out, beside the checkpoint it shaped
+            dropped.to_csv(out / "curation_dropped.csv", index=False)
+            curation_table.to_csv(out / "curation_summary.csv", index=False)
         summary = {"checkpoint": str(out), **{k: v for k, v in trainer.metrics_.items() if k != "groups"},
                    "train_participants": len(trainer.train_participants_),
                    "eval_participants": len(trainer.eval_participants_),
                    "first_loss": trainer.history_[0]["loss"], "last_loss": trainer.history_[-1]["loss"]}
+        if dropped is not None:
+            summary["curation_dropped_rows"] = int(len(dropped))
         if extra:
             summary["cross_validation"] = {k: v for k, v in extra["cross_validation"].items() if k != "per_fold"}
         _print_json(summary)
