@@ -53,7 +53,6 @@ sciences* (2nd ed.), §9.4 (Kendall's W with ties). McGraw-Hill.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import platform
@@ -73,6 +72,7 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
+from analysis import report as report_lib
 from analysis.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError
@@ -993,9 +993,7 @@ def build_report(results: dict) -> HtmlReport:
                       f"Share of each model's outputs flagged, {level:.0%} participant-clustered intervals.")
         report.table(tables["flag_rates"], "Flag rates by model")
 
-    report.heading("Settings")
-    report.table(pd.DataFrame({"setting": list(results["settings"]),
-                               "value": [str(v) for v in results["settings"].values()]}))
+    report.settings(results["settings"])
     return report
 
 
@@ -1006,13 +1004,7 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
     -------
     dict with the paths under keys ``json`` and ``html``.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "results.json"
-    json_path.write_text(json.dumps(results_json(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                         encoding="utf-8")
-    html_path = build_report(results).write(out_dir / "report.html")
-    return {"json": json_path, "html": html_path}
+    return report_lib.write_results(results_json(results), build_report(results), out_dir)
 
 
 # --------------------------------------------------------------------------- command line

@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -317,8 +318,27 @@ class HtmlReport:
             + f"\n{banner}\n<footer>Generated {stamp} by psyai.</footer>\n</body>\n</html>\n"
         )
 
+    def settings(self, settings: Mapping) -> None:
+        """The closing "Settings" section: every analysis setting, so a report says how it was made."""
+        self.heading("Settings")
+        self.table(pd.DataFrame({"setting": list(settings), "value": [str(v) for v in settings.values()]}))
+
     def write(self, path: str | Path) -> Path:
         """Write the page (UTF-8) and return its path."""
         path = Path(path)
         path.write_text(self.render(), encoding="utf-8")
         return path
+
+
+def write_results(summary: dict, report: HtmlReport, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``results.json`` (strict JSON: NaN as null) and ``report.html`` into ``out_dir``.
+
+    Returns
+    -------
+    dict with the paths under keys ``json`` and ``html``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "results.json"
+    json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    return {"json": json_path, "html": report.write(out_dir / "report.html")}

@@ -36,7 +36,6 @@ Macmillan, N. A., & Creelman, C. D. (2005). *Detection theory: A user's guide* (
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import platform
@@ -54,6 +53,7 @@ import pingouin as pg
 from matplotlib.figure import Figure
 from scipy import stats
 
+from analysis import report as report_lib
 from analysis.report import (HtmlReport, data_banner, json_ready, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
                              fmt_stat)
 from psyai import __version__ as psyai_version
@@ -1170,8 +1170,7 @@ def build_report(results: dict) -> HtmlReport:
     report.table(per[["participant", "n", "accuracy", "ci_low", "ci_high", "p_val", "hit_rate", "fa_rate",
                       "dprime", "criterion", "auc"]], "Per participant (ci_low/ci_high: Clopper-Pearson, accuracy)")
 
-    report.heading("Settings")
-    report.table(pd.DataFrame({"setting": list(results["settings"]), "value": [str(v) for v in results["settings"].values()]}))
+    report.settings(results["settings"])
     return report
 
 
@@ -1182,13 +1181,7 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
     -------
     dict with the paths under keys ``json`` and ``html``.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "results.json"
-    json_path.write_text(json.dumps(results_json(results), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
-                         encoding="utf-8")
-    html_path = build_report(results).write(out_dir / "report.html")
-    return {"json": json_path, "html": html_path}
+    return report_lib.write_results(results_json(results), build_report(results), out_dir)
 
 
 # --------------------------------------------------------------------------- command line

@@ -36,6 +36,26 @@ def offline(monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny models run fastest on one torch thread: on a shared 2-core CPU, threads spin-waiting
+    on each other make them about 10x slower."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> str:
+    """A tiny GPT-2 and tokenizer built locally (psyai.demo_model), loaded by path like a hub name."""
+    from psyai.demo_model import tiny_causal_lm
+
+    return str(tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "gpt2"))
+
+
 @pytest.fixture
 def stim_file(tmp_path: Path) -> Path:
     return write_synthetic_stimuli(tmp_path / "items.csv", n_prompts=12)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import huggingface_hub.constants
 import pytest
-import torch
 from transformers import AutoTokenizer
 
 import psyai.generate as generate
@@ -39,15 +38,6 @@ def hub_offline(monkeypatch):
     """No hub access, whatever imported huggingface_hub first."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread; two spin-waiting threads crawl on a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
-from psyai.demo_model import tiny_causal_lm
 from psyai.errors import PsyaiError
 from psyai.log import DurableLog
 from psyai.rankers import CohortRankers, simulate_rankings, synthetic_ranking_items
@@ -20,20 +18,6 @@ from psyai.reward.config import ConfigError, RewardConfig, add_config_arguments,
 
 TRAIN_FLAGS = ["--learning-rate", "1e-3", "--device", "cpu", "--no-progress", "--eval-fraction", "0.25",
                "--folds", "3", "--num-epochs", "2"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: on a shared CPU, threads spin-waiting on each other make tiny models ~10x slower."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    return str(tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "gpt2"))
 
 
 @pytest.fixture(scope="module")

@@ -22,20 +22,6 @@ PROMPT = "Tell me about baking bread."
 TEXTS = ["clear useful honest river.", "vague.", "丁寧、正確、猫。", "wrong rude dangerous sloppy boring book."]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: on a shared CPU, threads spin-waiting on each other make tiny models ~10x slower."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    return str(tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "gpt2"))
-
-
 @pytest.fixture(scope="module")
 def tiny_plain(tmp_path_factory) -> str:
     """The tiny GPT-2 without a chat template (prompt and response as plain text)."""

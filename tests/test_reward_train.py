@@ -11,7 +11,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from psyai.demo_model import tiny_causal_lm
 from psyai.rankers import CohortRankers, simulate_rankings, synthetic_ranking_items, utility
 from psyai.reward.config import ConfigError, RewardConfig
 from psyai.reward.data import (
@@ -25,20 +24,6 @@ from psyai.reward.data import (
 from psyai.reward.evaluate import agreement, cross_validate, pairwise_accuracy
 from psyai.reward.model import RewardModel
 from psyai.reward.trainer import RewardTrainer, _Collate, fit_on, listwise_loss
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: on a shared CPU, threads spin-waiting on each other make tiny models ~10x slower."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> str:
-    return str(tiny_causal_lm(tmp_path_factory.mktemp("tiny") / "gpt2"))
 
 
 @pytest.fixture(scope="module")
