@@ -104,12 +104,12 @@ def _japanese_pieces(text: str) -> list[Word]:
     cursor = 0
     for morpheme in _tagger()(text):
         surface = morpheme.surface
-        while cursor < len(text) and text[cursor].isspace():
-            cursor += 1
-        if not text.startswith(surface, cursor):  # internal invariant: surfaces are the text in order
+        found = text.find(surface, cursor)
+        if found < 0 or text[cursor:found].strip():  # internal invariant: surfaces are the text in order
             raise SegmentationError(f"MeCab morpheme {surface!r} is not at offset {cursor} of {text!r}")
-        words.append(Word(surface, cursor, cursor + len(surface)))
-        cursor += len(surface)
+        cursor = found + len(surface)
+        if surface.strip():  # MeCab returns some spaces (U+3000) as morphemes: not words
+            words.append(Word(surface, found, cursor))
     return words
 
 
