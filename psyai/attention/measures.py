@@ -1,0 +1,338 @@
+"""Word-level measures from any transformers model: attention, rollout, saliency, surprisal.
+
+:func:`extract` runs texts through a model in padded batches and returns, per
+text and per word (:mod:`psyai.attention.words`, tokens aligned by
+:mod:`psyai.attention.align`):
+
+- ``attention``: attention *received* by each word, per layer and head: for
+  token ``j``, ``sum_i A[l, h, i, j]`` over the text's real (non-padding)
+  query tokens ``i`` (a causal model's token ``j`` is seen by ``i >= j`` only);
+- ``rollout``: attention rollout (Abnar & Zuidema 2020, "Quantifying attention
+  flow in transformers"), per layer, heads averaged: ``Â_l = 0.5·mean_h A_l +
+  0.5·I`` with rows renormalised, ``R_l = Â_l · R_{l-1}``, ``R_0 = Â_0``; the
+  measure is the rollout received, ``sum_i R_l[i, j]``;
+- ``saliency``: gradient × input (Shrikumar et al. 2017; Denil et al. 2014):
+  ``|| ∂y/∂e_j ⊙ e_j ||_2`` of the input embedding ``e_j``, where ``y`` is the
+  text's total log-probability (causal LMs) or the norm of the mean last
+  hidden state (encoders, which have no output to explain);
+- ``surprisal`` (causal LMs only): ``-log2 p(token | previous tokens)`` in
+  bits, *summed* over the word's tokens whatever the aggregation (the
+  surprisal of a word is that of its token sequence). A beginning-of-text
+  token is put first (``prepend_bos``) so that the first word has one too.
+
+Attention, rollout and saliency go from tokens to words by the declared
+``aggregation`` (``sum``, ``mean``, ``max`` or ``first`` token), since published
+studies differ. A word with no token of its own (see
+:attr:`~psyai.attention.align.Alignment.tokenless`) gets ``NaN``.
+Saliency needs a backward pass; the other measures come from one forward pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from psyai.attention.align import Alignment, encode
+from psyai.errors import PsyaiError
+
+logger = logging.getLogger(__name__)
+
+AGGREGATIONS = ("sum", "mean", "max", "first")
+MEASURES = ("attention", "rollout", "surprisal", "saliency")
+FORWARD_MEASURES = ("attention", "rollout", "surprisal")
+COLUMNS = ("text_id", "word_index", "word", "measure", "layer", "head", "value")
+
+
+class MeasureError(PsyaiError, ValueError):
+    """Measures cannot be extracted as asked."""
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    """What :func:`extract` computes and how.
+
+    Attributes:
+        measures: any of ``attention``, ``rollout``, ``surprisal`` (causal LMs), ``saliency``.
+        aggregation: tokens to a word: ``sum``, ``mean``, ``max`` or ``first``.
+        lang: ``en`` or ``ja`` (how words are found, :func:`psyai.attention.words.segment`).
+        punctuation: ``attach`` or ``separate`` punctuation to words.
+        batch_size: texts per forward pass.
+        prepend_bos: causal LMs: read a BOS token before each text, so its first word has a surprisal.
+    """
+
+    measures: tuple[str, ...] = MEASURES
+    aggregation: str = "sum"
+    lang: str = "en"
+    punctuation: str = "attach"
+    batch_size: int = 16
+    prepend_bos: bool = True
+
+    def __post_init__(self) -> None:
+        if self.aggregation not in AGGREGATIONS:
+            raise MeasureError(f"aggregation {self.aggregation!r}: use one of {', '.join(AGGREGATIONS)}")
+        unknown = [m for m in self.measures if m not in MEASURES]
+        if unknown:
+            raise MeasureError(f"measure {unknown[0]!r} is unknown; choose from {', '.join(MEASURES)}")
+        if self.batch_size < 1:
+            raise MeasureError(f"batch_size {self.batch_size}: use 1 or more texts per forward pass")
+
+
+@dataclass
+class ModelForMeasures:
+    """A model loaded for :func:`extract`, with what identifies it."""
+
+    name_or_path: str
+    revision: str
+    model: Any
+    tokenizer: Any
+    causal: bool
+    device: Any = field(default=None)
+
+
+def is_causal_config(config: Any) -> bool:
+    """True for a decoder-only LM config (its architecture ends in ``ForCausalLM`` or ``LMHeadModel``)."""
+    archs = getattr(config, "architectures", None) or []
+    return bool(getattr(config, "is_decoder", False)) or any(
+        a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)
+
+
+def load_model(name_or_path: str, device: str = "auto") -> ModelForMeasures:
+    """Load a causal LM (with its head, for surprisal) or an encoder by hub name or path.
+
+    Causal LMs load through :func:`psyai.models.load_causal_lm`, encoders through
+    :func:`psyai.reward.model.load_backbone` (``AutoModel``); both record the revision.
+    Attention is computed eagerly (``attn_implementation="eager"``): the fused
+    kernels (SDPA, flash) do not return attention weights.
+
+    Raises:
+        ModelError: the model cannot be found or loaded.
+    """
+    from transformers import AutoConfig
+
+    from psyai.models import ModelError, load_causal_lm
+    from psyai.reward.model import load_backbone
+
+    try:
+        config = AutoConfig.from_pretrained(name_or_path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot read the config of {name_or_path}: {str(exc).splitlines()[0] if str(exc) else exc};"
+                         " pass a folder written by save_pretrained or a hub name in the cache") from exc
+    if is_causal_config(config):
+        loaded = load_causal_lm(name_or_path, device=device)
+        model, tokenizer, revision, torch_device = loaded.model, loaded.tokenizer, loaded.revision, loaded.device
+    else:
+        model, tokenizer, revision = load_backbone(name_or_path, device=device)
+        torch_device = next(model.parameters()).device
+    model.set_attn_implementation("eager")
+    model.eval()
+    return ModelForMeasures(name_or_path, revision, model, tokenizer, is_causal_config(config), torch_device)
+
+
+def prepare(texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfig) -> list[Alignment]:
+    """Tokenize and align every text (BOS first for causal LMs when ``config.prepend_bos``)."""
+    tokenizer = loaded.tokenizer
+    bos = None
+    if loaded.causal and config.prepend_bos:  # GPT-2 style tokenizers leave BOS to the model config
+        bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else loaded.model.config.bos_token_id
+    limit = getattr(loaded.model.config, "max_position_embeddings", None) or getattr(
+        loaded.model.config, "n_positions", None)
+    out = []
+    for index, text in enumerate(texts):
+        a = encode(tokenizer, text, config.lang, punctuation=config.punctuation)
+        if bos is not None and (not a.input_ids or a.input_ids[0] != bos):
+            a = Alignment(a.text, a.words, [bos, *a.input_ids], [(0, 0), *a.offsets], [-1, *a.token_word], a.tokenless)
+        if not a.words:
+            raise MeasureError(f"text {index} has no words; remove empty texts from the input")
+        if limit and len(a.input_ids) > limit:
+            raise MeasureError(f"text {index} has {len(a.input_ids)} tokens, more than the model's {limit} "
+                               "positions; split it into shorter texts")
+        out.append(a)
+    return out
+
+
+def batch_tensors(alignments: Sequence[Alignment], pad_id: int, device: Any):
+    """``input_ids, attention_mask, token_word`` of a batch, right-padded: each ``(B, T)``.
+
+    ``token_word`` is ``-1`` for padding and for tokens of no word.
+    """
+    import torch
+
+    width = max(len(a.input_ids) for a in alignments)
+    ids = torch.full((len(alignments), width), pad_id, dtype=torch.long)  # (B, T)
+    mask = torch.zeros((len(alignments), width), dtype=torch.long)  # (B, T)
+    token_word = torch.full((len(alignments), width), -1, dtype=torch.long)  # (B, T)
+    for row, a in enumerate(alignments):
+        n = len(a.input_ids)
+        ids[row, :n] = torch.tensor(a.input_ids)
+        mask[row, :n] = 1
+        token_word[row, :n] = torch.tensor(a.token_word)
+    return ids.to(device), mask.to(device), token_word.to(device)
+
+
+def to_words(values, token_word, n_words: int, aggregation: str):
+    """Token values ``(B, ..., T)`` to word values ``(B, ..., W)`` (``NaN`` for a word without tokens)."""
+    import torch
+
+    lead = values.shape[:-1]
+    index = torch.where(token_word < 0, n_words, token_word)  # (B, T); slot W collects non-words
+    index = index.view(index.shape[0], *([1] * (len(lead) - 1)), -1).expand(*lead, -1)  # (B, ..., T)
+    shape = (*lead, n_words + 1)
+    counts = torch.zeros(shape, dtype=values.dtype, device=values.device).scatter_add_(
+        -1, index, torch.ones_like(values))  # (B, ..., W+1)
+    if aggregation == "first":
+        positions = torch.arange(values.shape[-1], device=values.device).expand_as(values)  # (B, ..., T)
+        big = torch.full(shape, values.shape[-1], dtype=torch.long, device=values.device)
+        first = big.scatter_reduce(-1, index, positions, reduce="amin")  # (B, ..., W+1)
+        out = values.gather(-1, first.clamp(max=values.shape[-1] - 1))  # (B, ..., W+1)
+    else:
+        reduce = {"sum": "sum", "mean": "mean", "max": "amax"}[aggregation]
+        out = torch.zeros(shape, dtype=values.dtype, device=values.device).scatter_reduce(
+            -1, index, values, reduce=reduce, include_self=False)  # (B, ..., W+1)
+    out = torch.where(counts > 0, out, torch.full_like(out, math.nan))
+    return out[..., :n_words]  # (B, ..., W)
+
+
+def rollout(attentions, mask):
+    """Attention rollout per layer: ``(B, L, T, T)`` from ``L`` tensors ``(B, H, T, T)``."""
+    import torch
+
+    width = mask.shape[-1]
+    eye = torch.eye(width, device=mask.device, dtype=attentions[0].dtype)  # (T, T)
+    result, out = None, []
+    for layer in attentions:
+        a_hat = 0.5 * layer.mean(dim=1) + 0.5 * eye  # (B, T, T)
+        a_hat = a_hat / a_hat.sum(dim=-1, keepdim=True)  # (B, T, T)
+        result = a_hat if result is None else a_hat @ result  # (B, T, T)
+        out.append(result)
+    return torch.stack(out, dim=1)  # (B, L, T, T)
+
+
+def _forward(loaded: ModelForMeasures, ids, mask, *, saliency: bool):
+    """Model outputs with attentions, and the input embeddings when saliency is wanted."""
+    import torch
+
+    kwargs = {"attention_mask": mask, "output_attentions": True}
+    if saliency:
+        embeds = loaded.model.get_input_embeddings()(ids).detach().requires_grad_(True)  # (B, T, D)
+        return loaded.model(inputs_embeds=embeds, **kwargs), embeds
+    with torch.no_grad():
+        return loaded.model(input_ids=ids, **kwargs), None
+
+
+def token_surprisal(logits, ids, mask):
+    """Surprisal in bits of each token given the previous ones: ``(B, T)``, ``NaN`` where undefined."""
+    import torch
+
+    logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)  # (B, T-1, V)
+    picked = logp.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (B, T-1)
+    bits = -picked / math.log(2)  # (B, T-1)
+    first = torch.full_like(bits[:, :1], math.nan)  # (B, 1): nothing predicts the first token
+    out = torch.cat([first, bits], dim=1)  # (B, T)
+    return torch.where(mask.bool(), out, torch.full_like(out, math.nan))
+
+
+@dataclass
+class WordMeasures:
+    """Measures of one text's words (numpy arrays; ``W`` words, ``L`` layers, ``H`` heads)."""
+
+    text_id: int
+    words: list[str]
+    values: dict[str, Any]  # attention (L, H, W), rollout (L, W), surprisal (W,), saliency (W,)
+
+
+def extract(
+    texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfig = MeasureConfig(),
+    alignments: Sequence[Alignment] | None = None,
+) -> list[WordMeasures]:
+    """Word-level measures of ``texts`` (see the module docstring), in padded batches.
+
+    Raises:
+        MeasureError: surprisal asked of an encoder, an empty text, a text longer than the model takes.
+    """
+    import torch
+
+    if "surprisal" in config.measures and not loaded.causal:
+        raise MeasureError(f"{loaded.name_or_path} is an encoder: surprisal needs a causal LM; "
+                           "drop 'surprisal' from the measures")
+    alignments = list(alignments) if alignments is not None else prepare(texts, loaded, config)
+    pad_id = loaded.tokenizer.pad_token_id if loaded.tokenizer.pad_token_id is not None else 0
+    want = set(config.measures)
+    results: list[WordMeasures] = []
+    order = sorted(range(len(alignments)), key=lambda i: len(alignments[i].input_ids))  # less padding
+    for first in range(0, len(order), config.batch_size):
+        rows = order[first:first + config.batch_size]
+        batch = [alignments[i] for i in rows]
+        ids, mask, token_word = batch_tensors(batch, pad_id, loaded.device)  # (B, T) each
+        n_words = max(len(a.words) for a in batch)
+        out, embeds = _forward(loaded, ids, mask, saliency="saliency" in want)
+        values: dict[str, Any] = {}
+        with torch.no_grad():
+            query = mask[:, None, None, :, None].to(out.attentions[0].dtype)  # (B, 1, 1, T, 1)
+            if "attention" in want:
+                att = torch.stack(out.attentions, dim=1)  # (B, L, H, T, T)
+                received = (att * query).sum(dim=-2)  # (B, L, H, T)
+                values["attention"] = to_words(received, token_word, n_words, config.aggregation)  # (B, L, H, W)
+            if "rollout" in want:
+                rolled = rollout([a.detach() for a in out.attentions], mask)  # (B, L, T, T)
+                received = (rolled * query[:, 0]).sum(dim=-2)  # (B, L, T)
+                values["rollout"] = to_words(received, token_word, n_words, config.aggregation)  # (B, L, W)
+            if loaded.causal and ("surprisal" in want or "saliency" in want):
+                bits = token_surprisal(out.logits.detach(), ids, mask)  # (B, T)
+                if "surprisal" in want:
+                    values["surprisal"] = to_words(torch.nan_to_num(bits, nan=0.0), token_word, n_words, "sum")
+                    undefined = to_words(bits.isnan().to(bits.dtype), token_word, n_words, "max")  # (B, W)
+                    values["surprisal"][undefined > 0] = math.nan  # (B, W)
+        if "saliency" in want:
+            if loaded.causal:
+                logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)  # (B, T-1, V)
+                picked = logp.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (B, T-1)
+                target = (picked * mask[:, 1:]).sum()
+            else:
+                hidden = out.last_hidden_state * mask[..., None]  # (B, T, D)
+                target = (hidden.sum(1) / mask.sum(1, keepdim=True)).norm(dim=-1).sum()
+            (grad,) = torch.autograd.grad(target, embeds)  # (B, T, D)
+            with torch.no_grad():
+                sal = (grad * embeds).norm(dim=-1)  # (B, T)
+                values["saliency"] = to_words(sal, token_word, n_words, config.aggregation)  # (B, W)
+        for b, index in enumerate(rows):
+            w = len(batch[b].words)
+            results.append(WordMeasures(index, [x.text for x in batch[b].words],
+                                        {k: v[b, ..., :w].detach().cpu().numpy() for k, v in values.items()}))
+    results.sort(key=lambda r: r.text_id)
+    return results
+
+
+def to_table(results: Sequence[WordMeasures]):
+    """The tidy table: one row per text, word, measure, layer and head (columns :data:`COLUMNS`).
+
+    ``layer`` counts from 0; ``head`` is ``-1`` for rollout (heads averaged);
+    both are ``-1`` for surprisal and saliency (whole-model measures).
+    """
+    import numpy as np
+    import pandas as pd
+
+    parts = []
+    for r in results:
+        n = len(r.words)
+        words = np.array(r.words, dtype=object)
+        for measure, value in r.values.items():
+            if value.ndim == 3:
+                layers, heads = value.shape[:2]
+                layer = np.repeat(np.arange(layers), heads * n)
+                head = np.tile(np.repeat(np.arange(heads), n), layers)
+                word_index = np.tile(np.arange(n), layers * heads)
+            elif value.ndim == 2:
+                layer = np.repeat(np.arange(value.shape[0]), n)
+                head = np.full(value.size, -1)
+                word_index = np.tile(np.arange(n), value.shape[0])
+            else:
+                layer = head = np.full(n, -1)
+                word_index = np.arange(n)
+            parts.append(pd.DataFrame({"text_id": r.text_id, "word_index": word_index, "word": words[word_index],
+                                       "measure": measure, "layer": layer, "head": head,
+                                       "value": value.reshape(-1).astype(float)}))
+    if not parts:
+        return pd.DataFrame({c: [] for c in COLUMNS})
+    return pd.concat(parts, ignore_index=True)[list(COLUMNS)]

@@ -1,0 +1,114 @@
+"""psyai.attention.measures: parity with the model's own token attention and logits, padding, encoders."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from psyai.attention.measures import MeasureConfig, MeasureError, extract, load_model, prepare, to_table
+
+TEXTS = ["The cat sat on the mat.", "Hi,  3.14 cats🙂 ran!", "私は本を読んだ。", "Tea or coffee?"]
+
+
+@pytest.fixture(scope="module")
+def loaded(tiny):
+    return load_model(tiny, device="cpu")
+
+
+def single(loaded, alignment):
+    """Unpadded forward of one text: attentions (L, H, T, T) and logits (T, V), computed directly."""
+    ids = torch.tensor([alignment.input_ids])
+    with torch.no_grad():
+        out = loaded.model(input_ids=ids, output_attentions=True)
+    return torch.stack(out.attentions)[:, 0], out.logits[0]
+
+
+def test_attention_sum_over_words_equals_token_attention_of_aligned_tokens(loaded):
+    config = MeasureConfig(measures=("attention", "rollout"), aggregation="sum", batch_size=3)
+    alignments = prepare(TEXTS, loaded, config)
+    results = extract(TEXTS, loaded, config, alignments=alignments)
+    for a, r in zip(alignments, results):
+        att, _ = single(loaded, a)  # (L, H, T, T), no padding
+        aligned = [t for t, w in enumerate(a.token_word) if w >= 0]
+        expected = att.sum(dim=-2)[..., aligned].sum(-1).numpy()  # (L, H)
+        np.testing.assert_allclose(r.values["attention"].sum(-1), expected, rtol=1e-5)
+        assert r.values["attention"].shape == (2, 2, len(a.words))
+        # rollout rows are distributions: received rollout over all tokens sums to T
+        assert r.values["rollout"].shape == (2, len(a.words))
+
+
+def test_surprisal_equals_direct_computation_from_logits(loaded):
+    config = MeasureConfig(measures=("surprisal",), batch_size=4)
+    alignments = prepare(TEXTS, loaded, config)
+    results = extract(TEXTS, loaded, config, alignments=alignments)
+    for a, r in zip(alignments, results):
+        assert a.input_ids[0] == loaded.model.config.bos_token_id and a.token_word[0] == -1
+        _, logits = single(loaded, a)
+        logp = torch.log_softmax(logits, dim=-1)
+        expected = np.zeros(len(a.words))
+        for t in range(1, len(a.input_ids)):
+            if a.token_word[t] >= 0:
+                expected[a.token_word[t]] += -logp[t - 1, a.input_ids[t]].item() / math.log(2)
+        np.testing.assert_allclose(r.values["surprisal"], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("aggregation", ["mean", "max", "first"])
+def test_aggregations_of_padded_batches_match_one_text_at_a_time(loaded, aggregation):
+    config = MeasureConfig(aggregation=aggregation, batch_size=4)
+    batched = extract(TEXTS, loaded, config)
+    one = MeasureConfig(aggregation=aggregation, batch_size=1)
+    for b, r in zip(batched, extract(TEXTS, loaded, one)):
+        for measure in ("attention", "rollout", "surprisal", "saliency"):
+            np.testing.assert_allclose(b.values[measure], r.values[measure], rtol=1e-4, atol=1e-6)
+
+
+def test_aggregation_rules_on_token_values():
+    from psyai.attention.measures import to_words
+
+    values = torch.tensor([[1.0, 2.0, 4.0, 8.0, 16.0]])  # (1, T)
+    token_word = torch.tensor([[-1, 0, 0, 1, -1]])  # word 2 has no token
+    expect = {"sum": [6, 8], "mean": [3, 8], "max": [4, 8], "first": [2, 8]}
+    for aggregation, want in expect.items():
+        got = to_words(values, token_word, 3, aggregation)[0]
+        assert got[:2].tolist() == want and math.isnan(got[2])
+
+
+def test_saliency_is_positive_and_table_is_tidy(loaded):
+    results = extract(TEXTS[:2], loaded, MeasureConfig(batch_size=2))
+    assert all((r.values["saliency"] > 0).all() for r in results)
+    table = to_table(results)
+    assert list(table.columns) == ["text_id", "word_index", "word", "measure", "layer", "head", "value"]
+    n_words = sum(len(r.words) for r in results)
+    assert len(table) == n_words * (2 * 2 + 2 + 1 + 1)
+    row = table[(table.measure == "surprisal") & (table.text_id == 0) & (table.word_index == 1)].iloc[0]
+    assert row.word == "cat" and row.layer == -1 and row["head"] == -1
+
+
+def test_encoder_measures_and_refused_surprisal(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    from tests.test_attention_align import sp_tokenizer
+
+    tokenizer = sp_tokenizer()
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, pad_token_id=tokenizer.pad_token_id)).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    enc = load_model(str(tmp_path), device="cpu")
+    assert not enc.causal
+    with pytest.raises(MeasureError, match="drop 'surprisal'"):
+        extract(TEXTS, enc, MeasureConfig())
+    results = extract(TEXTS, enc, MeasureConfig(measures=("attention", "rollout", "saliency"), batch_size=4))
+    assert results[2].values["attention"].shape == (2, 2, len(results[2].words))
+    alignments = prepare(TEXTS, enc, MeasureConfig())
+    # every real query's attention sums to 1, so all tokens together receive T per head
+    total = results[0].values["attention"].sum(-1) + 2  # + <s> and </s>, which are no word's
+    assert total.shape == (2, 2) and np.all(total > 0) and len(alignments[0].input_ids) > 2
+
+
+def test_bad_config_names_the_fix():
+    with pytest.raises(MeasureError, match="use one of sum, mean, max, first"):
+        MeasureConfig(aggregation="median")
