@@ -1,0 +1,204 @@
+"""``psyai attention extract`` and ``psyai attention bench``: word-level model measures from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from psyai.attention.measures import AGGREGATIONS, FORWARD_MEASURES, MEASURES, MeasureConfig, extract, load_model
+from psyai.errors import PsyaiError
+
+logger = logging.getLogger(__name__)
+
+
+def read_texts(path: Path) -> list[str]:
+    """Texts from a ``.txt`` (one per line, blank lines skipped) or a ``.csv``/``.jsonl`` with a ``text`` column."""
+    import pandas as pd
+
+    if not path.exists():
+        raise PsyaiError(f"--texts {path} does not exist; pass a .txt (one text a line) or a .csv/.jsonl with a "
+                         "'text' column")
+    if path.suffix in (".csv", ".jsonl"):
+        frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_json(path, lines=True)
+        if "text" not in frame.columns:
+            raise PsyaiError(f"--texts {path} has no 'text' column (columns: {', '.join(map(str, frame.columns))})")
+        return [str(t) for t in frame["text"]]
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _extract_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, metavar="NAME_OR_PATH", help="hub name or save_pretrained folder")
+    p.add_argument("--texts", required=True, type=Path, help=".txt (one text a line) or .csv/.jsonl with 'text'")
+    p.add_argument("--out", required=True, type=Path, help="tidy table to write: .csv or .parquet")
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="how words are found (default %(default)s)")
+    p.add_argument("--punctuation", choices=("attach", "separate"), default="attach",
+                   help="punctuation on its word or a word of its own (default %(default)s)")
+    p.add_argument("--aggregation", choices=AGGREGATIONS, default="sum",
+                   help="subword tokens to a word (default %(default)s)")
+    p.add_argument("--measures", default=",".join(MEASURES),
+                   help="comma-separated, from %s (default: all; encoders: drop surprisal)" % ",".join(MEASURES))
+    p.add_argument("--batch-size", type=int, default=16, help="texts per forward pass (default %(default)s)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda … (default %(default)s)")
+
+
+def extract_command(args: argparse.Namespace) -> int:
+    """Write the tidy table, and ``<out>.json`` beside it with the resolved settings and model revision."""
+    from dataclasses import asdict
+
+    from psyai.attention.measures import to_table
+
+    if args.out.suffix not in (".csv", ".parquet"):
+        raise PsyaiError(f"--out {args.out}: name a .csv or .parquet file")
+    config = MeasureConfig(measures=tuple(m.strip() for m in args.measures.split(",") if m.strip()),
+                           aggregation=args.aggregation, lang=args.lang, punctuation=args.punctuation,
+                           batch_size=args.batch_size)
+    texts = read_texts(args.texts)
+    loaded = load_model(args.model, device=args.device)
+    table = to_table(extract(texts, loaded, config))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.suffix == ".csv":
+        table.to_csv(args.out, index=False)
+    else:
+        table.to_parquet(args.out, index=False)
+    meta = {"model": args.model, "revision": loaded.revision, "texts": str(args.texts), "n_texts": len(texts),
+            "config": asdict(config), "command_line": shlex.join(sys.argv)}
+    args.out.with_suffix(args.out.suffix + ".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    print(json.dumps({"out": str(args.out), "rows": int(len(table)), "revision": loaded.revision}))
+    return 0
+
+
+def _bench_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                   help="model (default: a tiny GPT-2 built locally by psyai.demo_model)")
+    p.add_argument("--texts", type=Path, default=None, help="texts (default: the demo corpus answers, en + ja)")
+    p.add_argument("--batch-size", type=int, default=16, help="texts per forward pass (default %(default)s)")
+    p.add_argument("--repeats", type=int, default=5, help="timed repeats, best kept (default %(default)s)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads; 0 keeps torch's default (default 1)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda … (default %(default)s)")
+
+
+def _best(fn, repeats: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
+    """Seconds for (a) bare batched forward, (b) batched forward-only measures, (c) the same one text at a
+    time; and saliency against a bare forward + backward."""
+    import torch
+
+    from psyai.attention.measures import batch_tensors, prepare
+
+    config = MeasureConfig(measures=FORWARD_MEASURES, batch_size=batch_size)
+    alignments = prepare(texts, loaded, config)
+    pad_id = loaded.tokenizer.pad_token_id if loaded.tokenizer.pad_token_id is not None else 0
+    order = sorted(range(len(alignments)), key=lambda i: len(alignments[i].input_ids))
+    batches = [[alignments[i] for i in order[k:k + batch_size]] for k in range(0, len(order), batch_size)]
+
+    def bare_forward():
+        with torch.no_grad():
+            for batch in batches:
+                ids, mask, _ = batch_tensors(batch, pad_id, loaded.device)  # (B, T)
+                loaded.model(input_ids=ids, attention_mask=mask)
+
+    def bare_backward():
+        for batch in batches:
+            ids, mask, _ = batch_tensors(batch, pad_id, loaded.device)  # (B, T)
+            embeds = loaded.model.get_input_embeddings()(ids).detach().requires_grad_(True)  # (B, T, D)
+            out = loaded.model(inputs_embeds=embeds, attention_mask=mask)
+            torch.autograd.grad(out[0].float().sum(), embeds)
+
+    naive = MeasureConfig(measures=FORWARD_MEASURES, batch_size=1)
+    sal = MeasureConfig(measures=("saliency",), batch_size=batch_size)
+    a = _best(bare_forward, repeats)
+    b = _best(lambda: extract(texts, loaded, config), repeats)
+    c = _best(lambda: extract(texts, loaded, naive), max(1, repeats // 2))
+    d = _best(bare_backward, repeats)
+    e = _best(lambda: extract(texts, loaded, sal), repeats)
+    return {"n_texts": len(texts), "tokens": sum(len(x.input_ids) for x in alignments), "batch_size": batch_size,
+            "bare_forward_s": a, "extract_forward_measures_s": b, "naive_one_text_s": c,
+            "bare_forward_backward_s": d, "extract_saliency_s": e,
+            "overhead": b / a, "speedup_vs_naive": c / b, "saliency_overhead": e / d}
+
+
+def bench(args: argparse.Namespace) -> int:
+    """``psyai attention bench [--json]``: the cost of word-level measures against a bare forward pass."""
+    import platform
+
+    import torch
+
+    from psyai.demo_model import DEMO_CORPUS, tiny_causal_lm
+
+    texts = read_texts(args.texts) if args.texts else [a for _, _, a in DEMO_CORPUS]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        model = args.model or str(tiny_causal_lm(Path(tmp) / "tiny"))
+        loaded = load_model(model, device=args.device)
+        result = run_bench(loaded, texts, args.batch_size, args.repeats)
+    result.update({"model": args.model or "tiny GPT-2 (psyai.demo_model)", "device": str(loaded.device),
+                   "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
+                   "command_line": shlex.join(sys.argv)})
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(f"{result['n_texts']} texts, {result['tokens']} tokens, batch {args.batch_size}, {result['device']}")
+        print(f"(a) bare batched forward       {result['bare_forward_s'] * 1e3:8.1f} ms")
+        print(f"(b) forward-only measures      {result['extract_forward_measures_s'] * 1e3:8.1f} ms"
+              f"   (b)/(a) = {result['overhead']:.2f}")
+        print(f"(c) one text at a time         {result['naive_one_text_s'] * 1e3:8.1f} ms"
+              f"   (c)/(b) = {result['speedup_vs_naive']:.2f}")
+        print(f"saliency vs forward+backward   {result['extract_saliency_s'] * 1e3:8.1f} ms"
+              f"   ratio = {result['saliency_overhead']:.2f}")
+    return 0
+
+
+ACTIONS = {
+    "extract": (_extract_arguments, extract_command, "word-level attention, rollout, saliency, surprisal (tidy table)"),
+    "bench": (_bench_arguments, bench, "time word-level measures against a bare forward pass"),
+}
+
+
+def add_arguments(subparsers) -> None:
+    """Register ``extract`` and ``bench`` on ``subparsers``; each sets ``attention_func``, which :func:`run` calls."""
+    for name, (add, func, help_text) in ACTIONS.items():
+        p = subparsers.add_parser(name, help=help_text, description=help_text)
+        add(p)
+        p.set_defaults(attention_func=func)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the action chosen on the command line (the ``func`` of ``psyai attention``)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return int(args.attention_func(args) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m psyai.attention.cli ACTION …``."""
+    parser = argparse.ArgumentParser(prog="psyai attention", description="Word-level model measures.")
+    add_arguments(parser.add_subparsers(dest="attention_command", required=True, metavar="ACTION"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return run(args)
+    except PsyaiError as err:
+        sys.stderr.write(f"error: {err}\n")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

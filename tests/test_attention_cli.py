@@ -1,0 +1,32 @@
+"""psyai.attention.cli: extract writes the tidy table; bench prints its ratios as JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from psyai.attention.cli import main
+
+
+def test_extract_writes_tidy_csv(tiny, tmp_path, capsys):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("The cat sat.\n\n私は本を読んだ。\n", encoding="utf-8")
+    out = tmp_path / "m.csv"
+    assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(out), "--aggregation", "mean",
+                 "--batch-size", "2"]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["text_id", "word_index", "word", "measure", "layer", "head", "value"]
+    assert set(table.measure) == {"attention", "rollout", "surprisal", "saliency"}
+    assert json.loads(out.with_suffix(".csv.json").read_text())["config"]["aggregation"] == "mean"
+
+
+def test_bench_json(tiny, capsys):
+    assert main(["bench", "--json", "--model", tiny, "--repeats", "1"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"overhead", "speedup_vs_naive", "saliency_overhead"} <= set(result)
+
+
+def test_missing_texts_file_names_the_fix(tmp_path, capsys):
+    assert main(["extract", "--model", "x", "--texts", str(tmp_path / "no.txt"), "--out", str(tmp_path / "o.csv")]) == 1
+    assert "one text a line" in capsys.readouterr().err
