@@ -1,4 +1,4 @@
-"""The ``psyai`` command: generate, validate, simulate, analyze, reward.
+"""The ``psyai`` command: generate, validate, simulate, analyze, reward, attention.
 
 Every subcommand has ``--help``; a failure prints one line (``error: …``)
 to stderr and exits 1.
@@ -60,6 +60,12 @@ OBSERVER_FLAGS = {
         ("noise", float, 2.0, "SD of a participant's noise on the utility scale (Thurstone) or PL temperature"),
         ("participant-sd", float, 0.3, "SD of the noise level across participants"),
         ("ranker", str, "thurstone", "thurstone or plackett_luce"),
+    ],
+    "self_paced_reading": [
+        ("intercept", float, 5.7, "log ms of a zero-length word"),
+        ("b-length", float, 0.04, "log ms per character"),
+        ("b-measure", float, 0.0, "log ms per unit of --measures"),
+        ("measures", str, None, "CSV (text_id, word_index, value) the reading times depend on"),
     ],
 }
 
@@ -154,6 +160,21 @@ def _reward(args: argparse.Namespace) -> int:
 
 
 COMMANDS["reward"] = (_reward_args, _reward, "train, evaluate, score and benchmark reward models on rankings")
+
+
+def _attention_args(p: argparse.ArgumentParser) -> None:
+    from psyai.attention import cli as attention_cli
+
+    attention_cli.add_arguments(p.add_subparsers(dest="attention_command", required=True, metavar="ACTION"))
+
+
+def _attention(args: argparse.Namespace) -> int:
+    from psyai.attention import cli as attention_cli
+
+    return attention_cli.run(args)
+
+
+COMMANDS["attention"] = (_attention_args, _attention, "word-level attention, rollout, saliency and surprisal of a model")
 
 
 def build_parser() -> argparse.ArgumentParser:

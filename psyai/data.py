@@ -57,7 +57,21 @@ RANKING_SCHEMA = {
     **{name: ((list,), None, False) for name in RANKING_LISTS},
 }
 
-SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA}
+READING_SCHEMA = {
+    **COMMON_FIELDS,
+    "item_id": ((str,), None, False),
+    "source": ((str,), ("human", "model"), False),
+    "model": ((str,), None, True),
+    "words": ((list,), None, False),
+    "word_starts": ((list,), None, False),
+    "rts": ((list,), None, False),
+    "question": ((str,), None, True),
+    "answer": ((str,), ("yes", "no"), True),
+    "response": ((str,), ("yes", "no"), True),
+    "correct": ((bool,), None, True),
+}
+
+SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA, "self_paced_reading": READING_SCHEMA}
 
 LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
 
@@ -79,6 +93,8 @@ def check_trial(rec: dict, where: str, schema: dict | None = None) -> None:
             raise DataError(f"{where}: field {name!r} is {value!r}; allowed: {', '.join(map(str, allowed))}")
     if rec["pilot"] != (rec["run_mode"] == "pilot") or rec["simulated"] != (rec["run_mode"] == "simulated"):
         raise DataError(f"{where}: pilot/simulated flags disagree with run_mode {rec['run_mode']!r}")
+    if schema is READING_SCHEMA and not len(rec["words"]) == len(rec["word_starts"]) == len(rec["rts"]):
+        raise DataError(f"{where}: words, word_starts and rts must have one entry per word")
     if schema is RANKING_SCHEMA:
         k = len(rec["item_ids"])
         if k < 2 or any(len(rec[name]) != k for name in RANKING_LISTS):
@@ -184,3 +200,24 @@ def load_rankings(path: str | Path, include_pilot: bool = False, allow_mixed: bo
     for col in ("flag_harmful", "flag_invented_facts"):
         long[col] = long[col].astype(bool)
     return long
+
+
+def load_word_measures(path: str | Path, experiment: str = "self_paced_reading", include_pilot: bool = False,
+                       phase: str = "main") -> pd.DataFrame:
+    """Per-word human measures in the long form the attention analysis reads.
+
+    Columns: ``participant``, ``item``, ``word_index``, ``word``, ``measure``
+    (``reading_time``, in milliseconds from the flip that showed the word to
+    the key press that moved on), ``value``, ``lang``, ``run_mode``.
+    """
+    trials = load(path, experiment=experiment, include_pilot=include_pilot)
+    trials = trials[trials["phase"] == phase]
+    long = trials.explode(["words", "rts"], ignore_index=False)
+    long["word_index"] = long.groupby(level=0).cumcount()
+    out = pd.DataFrame({
+        "participant": long["participant"].to_numpy(), "item": long["item_id"].to_numpy(),
+        "word_index": long["word_index"].to_numpy(), "word": long["words"].to_numpy(),
+        "measure": "reading_time", "value": long["rts"].astype(float).to_numpy() * 1000.0,
+        "lang": long["lang"].to_numpy(), "run_mode": long["run_mode"].to_numpy(),
+    })
+    return out.reset_index(drop=True)

@@ -11,6 +11,8 @@ LANGS = ("ja", "en")
 
 # The font PsychoPy draws with: Noto Sans CJK JP covers Japanese and Latin.
 FONT = "Noto Sans CJK JP"
+# Its monospace cut, for layouts that must not move (the self-paced reading window).
+MONO_FONT = "Noto Sans Mono CJK JP"
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -102,6 +104,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "yes": "yes",
         "no": "no",
         "rank_main_intro": "Now the rankings begin.\n\nPress SPACE to start.",
+        # -- self-paced reading ---------------------------------------------------
+        "spr_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read short texts one word at a time, at your own pace, and answer a few "
+            "questions about them.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, "
+            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "spr_instructions": (
+            "Each text appears as a row of dashes. Press SPACE to see the next word; the word before "
+            "disappears again. Read at your normal pace, so that you understand the text.\n\n"
+            "After some texts a yes/no question asks about what you read: [Y] yes, [N] no.\n\n"
+            "Press SPACE to continue."
+        ),
+        "spr_comprehension": (
+            "A quick check. Which key shows you the next word?\n\n[1] Enter      [2] Space      [3] Y"
+        ),
+        "spr_ready": "Press SPACE to start reading.",
+        "spr_question": "{question}\n\n[Y] yes      [N] no",
+        "spr_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
     },
     "ja": {
         "consent": (
@@ -191,6 +214,26 @@ STRINGS: dict[str, dict[str, str]] = {
         "yes": "はい",
         "no": "いいえ",
         "rank_main_intro": "これから順位づけが始まります。\n\nスペースキーで始めます。",
+        # -- self-paced reading ---------------------------------------------------
+        "spr_consent": (
+            "ご参加ありがとうございます。\n\n"
+            "短い文章を一語ずつ自分のペースで読み、内容についていくつかの質問に答えていただきます。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "spr_instructions": (
+            "文章は下線の列として表示されます。スペースキーを押すと次の語が表示され、前の語は"
+            "再び隠れます。内容が理解できるよう、ふだんのペースで読んでください。\n\n"
+            "いくつかの文章の後に、内容についての質問があります：[Y] はい、[N] いいえ。\n\n"
+            "スペースキーで次へ進みます。"
+        ),
+        "spr_comprehension": (
+            "確認です。次の語を表示するキーはどれですか？\n\n[1] Enter      [2] スペース      [3] Y"
+        ),
+        "spr_ready": "スペースキーを押すと読み始めます。",
+        "spr_question": "{question}\n\n[Y] はい      [N] いいえ",
+        "spr_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
     },
 }
 

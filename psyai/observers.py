@@ -140,3 +140,49 @@ class SDTObserver:
     def quick_rt(self) -> float:
         """Time to read an instruction screen and press a key."""
         return float(0.8 + self.rng_.lognormal(np.log(2.0), 0.4))
+
+
+class ReadingObserver:
+    """A simulated self-paced reader: one key press per word, reading time from known weights.
+
+    ``log(rt_ms) = intercept + b_length * characters + b_measure * measure + noise``,
+    where ``measure`` is a per-word value from a table (e.g. a model's
+    surprisal from ``psyai attention extract``) keyed by ``(item_id,
+    word_index)`` — so an analysis can be checked to recover ``b_measure``.
+    Comprehension questions are answered correctly with ``p_correct``.
+    """
+
+    def __init__(self, *, intercept: float = 5.7, b_length: float = 0.04, b_measure: float = 0.0,
+                 measures: dict | None = None, sd: float = 0.25, p_correct: float = 0.9, seed: int = 0) -> None:
+        self.intercept = intercept
+        self.b_length = b_length
+        self.b_measure = b_measure
+        self.measures = measures or {}
+        self.sd = sd
+        self.p_correct = p_correct
+        self.seed = seed
+        self.rng_ = np.random.default_rng(seed)
+
+    def params(self) -> dict:
+        return {k: getattr(self, k) for k in ("intercept", "b_length", "b_measure", "sd", "p_correct", "seed")}
+
+    def quick_rt(self) -> float:
+        return float(0.8 + self.rng_.lognormal(np.log(2.0), 0.4))
+
+    def passes_comprehension(self) -> bool:
+        return True
+
+    def reading_time(self, item_id: str, index: int, word: str) -> float:
+        """Seconds spent on one word."""
+        log_ms = (self.intercept + self.b_length * len(word)
+                  + self.b_measure * self.measures.get((item_id, index), 0.0) + self.rng_.normal(0.0, self.sd))
+        return float(np.exp(log_ms) / 1000.0)
+
+    def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:
+        if context["kind"] == "spr_word":
+            return "space", self.reading_time(context["item_id"], context["index"], context["word"])
+        if context["kind"] == "spr_question":
+            right = "y" if context["answer"] == "yes" else "n"
+            wrong = "n" if right == "y" else "y"
+            return (right if self.rng_.random() < self.p_correct else wrong), self.quick_rt()
+        raise ValueError(f"ReadingObserver has no answer for a {context['kind']!r} screen")

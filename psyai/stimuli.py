@@ -23,6 +23,7 @@ REQUIRED_COLUMNS = ("item_id", "lang", "source", "text", "origin")
 OPTIONAL_COLUMNS = (
     "prompt", "prompt_id", "model", "practice",
     "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template",
+    "question", "answer",
 )
 LANGS = ("ja", "en")
 SOURCES = ("human", "model")
@@ -87,6 +88,10 @@ def _check_row(path: Path, lineno: int, row: dict) -> list[str]:
         problems.append(f"{where}: source is 'human' but model is {model!r}; leave model empty for human texts")
     if not row.get("origin", "").strip():
         problems.append(f"{where}: origin is empty; say where the text came from")
+    if row.get("answer", "").strip() not in ("", "yes", "no"):
+        problems.append(f"{where}: answer is {row['answer']!r}; a comprehension question's answer is 'yes' or 'no'")
+    if row.get("question", "").strip() and not row.get("answer", "").strip():
+        problems.append(f"{where}: question has no answer; give 'yes' or 'no' in the answer column")
     if row.get("practice", "").strip() not in ("", "0", "1"):
         problems.append(f"{where}: practice is {row['practice']!r}; use 1 (practice item) or 0/empty")
     return problems

@@ -54,3 +54,32 @@ def write_synthetic_rankings(path: str | Path, n_prompts: int = 6, k: int = 5, s
 
     rows = [row for i, lang in enumerate(langs) for row in synthetic_ranking_items(n_prompts, k, seed=seed + i, lang=lang)]
     return write_stimulus_csv(rows, path)
+
+
+def write_synthetic_texts(path: str | Path, n_items: int = 4, langs: tuple[str, ...] = ("en", "ja")) -> Path:
+    """A valid stimulus CSV of short texts for the reading and highlighting experiments.
+
+    Every other item carries a yes/no comprehension question; one practice text per language.
+    """
+    en = ["The small dog ran across the wet garden, barking at a bird.",
+          "My sister baked bread on Sunday, and the whole house smelled warm.",
+          "A quiet train crossed the bridge just after midnight.",
+          "We planted tomatoes in May; by August they were sweet and red."]
+    ja = ["小さな犬が濡れた庭を走り、鳥に向かって吠えた。",
+          "日曜日に姉がパンを焼き、家じゅうが温かい匂いになった。",
+          "静かな電車が真夜中過ぎに橋を渡った。",
+          "五月にトマトを植えると、八月には甘く赤くなった。"]
+    questions = {"en": ("Did the dog bark?", "yes"), "ja": ("犬は吠えましたか？", "yes")}
+    rows = []
+    for lang in langs:
+        texts = en if lang == "en" else ja
+        for k in range(n_items):
+            text = texts[k % len(texts)] + ("" if k < len(texts) else f" ({k})")
+            q, a = questions[lang] if k % 2 == 0 and k % len(texts) == 0 else ("", "")
+            rows.append({"item_id": f"{lang}-t{k:02d}", "lang": lang, "source": "human", "text": text, "model": "",
+                         "origin": "synthetic test text written for psyai's tests", "practice": 0,
+                         "question": q, "answer": a})
+        rows.append({"item_id": f"{lang}-practice", "lang": lang, "source": "human",
+                     "text": "Practice: read this." if lang == "en" else "練習です。これを読んでください。",
+                     "model": "", "origin": "synthetic test text", "practice": 1, "question": "", "answer": ""})
+    return write_stimulus_csv(rows, path)

@@ -61,3 +61,59 @@ def paginate(text: str, page_chars: int) -> list[str]:
         pages.append(rest[:cut])
         rest = rest[cut:]
     return pages + [rest] if rest or not pages else pages
+
+
+# -- moving-window self-paced reading: a fixed monospace layout -------------------------------
+
+def cells(text: str) -> int:
+    """Width in monospace cells: wide (Japanese) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def word_lines(text: str, spans: list[tuple[int, int]], cells_per_line: int) -> list[list[int]]:
+    """Which words go on which line: greedy, never splitting a word, at most ``cells_per_line`` cells.
+
+    ``spans`` are the words' (start, end) character offsets in ``text``; the
+    text between two words (spaces, or nothing in Japanese) stays with the
+    line it follows. Fixed once per text, so the layout does not move while
+    the window moves.
+    """
+    lines: list[list[int]] = [[]]
+    width = 0
+    for i, (start, end) in enumerate(spans):
+        gap = _gap(text, spans, i) if i else ""
+        w = cells(gap) + cells(text[start:end])
+        if lines[-1] and width + w > cells_per_line:
+            lines.append([])
+            width, w = 0, cells(text[start:end])
+        lines[-1].append(i)
+        width += w
+    return lines
+
+
+def _gap(text: str, spans: list[tuple[int, int]], i: int) -> str:
+    """What stands between word ``i - 1`` and word ``i`` on screen: the text's own spacing, or one
+    space where the text has none (Japanese), so the masks show where each segment begins."""
+    gap = text[spans[i - 1][1]:spans[i][0]].replace("\n", " ")
+    return gap or " "
+
+
+def mask(word: str) -> str:
+    """The moving window's mask of a word: one underscore per cell (full-width for wide characters)."""
+    return "".join("＿" if unicodedata.east_asian_width(ch) in ("W", "F") else ("_" if not ch.isspace() else ch)
+                   for ch in word)
+
+
+def moving_window(text: str, spans: list[tuple[int, int]], lines: list[list[int]], current: int | None) -> str:
+    """The screen for word ``current`` (None: every word masked): that word shown, the others masked."""
+    out = []
+    for line in lines:
+        parts = []
+        for k, i in enumerate(line):
+            start, end = spans[i]
+            if k:
+                parts.append(_gap(text, spans, i))
+            word = text[start:end]
+            parts.append(word if i == current else mask(word))
+        out.append("".join(parts))
+    return "\n".join(out)

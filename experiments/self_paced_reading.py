@@ -1,0 +1,224 @@
+#!/usr/bin/env python
+"""Self-paced reading: a moving window, one word (Japanese: one morpheme segment) per key press.
+
+Per-word reading times are the human side of the attention comparison: they go
+beside a transformer's surprisal and attention for the same words
+(`psyai attention extract`, `analysis/attention.py`).
+
+    python experiments/self_paced_reading.py --participant P001 --lang ja
+    python experiments/self_paced_reading.py --participant P001 --resume     # after a crash
+
+The session: dialog → checks → window → consent → (demographics) →
+instructions with comprehension check → practice → texts with questions and
+breaks → end screen. Every text is on disk (fsynced) before the next begins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Allow `python experiments/self_paced_reading.py` from a checkout without installing psyai.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from psyai import runner  # noqa: E402
+from psyai.errors import StimulusError  # noqa: E402
+from psyai.session import add_session_arguments, draw_seed  # noqa: E402
+
+EXPERIMENT = "self_paced_reading"
+DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "attention" / "items.csv"
+
+
+@dataclass
+class Settings:
+    """Settings of one session; all of them are stored in the session header."""
+
+    n_trials: int | None = None     # texts per participant (None: all in the language)
+    cells_per_line: int = 0         # monospace cells per line (0: 56 for en, 40 for ja)
+    break_every: int = 10
+    practice: bool = True
+    demographics: bool = False
+    minutes: int = 15
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
+    e = p.add_argument_group("this experiment")
+    e.add_argument("--trials", type=int, default=None, help="texts per participant (default: all)")
+    e.add_argument("--cells-per-line", type=int, default=0)
+    e.add_argument("--break-every", type=int, default=Settings.break_every)
+    e.add_argument("--no-practice", action="store_true")
+    e.add_argument("--demographics", action="store_true")
+    o = p.add_argument_group("simulated readers (psyai.observers.ReadingObserver)")
+    o.add_argument("--sim-intercept", type=float, default=5.7, help="log ms of a zero-length word")
+    o.add_argument("--sim-b-length", type=float, default=0.04, help="log ms per character")
+    o.add_argument("--sim-b-measure", type=float, default=0.0, help="log ms per unit of --sim-measures")
+    o.add_argument("--sim-measures", default=None,
+                   help="CSV with text_id, word_index, value (e.g. one measure of `psyai attention extract`)")
+    return p.parse_args(argv)
+
+
+def words_of(item: dict, lang: str) -> list[tuple[int, int]]:
+    """Character spans of the words shown one at a time (English: whitespace; Japanese: MeCab/UniDic)."""
+    from psyai.attention.words import segment
+
+    return [(w.start, w.end) for w in segment(item["text"], lang)]
+
+
+def instructions(screens, log) -> None:
+    attempt = 0
+    while True:
+        attempt += 1
+        screens.show_message(screens.t("spr_instructions"))
+        resp = screens.show_message(screens.t("spr_comprehension"), keys=["1", "2", "3"],
+                                    context={"kind": "comprehension", "correct": "2"})
+        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == "2"})
+        if resp.key == "2":
+            return
+        screens.show_message(screens.t("comprehension_wrong"))
+
+
+class ReadingRoutine:
+    """One text: the masked layout, then one word per SPACE, then the question if there is one."""
+
+    def __init__(self, screens, settings: Settings, lang: str) -> None:
+        from psychopy import visual
+
+        from psyai import i18n, ui
+
+        self.screens, self.lang = screens, lang
+        self.cells = settings.cells_per_line or (40 if lang == "ja" else 56)
+        self.window = visual.TextStim(screens.win, "", font=i18n.MONO_FONT, height=ui.TEXT_HEIGHT,
+                                      wrapWidth=10, color=ui.TEXT_COLOR, pos=(-0.7, 0.2), anchorHoriz="left",
+                                      anchorVert="top", alignText="left", languageStyle="LTR")
+
+    def run(self, item: dict) -> dict:
+        from psyai.textlayout import moving_window, word_lines
+
+        s = self.screens
+        text = item["text"]
+        spans = words_of(item, self.lang)
+        lines = word_lines(text, spans, self.cells)
+        self.window.text = moving_window(text, spans, lines, None)
+        s.show_message(s.t("spr_ready"))
+        rts = []
+        for i, (start, end) in enumerate(spans):
+            self.window.text = moving_window(text, spans, lines, i)
+            resp = s.wait_key(self.window.draw, ["space"], {"kind": "spr_word", "item_id": item["item_id"],
+                                                            "index": i, "word": text[start:end]})
+            rts.append(round(resp.rt, 6))
+        response = correct = None
+        if item.get("question"):
+            resp = s.show_message(s.t("spr_question", question=item["question"]), keys=["y", "n"],
+                                  context={"kind": "spr_question", "answer": item["answer"]})
+            response = "yes" if resp.key == "y" else "no"
+            correct = response == item["answer"]
+        return {"item_id": item["item_id"], "source": item["source"], "model": item.get("model") or None,
+                "words": [text[a:b] for a, b in spans], "word_starts": [a for a, _ in spans], "rts": rts,
+                "question": item.get("question") or None, "answer": item.get("answer") or None,
+                "response": response, "correct": correct, "rt": round(sum(rts), 6)}
+
+
+def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
+    from psyai.ui import Quit
+
+    screens, log, state = session.screens, session.log, session.state
+    routine = ReadingRoutine(screens, settings, session.header["lang"])
+    n_done = len(state.done("main"))
+    try:
+        if not state.has("consent"):
+            if not runner.consent(screens, log, screens.t("spr_consent", minutes=settings.minutes)):
+                return "declined"
+            if settings.demographics:
+                runner.demographics(screens, log)
+        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
+            instructions(screens, log)
+        elif state.resumed:
+            screens.show_message(screens.t("resume_intro"))
+        for phase, items in (("practice", practice), ("main", order)):
+            done = state.done(phase)
+            if phase == "main" and practice and not done:
+                screens.show_message(screens.t("spr_main_intro"))
+            for i, item in enumerate(items):
+                if i in done:
+                    continue
+                if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
+                    runner.take_break(screens, log, i, len(items))
+                record = {"record": "trial", **session.trial_fields(), "phase": phase, "trial_index": i,
+                          "block": i // settings.break_every if settings.break_every else 0,
+                          "lang": session.header["lang"], **routine.run(item)}
+                session.record_trial(record)  # on disk before the next text starts
+                n_done += phase == "main"
+        return runner.finish(screens, log, "completed", n_done)
+    except Quit:
+        return runner.finish(screens, log, "aborted", n_done)
+
+
+def load_measures(path: str | None) -> dict:
+    """``(text_id, word_index) -> value`` from a CSV the simulated reader's times depend on."""
+    if not path:
+        return {}
+    import pandas as pd
+
+    table = pd.read_csv(path, dtype={"text_id": str})
+    missing = {"text_id", "word_index", "value"} - set(table.columns)
+    if missing:
+        raise StimulusError(f"{path}: --sim-measures needs columns text_id, word_index, value; missing {', '.join(sorted(missing))}")
+    return {(str(r.text_id), int(r.word_index)): float(r.value) for r in table.itertuples()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # -- show dialog, check everything before a file is written ------------------------
+    checked = runner.check(args, EXPERIMENT)
+    settings = (Settings(**checked.header["settings"]) if checked.header else
+                Settings(n_trials=args.trials, cells_per_line=args.cells_per_line, break_every=args.break_every,
+                         practice=not args.no_practice, demographics=args.demographics))
+    stim, lang = checked.stim, args.lang
+    by_id = {it["item_id"]: it for it in stim.items}
+    if checked.header:
+        seed = checked.header["seed"]
+        order = [by_id[i] for i in checked.header["trial_order"]]
+        practice = [by_id[i] for i in checked.header["practice_order"]]
+    else:
+        items = stim.for_lang(lang)
+        if not items:
+            raise StimulusError(f"{stim.path}: no texts in language {lang!r}; add items or choose --lang")
+        seed = args.seed if args.seed is not None else draw_seed()
+        rng = np.random.default_rng(seed)
+        order = [items[i] for i in rng.permutation(len(items))]
+        if settings.n_trials is not None:
+            if not 1 <= settings.n_trials <= len(order):
+                raise StimulusError(f"--trials {settings.n_trials}: {stim.path} has {len(order)} texts in {lang!r}")
+            order = order[: settings.n_trials]
+        practice = stim.for_lang(lang, practice=True) if settings.practice else []
+    observer = simulation = None
+    if args.simulate:
+        from psyai.observers import ReadingObserver
+
+        rng = np.random.default_rng([args.sim_seed, args.sim_index or 0])
+        observer = ReadingObserver(intercept=args.sim_intercept + rng.normal(0, 0.15), b_length=args.sim_b_length,
+                                   b_measure=args.sim_b_measure, measures=load_measures(args.sim_measures),
+                                   seed=int(rng.integers(2**31)))
+        simulation = {"index": args.sim_index or 0, "observer": observer.params(), "measures": args.sim_measures}
+    # -- set up window and data --------------------------------------------------------
+    session = runner.open_session(checked, seed=seed, list_index=0, n_lists=1,
+                                  trial_order=[it["item_id"] for it in order],
+                                  practice_order=[it["item_id"] for it in practice], settings=asdict(settings),
+                                  observer=observer, simulation=simulation)
+    # -- run, then save and quit ----------------------------------------------------------
+    try:
+        status = run_session(session, order, practice, settings)
+    finally:
+        session.close()
+    print(f"{status}: {checked.paths.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(runner.main_guard(main))
