@@ -88,20 +88,6 @@ def display_order(seed: int, trial_index: int, k: int) -> list[int]:
     return [int(i) for i in np.random.default_rng([seed, trial_index, 7]).permutation(k)]
 
 
-def instructions(screens, log, settings: Settings) -> None:
-    ties = screens.t("rank_ties") if settings.allow_ties else ""
-    attempt = 0
-    while True:
-        attempt += 1
-        screens.show_message(screens.t("rank_instructions", k_range=f"{MIN_K}–{MAX_K}", ties=ties))
-        resp = screens.show_message(screens.t("rank_comprehension"), keys=["1", "2", "3"],
-                                    context={"kind": "comprehension", "correct": "2"})
-        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == "2"})
-        if resp.key == "2":
-            return
-        screens.show_message(screens.t("comprehension_wrong"))
-
-
 def run_session(session: runner.Session, order: list[str], groups: dict[str, list[dict]], settings: Settings) -> str:
     from psyai.ranking_ui import SCALES, RankingScreens, ranks_from_groups
     from psyai.ui import Quit
@@ -119,7 +105,9 @@ def run_session(session: runner.Session, order: list[str], groups: dict[str, lis
             if settings.demographics:
                 runner.demographics(screens, log)
         if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
-            instructions(screens, log, settings)
+            ties = screens.t("rank_ties") if settings.allow_ties else ""
+            runner.instructions(screens, log, screens.t("rank_instructions", k_range=f"{MIN_K}–{MAX_K}", ties=ties),
+                                screens.t("rank_comprehension"))
             screens.show_message(screens.t("rank_main_intro"))
         elif state.resumed:
             screens.show_message(screens.t("resume_intro"))

@@ -26,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from psyai import runner  # noqa: E402
-from psyai.errors import StimulusError  # noqa: E402
-from psyai.session import add_session_arguments, draw_seed  # noqa: E402
+from psyai.session import add_session_arguments  # noqa: E402
 
 EXPERIMENT = "self_paced_reading"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "attention" / "items.csv"
@@ -68,19 +67,6 @@ def words_of(item: dict, lang: str) -> list[tuple[int, int]]:
     from psyai.attention.words import segment
 
     return [(w.start, w.end) for w in segment(item["text"], lang)]
-
-
-def instructions(screens, log) -> None:
-    attempt = 0
-    while True:
-        attempt += 1
-        screens.show_message(screens.t("spr_instructions"))
-        resp = screens.show_message(screens.t("spr_comprehension"), keys=["1", "2", "3"],
-                                    context={"kind": "comprehension", "correct": "2"})
-        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == "2"})
-        if resp.key == "2":
-            return
-        screens.show_message(screens.t("comprehension_wrong"))
 
 
 class ReadingRoutine:
@@ -137,7 +123,7 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
             if settings.demographics:
                 runner.demographics(screens, log)
         if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
-            instructions(screens, log)
+            runner.instructions(screens, log, screens.t("spr_instructions"), screens.t("spr_comprehension"))
         elif state.resumed:
             screens.show_message(screens.t("resume_intro"))
         for phase, items in (("practice", practice), ("main", order)):
@@ -159,19 +145,6 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         return runner.finish(screens, log, "aborted", n_done)
 
 
-def load_measures(path: str | None) -> dict:
-    """``(text_id, word_index) -> value`` from a CSV the simulated reader's times depend on."""
-    if not path:
-        return {}
-    import pandas as pd
-
-    table = pd.read_csv(path, dtype={"text_id": str})
-    missing = {"text_id", "word_index", "value"} - set(table.columns)
-    if missing:
-        raise StimulusError(f"{path}: --sim-measures needs columns text_id, word_index, value; missing {', '.join(sorted(missing))}")
-    return {(str(r.text_id), int(r.word_index)): float(r.value) for r in table.itertuples()}
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # -- show dialog, check everything before a file is written ------------------------
@@ -179,31 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = (Settings(**checked.header["settings"]) if checked.header else
                 Settings(n_trials=args.trials, cells_per_line=args.cells_per_line, break_every=args.break_every,
                          practice=not args.no_practice, demographics=args.demographics))
-    stim, lang = checked.stim, args.lang
-    by_id = {it["item_id"]: it for it in stim.items}
-    if checked.header:
-        seed = checked.header["seed"]
-        order = [by_id[i] for i in checked.header["trial_order"]]
-        practice = [by_id[i] for i in checked.header["practice_order"]]
-    else:
-        items = stim.for_lang(lang)
-        if not items:
-            raise StimulusError(f"{stim.path}: no texts in language {lang!r}; add items or choose --lang")
-        seed = args.seed if args.seed is not None else draw_seed()
-        rng = np.random.default_rng(seed)
-        order = [items[i] for i in rng.permutation(len(items))]
-        if settings.n_trials is not None:
-            if not 1 <= settings.n_trials <= len(order):
-                raise StimulusError(f"--trials {settings.n_trials}: {stim.path} has {len(order)} texts in {lang!r}")
-            order = order[: settings.n_trials]
-        practice = stim.for_lang(lang, practice=True) if settings.practice else []
+    seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
     observer = simulation = None
     if args.simulate:
         from psyai.observers import ReadingObserver
 
         rng = np.random.default_rng([args.sim_seed, args.sim_index or 0])
         observer = ReadingObserver(intercept=args.sim_intercept + rng.normal(0, 0.15), b_length=args.sim_b_length,
-                                   b_measure=args.sim_b_measure, measures=load_measures(args.sim_measures),
+                                   b_measure=args.sim_b_measure, measures=runner.word_values(args.sim_measures),
                                    seed=int(rng.integers(2**31)))
         simulation = {"index": args.sim_index or 0, "observer": observer.params(), "measures": args.sim_measures}
     # -- set up window and data --------------------------------------------------------

@@ -158,22 +158,6 @@ class TrialRoutine:
         }
 
 
-def instructions(screens, log, settings: Settings) -> None:
-    """Instructions, then a comprehension check; repeat until it is passed."""
-    keys = {"key_human": settings.key_human.upper(), "key_model": settings.key_model.upper()}
-    attempt = 0
-    while True:
-        attempt += 1
-        screens.show_message(screens.t("instructions", **keys))
-        resp = screens.show_message(screens.t("comprehension", **keys), keys=["1", "2", "3"],
-                                    context={"kind": "comprehension", "correct": "2"})
-        passed = resp.key == "2"
-        log.write({"record": "comprehension", "attempt": attempt, "passed": passed})
-        if passed:
-            return
-        screens.show_message(screens.t("comprehension_wrong"))
-
-
 def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
     """Everything the participant sees after the window opens. Returns the end status."""
     from psyai.ui import Quit
@@ -189,7 +173,8 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
             if settings.demographics:
                 runner.demographics(screens, log)
         if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
-            instructions(screens, log, settings)
+            keys = {"key_human": settings.key_human.upper(), "key_model": settings.key_model.upper()}
+            runner.instructions(screens, log, screens.t("instructions", **keys), screens.t("comprehension", **keys))
         elif state.resumed:
             screens.show_message(screens.t("resume_intro"))
         for phase, items in (("practice", practice), ("main", order)):

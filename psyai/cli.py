@@ -67,6 +67,11 @@ OBSERVER_FLAGS = {
         ("b-measure", float, 0.0, "log ms per unit of --measures"),
         ("measures", str, None, "CSV (text_id, word_index, value) the reading times depend on"),
     ],
+    "attention_highlight": [
+        ("intercept", float, -1.5, "log odds of selecting an average word"),
+        ("weight", float, 1.5, "log odds per SD of --measures"),
+        ("measures", str, None, "CSV (text_id, word_index, value) the selections depend on"),
+    ],
 }
 
 
@@ -80,10 +85,13 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="data folder to write (sessions go to OUT/<experiment>/sub-*/ses-1)")
     p.add_argument("--jobs", type=int, default=2, help="participants run in parallel")
     p.add_argument("--realtime", action="store_true", help="wait out response times (to watch a run by eye)")
+    declared: set[str] = set()
     for experiment, flags in OBSERVER_FLAGS.items():
         g = p.add_argument_group(f"{experiment} observers")
         for flag, kind, default, help_text in flags:
-            g.add_argument(f"--{flag}", type=kind, default=None, help=f"{help_text} (default {default})")
+            if flag not in declared:  # a flag several experiments share is declared once
+                g.add_argument(f"--{flag}", type=kind, default=None, help=f"{help_text} (default {default})")
+                declared.add(flag)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -92,13 +100,14 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.participants < 1:
         raise PsyaiError("--participants must be at least 1")
     observer_args = []
+    own = {flag for flag, *_ in OBSERVER_FLAGS[args.experiment]}
     for experiment, flags in OBSERVER_FLAGS.items():
         for flag, _kind, _default, _help in flags:
             value = getattr(args, flag.replace("-", "_"))
-            if value is None:
+            if value is None or (flag in own and experiment != args.experiment):
                 continue
-            if experiment != args.experiment:
-                raise PsyaiError(f"--{flag} is an option of {experiment} observers, not of {args.experiment}")
+            if flag not in own:
+                raise PsyaiError(f"--{flag} is not an option of {args.experiment} observers (it belongs to {experiment})")
             observer_args += [f"--sim-{flag}", str(value)]
     run = CohortRun(experiment=args.experiment, n_participants=args.participants, out=args.out, seed=args.seed,
                     observer_args=observer_args, n_trials=args.trials, lang=args.lang, stimuli=args.stimuli,

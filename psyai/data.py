@@ -71,7 +71,20 @@ READING_SCHEMA = {
     "correct": ((bool,), None, True),
 }
 
-SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA, "self_paced_reading": READING_SCHEMA}
+HIGHLIGHT_SCHEMA = {
+    **COMMON_FIELDS,
+    "item_id": ((str,), None, False),
+    "source": ((str,), ("human", "model"), False),
+    "model": ((str,), None, True),
+    "words": ((list,), None, False),
+    "word_starts": ((list,), None, False),
+    "selected": ((list,), None, False),
+    "clicks": ((list,), None, False),
+    "max_select": ((int,), None, False),
+}
+
+SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA, "self_paced_reading": READING_SCHEMA,
+           "attention_highlight": HIGHLIGHT_SCHEMA}
 
 LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
 
@@ -95,6 +108,9 @@ def check_trial(rec: dict, where: str, schema: dict | None = None) -> None:
         raise DataError(f"{where}: pilot/simulated flags disagree with run_mode {rec['run_mode']!r}")
     if schema is READING_SCHEMA and not len(rec["words"]) == len(rec["word_starts"]) == len(rec["rts"]):
         raise DataError(f"{where}: words, word_starts and rts must have one entry per word")
+    if schema is HIGHLIGHT_SCHEMA and not (len(rec["words"]) == len(rec["word_starts"]) and all(
+            isinstance(i, int) and 0 <= i < len(rec["words"]) for i in rec["selected"])):
+        raise DataError(f"{where}: selected must hold indices of words (0 to {len(rec['words']) - 1})")
     if schema is RANKING_SCHEMA:
         k = len(rec["item_ids"])
         if k < 2 or any(len(rec[name]) != k for name in RANKING_LISTS):
@@ -206,18 +222,29 @@ def load_word_measures(path: str | Path, experiment: str = "self_paced_reading",
                        phase: str = "main") -> pd.DataFrame:
     """Per-word human measures in the long form the attention analysis reads.
 
-    Columns: ``participant``, ``item``, ``word_index``, ``word``, ``measure``
-    (``reading_time``, in milliseconds from the flip that showed the word to
-    the key press that moved on), ``value``, ``lang``, ``run_mode``.
+    Columns: ``participant``, ``item``, ``word_index``, ``word``, ``measure``,
+    ``value``, ``lang``, ``run_mode``. ``measure`` is ``reading_time``
+    (milliseconds from the flip that showed the word to the key press that
+    moved on) for self-paced reading, ``selected`` (1 if the participant
+    marked the word, else 0) for the highlight experiment.
     """
+    if experiment not in ("self_paced_reading", "attention_highlight"):
+        raise DataError(f"{experiment!r} has no word measures; use self_paced_reading or attention_highlight")
     trials = load(path, experiment=experiment, include_pilot=include_pilot)
     trials = trials[trials["phase"] == phase]
-    long = trials.explode(["words", "rts"], ignore_index=False)
+    if experiment == "self_paced_reading":
+        values = trials["rts"].map(lambda rts: [rt * 1000.0 for rt in rts])
+        measure = "reading_time"
+    else:
+        values = [[float(i in set(sel)) for i in range(len(words))]
+                  for words, sel in zip(trials["words"], trials["selected"])]
+        measure = "selected"
+    long = trials.assign(value=list(values)).explode(["words", "value"], ignore_index=False)
     long["word_index"] = long.groupby(level=0).cumcount()
     out = pd.DataFrame({
         "participant": long["participant"].to_numpy(), "item": long["item_id"].to_numpy(),
-        "word_index": long["word_index"].to_numpy(), "word": long["words"].to_numpy(),
-        "measure": "reading_time", "value": long["rts"].astype(float).to_numpy() * 1000.0,
-        "lang": long["lang"].to_numpy(), "run_mode": long["run_mode"].to_numpy(),
+        "word_index": long["word_index"].to_numpy(), "word": long["words"].to_numpy(), "measure": measure,
+        "value": long["value"].astype(float).to_numpy(), "lang": long["lang"].to_numpy(),
+        "run_mode": long["run_mode"].to_numpy(),
     })
     return out.reset_index(drop=True)

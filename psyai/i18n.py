@@ -125,6 +125,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "spr_ready": "Press SPACE to start reading.",
         "spr_question": "{question}\n\n[Y] yes      [N] no",
         "spr_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
+        # -- attention highlight ------------------------------------------------
+        "hl_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read short texts and click the words that matter most for what each text says.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, "
+            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "hl_instructions": (
+            "Each text appears with a question. Click the words that matter most for answering it — "
+            "at most {max_select}. Click a word again to unselect it. Press ENTER when you are done.\n\n"
+            "Press SPACE to continue."
+        ),
+        "hl_comprehension": "A quick check. How do you unselect a word?\n\n[1] press Delete      [2] click it again      [3] press Enter",
+        "hl_task": "Which words matter most for what this text says? Click up to {max_select}.",
+        "hl_status": "Selected: {n} of at most {max_select}.   ENTER: done",
+        "hl_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
     },
     "ja": {
         "consent": (
@@ -234,6 +251,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "spr_ready": "スペースキーを押すと読み始めます。",
         "spr_question": "{question}\n\n[Y] はい      [N] いいえ",
         "spr_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
+        # -- attention highlight ------------------------------------------------
+        "hl_consent": (
+            "ご参加ありがとうございます。\n\n"
+            "短い文章を読み、内容にとって最も重要な語をクリックしていただきます。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "hl_instructions": (
+            "各文章は質問と一緒に表示されます。質問に答えるうえで最も重要な語を、最大{max_select}個まで"
+            "クリックしてください。もう一度クリックすると選択を取り消せます。終わったらEnterキーを押します。\n\n"
+            "スペースキーで次へ進みます。"
+        ),
+        "hl_comprehension": "確認です。選択を取り消すにはどうしますか？\n\n[1] Deleteキー      [2] もう一度クリック      [3] Enterキー",
+        "hl_task": "この文章の内容にとって最も重要な語はどれですか？最大{max_select}個クリックしてください。",
+        "hl_status": "選択：{n}個（最大{max_select}個）   Enter：完了",
+        "hl_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
     },
 }
 

@@ -186,3 +186,53 @@ class ReadingObserver:
             wrong = "n" if right == "y" else "y"
             return (right if self.rng_.random() < self.p_correct else wrong), self.quick_rt()
         raise ValueError(f"ReadingObserver has no answer for a {context['kind']!r} screen")
+
+
+class HighlightObserver:
+    """A simulated participant who clicks the words that mattered most.
+
+    Each word is selected with probability ``sigmoid(intercept + weight * z)``,
+    where ``z`` is a per-word measure (e.g. a model layer's attention from
+    ``psyai attention extract``) keyed by ``(item_id, word_index)`` and
+    standardised within the text; at most ``max_select`` words, the most
+    probable first when more are drawn. Words are clicked in random order.
+    """
+
+    def __init__(self, *, intercept: float = -1.5, weight: float = 1.5, measures: dict | None = None,
+                 seed: int = 0) -> None:
+        self.intercept = intercept
+        self.weight = weight
+        self.measures = measures or {}
+        self.seed = seed
+        self.rng_ = np.random.default_rng(seed)
+        self._plan: tuple[str, list[int]] | None = None
+
+    def params(self) -> dict:
+        return {k: getattr(self, k) for k in ("intercept", "weight", "seed")}
+
+    def quick_rt(self) -> float:
+        return float(0.8 + self.rng_.lognormal(np.log(2.0), 0.4))
+
+    def passes_comprehension(self) -> bool:
+        return True
+
+    def choose(self, item_id: str, n_words: int, max_select: int) -> list[int]:
+        """The words this participant selects in one text, in click order."""
+        z = np.array([self.measures.get((item_id, i), 0.0) for i in range(n_words)], dtype=float)
+        if z.std() > 0:
+            z = (z - z.mean()) / z.std()
+        p = 1.0 / (1.0 + np.exp(-(self.intercept + self.weight * z)))
+        picked = np.flatnonzero(self.rng_.random(n_words) < p)
+        if len(picked) > max_select:
+            picked = picked[np.argsort(-p[picked], kind="stable")[:max_select]]
+        return [int(i) for i in self.rng_.permutation(picked)]
+
+    def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:
+        if context["kind"] != "highlight":
+            raise ValueError(f"HighlightObserver has no answer for a {context['kind']!r} screen")
+        if self._plan is None or self._plan[0] != context["item_id"] or context["n_clicks"] == 0:
+            self._plan = (context["item_id"], self.choose(context["item_id"], context["n_words"], context["max_select"]))
+        todo = [i for i in self._plan[1] if i not in context["selected"]]
+        if todo:
+            return f"click:{todo[0]}", float(0.4 + self.rng_.lognormal(np.log(0.8), 0.4))
+        return "return", float(0.3 + self.rng_.lognormal(np.log(0.6), 0.3))

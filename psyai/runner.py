@@ -24,7 +24,7 @@ from pathlib import Path
 from psyai.errors import PsyaiError
 from psyai.log import DurableLog
 from psyai.session import (
-    SessionPaths, SessionState, new_header, next_list_index, open_log, plan_session, run_mode,
+    SessionPaths, SessionState, draw_seed, new_header, next_list_index, open_log, plan_session, run_mode,
     validate_participant, validate_session,
 )
 from psyai.stimuli import StimulusSet, load_stimuli
@@ -175,6 +175,59 @@ def demographics(screens, log: DurableLog) -> None:
     age = screens.show_message(screens.t("demo_age"), keys=keys, context={"kind": "choice"})
     ai_use = screens.show_message(screens.t("demo_ai_use"), keys=keys[:6], context={"kind": "choice"})
     log.write({"record": "demographics", "age_group": int(age.key), "ai_use": int(ai_use.key)})
+
+
+def instructions(screens, log: DurableLog, text: str, check: str, correct: str = "2") -> None:
+    """Instructions, then a comprehension check (keys 1–3); both repeat until the check is passed."""
+    attempt = 0
+    while True:
+        attempt += 1
+        screens.show_message(text)
+        resp = screens.show_message(check, keys=["1", "2", "3"], context={"kind": "comprehension", "correct": correct})
+        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == correct})
+        if resp.key == correct:
+            return
+        screens.show_message(screens.t("comprehension_wrong"))
+
+
+def shuffled_items(checked: Checked, n_trials: int | None, practice: bool) -> tuple[int, list[dict], list[dict]]:
+    """Seed, main order and practice items of a text experiment: rebuilt from the header when
+    resuming, else the session language's items in a seeded random order (``n_trials`` of them)."""
+    import numpy as np
+
+    from psyai.errors import StimulusError
+
+    stim, args = checked.stim, checked.args
+    by_id = {it["item_id"]: it for it in stim.items}
+    if checked.header:
+        h = checked.header
+        return h["seed"], [by_id[i] for i in h["trial_order"]], [by_id[i] for i in h["practice_order"]]
+    items = stim.for_lang(args.lang)
+    if not items:
+        raise StimulusError(f"{stim.path}: no items in language {args.lang!r}; add items or choose --lang")
+    seed = args.seed if args.seed is not None else draw_seed()
+    order = [items[i] for i in np.random.default_rng(seed).permutation(len(items))]
+    if n_trials is not None:
+        if not 1 <= n_trials <= len(order):
+            raise StimulusError(f"--trials {n_trials}: {stim.path} has {len(order)} items in {args.lang!r}")
+        order = order[:n_trials]
+    return seed, order, (stim.for_lang(args.lang, practice=True) if practice else [])
+
+
+def word_values(path: str | None) -> dict:
+    """``(text_id, word_index) -> value`` from a CSV (e.g. one measure of `psyai attention extract`),
+    for simulated participants whose answers depend on it."""
+    if not path:
+        return {}
+    import pandas as pd
+
+    from psyai.errors import StimulusError
+
+    table = pd.read_csv(path, dtype={"text_id": str})
+    missing = {"text_id", "word_index", "value"} - set(table.columns)
+    if missing:
+        raise StimulusError(f"{path}: needs columns text_id, word_index, value; missing {', '.join(sorted(missing))}")
+    return {(str(r.text_id), int(r.word_index)): float(r.value) for r in table.itertuples()}
 
 
 def take_break(screens, log: DurableLog, done: int, total: int) -> None:

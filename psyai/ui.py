@@ -175,12 +175,7 @@ class Screens:
         draw()
         self.win.flip()
         if src.simulated:
-            resp = src.decide(context, keys)
-            if src.realtime:
-                while src.clock.getTime() < resp.rt:
-                    draw()
-                    self.win.flip()
-            return resp
+            return self._simulated(draw, keys, context)
         listen = keys + (["escape"] if allow_escape else [])
         while True:
             resp = src.poll(listen)
@@ -193,6 +188,52 @@ class Screens:
                 return resp
             draw()
             self.win.flip()
+
+    def _simulated(self, draw: Callable[[], None], keys: list[str], context: dict) -> KeyResponse:
+        """The simulated participant's answer; in real time the screen stays up until its RT has passed."""
+        src = self.input
+        resp = src.decide(context, keys)
+        if src.realtime:
+            while src.clock.getTime() < resp.rt:
+                draw()
+                self.win.flip()
+        return resp
+
+    def wait_click(self, draw: Callable[[], None], regions: list[tuple[float, float, float, float]],
+                   keys: list[str], context: dict) -> KeyResponse:
+        """A click on one of ``regions`` (x0, y0, x1, y1 in window units) or one of ``keys``.
+
+        A click comes back as the key ``click:<index>``; the RT runs from the
+        flip that showed the screen. A simulated participant answers the same
+        way through its observer.
+        """
+        src = self.input
+        src.start(self.win)
+        draw()
+        self.win.flip()
+        if src.simulated:
+            return self._simulated(draw, keys, context)
+        mouse = src.mouse
+        was_down = bool(mouse.getPressed()[0])
+        self.win.mouseVisible = True
+        try:
+            while True:
+                down = bool(mouse.getPressed()[0])
+                if down and not was_down:
+                    x, y = mouse.getPos()
+                    for i, (x0, y0, x1, y1) in enumerate(regions):
+                        if x0 <= x <= x1 and y0 <= y <= y1:
+                            return KeyResponse(f"click:{i}", float(src.clock.getTime()))
+                was_down = down
+                resp = src.poll(keys + ["escape"])
+                if resp is not None and resp.key == "escape":
+                    self.confirm_quit()
+                elif resp is not None:
+                    return resp
+                draw()
+                self.win.flip()
+        finally:
+            self.win.mouseVisible = False
 
     def confirm_quit(self) -> None:
         """Escape: ask; 'y' raises :class:`Quit`, 'n' returns to the screen."""

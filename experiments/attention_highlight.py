@@ -1,0 +1,210 @@
+#!/usr/bin/env python
+"""Attention highlight: click the words that mattered most (click again to unmark), then confirm.
+
+Which words people mark is the human side of the attention comparison, set
+beside a transformer's attention for the same words (`psyai attention
+extract`, `analysis/attention.py`). Word order, selection and click times are
+logged.
+
+    python experiments/attention_highlight.py --participant P001 --lang ja --max-select 3
+
+The session: dialog → checks → window → consent → (demographics) →
+instructions with comprehension check → practice → texts with breaks → end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Allow `python experiments/attention_highlight.py` from a checkout without installing psyai.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from psyai import runner  # noqa: E402
+from psyai.session import add_session_arguments  # noqa: E402
+
+EXPERIMENT = "attention_highlight"
+DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "attention" / "items.csv"
+
+
+@dataclass
+class Settings:
+    """Settings of one session; all of them are stored in the session header."""
+
+    n_trials: int | None = None
+    max_select: int = 3          # most words a participant may mark per text
+    break_every: int = 10
+    practice: bool = True
+    demographics: bool = False
+    minutes: int = 10
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
+    e = p.add_argument_group("this experiment")
+    e.add_argument("--trials", type=int, default=None, help="texts per participant (default: all)")
+    e.add_argument("--max-select", type=int, default=Settings.max_select, help="most words marked per text")
+    e.add_argument("--break-every", type=int, default=Settings.break_every)
+    e.add_argument("--no-practice", action="store_true")
+    e.add_argument("--demographics", action="store_true")
+    o = p.add_argument_group("simulated participants (psyai.observers.HighlightObserver)")
+    o.add_argument("--sim-intercept", type=float, default=-1.5, help="log odds of selecting an average word")
+    o.add_argument("--sim-weight", type=float, default=1.5, help="log odds per SD of the word measure")
+    o.add_argument("--sim-measures", default=None, help="CSV with text_id, word_index, value")
+    return p.parse_args(argv)
+
+
+class HighlightRoutine:
+    """One text: words laid out as separate stimuli, clicks toggle them, ENTER confirms."""
+
+    LEFT, RIGHT, TOP, LINE = -0.72, 0.72, 0.25, 0.06
+
+    def __init__(self, screens, settings: Settings, lang: str) -> None:
+        from psychopy import visual
+
+        from psyai import i18n, ui
+
+        self.screens, self.settings, self.lang = screens, settings, lang
+        self.visual, self.i18n, self.ui = visual, i18n, ui
+        win = screens.win
+        self.task = visual.TextStim(win, "", font=i18n.FONT, height=ui.TEXT_HEIGHT * 0.9, color=ui.PROMPT_COLOR,
+                                    pos=(0, 0.4), wrapWidth=1.4)
+        self.status = visual.TextStim(win, "", font=i18n.FONT, height=ui.TEXT_HEIGHT * 0.8, color=ui.PROMPT_COLOR,
+                                      pos=(0, -0.4), wrapWidth=1.4)
+        ui.set_text(self.task, screens.t("hl_task", max_select=settings.max_select))
+
+    def layout(self, words: list[str]) -> tuple[list, list[tuple[float, float, float, float]]]:
+        """One TextStim per word, left to right, wrapped; and each word's clickable rectangle."""
+        visual, ui = self.visual, self.ui
+        gap = ui.TEXT_HEIGHT * (0.35 if self.lang == "en" else 0.25)
+        stims, rects = [], []
+        x, y = self.LEFT, self.TOP
+        for word in words:
+            stim = visual.TextStim(self.screens.win, word, font=self.i18n.FONT, height=ui.TEXT_HEIGHT,
+                                   color=ui.TEXT_COLOR, anchorHoriz="left", alignText="left", wrapWidth=10)
+            w = float(stim.size[0])
+            if x > self.LEFT and x + w > self.RIGHT:
+                x, y = self.LEFT, y - self.LINE
+            stim.pos = (x, y)
+            stims.append(stim)
+            rects.append((x - gap / 2, y - self.LINE / 2, x + w + gap / 2, y + self.LINE / 2))
+            x += w + gap
+        return stims, rects
+
+    def run(self, item: dict) -> dict:
+        from psyai.attention.words import segment
+
+        s, visual = self.screens, self.visual
+        words = segment(item["text"], self.lang)
+        stims, rects = self.layout([w.text for w in words])
+        marks = [visual.Rect(s.win, width=x1 - x0, height=y1 - y0, pos=((x0 + x1) / 2, (y0 + y1) / 2),
+                             fillColor=(0.55, 0.45, -0.6), lineColor=None) for x0, y0, x1, y1 in rects]
+        selected: list[int] = []
+        clicks: list[dict] = []
+        elapsed = 0.0
+
+        def draw() -> None:
+            self.task.draw()
+            for i in selected:
+                marks[i].draw()
+            for stim in stims:
+                stim.draw()
+            self.status.draw()
+
+        while True:
+            self.status.text = s.t("hl_status", n=len(selected), max_select=self.settings.max_select)
+            context = {"kind": "highlight", "item_id": item["item_id"], "n_words": len(words),
+                       "selected": list(selected), "n_clicks": len(clicks), "max_select": self.settings.max_select}
+            resp = s.wait_click(draw, rects, ["return"], context)
+            elapsed += resp.rt
+            if resp.key == "return":
+                break
+            i = int(resp.key.split(":")[1])
+            if i in selected:
+                selected.remove(i)
+                action = "unselect"
+            elif len(selected) < self.settings.max_select:
+                selected.append(i)
+                action = "select"
+            else:
+                action = "refused"  # at the maximum: the click is logged, nothing changes
+            clicks.append({"word_index": i, "action": action, "t": round(elapsed, 6)})
+        return {"item_id": item["item_id"], "source": item["source"], "model": item.get("model") or None,
+                "words": [w.text for w in words], "word_starts": [w.start for w in words],
+                "selected": sorted(selected), "clicks": clicks, "max_select": self.settings.max_select,
+                "rt": round(elapsed, 6)}
+
+
+def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
+    from psyai.ui import Quit
+
+    screens, log, state = session.screens, session.log, session.state
+    routine = HighlightRoutine(screens, settings, session.header["lang"])
+    n_done = len(state.done("main"))
+    try:
+        if not state.has("consent"):
+            if not runner.consent(screens, log, screens.t("hl_consent", minutes=settings.minutes)):
+                return "declined"
+            if settings.demographics:
+                runner.demographics(screens, log)
+        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
+            runner.instructions(screens, log, screens.t("hl_instructions", max_select=settings.max_select),
+                                screens.t("hl_comprehension"))
+        elif state.resumed:
+            screens.show_message(screens.t("resume_intro"))
+        for phase, items in (("practice", practice), ("main", order)):
+            done = state.done(phase)
+            if phase == "main" and practice and not done:
+                screens.show_message(screens.t("hl_main_intro"))
+            for i, item in enumerate(items):
+                if i in done:
+                    continue
+                if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
+                    runner.take_break(screens, log, i, len(items))
+                record = {"record": "trial", **session.trial_fields(), "phase": phase, "trial_index": i,
+                          "block": i // settings.break_every if settings.break_every else 0,
+                          "lang": session.header["lang"], **routine.run(item)}
+                session.record_trial(record)  # on disk before the next text starts
+                n_done += phase == "main"
+        return runner.finish(screens, log, "completed", n_done)
+    except Quit:
+        return runner.finish(screens, log, "aborted", n_done)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # -- show dialog, check everything before a file is written ------------------------
+    checked = runner.check(args, EXPERIMENT)
+    settings = (Settings(**checked.header["settings"]) if checked.header else
+                Settings(n_trials=args.trials, max_select=args.max_select, break_every=args.break_every,
+                         practice=not args.no_practice, demographics=args.demographics))
+    seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
+    observer = simulation = None
+    if args.simulate:
+        from psyai.observers import HighlightObserver
+
+        rng = np.random.default_rng([args.sim_seed, args.sim_index or 0])
+        observer = HighlightObserver(intercept=args.sim_intercept, weight=args.sim_weight,
+                                     measures=runner.word_values(args.sim_measures), seed=int(rng.integers(2**31)))
+        simulation = {"index": args.sim_index or 0, "observer": observer.params(), "measures": args.sim_measures}
+    # -- set up window and data --------------------------------------------------------
+    session = runner.open_session(checked, seed=seed, list_index=0, n_lists=1,
+                                  trial_order=[it["item_id"] for it in order],
+                                  practice_order=[it["item_id"] for it in practice], settings=asdict(settings),
+                                  observer=observer, simulation=simulation)
+    # -- run, then save and quit ----------------------------------------------------------
+    try:
+        status = run_session(session, order, practice, settings)
+    finally:
+        session.close()
+    print(f"{status}: {checked.paths.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(runner.main_guard(main))
