@@ -1,0 +1,569 @@
+"""Attention analysis: do the words people attend to match the words a transformer attends to?
+
+Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented in
+:mod:`psyai.attention_data`), tidy tables out, one function per statistic:
+
+=====================================  ==================================================================
+:func:`spearman_rho`                   Spearman's rank correlation (mid-ranks for ties)
+:func:`permutation_baseline`           rho with words shuffled within the item: null mean and p value
+:func:`human_word_scores`              per (item, word) human score: selection rate; residualised log
+                                       duration (on length, log frequency, position), averaged over people
+:func:`item_correlations`              per item × human measure × model measure × layer: rho and baseline
+:func:`layer_agreement`                across items: mean rho − baseline, t test and Wilcoxon, Holm
+:func:`reading_time_lmm`               log RT ~ surprisal + attention + length + log_freq + position,
+                                       crossed random intercepts for participants and items
+:func:`analyze` → :func:`write_results`  results.json and report.html
+=====================================  ==================================================================
+
+Command line::
+
+    python analysis/attention.py HUMAN_TABLE_OR_DATA --model-measures FILE --out OUT
+
+Method notes. Model measures are head averages (``head == -1`` rows, or the mean over
+heads). Human selection is the share of participants who marked the word. Durations
+(reading time, fixation times) are logged, residualised on word length, log frequency
+and position by ordinary least squares over all rows, and averaged over participants
+per word; proportions (relative fixation duration) are residualised unlogged. Word
+frequency is the frequency of the word in the item set itself (a documented proxy; see
+:func:`psyai.attention_data.word_predictors`). The permutation baseline shuffles the
+model values across the words of one item, ``n_perm`` times; its mean is the chance
+level of rho for that item (not exactly 0 with ties and few words) and the item's
+``p_perm`` counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
+Across items, each (human measure, model measure, layer) is tested with a one-sample
+t test of rho − baseline against 0 and a Wilcoxon signed-rank test, both Holm-corrected
+over all rows. The mixed model is fit by REML with statsmodels MixedLM: crossed random
+intercepts for participants and items as two variance components within one group
+holding all data (the statsmodels idiom for crossed effects), checked against R lme4
+``lmer(log_rt ~ … + (1|participant) + (1|item))`` in ``tests/reference/attention_lme4.R``.
+
+References
+----------
+Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with crossed
+random effects for subjects and items. *Journal of Memory and Language, 59*, 390–412.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
+Journal of Statistics, 6*, 65–70.
+Sood, E., Tannert, S., Frassinelli, D., Bulling, A., & Vu, N. T. (2020). Interpreting attention
+models with human visual attention in machine reading comprehension. *CoNLL 2020*.
+Smith, N. J., & Levy, R. (2013). The effect of word predictability on reading time is
+logarithmic. *Cognition, 128*, 302–319.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import platform
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
+from analysis.report import write_results as _write
+from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, head_average, load_human_table,
+                                  read_model_measures, validate_human_table, validate_model_measures,
+                                  within_item_z, word_predictors)
+from psyai.errors import DataError, PsyaiError
+
+log = logging.getLogger(__name__)
+EXPERIMENT = "attention"
+
+
+@dataclass
+class AttentionConfig:
+    """Settings of the attention analysis (one description per field)."""
+
+    n_perm: int = 200  # shuffles of the words within an item for the permutation baseline
+    seed: int = 0  # seed of the permutation shuffles
+    level: float = 0.95  # confidence level of intervals
+    min_words: int = 4  # items with fewer words are left out of the correlations
+    lmm_attention_measure: str = "attention"  # model measure entering the mixed model as attention
+    lmm_attention_layer: int | None = None  # its layer; None: the layer agreeing best with reading times
+    surprisal_measure: str = "surprisal"  # the model measure used as surprisal in the mixed model
+    rt_measure: str = "reading_time"  # the human measure modelled by the mixed model
+    n_examples: int = 3  # example texts drawn with human and model heat maps
+    example_model_measure: str = "attention"  # model measure drawn beside the human one
+
+
+# --------------------------------------------------------------------------- correlations
+
+
+def spearman_rho(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rho: Pearson correlation of mid-ranks; NaN when either side has no spread."""
+    rx, ry = stats.rankdata(x), stats.rankdata(y)
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    den = math.sqrt(float((rx ** 2).sum() * (ry ** 2).sum()))
+    return float((rx * ry).sum() / den) if den > 0 else math.nan
+
+
+def _rho_many(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
+    """rho of one centred rank vector ``rx`` (n,) against many centred rank vectors ``ry`` (k, n)."""
+    den = np.sqrt((rx ** 2).sum() * (ry ** 2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, ry @ rx / den, np.nan)
+
+
+def permutation_baseline(x: np.ndarray, y: np.ndarray, n_perm: int = 200,
+                         rng: np.random.Generator | None = None) -> dict:
+    """rho of x and y with y's values shuffled across the words, ``n_perm`` times.
+
+    Returns
+    -------
+    dict with ``rho`` (observed), ``rho_perm_mean``, ``rho_perm_sd`` and ``p_perm``
+    (one-sided, rho ≥ observed: (k + 1) / (n_perm + 1)).
+    """
+    rng = rng or np.random.default_rng(0)
+    rx = stats.rankdata(x); rx = rx - rx.mean()
+    ry = stats.rankdata(y); ry = ry - ry.mean()
+    rho = spearman_rho(x, y)
+    perms = rng.permuted(np.tile(ry, (n_perm, 1)), axis=1)  # (n_perm, n)
+    null = _rho_many(rx, perms)
+    if not np.isfinite(rho):
+        return {"rho": math.nan, "rho_perm_mean": math.nan, "rho_perm_sd": math.nan, "p_perm": math.nan}
+    return {"rho": rho, "rho_perm_mean": float(np.nanmean(null)), "rho_perm_sd": float(np.nanstd(null)),
+            "p_perm": float((np.sum(null >= rho - 1e-12) + 1) / (n_perm + 1))}
+
+
+def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One human score per (item, word_index, measure).
+
+    Binary measures (``selected``): the share of participants who marked the word.
+    Other measures: logged if a duration (zeros, i.e. skipped words, are left out),
+    residualised on length, log frequency and position by OLS over all rows, averaged
+    over participants. Returns columns ``item``, ``word_index``, ``word``, ``measure``
+    (``selection_rate`` / ``<measure>_resid``), ``value``, ``n_participants``.
+    """
+    predictors = word_predictors(human) if predictors is None else predictors
+    out = []
+    for measure, rows in human.groupby("measure", sort=True):
+        if measure in BINARY_MEASURES:
+            g = rows.groupby(["item", "word_index"], as_index=False).agg(
+                word=("word", "first"), value=("value", "mean"), n_participants=("participant", "nunique"))
+            out.append(g.assign(measure="selection_rate" if measure == "selected" else f"{measure}_rate"))
+            continue
+        d = rows.merge(predictors[["item", "word_index", "length", "log_freq", "position"]], on=["item", "word_index"])
+        if measure in DURATION_MEASURES:
+            d = d[d["value"] > 0]
+            y = np.log(d["value"].to_numpy())
+        else:
+            y = d["value"].to_numpy(float)
+        X = np.column_stack([np.ones(len(d)), d[["length", "log_freq", "position"]].to_numpy(float)])
+        beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+        d = d.assign(resid=y - X @ beta)
+        g = d.groupby(["item", "word_index"], as_index=False).agg(
+            word=("word", "first"), value=("resid", "mean"), n_participants=("participant", "nunique"))
+        out.append(g.assign(measure=f"{measure}_resid"))
+    return pd.concat(out, ignore_index=True)[["item", "word_index", "word", "measure", "value", "n_participants"]]
+
+
+def item_correlations(scores: pd.DataFrame, model: pd.DataFrame, n_perm: int = 200, seed: int = 0,
+                      min_words: int = 4) -> pd.DataFrame:
+    """Per item, Spearman rho between each human score and each model measure × layer.
+
+    Parameters
+    ----------
+    scores : :func:`human_word_scores` output.
+    model : :func:`psyai.attention_data.head_average` output (text_id, word_index, measure, layer, value).
+
+    Returns
+    -------
+    DataFrame, one row per (item, human_measure, model_measure, layer): ``n_words``,
+    ``rho``, ``rho_perm_mean``, ``rho_perm_sd``, ``p_perm``, ``rho_minus_baseline``.
+    """
+    rng = np.random.default_rng(seed)
+    m = model.rename(columns={"text_id": "item", "measure": "model_measure"})
+    rows = []
+    for (hm, item), h in scores.groupby(["measure", "item"], sort=True):
+        h = h.set_index("word_index")["value"]
+        for (mm, layer), g in m[m["item"] == item].groupby(["model_measure", "layer"], sort=True):
+            joined = pd.concat([h.rename("h"), g.set_index("word_index")["value"].rename("m")], axis=1).dropna()
+            if len(joined) < min_words:
+                continue
+            res = permutation_baseline(joined["h"].to_numpy(), joined["m"].to_numpy(), n_perm, rng)
+            rows.append({"item": item, "human_measure": hm, "model_measure": mm, "layer": int(layer),
+                         "n_words": len(joined), **res})
+    out = pd.DataFrame(rows, columns=["item", "human_measure", "model_measure", "layer", "n_words", "rho",
+                                      "rho_perm_mean", "rho_perm_sd", "p_perm"])
+    if out.empty:
+        raise DataError("no item has human scores and model measures for the same words (check that item IDs "
+                        "match text_id and word indices match)")
+    out["rho_minus_baseline"] = out["rho"] - out["rho_perm_mean"]
+    return out
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm–Bonferroni adjusted p values (NaN kept as NaN)."""
+    p = np.asarray(p, float)
+    out = np.full_like(p, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = len(order)
+    running = 0.0
+    for k, idx in enumerate(order):
+        running = max(running, min(1.0, (m - k) * p[idx]))
+        out[idx] = running
+    return out
+
+
+def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Across items: which layers and measures agree with people beyond the permutation baseline.
+
+    Returns
+    -------
+    DataFrame, one row per (human_measure, model_measure, layer): ``n_items``, ``mean_rho``,
+    ``mean_baseline``, ``mean_diff`` (rho − baseline), ``ci_low``/``ci_high`` (t interval of
+    mean_diff), ``t``, ``dof``, ``p_val`` (two-sided one-sample t test), ``p_holm``,
+    ``w_stat``, ``p_wilcoxon``, ``p_wilcoxon_holm`` (Holm over all rows), ``rank`` (1 = best
+    mean_diff within the human measure).
+    """
+    rows = []
+    for (hm, mm, layer), g in corrs.dropna(subset=["rho"]).groupby(["human_measure", "model_measure", "layer"]):
+        d = g["rho_minus_baseline"].to_numpy()
+        n = len(d)
+        mean = float(d.mean())
+        if n >= 2 and d.std(ddof=1) > 0:
+            t_res = stats.ttest_1samp(d, 0.0)
+            ci = t_res.confidence_interval(level)
+            t, p, lo, hi = float(t_res.statistic), float(t_res.pvalue), float(ci.low), float(ci.high)
+        else:
+            t = p = lo = hi = math.nan
+        if n >= 2 and np.any(d != 0):
+            w = stats.wilcoxon(d)
+            w_stat, p_w = float(w.statistic), float(w.pvalue)
+        else:
+            w_stat = p_w = math.nan
+        rows.append({"human_measure": hm, "model_measure": mm, "layer": int(layer), "n_items": n,
+                     "mean_rho": float(g["rho"].mean()), "mean_baseline": float(g["rho_perm_mean"].mean()),
+                     "mean_diff": mean, "ci_low": lo, "ci_high": hi, "t": t, "dof": n - 1, "p_val": p,
+                     "w_stat": w_stat, "p_wilcoxon": p_w})
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p_val"].to_numpy())
+    out["p_wilcoxon_holm"] = holm(out["p_wilcoxon"].to_numpy())
+    out["rank"] = out.groupby("human_measure")["mean_diff"].rank(ascending=False, method="min").astype(int)
+    cols = ["human_measure", "model_measure", "layer", "n_items", "mean_rho", "mean_baseline", "mean_diff",
+            "ci_low", "ci_high", "t", "dof", "p_val", "p_holm", "w_stat", "p_wilcoxon", "p_wilcoxon_holm", "rank"]
+    return out[cols].sort_values(["human_measure", "rank", "model_measure", "layer"]).reset_index(drop=True)
+
+
+def best_layers(agreement: pd.DataFrame) -> pd.DataFrame:
+    """The best-agreeing (model measure, layer) per human measure, and the best layer per model measure."""
+    return agreement.loc[agreement.groupby(["human_measure", "model_measure"])["mean_diff"].idxmax()].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- mixed model
+
+
+LMM_TERMS = ("Intercept", "surprisal", "attention", "length", "log_freq", "position")
+
+
+def lmm_data(human: pd.DataFrame, model: pd.DataFrame, attention_layer: int, config: AttentionConfig,
+             predictors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per reading time: participant, item, log_rt and the predictors of the mixed model.
+
+    ``attention`` is the model measure ``config.lmm_attention_measure`` at ``attention_layer``,
+    z-scored within the item (raw attention depends on text length); surprisal is raw.
+    """
+    predictors = word_predictors(human) if predictors is None else predictors
+    rt = human[(human["measure"] == config.rt_measure) & (human["value"] > 0)]
+    if rt.empty:
+        raise DataError(f"no {config.rt_measure!r} rows in the human table; the mixed model needs reading times")
+    m = model.rename(columns={"text_id": "item"})
+    surp = m[m["measure"] == config.surprisal_measure].groupby(["item", "word_index"])["value"].mean().rename("surprisal")
+    att = m[(m["measure"] == config.lmm_attention_measure) & (m["layer"] == attention_layer)].set_index(
+        ["item", "word_index"])["value"]
+    if surp.empty or att.empty:
+        raise DataError(f"the model measures lack {config.surprisal_measure!r} or {config.lmm_attention_measure!r} "
+                        f"at layer {attention_layer}; the mixed model needs both")
+    att = within_item_z(att, att.index.get_level_values("item")).rename("attention")
+    d = (rt.merge(predictors[["item", "word_index", "length", "log_freq", "position"]], on=["item", "word_index"])
+         .join(surp, on=["item", "word_index"]).join(att, on=["item", "word_index"]))
+    d = d.assign(log_rt=np.log(d["value"])).dropna(subset=["surprisal", "attention"])
+    return d[["participant", "item", "word_index", "log_rt", "surprisal", "attention", "length", "log_freq",
+              "position"]].reset_index(drop=True)
+
+
+def reading_time_lmm(data: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFrame, dict]:
+    """REML fit of log_rt ~ surprisal + attention + length + log_freq + position + (1|participant) + (1|item).
+
+    statsmodels MixedLM with one group holding all rows and two variance components
+    (participant, item): crossed random intercepts.
+
+    Returns
+    -------
+    (fixed, info): ``fixed`` one row per term with ``estimate``, ``se``, ``z``, ``p_val``,
+    ``ci_low``, ``ci_high`` (Wald); ``info`` with ``sd_participant``, ``sd_item``,
+    ``sd_residual``, ``n_obs``, ``n_participants``, ``n_items``, ``converged``, ``method``.
+    """
+    import statsmodels.formula.api as smf
+
+    d = data.assign(_all=1)
+    model = smf.mixedlm("log_rt ~ surprisal + attention + length + log_freq + position", d, groups="_all",
+                        re_formula="0", vc_formula={"participant": "0 + C(participant)", "item": "0 + C(item)"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = model.fit(reml=True, method=["lbfgs", "powell"])
+    z = stats.norm.ppf(0.5 + level / 2)
+    fe = fit.fe_params
+    se = fit.bse_fe
+    fixed = pd.DataFrame({"term": list(LMM_TERMS), "estimate": fe.to_numpy(), "se": se.to_numpy()})
+    fixed["z"] = fixed["estimate"] / fixed["se"]
+    fixed["p_val"] = 2 * stats.norm.sf(np.abs(fixed["z"]))
+    fixed["ci_low"] = fixed["estimate"] - z * fixed["se"]
+    fixed["ci_high"] = fixed["estimate"] + z * fixed["se"]
+    vc = dict(zip(model.exog_vc.names, np.sqrt(np.maximum(fit.vcomp, 0))))
+    info = {"sd_participant": float(vc["participant"]), "sd_item": float(vc["item"]),
+            "sd_residual": float(math.sqrt(fit.scale)), "n_obs": int(len(d)),
+            "n_participants": int(d["participant"].nunique()), "n_items": int(d["item"].nunique()),
+            "converged": bool(fit.converged), "loglik_reml": float(fit.llf),
+            "warnings": sorted({str(w.message).splitlines()[0] for w in caught}),
+            "method": "statsmodels MixedLM, REML; crossed random intercepts as variance components in one group"}
+    return fixed, info
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _run_modes(human: pd.DataFrame) -> dict[str, int]:
+    sim = human["participant"].astype(str).str.startswith("sim-")
+    modes = {"simulated": int(human.loc[sim, "participant"].nunique()),
+             "human": int(human.loc[~sim, "participant"].nunique())}
+    return {k: v for k, v in modes.items() if v}
+
+
+def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: AttentionConfig | None = None) -> dict:
+    """Every statistic of the attention analysis.
+
+    Returns
+    -------
+    dict: JSON-ready summary (``experiment``, ``run_modes``, ``banner``, ``n_participants``,
+    ``n_items``, ``human_measures``, ``model_measures``, ``best``, ``agreement``, ``lmm``,
+    ``settings``, ``method``, ``sentences``, ``versions``) and, under ``tables``, the tidy
+    DataFrames (``scores``, ``model``, ``item_correlations``, ``agreement``, ``lmm_fixed``).
+    """
+    config = config or AttentionConfig()
+    human = validate_human_table(human)
+    model_measures = validate_model_measures(model_measures)
+    predictors = word_predictors(human)
+    model = head_average(model_measures)
+    scores = human_word_scores(human, predictors)
+    corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words)
+    agreement = layer_agreement(corrs, config.level)
+    best = agreement[agreement["rank"] == 1].drop_duplicates("human_measure")
+
+    lmm = None
+    fixed = pd.DataFrame()
+    if (human["measure"] == config.rt_measure).any() and (model["measure"] == config.surprisal_measure).any():
+        layer = config.lmm_attention_layer
+        if layer is None:
+            cand = agreement[(agreement["human_measure"] == f"{config.rt_measure}_resid")
+                             & (agreement["model_measure"] == config.lmm_attention_measure)]
+            layer = int(cand.sort_values("mean_diff", ascending=False)["layer"].iloc[0]) if len(cand) else None
+        if layer is not None:
+            fixed, info = reading_time_lmm(lmm_data(human, model, layer, config, predictors), config.level)
+            lmm = {**info, "attention_layer": layer, "fixed": records(fixed)}
+
+    modes = _run_modes(human)
+    results: dict = {
+        "experiment": EXPERIMENT,
+        "run_modes": modes,
+        "banner": data_banner(modes),
+        "n_participants": int(human["participant"].nunique()),
+        "n_items": int(human["item"].nunique()),
+        "human_measures": sorted(human["measure"].unique()),
+        "model_measures": sorted(model["measure"].unique()),
+        "best": records(best[["human_measure", "model_measure", "layer", "mean_rho", "mean_diff", "p_holm"]]),
+        "agreement": records(agreement),
+        "lmm": lmm,
+        "settings": asdict(config),
+        "method": {
+            "correlation": "Spearman rank correlation per item between the human word score and the head-averaged "
+                           "model measure; permutation baseline from shuffling model values within the item.",
+            "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected.",
+            "frequency": "log relative frequency of the word within the item set (local-frequency proxy).",
+            "lmm": "REML linear mixed model, statsmodels MixedLM; crossed random intercepts for participants and "
+                   "items as variance components within one all-data group; checked against lme4::lmer.",
+        },
+        "versions": {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
+                     "scipy": _version("scipy"), "statsmodels": _version("statsmodels")},
+    }
+    results["sentences"] = apa_sentences(results)
+    results["tables"] = {"scores": scores, "model": model, "item_correlations": corrs, "agreement": agreement,
+                         "lmm_fixed": fixed}
+    return results
+
+
+def _version(module: str) -> str:
+    try:
+        return __import__(module).__version__
+    except ImportError:
+        return "not installed"
+
+
+def apa_sentences(res: dict) -> dict[str, str]:
+    """Results sentences: the best-agreeing layer per human measure, and the surprisal slope."""
+    out = {}
+    level = res["settings"]["level"]
+    for b in res["best"]:
+        row = next(r for r in res["agreement"] if r["human_measure"] == b["human_measure"]
+                   and r["model_measure"] == b["model_measure"] and r["layer"] == b["layer"])
+        out[b["human_measure"]] = (
+            f"{b['human_measure']} agreed best with {b['model_measure']} at layer {b['layer']}: mean Spearman "
+            f"rho = {fmt_num(row['mean_rho'], leading_zero=False)}, {fmt_num(row['mean_diff'], leading_zero=False)} "
+            f"above the permutation baseline, {fmt_ci(row['ci_low'], row['ci_high'], level=level)}, "
+            f"{fmt_stat('t', row['t'], row['dof'])}, {fmt_p(row['p_holm'])} (Holm), over {row['n_items']} items.")
+    if res["lmm"]:
+        s = next(r for r in res["lmm"]["fixed"] if r["term"] == "surprisal")
+        out["lmm"] = (f"In the mixed model of log reading time, each unit of surprisal lengthened reading by "
+                      f"b = {fmt_num(s['estimate'], 3)} log ms, {fmt_ci(s['ci_low'], s['ci_high'], 3, level=level)}, "
+                      f"z = {fmt_num(s['z'])}, {fmt_p(s['p_val'])} ({res['lmm']['n_obs']} reading times, "
+                      f"{res['lmm']['n_participants']} participants, {res['lmm']['n_items']} items).")
+    return out
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _fig_heatmap(agreement: pd.DataFrame, human_measure: str) -> Figure:
+    a = agreement[agreement["human_measure"] == human_measure]
+    grid = a.pivot_table(index="model_measure", columns="layer", values="mean_diff")
+    fig = Figure(figsize=(max(4, 0.5 * grid.shape[1] + 2), 0.5 * grid.shape[0] + 1.5))
+    ax = fig.subplots()
+    lim = float(np.nanmax(np.abs(grid.to_numpy()))) or 1.0
+    im = ax.imshow(grid.to_numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [("none" if c == -1 else str(c)) for c in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), list(grid.index))
+    ax.set_xlabel("layer")
+    ax.set_title(f"{human_measure}: mean rho − permutation baseline")
+    fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_words(ax, words: Sequence[str], values: np.ndarray, title: str, cmap: str) -> None:
+    import matplotlib
+
+    v = np.asarray(values, float)
+    span = np.nanmax(v) - np.nanmin(v)
+    norm = (v - np.nanmin(v)) / span if span > 0 else np.zeros_like(v)
+    colours = matplotlib.colormaps[cmap](norm)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9, loc="left")
+    x, y = 0.0, 0.85
+    for w, c in zip(words, colours):
+        width = 0.012 * (len(str(w)) + 1.5)
+        if x + width > 1.0:
+            x, y = 0.0, y - 0.28
+        ax.text(x, y, str(w), fontsize=9, va="top", ha="left",
+                bbox={"facecolor": c, "edgecolor": "none", "pad": 1.5})
+        x += width
+
+
+def _fig_examples(scores: pd.DataFrame, model: pd.DataFrame, human_measure: str, model_measure: str,
+                  layer: int, items: Sequence[str]) -> Figure:
+    fig = Figure(figsize=(10, 1.6 * len(items) + 0.5))
+    axes = fig.subplots(len(items), 2, squeeze=False)
+    for row, item in zip(axes, items):
+        h = scores[(scores["item"] == item) & (scores["measure"] == human_measure)].sort_values("word_index")
+        m = model[(model["text_id"] == item) & (model["measure"] == model_measure)
+                  & (model["layer"] == layer)].set_index("word_index")["value"].reindex(h["word_index"])
+        _draw_words(row[0], h["word"].tolist(), h["value"].to_numpy(), f"{item} — people ({human_measure})", "Oranges")
+        _draw_words(row[1], h["word"].tolist(), m.to_numpy(), f"{item} — model ({model_measure}, layer {layer})",
+                    "Blues")
+    fig.tight_layout()
+    return fig
+
+
+def results_json(results: dict) -> dict:
+    """The results.json content: the summary plus the per-item correlations table."""
+    summary = {k: v for k, v in results.items() if k != "tables"}
+    summary["tables"] = {"item_correlations": results["tables"]["item_correlations"]}
+    return json_ready(summary)
+
+
+def build_report(results: dict) -> HtmlReport:
+    """report.html: method, agreement heat maps, example texts, the mixed model, settings."""
+    rep = HtmlReport("Attention: people and a transformer", banner=results["banner"])
+    rep.paragraph(f"{results['n_participants']} participants, {results['n_items']} items; human measures "
+                  f"{', '.join(results['human_measures'])}; model measures {', '.join(results['model_measures'])}.")
+    for text in results["method"].values():
+        rep.method(text)
+    tables = results["tables"]
+    rep.heading("Which layers and measures agree with people")
+    for hm in sorted(tables["agreement"]["human_measure"].unique()):
+        rep.figure(_fig_heatmap(tables["agreement"], hm),
+                   f"Layer × measure agreement with {hm} (mean per-item Spearman rho minus permutation baseline).")
+        if hm in results["sentences"]:
+            rep.apa(results["sentences"][hm])
+    rep.table(tables["agreement"], "Agreement per human measure, model measure and layer", max_rows=60)
+    rep.heading("Example texts")
+    cfg = results["settings"]
+    for b in results["best"]:
+        hm = b["human_measure"]
+        mm = cfg["example_model_measure"] if (tables["model"]["measure"] == cfg["example_model_measure"]).any() \
+            else b["model_measure"]
+        layer_rows = tables["agreement"][(tables["agreement"]["human_measure"] == hm)
+                                         & (tables["agreement"]["model_measure"] == mm)]
+        layer = int(layer_rows.sort_values("mean_diff", ascending=False)["layer"].iloc[0])
+        items = sorted(tables["scores"].loc[tables["scores"]["measure"] == hm, "item"].unique())[:cfg["n_examples"]]
+        rep.figure(_fig_examples(tables["scores"], tables["model"], hm, mm, layer, items),
+                   f"Example texts: {hm} (left) and {mm} at layer {layer} (right); darker = higher.")
+    if results["lmm"]:
+        rep.heading("Mixed model of log reading time")
+        rep.apa(results["sentences"]["lmm"])
+        rep.table(tables["lmm_fixed"], "Fixed effects (Wald intervals)")
+        lm = results["lmm"]
+        rep.paragraph(f"Random-intercept SDs: participants {fmt_num(lm['sd_participant'], 3)}, items "
+                      f"{fmt_num(lm['sd_item'], 3)}, residual {fmt_num(lm['sd_residual'], 3)}; attention from layer "
+                      f"{lm['attention_layer']}. {lm['method']}.")
+    rep.settings(results["settings"])
+    return rep
+
+
+def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Write results.json and report.html into ``out_dir``."""
+    return _write(results_json(results), build_report(results), out_dir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("human", help="human word table (CSV/TSV/Parquet, long or wide eye-tracking export) or data folder")
+    p.add_argument("--model-measures", required=True, help="model-measure table from `psyai attention extract`")
+    p.add_argument("--out", required=True, help="output folder for results.json and report.html")
+    p.add_argument("--n-perm", type=int, default=AttentionConfig.n_perm)
+    p.add_argument("--seed", type=int, default=AttentionConfig.seed)
+    p.add_argument("--level", type=float, default=AttentionConfig.level)
+    p.add_argument("--lmm-attention-layer", type=int, default=None)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
+                                 lmm_attention_layer=args.lmm_attention_layer)
+        human = load_human_table(args.human)
+        model = read_model_measures(args.model_measures)
+        results = analyze(human, model, config)
+        results["command_line"] = " ".join(["python", "analysis/attention.py",
+                                            *(argv if argv is not None else sys.argv[1:])])
+        paths = write_results(results, args.out)
+    except (PsyaiError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(paths["html"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,381 @@
+"""Word-level tables for the attention comparisons: reading, checking and importing them.
+
+Two tidy tables meet in ``analysis/attention.py``. Both are long: one row per value.
+
+HUMAN WORD TABLE (what the highlight and self-paced-reading experiments produce, and
+what :func:`import_human_table` makes of an eye tracker's or a corpus's export)
+
+==============  =========  ==============================================================
+column          type       meaning
+==============  =========  ==============================================================
+participant     str        participant ID
+item            str        text ID (the ``text_id`` of the model-measure table)
+word_index      int ≥ 0    position of the word in the text, 0-based
+word            str        the word as shown
+measure         str        ``selected`` (0/1: the participant marked the word),
+                           ``reading_time`` (ms, self-paced reading), or an eye-tracking
+                           measure: ``total_fixation_time``, ``first_fixation_duration``,
+                           ``gaze_duration`` (ms), ``relative_fixation_duration``
+                           (share of the item's total fixation time, 0..1)
+value           float      the measurement; missing values are not allowed (drop the row)
+==============  =========  ==============================================================
+
+MODEL MEASURES table (what ``psyai attention extract`` writes)
+
+==============  =========  ==============================================================
+text_id         str        text ID
+word_index      int ≥ 0    word position, 0-based, the same words as the human table
+word            str        the word
+measure         str        ``attention``, ``rollout``, ``saliency``, ``surprisal``, …
+layer           int        layer, 0-based; -1 (or empty) for layer-less measures such
+                           as surprisal
+head            int        head, 0-based; -1 for the head average
+value           float      the value
+==============  =========  ==============================================================
+
+Word predictors (:func:`word_predictors`), shared by the analysis and the simulated
+participants so both mean the same thing:
+
+* ``length``: number of letters and digits in the word (punctuation not counted; a
+  Japanese character counts one);
+* ``log_freq``: natural log of the word's relative frequency **in the item set itself**
+  (lower-cased, punctuation stripped). This is a documented proxy: no frequency list is
+  installed offline, and a corpus-internal count is what the word-frequency literature
+  calls a "local" frequency. Pass ``frequencies=`` to use a real list instead;
+* ``position``: ``word_index`` (0-based).
+
+Errors are :class:`psyai.errors.DataError` with one line naming the file, the line
+(1-based, the header is line 1) or column, and the fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from psyai.errors import DataError
+
+__all__ = [
+    "HUMAN_COLUMNS", "MODEL_COLUMNS", "BINARY_MEASURES", "DURATION_MEASURES", "COLUMN_ALIASES",
+    "read_table", "validate_human_table", "validate_model_measures", "import_human_table",
+    "load_human_table", "read_model_measures", "word_predictors", "head_average", "within_item_z",
+]
+
+log = logging.getLogger(__name__)
+
+HUMAN_COLUMNS = ("participant", "item", "word_index", "word", "measure", "value")
+MODEL_COLUMNS = ("text_id", "word_index", "word", "measure", "layer", "head", "value")
+BINARY_MEASURES = frozenset({"selected"})
+DURATION_MEASURES = frozenset({"reading_time", "total_fixation_time", "first_fixation_duration", "gaze_duration",
+                               "total_reading_time", "first_pass_reading_time"})
+PROPORTION_MEASURES = frozenset({"relative_fixation_duration"})
+
+# Column names seen in eye-tracking exports (EyeLink Data Viewer interest-area reports,
+# ioHub-derived tables, the GECO / ZuCo / Provo corpora) → our names. Matched case-insensitively.
+COLUMN_ALIASES: dict[str, str] = {
+    "subject": "participant", "subj": "participant", "participant_id": "participant", "recording_session_label": "participant",
+    "text_id": "item", "item_id": "item", "trial": "item", "text": "item", "sentence_id": "item",
+    "word_id": "word_index", "word_idx": "word_index", "ia_id": "word_index", "word_number": "word_index",
+    "ia_label": "word", "token": "word",
+    "trt": "total_fixation_time", "ia_dwell_time": "total_fixation_time", "dwell_time": "total_fixation_time",
+    "total_fixation_duration": "total_fixation_time",
+    "ffd": "first_fixation_duration", "ia_first_fixation_duration": "first_fixation_duration",
+    "gd": "gaze_duration", "ia_first_run_dwell_time": "gaze_duration",
+    "rt": "reading_time", "relfix": "relative_fixation_duration",
+}
+
+_WORD_CHARS = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _where(source: str | None) -> str:
+    return f"{source}: " if source else ""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A CSV (``.csv``), TSV (``.tsv``/``.txt``) or Parquet (``.parquet``) file as strings-preserving DataFrame."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file; give the path of a word table (CSV, TSV or Parquet)")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        sep = "\t" if suffix in (".tsv", ".txt", ".tab") else ","
+        return pd.read_csv(path, sep=sep, keep_default_na=False, na_values=[""], dtype=str)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise DataError(f"{path}: cannot be read as a {suffix or 'CSV'} table ({err}); save it as UTF-8 CSV "
+                        "with a header line") from err
+
+
+def _line(frame: pd.DataFrame, pos: int) -> int:
+    """1-based line number in the file of the row at position ``pos`` (header is line 1)."""
+    return int(pos) + 2
+
+
+def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str | None, what: str) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(f"{_where(source)}column {missing[0]!r} is missing (the {what} needs columns "
+                        f"{', '.join(required)}; found {', '.join(map(str, frame.columns))}); rename the column "
+                        "or pass a column mapping")
+
+
+def _numeric_column(frame: pd.DataFrame, column: str, source: str | None, *, integer: bool = False,
+                    minimum: float | None = None) -> pd.Series:
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").astype(float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is not a "
+                        f"{'whole ' if integer else ''}number; fix the value or drop the row")
+    if integer:
+        frac = values != np.round(values)
+        if frac.any():
+            pos = int(np.flatnonzero(frac.to_numpy())[0])
+            raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is "
+                            "not a whole number; word indices, layers and heads are integers")
+    if minimum is not None:
+        low = values < minimum
+        if low.any():
+            pos = int(np.flatnonzero(low.to_numpy())[0])
+            raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is "
+                            f"below {minimum:g}; {column} must be at least {minimum:g}")
+    return values
+
+
+def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+    """Check a HUMAN WORD TABLE and return it with proper types (see the module docstring).
+
+    Refused, with file, line and column named: a missing column; an empty participant,
+    item or word; a non-numeric or negative ``word_index``; a missing or non-numeric
+    ``value``; a ``selected`` value other than 0/1; a negative duration; a relative
+    fixation duration outside 0..1; the same (participant, item, word_index, measure)
+    twice; two different words at one (item, word_index).
+    """
+    _check_columns(frame, HUMAN_COLUMNS, source, "human word table")
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        raise DataError(f"{_where(source)}the table has no rows; it needs one row per (participant, item, word, measure)")
+    out = pd.DataFrame({c: frame[c] for c in HUMAN_COLUMNS})
+    for column in ("participant", "item", "word", "measure"):
+        empty = out[column].isna() | (out[column].astype(str).str.strip() == "")
+        if empty.any():
+            pos = int(np.flatnonzero(empty.to_numpy())[0])
+            raise DataError(f"{_where(source)}line {_line(out, pos)}, column {column!r}: empty; every row needs "
+                            f"a {column}")
+        out[column] = out[column].astype(str).str.strip() if column != "word" else out[column].astype(str)
+    out["word_index"] = _numeric_column(out, "word_index", source, integer=True, minimum=0).astype(int)
+    out["value"] = _numeric_column(out, "value", source).astype(float)
+    for measure in out["measure"].unique():
+        rows = out["measure"] == measure
+        vals = out.loc[rows, "value"]
+        if measure in BINARY_MEASURES:
+            bad = ~vals.isin([0.0, 1.0])
+            rule = "must be 0 or 1"
+        elif measure in DURATION_MEASURES:
+            bad = vals < 0
+            rule = "is a duration in ms and cannot be negative"
+        elif measure in PROPORTION_MEASURES:
+            bad = (vals < 0) | (vals > 1)
+            rule = "is a share of the item's fixation time and must lie in 0..1"
+        else:
+            continue
+        if bad.any():
+            pos = int(bad[bad].index[0])
+            raise DataError(f"{_where(source)}line {_line(out, pos)}, column 'value': {measure} = "
+                            f"{out.at[pos, 'value']:g} {rule}; fix or drop the row")
+    dup = out.duplicated(["participant", "item", "word_index", "measure"])
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        r = out.iloc[pos]
+        raise DataError(f"{_where(source)}line {_line(out, pos)}: participant {r.participant!r}, item {r.item!r}, "
+                        f"word_index {r.word_index}, measure {r.measure!r} appears twice; keep one row per word "
+                        "and measure (aggregate repeated passes first)")
+    words = out.drop_duplicates(["item", "word_index", "word"])
+    clash = words.duplicated(["item", "word_index"], keep="first")
+    if clash.any():
+        r = words[clash].iloc[0]
+        first = words[(words["item"] == r["item"]) & (words["word_index"] == r["word_index"])].iloc[0]
+        pos = int(words[clash].index[0])
+        raise DataError(f"{_where(source)}line {_line(out, pos)}, column 'word': item {r['item']!r} word_index "
+                        f"{r['word_index']} is {r['word']!r} here but {first['word']!r} elsewhere; the same item "
+                        "must show the same words to everyone (check the word segmentation)")
+    return out
+
+
+def validate_model_measures(frame: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+    """Check a MODEL MEASURES table and return it typed; empty ``layer`` becomes -1."""
+    _check_columns(frame, MODEL_COLUMNS, source, "model-measure table")
+    frame = frame.reset_index(drop=True)
+    if frame.empty:
+        raise DataError(f"{_where(source)}the model-measure table has no rows; run `psyai attention extract` first")
+    out = pd.DataFrame({c: frame[c] for c in MODEL_COLUMNS})
+    out["text_id"] = out["text_id"].astype(str).str.strip()
+    out["measure"] = out["measure"].astype(str).str.strip()
+    out["word"] = out["word"].astype(str)
+    out["word_index"] = _numeric_column(out, "word_index", source, integer=True, minimum=0).astype(int)
+    layer = out["layer"].where(out["layer"].notna() & (out["layer"].astype(str).str.strip() != ""), -1)
+    out["layer"] = layer
+    out["layer"] = _numeric_column(out, "layer", source, integer=True, minimum=-1).astype(int)
+    out["head"] = out["head"].where(out["head"].notna() & (out["head"].astype(str).str.strip() != ""), -1)
+    out["head"] = _numeric_column(out, "head", source, integer=True, minimum=-1).astype(int)
+    out["value"] = _numeric_column(out, "value", source).astype(float)
+    dup = out.duplicated(["text_id", "word_index", "measure", "layer", "head"])
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise DataError(f"{_where(source)}line {_line(out, pos)}: (text_id, word_index, measure, layer, head) "
+                        "appears twice; one value per word, measure, layer and head")
+    return out
+
+
+def read_model_measures(path: str | Path) -> pd.DataFrame:
+    """Read and check a model-measure table written by ``psyai attention extract``."""
+    return validate_model_measures(read_table(path), str(path))
+
+
+def import_human_table(path: str | Path, columns: Mapping[str, str] | None = None,
+                       measures: list[str] | None = None) -> pd.DataFrame:
+    """Import a word-level table from an eye tracker (e.g. PsychoPy ioHub) or a public corpus.
+
+    Accepts the long HUMAN WORD TABLE as is, or a *wide* table with one row per
+    (participant, item, word) and one column per measure (``total_fixation_time``,
+    ``relative_fixation_duration``, ``reading_time``, …), which is turned long.
+    Common export names (``subject``, ``IA_ID``, ``IA_DWELL_TIME``, ``TRT``, …; see
+    :data:`COLUMN_ALIASES`) are renamed; ``columns`` maps further names of yours to ours,
+    e.g. ``{"sujeto": "participant"}``. ``measures`` picks the wide columns to keep
+    (default: every numeric column besides the key columns). Wide cells that are empty
+    (a word never fixated) are dropped. Returns the checked long table.
+    """
+    path = Path(path)
+    raw = read_table(path)
+    rename: dict[str, str] = {}
+    user = {k.lower(): v for k, v in (columns or {}).items()}
+    for col in raw.columns:
+        key = str(col).strip().lower()
+        if key in user:
+            rename[col] = user[key]
+        elif key in HUMAN_COLUMNS or key in DURATION_MEASURES | PROPORTION_MEASURES | BINARY_MEASURES:
+            rename[col] = key
+        elif key in COLUMN_ALIASES:
+            rename[col] = COLUMN_ALIASES[key]
+    frame = raw.rename(columns=rename)
+    if frame.columns.duplicated().any():
+        dup = frame.columns[frame.columns.duplicated()][0]
+        raise DataError(f"{path}: two columns both mean {dup!r} after renaming; pass columns= to say which to use")
+    keys = ("participant", "item", "word_index", "word")
+    if "measure" in frame.columns and "value" in frame.columns:
+        return validate_human_table(frame, str(path))
+    _check_columns(frame, keys, str(path), "imported word table")
+    if measures is None:
+        measures = [c for c in frame.columns if c not in keys
+                    and pd.to_numeric(frame[c], errors="coerce").notna().sum() > 0
+                    and pd.to_numeric(frame[c], errors="coerce").notna().sum() == frame[c].notna().sum()]
+    if not measures:
+        raise DataError(f"{path}: no measure columns found (expected a long table with 'measure' and 'value', or "
+                        "numeric columns such as total_fixation_time); name them with measures=[...]")
+    for m in measures:
+        if m not in frame.columns:
+            raise DataError(f"{path}: measure column {m!r} not found; columns are {', '.join(map(str, frame.columns))}")
+    frame = frame.reset_index(drop=True)
+    frame["_line"] = np.arange(len(frame)) + 2
+    long = frame.melt(id_vars=[*keys, "_line"], value_vars=list(measures), var_name="measure", value_name="value")
+    long = long[long["value"].notna() & (long["value"].astype(str).str.strip() != "")]
+    try:
+        return validate_human_table(long.drop(columns="_line"), str(path))
+    except DataError as err:
+        # map the melted row back to the file's line: re-raise with the wide line number
+        msg = str(err)
+        m = re.search(r"line (\d+)", msg)
+        if m:
+            pos = int(m.group(1)) - 2
+            wide_line = int(long.iloc[pos]["_line"])
+            msg = msg.replace(f"line {m.group(1)}", f"line {wide_line}", 1)
+        raise DataError(msg) from None
+
+
+def load_human_table(path: str | Path, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A human word table from one file (see :func:`import_human_table`) or a data folder.
+
+    A folder: every ``*.csv``/``*.tsv`` below it that has the human-table columns
+    (``participant, item, word_index, word, measure, value``) is read and the tables are
+    concatenated; other files (session logs, metadata) are skipped.
+    """
+    path = Path(path)
+    if path.is_dir():
+        frames = []
+        for file in sorted([*path.rglob("*.csv"), *path.rglob("*.tsv")]):
+            head = read_table(file).head(0)
+            if all(c in head.columns for c in HUMAN_COLUMNS):
+                frames.append(validate_human_table(read_table(file), str(file)))
+            else:
+                log.debug("skipping %s: not a human word table", file)
+        if not frames:
+            raise DataError(f"{path}: no human word table found in this folder (CSV/TSV files with columns "
+                            f"{', '.join(HUMAN_COLUMNS)}); run the experiments or give a file to import")
+        return validate_human_table(pd.concat(frames, ignore_index=True), str(path))
+    return import_human_table(path, columns)
+
+
+def _norm_word(word: str) -> str:
+    return _WORD_CHARS.sub("", str(word)).lower()
+
+
+def word_predictors(words: pd.DataFrame, frequencies: Mapping[str, float] | None = None,
+                    item: str = "item") -> pd.DataFrame:
+    """Length, log frequency and position per distinct (item, word_index).
+
+    Parameters
+    ----------
+    words : a table with columns ``item`` (or the name in ``item``), ``word_index``, ``word``.
+    frequencies : optional mapping lower-cased word → relative frequency; default the
+        frequency of the word in the item set itself (see module docstring). Words
+        missing from a given list get half the smallest listed frequency.
+
+    Returns
+    -------
+    DataFrame with columns ``item``, ``word_index``, ``word``, ``length``, ``log_freq``,
+    ``position``, one row per word of the item set.
+    """
+    w = words[[item, "word_index", "word"]].drop_duplicates([item, "word_index"]).rename(columns={item: "item"})
+    w = w.sort_values(["item", "word_index"]).reset_index(drop=True)
+    norm = w["word"].map(_norm_word)
+    w["length"] = norm.str.len().astype(float)
+    if frequencies is None:
+        counts = norm[norm != ""].value_counts()
+        total = float(counts.sum()) or 1.0
+        freq = norm.map(lambda t: counts.get(t, 0.5) / total if t else 0.5 / total)
+    else:
+        floor = 0.5 * min(frequencies.values())
+        freq = norm.map(lambda t: frequencies.get(t, floor))
+    w["log_freq"] = np.log(freq.astype(float))
+    w["position"] = w["word_index"].astype(float)
+    return w
+
+
+def head_average(model_measures: pd.DataFrame) -> pd.DataFrame:
+    """One value per (text_id, word_index, measure, layer): the head average.
+
+    Rows with ``head == -1`` are the extractor's own head average and are used where
+    present; otherwise the mean over the heads is taken. Returns columns ``text_id``,
+    ``word_index``, ``word``, ``measure``, ``layer``, ``value``.
+    """
+    mm = model_measures
+    has_avg = mm.assign(_avg=mm["head"] == -1).groupby(["text_id", "measure", "layer"])["_avg"].transform("any")
+    keep = mm[(mm["head"] == -1) | ~has_avg]
+    out = (keep.groupby(["text_id", "word_index", "measure", "layer"], as_index=False)
+           .agg(word=("word", "first"), value=("value", "mean")))
+    return out[["text_id", "word_index", "word", "measure", "layer", "value"]]
+
+
+def within_item_z(values: pd.Series, items: pd.Series) -> pd.Series:
+    """Values z-scored within each item (population SD); an item with no spread gets 0."""
+    g = values.groupby(items)
+    sd = g.transform(lambda v: v.std(ddof=0))
+    z = (values - g.transform("mean")) / sd
+    return z.where(sd > 0, 0.0)
