@@ -194,8 +194,8 @@ def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.D
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         r = out.iloc[pos]
-        raise DataError(f"{_where(source)}line {_line(out, pos)}: participant {r.participant!r}, item {r.item!r}, "
-                        f"word_index {r.word_index}, measure {r.measure!r} appears twice; keep one row per word "
+        raise DataError(f"{_where(source)}line {_line(out, pos)}: participant {r['participant']!r}, item {r['item']!r}, "
+                        f"word_index {r['word_index']}, measure {r['measure']!r} appears twice; keep one row per word "
                         "and measure (aggregate repeated passes first)")
     words = out.drop_duplicates(["item", "word_index", "word"])
     clash = words.duplicated(["item", "word_index"], keep="first")
