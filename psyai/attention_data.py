@@ -308,8 +308,10 @@ def load_human_table(path: str | Path, columns: Mapping[str, str] | None = None)
     """
     path = Path(path)
     if path.is_dir():
-        frames = []
+        frames = _experiment_tables(path)
         for file in sorted([*path.rglob("*.csv"), *path.rglob("*.tsv")]):
+            if any(file.parent.glob("*_log.jsonl")):
+                continue  # a session folder: its log was read above; the CSV beside it is PsychoPy's copy
             head = read_table(file).head(0)
             if all(c in head.columns for c in HUMAN_COLUMNS):
                 frames.append(validate_human_table(read_table(file), str(file)))
@@ -320,6 +322,19 @@ def load_human_table(path: str | Path, columns: Mapping[str, str] | None = None)
                             f"{', '.join(HUMAN_COLUMNS)}); run the experiments or give a file to import")
         return validate_human_table(pd.concat(frames, ignore_index=True), str(path))
     return import_human_table(path, columns)
+
+
+def _experiment_tables(path: Path) -> list[pd.DataFrame]:
+    """Word tables from the session logs of psyai's own experiments under ``path`` (if any)."""
+    from psyai.data import load_word_measures
+
+    frames = []
+    for experiment in ("self_paced_reading", "attention_highlight"):
+        logs = [f for f in path.rglob("*_log.jsonl") if experiment in f.parts or path.name == experiment]
+        if logs:
+            frames.append(validate_human_table(load_word_measures(path, experiment)[list(HUMAN_COLUMNS)],
+                                               f"{path} ({experiment} sessions)"))
+    return frames
 
 
 def _norm_word(word: str) -> str:

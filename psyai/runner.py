@@ -18,6 +18,7 @@ window is up.
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,20 @@ def choose_list(checked: Checked, n_lists: int) -> int:
     return args.list_index
 
 
+def csv_cell(value):
+    """A value PsychoPy's wide CSV can hold: lists and dicts as JSON, inner quotes doubled.
+
+    ExperimentHandler.saveAsWideText wraps a value in quotes when it holds a
+    comma or newline but does not escape quotes inside it, so a text such as
+    ``It's "fine", thanks`` would break the file for every reader.
+    """
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and '"' in value:
+        value = value.replace('"', '""')
+    return value
+
+
 @dataclass
 class Session:
     """An open session: window, screens, durable log, PsychoPy's ExperimentHandler."""
@@ -106,7 +121,7 @@ class Session:
     def _add_to_csv(self, record: dict) -> None:
         for key, value in record.items():
             if not key.startswith("_") and key not in _LOG_FIELDS and key not in self.exp.extraInfo:
-                self.exp.addData(key, value)
+                self.exp.addData(key, csv_cell(value))
         self.exp.nextEntry()
 
     def record_trial(self, record: dict) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -49,6 +50,9 @@ def test_simulated_session_logs_words_selections_and_clicks(tmp_path, texts, lan
         assert len(t["selected"]) <= 2 and t["max_select"] == 2
         assert sorted(c["word_index"] for c in t["clicks"] if c["action"] == "select") == t["selected"]
         assert all(a["t"] <= b["t"] for a, b in zip(t["clicks"], t["clicks"][1:]))
+    # PsychoPy's CSV stays a valid CSV although the words hold commas and quotes
+    csv = pd.read_csv(next(log_path(data, "A1").parent.glob("*_attention_highlight.csv")))
+    assert [json.loads(w) for w in csv.words] == [t["words"] for t in trials]
     long = load_word_measures(data, "attention_highlight")
     assert set(long.measure) == {"selected"} and long.value.isin([0.0, 1.0]).all()
     assert long.value.sum() == sum(len(t["selected"]) for t in trials if t["phase"] == "main")
