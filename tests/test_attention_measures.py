@@ -112,3 +112,14 @@ def test_encoder_measures_and_refused_surprisal(tmp_path):
 def test_bad_config_names_the_fix():
     with pytest.raises(MeasureError, match="use one of sum, mean, max, first"):
         MeasureConfig(aggregation="median")
+
+
+def test_rollout_received_equals_full_rollout_matrices(loaded):
+    from psyai.attention.measures import batch_tensors, rollout, rollout_received
+
+    alignments = prepare(TEXTS, loaded, MeasureConfig())
+    ids, mask, _ = batch_tensors(alignments, loaded.tokenizer.pad_token_id or 0, "cpu")
+    with torch.no_grad():
+        attentions = loaded.model(input_ids=ids, attention_mask=mask, output_attentions=True).attentions
+    expected = (rollout(attentions, mask) * mask[:, None, :, None]).sum(-2)  # (B, L, T)
+    torch.testing.assert_close(rollout_received(attentions, mask), expected, rtol=1e-5, atol=1e-6)

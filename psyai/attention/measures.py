@@ -155,20 +155,21 @@ def prepare(texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfi
 def batch_tensors(alignments: Sequence[Alignment], pad_id: int, device: Any):
     """``input_ids, attention_mask, token_word`` of a batch, right-padded: each ``(B, T)``.
 
-    ``token_word`` is ``-1`` for padding and for tokens of no word.
+    ``token_word`` is ``-1`` for padding and for tokens of no word. Built with one
+    tensor per field (padded Python lists) rather than a tensor per text.
     """
     import torch
 
     width = max(len(a.input_ids) for a in alignments)
-    ids = torch.full((len(alignments), width), pad_id, dtype=torch.long)  # (B, T)
-    mask = torch.zeros((len(alignments), width), dtype=torch.long)  # (B, T)
-    token_word = torch.full((len(alignments), width), -1, dtype=torch.long)  # (B, T)
-    for row, a in enumerate(alignments):
-        n = len(a.input_ids)
-        ids[row, :n] = torch.tensor(a.input_ids)
-        mask[row, :n] = 1
-        token_word[row, :n] = torch.tensor(a.token_word)
-    return ids.to(device), mask.to(device), token_word.to(device)
+    ids, mask, token_word = [], [], []
+    for a in alignments:
+        pad = width - len(a.input_ids)
+        ids.append([*a.input_ids, *([pad_id] * pad)])
+        mask.append([1] * len(a.input_ids) + [0] * pad)
+        token_word.append([*a.token_word, *([-1] * pad)])
+    return (torch.tensor(ids, dtype=torch.long, device=device),  # (B, T)
+            torch.tensor(mask, dtype=torch.long, device=device),  # (B, T)
+            torch.tensor(token_word, dtype=torch.long, device=device))  # (B, T)
 
 
 def to_words(values, token_word, n_words: int, aggregation: str):
@@ -209,6 +210,35 @@ def rollout(attentions, mask):
     return torch.stack(out, dim=1)  # (B, L, T, T)
 
 
+def rollout_received(attentions, mask):
+    """Rollout *received* per layer, ``sum_i R_l[i, j]`` over real queries ``i``: ``(B, L, T)``.
+
+    Equal to ``(rollout(attentions, mask) * mask[:, None, :, None]).sum(-2)`` but
+    without forming ``R_l``: the row vector ``m^T`` (real queries) is carried
+    left to right, ``m^T R_l = m^T Â_l Â_{l-1} … Â_0``, so each step is a
+    batched vector-matrix product (``O(T^2)``) instead of a matrix product
+    (``O(T^3)``); ``Â_k`` is never materialised either:
+    ``v Â_k = 0.5 (v / s_k) M_k + 0.5 (v / s_k)`` with ``M_k = mean_h A_k`` and
+    row sums ``s_k = 0.5 M_k 1 + 0.5``. Computed in float32.
+    """
+    import torch
+
+    means, scales = [], []
+    for layer in attentions:
+        m = layer.float().mean(dim=1)  # (B, T, T)
+        means.append(m)
+        scales.append(0.5 / (0.5 * m.sum(dim=-1) + 0.5))  # (B, T): 0.5 / row sum of Â
+    query = mask.to(torch.float32)[:, None, :]  # (B, 1, T)
+    out = []
+    for top in range(len(means)):
+        v = query  # (B, 1, T)
+        for k in range(top, -1, -1):
+            w = v * scales[k][:, None, :]  # (B, 1, T)
+            v = torch.baddbmm(w, w, means[k])  # (B, 1, T): w M_k + w  (= v Â_k)
+        out.append(v[:, 0])
+    return torch.stack(out, dim=1)  # (B, L, T)
+
+
 def _forward(loaded: ModelForMeasures, ids, mask, *, saliency: bool):
     """Model outputs with attentions, and the input embeddings when saliency is wanted."""
     import torch
@@ -222,15 +252,41 @@ def _forward(loaded: ModelForMeasures, ids, mask, *, saliency: bool):
 
 
 def token_surprisal(logits, ids, mask):
-    """Surprisal in bits of each token given the previous ones: ``(B, T)``, ``NaN`` where undefined."""
+    """Surprisal in bits of each token given the previous ones: ``(B, T)``, ``NaN`` where undefined.
+
+    Only real predicted positions are scored, as ``logsumexp(z) - z[token]``:
+    no ``(B, T, V)`` log-softmax is written.
+    """
     import torch
 
-    logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)  # (B, T-1, V)
-    picked = logp.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (B, T-1)
-    bits = -picked / math.log(2)  # (B, T-1)
-    first = torch.full_like(bits[:, :1], math.nan)  # (B, 1): nothing predicts the first token
-    out = torch.cat([first, bits], dim=1)  # (B, T)
-    return torch.where(mask.bool(), out, torch.full_like(out, math.nan))
+    batch, width = ids.shape
+    out = torch.full((batch, width), math.nan, dtype=torch.float32, device=ids.device)  # (B, T)
+    if width < 2:
+        return out
+    real = mask[:, 1:].bool()  # (B, T-1): token t is real, so position t-1 predicts it
+    z = logits[:, :-1][real].float()  # (N, V)
+    target = ids[:, 1:][real]  # (N,)
+    nats = torch.logsumexp(z, dim=-1) - z.gather(-1, target[:, None]).squeeze(-1)  # (N,)
+    out[:, 1:][real] = nats / math.log(2)
+    return out
+
+
+def _to_words_together(rows_of: dict[str, Any], token_word, n_words: int, aggregation: str) -> dict[str, Any]:
+    """:func:`to_words` of several measures ``(B, ..., T)`` in one call (flattened to ``(B, R, T)``)."""
+    import torch
+
+    if not rows_of:
+        return {}
+    batch, width = token_word.shape
+    flat = torch.cat([v.reshape(batch, -1, width).float() for v in rows_of.values()], dim=1)  # (B, R, T)
+    words = to_words(flat, token_word, n_words, aggregation)  # (B, R, W)
+    out, start = {}, 0
+    for name, v in rows_of.items():
+        lead = v.shape[1:-1]
+        size = math.prod(lead)
+        out[name] = words[:, start:start + size].reshape(batch, *lead, n_words)
+        start += size
+    return out
 
 
 @dataclass
@@ -269,21 +325,21 @@ def extract(
         out, embeds = _forward(loaded, ids, mask, saliency="saliency" in want)
         values: dict[str, Any] = {}
         with torch.no_grad():
-            query = mask[:, None, None, :, None].to(out.attentions[0].dtype)  # (B, 1, 1, T, 1)
-            if "attention" in want:
-                att = torch.stack(out.attentions, dim=1)  # (B, L, H, T, T)
-                received = (att * query).sum(dim=-2)  # (B, L, H, T)
-                values["attention"] = to_words(received, token_word, n_words, config.aggregation)  # (B, L, H, W)
+            rows_of: dict[str, Any] = {}  # measure -> (B, ..., T) token values, aggregated to words together
+            if "attention" in want or "rollout" in want:
+                query = mask[:, None, None, :].to(out.attentions[0].dtype)  # (B, 1, 1, T)
+            if "attention" in want:  # received = m^T A per layer: one batched matmul, no (B, L, H, T, T) stack
+                rows_of["attention"] = torch.stack(
+                    [(query @ a.detach()).squeeze(-2) for a in out.attentions], dim=1)  # (B, L, H, T)
             if "rollout" in want:
-                rolled = rollout([a.detach() for a in out.attentions], mask)  # (B, L, T, T)
-                received = (rolled * query[:, 0]).sum(dim=-2)  # (B, L, T)
-                values["rollout"] = to_words(received, token_word, n_words, config.aggregation)  # (B, L, W)
-            if loaded.causal and ("surprisal" in want or "saliency" in want):
+                rows_of["rollout"] = rollout_received([a.detach() for a in out.attentions], mask)  # (B, L, T)
+            if loaded.causal and "surprisal" in want:
                 bits = token_surprisal(out.logits.detach(), ids, mask)  # (B, T)
-                if "surprisal" in want:
-                    values["surprisal"] = to_words(torch.nan_to_num(bits, nan=0.0), token_word, n_words, "sum")
-                    undefined = to_words(bits.isnan().to(bits.dtype), token_word, n_words, "max")  # (B, W)
-                    values["surprisal"][undefined > 0] = math.nan  # (B, W)
+                surprisal = torch.stack([torch.nan_to_num(bits, nan=0.0), bits.isnan().to(bits.dtype)], dim=1)
+            values.update(_to_words_together(rows_of, token_word, n_words, config.aggregation))
+            if loaded.causal and "surprisal" in want:
+                summed = to_words(surprisal, token_word, n_words, "sum")  # (B, 2, W): bits, undefined tokens
+                values["surprisal"] = torch.where(summed[:, 1] > 0, math.nan, summed[:, 0])  # (B, W)
         if "saliency" in want:
             if loaded.causal:
                 logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)  # (B, T-1, V)
@@ -296,10 +352,11 @@ def extract(
             with torch.no_grad():
                 sal = (grad * embeds).norm(dim=-1)  # (B, T)
                 values["saliency"] = to_words(sal, token_word, n_words, config.aggregation)  # (B, W)
+        arrays = {k: v.detach().cpu().numpy() for k, v in values.items()}  # one copy per batch, sliced per text
         for b, index in enumerate(rows):
             w = len(batch[b].words)
             results.append(WordMeasures(index, [x.text for x in batch[b].words],
-                                        {k: v[b, ..., :w].detach().cpu().numpy() for k, v in values.items()}))
+                                        {k: v[b, ..., :w] for k, v in arrays.items()}))
     results.sort(key=lambda r: r.text_id)
     return results
 
