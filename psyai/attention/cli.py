@@ -17,19 +17,29 @@ from psyai.errors import PsyaiError
 logger = logging.getLogger(__name__)
 
 
-def read_texts(path: Path) -> list[str]:
-    """Texts from a ``.txt`` (one per line, blank lines skipped) or a ``.csv``/``.jsonl`` with a ``text`` column."""
+def read_texts(path: Path, lang: str | None = None) -> tuple[list[str], list[str]]:
+    """Ids and texts from a ``.txt`` (one per line, blank lines skipped; ids are line numbers from 0) or a
+    ``.csv``/``.jsonl`` with a ``text`` column — a stimulus file works as it is: ids come from ``text_id``
+    or ``item_id`` when there is one, and with a ``lang`` column only the rows in ``lang`` are read."""
     import pandas as pd
 
     if not path.exists():
         raise PsyaiError(f"--texts {path} does not exist; pass a .txt (one text a line) or a .csv/.jsonl with a "
                          "'text' column")
     if path.suffix in (".csv", ".jsonl"):
-        frame = pd.read_csv(path) if path.suffix == ".csv" else pd.read_json(path, lines=True)
+        frame = (pd.read_csv(path, dtype=str, keep_default_na=False) if path.suffix == ".csv"
+                 else pd.read_json(path, lines=True, dtype=False))
         if "text" not in frame.columns:
             raise PsyaiError(f"--texts {path} has no 'text' column (columns: {', '.join(map(str, frame.columns))})")
-        return [str(t) for t in frame["text"]]
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if lang is not None and "lang" in frame.columns:
+            frame = frame[frame["lang"] == lang]
+        id_column = next((c for c in ("text_id", "item_id") if c in frame.columns), None)
+        ids = [str(i) for i in frame[id_column]] if id_column else [str(i) for i in range(len(frame))]
+        if len(set(ids)) != len(ids):
+            raise PsyaiError(f"--texts {path}: column {id_column} has repeated ids; each text needs its own")
+        return ids, [str(t) for t in frame["text"]]
+    texts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [str(i) for i in range(len(texts))], texts
 
 
 def _extract_arguments(p: argparse.ArgumentParser) -> None:
@@ -58,9 +68,14 @@ def extract_command(args: argparse.Namespace) -> int:
     config = MeasureConfig(measures=tuple(m.strip() for m in args.measures.split(",") if m.strip()),
                            aggregation=args.aggregation, lang=args.lang, punctuation=args.punctuation,
                            batch_size=args.batch_size)
-    texts = read_texts(args.texts)
+    if args.out.exists():
+        raise PsyaiError(f"--out {args.out} exists; psyai never overwrites results: choose another name")
+    ids, texts = read_texts(args.texts, args.lang)
+    if not texts:
+        raise PsyaiError(f"--texts {args.texts}: no texts (in language {args.lang!r})")
     loaded = load_model(args.model, device=args.device)
     table = to_table(extract(texts, loaded, config))
+    table["text_id"] = [ids[i] for i in table["text_id"]]  # the stimulus ids, so human and model tables join
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.out.suffix == ".csv":
         table.to_csv(args.out, index=False)
@@ -145,7 +160,7 @@ def bench(args: argparse.Namespace) -> int:
 
     from psyai.demo_model import DEMO_CORPUS, DemoModelConfig, build_model
 
-    texts = read_texts(args.texts) if args.texts else [a for _, _, a in DEMO_CORPUS]
+    texts = read_texts(args.texts)[1] if args.texts else [a for _, _, a in DEMO_CORPUS]
     if args.threads:
         torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
