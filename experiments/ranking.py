@@ -90,52 +90,32 @@ def display_order(seed: int, trial_index: int, k: int) -> list[int]:
 
 def run_session(session: runner.Session, order: list[str], groups: dict[str, list[dict]], settings: Settings) -> str:
     from psyai.ranking_ui import SCALES, RankingScreens, ranks_from_groups
-    from psyai.ui import Quit
 
-    screens, log, state = session.screens, session.log, session.state
-    header = session.header
+    screens, header = session.screens, session.header
     page_chars = settings.page_chars or (300 if header["lang"] == "ja" else 600)
     task = RankingScreens(screens, allow_ties=settings.allow_ties, allow_partial=settings.allow_partial,
                           page_chars=page_chars)
-    n_done = len(state.done("main"))
-    try:
-        if not state.has("consent"):
-            if not runner.consent(screens, log, screens.t("rank_consent", minutes=settings.minutes)):
-                return "declined"
-            if settings.demographics:
-                runner.demographics(screens, log)
-        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
-            ties = screens.t("rank_ties") if settings.allow_ties else ""
-            runner.instructions(screens, log, screens.t("rank_instructions", k_range=f"{MIN_K}–{MAX_K}", ties=ties),
-                                screens.t("rank_comprehension"))
-            screens.show_message(screens.t("rank_main_intro"))
-        elif state.resumed:
-            screens.show_message(screens.t("resume_intro"))
-        done = state.done("main")
-        for i, pid in enumerate(order):
-            if i in done:
-                continue
-            if settings.break_every and i and i % settings.break_every == 0:
-                runner.take_break(screens, log, i, len(order))
-            outputs = groups[pid]
-            shown = [outputs[j] for j in display_order(header["seed"], i, len(outputs))]
-            result, rt = task.run(shown[0].get("prompt", ""), shown)
-            record = {
-                "record": "trial", **session.trial_fields(), "phase": "main", "trial_index": i,
-                "block": i // settings.break_every if settings.break_every else 0, "lang": header["lang"],
-                "prompt_id": pid, "prompt": shown[0].get("prompt", ""),
-                "item_ids": [it["item_id"] for it in shown], "models": [it["model"] for it in shown],
-                "texts": [it["text"] for it in shown], "ranks": ranks_from_groups(result.groups, len(shown)),
-                "allow_ties": settings.allow_ties,
-                **{scale: list(result.ratings[scale]) for scale in SCALES},
-                "flag_harmful": list(result.harmful), "flag_invented_facts": list(result.invented),
-                "rt": round(rt, 6),
-            }
-            session.record_trial(record)  # on disk before the next ranking starts
-            n_done += 1
-        return runner.finish(screens, log, "completed", n_done)
-    except Quit:
-        return runner.finish(screens, log, "aborted", n_done)
+
+    def run_item(trial: dict) -> dict:
+        outputs = groups[trial["prompt_id"]]
+        shown = [outputs[j] for j in display_order(header["seed"], trial["trial_index"], len(outputs))]
+        result, rt = task.run(shown[0].get("prompt", ""), shown)
+        return {
+            "prompt_id": trial["prompt_id"], "prompt": shown[0].get("prompt", ""),
+            "item_ids": [it["item_id"] for it in shown], "models": [it["model"] for it in shown],
+            "texts": [it["text"] for it in shown], "ranks": ranks_from_groups(result.groups, len(shown)),
+            "allow_ties": settings.allow_ties, **{scale: list(result.ratings[scale]) for scale in SCALES},
+            "flag_harmful": list(result.harmful), "flag_invented_facts": list(result.invented), "rt": round(rt, 6),
+        }
+
+    ties = screens.t("rank_ties") if settings.allow_ties else ""
+    return runner.run_phases(
+        session, consent_text=screens.t("rank_consent", minutes=settings.minutes),
+        instructions_text=screens.t("rank_instructions", k_range=f"{MIN_K}–{MAX_K}", ties=ties),
+        check_text=screens.t("rank_comprehension"),
+        phases=[("main", [{"prompt_id": pid, "trial_index": i} for i, pid in enumerate(order)])],
+        run_item=run_item, break_every=settings.break_every, ask_demographics=settings.demographics,
+        intros={"main": screens.t("rank_main_intro")})
 
 
 def main(argv: list[str] | None = None) -> int:

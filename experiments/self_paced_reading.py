@@ -111,38 +111,13 @@ class ReadingRoutine:
 
 
 def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
-    from psyai.ui import Quit
-
-    screens, log, state = session.screens, session.log, session.state
+    screens = session.screens
     routine = ReadingRoutine(screens, settings, session.header["lang"])
-    n_done = len(state.done("main"))
-    try:
-        if not state.has("consent"):
-            if not runner.consent(screens, log, screens.t("spr_consent", minutes=settings.minutes)):
-                return "declined"
-            if settings.demographics:
-                runner.demographics(screens, log)
-        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
-            runner.instructions(screens, log, screens.t("spr_instructions"), screens.t("spr_comprehension"))
-        elif state.resumed:
-            screens.show_message(screens.t("resume_intro"))
-        for phase, items in (("practice", practice), ("main", order)):
-            done = state.done(phase)
-            if phase == "main" and practice and not done:
-                screens.show_message(screens.t("spr_main_intro"))
-            for i, item in enumerate(items):
-                if i in done:
-                    continue
-                if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
-                    runner.take_break(screens, log, i, len(items))
-                record = {"record": "trial", **session.trial_fields(), "phase": phase, "trial_index": i,
-                          "block": i // settings.break_every if settings.break_every else 0,
-                          "lang": session.header["lang"], **routine.run(item)}
-                session.record_trial(record)  # on disk before the next text starts
-                n_done += phase == "main"
-        return runner.finish(screens, log, "completed", n_done)
-    except Quit:
-        return runner.finish(screens, log, "aborted", n_done)
+    return runner.run_phases(
+        session, consent_text=screens.t("spr_consent", minutes=settings.minutes),
+        instructions_text=screens.t("spr_instructions"), check_text=screens.t("spr_comprehension"),
+        phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
+        ask_demographics=settings.demographics, intros={"main": screens.t("spr_main_intro")} if practice else {})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -152,7 +152,7 @@ class TrialRoutine:
         return {
             "item_id": item["item_id"], "is_check": item["source"] == "check", "source": item["source"],
             "model": item.get("model") or None, "prompt_id": item.get("prompt_id") or None,
-            "lang": self.lang, "response": response, "response_key": key.key,
+            "response": response, "response_key": key.key,
             "correct": response == truth, "expected": item.get("expected"),
             "rt": round(key.rt, 6), "confidence": int(conf.key), "confidence_rt": round(conf.rt, 6),
         }
@@ -160,48 +160,24 @@ class TrialRoutine:
 
 def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
     """Everything the participant sees after the window opens. Returns the end status."""
-    from psyai.ui import Quit
-
-    screens, log, state = session.screens, session.log, session.state
-    base = session.trial_fields()
+    screens = session.screens
     routine = TrialRoutine(screens, settings, session.header["lang"])
-    n_done = len(state.done("main"))
-    try:
-        if not state.has("consent"):
-            if not runner.consent(screens, log, screens.t("consent", minutes=settings.minutes)):
-                return "declined"
-            if settings.demographics:
-                runner.demographics(screens, log)
-        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
-            keys = {"key_human": settings.key_human.upper(), "key_model": settings.key_model.upper()}
-            runner.instructions(screens, log, screens.t("instructions", **keys), screens.t("comprehension", **keys))
-        elif state.resumed:
-            screens.show_message(screens.t("resume_intro"))
-        for phase, items in (("practice", practice), ("main", order)):
-            done = state.done(phase)
-            todo = [(i, it) for i, it in enumerate(items) if i not in done]
-            if not todo:
-                continue
-            if phase == "practice" and not done:
-                screens.show_message(screens.t("practice_intro", n=len(items)))
-            if phase == "main" and not done and practice:
-                screens.show_message(screens.t("main_intro"))
-            for i, item in todo:
-                if phase == "main" and settings.break_every and i and i % settings.break_every == 0:
-                    runner.take_break(screens, log, i, len(items))
-                block = i // settings.break_every if settings.break_every else 0
-                record = {"record": "trial", **base, "phase": phase, "trial_index": i, "block": block,
-                          **routine.run(item)}
-                session.record_trial(record)  # on disk before the next trial starts
-                if phase == "practice":
-                    truth = screens.t("truth_" + item["source"])
-                    screens.show_message(screens.t("practice_feedback_correct" if record["correct"]
-                                                   else "practice_feedback_wrong", truth=truth))
-                else:
-                    n_done += 1
-        return runner.finish(screens, log, "completed", n_done)
-    except Quit:
-        return runner.finish(screens, log, "aborted", n_done)
+    keys = {"key_human": settings.key_human.upper(), "key_model": settings.key_model.upper()}
+
+    def feedback(phase: str, item: dict, record: dict) -> None:
+        if phase == "practice":
+            truth = screens.t("truth_" + item["source"])
+            screens.show_message(screens.t("practice_feedback_correct" if record["correct"]
+                                           else "practice_feedback_wrong", truth=truth))
+
+    intros = {"practice": screens.t("practice_intro", n=len(practice))}
+    if practice:
+        intros["main"] = screens.t("main_intro")
+    return runner.run_phases(
+        session, consent_text=screens.t("consent", minutes=settings.minutes),
+        instructions_text=screens.t("instructions", **keys), check_text=screens.t("comprehension", **keys),
+        phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
+        ask_demographics=settings.demographics, intros=intros, after_trial=feedback)
 
 
 def resolve_orders(checked: runner.Checked, settings: Settings) -> tuple[list[dict], list[dict], int, int, int]:

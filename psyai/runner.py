@@ -258,6 +258,55 @@ def finish(screens, log: DurableLog, status: str, n_done: int) -> str:
     return status
 
 
+def run_phases(session: Session, *, consent_text: str, instructions_text: str, check_text: str,
+               phases: list[tuple[str, list[dict]]], run_item, break_every: int = 0, ask_demographics: bool = False,
+               intros: dict[str, str] | None = None, after_trial=None) -> str:
+    """The part of a session every experiment shares, after the window opens; returns the end status.
+
+    consent → (demographics) → instructions with a comprehension check (or,
+    when resuming after it was passed, a welcome-back screen) → each phase's
+    unfinished trials in order, with ``intros[phase]`` before a phase's first
+    trial and a break every ``break_every`` main trials → end. ``run_item(item)``
+    returns the experiment's own trial fields; the record is on disk before the
+    next trial starts. ``after_trial(phase, item, record)`` may show feedback.
+    Escape (confirmed) ends the session with status ``aborted``, data kept.
+    """
+    from psyai.ui import Quit
+
+    screens, log, state = session.screens, session.log, session.state
+    intros = intros or {}
+    n_done = len(state.done("main"))
+    try:
+        if not state.has("consent"):
+            if not consent(screens, log, consent_text):
+                return "declined"
+            if ask_demographics:
+                demographics(screens, log)
+        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
+            instructions(screens, log, instructions_text, check_text)
+        elif state.resumed:
+            screens.show_message(screens.t("resume_intro"))
+        for phase, items in phases:
+            done = state.done(phase)
+            if not done and items and phase in intros:
+                screens.show_message(intros[phase])
+            for i, item in enumerate(items):
+                if i in done:
+                    continue
+                if phase == "main" and break_every and i and i % break_every == 0:
+                    take_break(screens, log, i, len(items))
+                record = {"record": "trial", **session.trial_fields(), "phase": phase, "trial_index": i,
+                          "block": i // break_every if break_every else 0, "lang": session.header["lang"],
+                          **run_item(item)}
+                session.record_trial(record)  # on disk before the next trial starts
+                n_done += phase == "main"
+                if after_trial is not None:
+                    after_trial(phase, item, record)
+        return finish(screens, log, "completed", n_done)
+    except Quit:
+        return finish(screens, log, "aborted", n_done)
+
+
 def main_guard(main) -> int:
     """Run an experiment's ``main``; a refusal prints one line and exits 1."""
     import sys
