@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -19,8 +17,7 @@ from psyai.data import load_word_measures
 from psyai.log import read_log
 from psyai.stimuli import load_stimuli
 from psyai.testing import write_synthetic_texts
-from conftest import EXPERIMENTS, ROOT, run_experiment, tree
-from test_turing_human_input import Booth
+from conftest import EXPERIMENTS, ROOT, Booth, kill_mid_session, run_experiment, tree
 
 SIM = ["--simulate", "--no-dialog", "--seed", "2"]
 
@@ -78,17 +75,8 @@ def test_selections_follow_the_given_word_measure(tmp_path, texts):
 def test_kill_9_then_resume_highlights_every_text_once(tmp_path, texts):
     data = tmp_path / "data"
     args = ["--participant", "K1", "--stimuli", str(texts), "--data-dir", str(data), "--lang", "en", *SIM]
-    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "attention_highlight.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    before = kill_mid_session("attention_highlight", args, log_path(data, "K1"), 1)
     booth = Booth(log_path(data, "K1"))
-    try:
-        booth.wait(lambda recs: booth.n_trials("main") >= 1, 180, "a text on disk")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    before = [r for r in booth.records() if r["record"] == "trial"]
     snapshot = tree(data)
     assert run_experiment("attention_highlight", *args).returncode == 1 and tree(data) == snapshot
     res = run_experiment("attention_highlight", *args, "--resume")

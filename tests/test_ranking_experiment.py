@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 
@@ -18,8 +16,7 @@ from psyai.rankers import utility
 from psyai.ranking_ui import ranks_from_groups
 from psyai.testing import write_synthetic_rankings
 from psyai.textlayout import paginate, wrap_cjk
-from conftest import EXPERIMENTS, ROOT, run_experiment, tree
-from test_turing_human_input import Booth
+from conftest import EXPERIMENTS, ROOT, Booth, kill_mid_session, run_experiment, tree
 
 SIM = ["--simulate", "--no-dialog", "--seed", "3", "--sim-noise", "0.5"]
 
@@ -71,17 +68,8 @@ def test_kill_9_mid_session_then_resume_completes_every_ranking_once(tmp_path, r
     data = tmp_path / "data"
     args = ["--participant", "K1", "--stimuli", str(rank_file), "--data-dir", str(data), *SIM]
     log = log_path(data, "K1")
-    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "ranking.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    before = kill_mid_session("ranking", args, log, 1)
     booth = Booth(log)
-    try:
-        booth.wait(lambda recs: booth.n_trials("main") >= 1, 180, "a ranking on disk")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    before = [r for r in booth.records() if r["record"] == "trial"]
     snapshot = tree(data)
     res = run_experiment("ranking", *args)
     assert res.returncode == 1 and "--resume" in res.stderr and tree(data) == snapshot

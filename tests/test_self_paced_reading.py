@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 
@@ -18,8 +16,7 @@ from psyai.log import read_log
 from psyai.stimuli import load_stimuli
 from psyai.testing import write_synthetic_texts
 from psyai.textlayout import moving_window, word_lines
-from conftest import EXPERIMENTS, ROOT, run_experiment, tree
-from test_turing_human_input import Booth
+from conftest import EXPERIMENTS, ROOT, Booth, kill_mid_session, run_experiment, tree
 
 SIM = ["--simulate", "--no-dialog", "--seed", "2"]
 
@@ -77,17 +74,8 @@ def test_reading_times_follow_the_given_word_measure(tmp_path, texts):
 def test_kill_9_then_resume_reads_every_text_once(tmp_path, texts):
     data = tmp_path / "data"
     args = ["--participant", "K1", "--stimuli", str(texts), "--data-dir", str(data), "--lang", "en", *SIM]
-    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "self_paced_reading.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    before = kill_mid_session("self_paced_reading", args, log_path(data, "K1"), 1)
     booth = Booth(log_path(data, "K1"))
-    try:
-        booth.wait(lambda recs: booth.n_trials("main") >= 1, 180, "a text on disk")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    before = [r for r in booth.records() if r["record"] == "trial"]
     snapshot = tree(data)
     res = run_experiment("self_paced_reading", *args)
     assert res.returncode == 1 and "--resume" in res.stderr and tree(data) == snapshot

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +9,7 @@ import pytest
 
 from psyai.data import load
 from psyai.log import read_log
-from conftest import EXPERIMENTS, ROOT, run_experiment, tree
+from conftest import kill_mid_session, run_experiment, tree
 
 SIM = ["--simulate", "--no-dialog", "--sim-dprime", "1.5", "--seed", "11"]
 
@@ -107,37 +102,12 @@ def test_broken_stimulus_file_is_refused_before_anything_is_written(tmp_path, st
     assert not data.exists()
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def _main_trials(log: Path) -> list[dict]:
-    if not log.exists():
-        return []
-    return [r for r in read_log(log)[0] if r["record"] == "trial" and r["phase"] == "main"]
-
-
 def test_kill_9_keeps_every_completed_trial_and_resume_finishes_without_duplicates(tmp_path, stim_file):
     data = tmp_path / "data"
     log = session_dir(data, "K1") / "sub-K1_ses-1_log.jsonl"
     args = ["--participant", "K1", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
     # --realtime waits out the simulated response times, so the session is mid-way when it is killed
-    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "turing_test.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(lambda: len(_main_trials(log)) >= 2, 120, "two main trials on disk")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    before = _main_trials(log)
+    before = [r for r in kill_mid_session("turing_test", args, log, 2) if r["phase"] == "main"]
     assert len(before) >= 2
     header = read_log(log)[0][0]
     assert not any(r["record"] == "end" for r in read_log(log)[0])
@@ -162,13 +132,7 @@ def test_resume_refuses_a_changed_stimulus_file(tmp_path, stim_file):
     data = tmp_path / "data"
     args = ["--participant", "K2", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
     log = session_dir(data, "K2") / "sub-K2_ses-1_log.jsonl"
-    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "turing_test.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(lambda: len(_main_trials(log)) >= 1, 120, "a main trial on disk")
-    finally:
-        proc.kill()
-        proc.wait()
+    kill_mid_session("turing_test", args, log, 1)
     before = tree(data)
     with open(stim_file, "a", encoding="utf-8") as fh:
         fh.write("en-extra,en,human,An added text.,,,,demo,0\n")

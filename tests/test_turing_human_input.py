@@ -9,47 +9,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from psyai.data import load
 from psyai.errors import DataError
-from psyai.log import read_log
-from conftest import EXPERIMENTS, ROOT
+from conftest import EXPERIMENTS, ROOT, Booth
 
 pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`, which installs it")
-
-
-class Booth:
-    """Drives the experiment window the way a participant does: pointer over the window, then keys."""
-
-    def __init__(self, log: Path) -> None:
-        self.log = log
-
-    def records(self) -> list[dict]:
-        return read_log(self.log)[0] if self.log.exists() else []
-
-    def wait(self, predicate, timeout: float = 30, what: str = "") -> None:
-        end = time.time() + timeout
-        while time.time() < end:
-            if predicate(self.records()):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; log has {[r['record'] for r in self.records()]}")
-
-    def focus(self) -> None:
-        wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PsychoPy"],
-                             capture_output=True, text=True, timeout=60).stdout.split()[0]
-        subprocess.run(["xdotool", "mousemove", "--window", wid, "200", "200"], check=True, timeout=10)
-
-    def press(self, key: str, settle: float = 0.5) -> None:
-        time.sleep(settle)  # the screen is up and listening
-        subprocess.run(["xdotool", "key", key], check=True, timeout=10)
-
-    def n_trials(self, phase: str) -> int:
-        return sum(1 for r in self.records() if r["record"] == "trial" and r["phase"] == phase)
 
 
 def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, stim_file):
