@@ -68,12 +68,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from analysis import report as report_lib
 from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
 from analysis.report import write_results as _write
 from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, head_average, load_human_table,
                                   read_model_measures, validate_human_table, validate_model_measures,
                                   within_item_z, word_predictors)
-from psyai.errors import DataError, PsyaiError
+from psyai.errors import DataError
 
 log = logging.getLogger(__name__)
 EXPERIMENT = "attention"
@@ -549,20 +550,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
     args = build_parser().parse_args(argv)
-    try:
+
+    def compute() -> dict:
         config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
                                  lmm_attention_layer=args.lmm_attention_layer)
-        human = load_human_table(args.human)
-        model = read_model_measures(args.model_measures)
-        results = analyze(human, model, config)
-        results["command_line"] = " ".join(["python", "analysis/attention.py",
-                                            *(argv if argv is not None else sys.argv[1:])])
-        paths = write_results(results, args.out)
-    except (PsyaiError, ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(paths["html"])
-    return 0
+        return analyze(load_human_table(args.human), read_model_measures(args.model_measures), config)
+
+    return report_lib.run_cli("analysis/attention.py", argv, compute, write_results, args.out)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ from scipy.sparse.csgraph import connected_components
 from analysis import report as report_lib
 from analysis.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
 from psyai import __version__ as psyai_version
-from psyai.errors import DataError, PsyaiError
+from psyai.errors import DataError
 
 __all__ = [
     "FLAGS", "SCALES", "RankingConfig", "agreement_alpha", "alpha_from_counts", "analyze", "bradley_terry",
@@ -1030,30 +1030,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
+    from psyai.data import load_rankings
+
     args = build_parser().parse_args(argv)
-    try:
+
+    def compute() -> dict:
         config = RankingConfig(level=args.level, n_boot=args.n_boot, seed=args.seed, bt_alpha=args.bt_alpha,
                                reference_model=args.reference_model, include_pilot=args.include_pilot)
-        data_dir = Path(args.data_dir)
-        if not data_dir.exists():
-            raise DataError(f"{data_dir}: no such data folder; give the folder that holds the sub-* session folders")
-        if data_dir.is_dir() and not any(data_dir.iterdir()):
-            raise DataError(f"{data_dir}: the data folder is empty; run sessions first or point to another folder")
-        try:
-            from psyai.data import load_rankings
-        except ImportError as err:
-            raise DataError(f"this psyai has no psyai.data.load_rankings ({err}); update psyai") from err
+        rankings = load_rankings(report_lib.require_data_dir(args.data_dir), include_pilot=args.include_pilot)
+        return analyze(rankings, config)
 
-        rankings = load_rankings(data_dir, include_pilot=args.include_pilot)
-        results = analyze(rankings, config)
-        results["command_line"] = " ".join(["python", "analysis/ranking.py",
-                                            *(argv if argv is not None else sys.argv[1:])])
-        paths = write_results(results, args.out)
-    except (PsyaiError, ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(paths["html"])
-    return 0
+    return report_lib.run_cli("analysis/ranking.py", argv, compute, write_results, args.out)
 
 
 if __name__ == "__main__":

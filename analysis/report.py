@@ -342,3 +342,33 @@ def write_results(summary: dict, report: HtmlReport, out_dir: str | Path) -> dic
     json_path = out_dir / "results.json"
     json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     return {"json": json_path, "html": report.write(out_dir / "report.html")}
+
+
+def require_data_dir(path: str | Path) -> Path:
+    """The data folder an analysis reads, refused with the fix when it is missing or empty."""
+    from psyai.errors import DataError
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such data folder; give the folder that holds the sub-* session folders")
+    if path.is_dir() and not any(path.iterdir()):
+        raise DataError(f"{path}: the data folder is empty; run sessions first or point to another folder")
+    return path
+
+
+def run_cli(script: str, argv, compute, write, out_dir: str | Path) -> int:
+    """An analysis script's command line: ``compute()`` the results, stamp the command line, ``write``
+    them; print the path of report.html, or one ``error:`` line and exit status 1."""
+    import sys
+
+    from psyai.errors import PsyaiError
+
+    try:
+        results = compute()
+        results["command_line"] = " ".join(["python", script, *(argv if argv is not None else sys.argv[1:])])
+        paths = write(results, out_dir)
+    except (PsyaiError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(paths["html"])
+    return 0

@@ -1210,27 +1210,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
+    from psyai.data import load
+
     args = build_parser().parse_args(argv)
-    try:
+
+    def compute() -> dict:
         config = TuringConfig(min_rt=args.min_rt, max_rt=args.max_rt, max_failed_checks=args.max_failed_checks,
                               min_accuracy_practice=args.min_accuracy_practice, level=args.level,
                               correction=args.correction, include_pilot=args.include_pilot)
-        data_dir = Path(args.data_dir)
-        if not data_dir.exists():
-            raise DataError(f"{data_dir}: no such data folder; give the folder that holds the sub-* session folders")
-        if data_dir.is_dir() and not any(data_dir.iterdir()):
-            raise DataError(f"{data_dir}: the data folder is empty; run sessions first or point to another folder")
-        from psyai.data import load
+        trials = load(report_lib.require_data_dir(args.data_dir), experiment=EXPERIMENT,
+                      include_pilot=args.include_pilot)
+        return analyze(trials, config)
 
-        trials = load(data_dir, experiment=EXPERIMENT, include_pilot=args.include_pilot)
-        results = analyze(trials, config)
-        results["command_line"] = " ".join(["python", "analysis/turing_test.py", *(argv if argv is not None else sys.argv[1:])])
-        paths = write_results(results, args.out)
-    except (PsyaiError, ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    print(paths["html"])
-    return 0
+    return report_lib.run_cli("analysis/turing_test.py", argv, compute, write_results, args.out)
 
 
 if __name__ == "__main__":
