@@ -48,6 +48,7 @@ class RankingState:
     invented: list[bool] = field(default_factory=list)
     groups: list[list[int]] = field(default_factory=list)  # ranking so far, best first
     tie_next: bool = False
+    incomplete: bool = False            # Enter was pressed before the ranking was complete
 
     def __post_init__(self) -> None:
         self.ratings = self.ratings or {s: [None] * self.k for s in SCALES}
@@ -186,9 +187,12 @@ class RankingScreens:
                 total_rt += resp.rt
                 if resp.key == "left":
                     stage = "review"
-                elif resp.key == "return" and self._complete(state):
-                    return state, total_rt
+                elif resp.key == "return":
+                    if self._complete(state):
+                        return state, total_rt
+                    state.incomplete = True  # say so on the next screen instead of ignoring the key
                 else:
+                    state.incomplete = False
                     self._apply_order_key(state, resp.key)
 
     # -- review ------------------------------------------------------------------
@@ -251,7 +255,8 @@ class RankingScreens:
     def _order_step(self, state: RankingState, items: list[dict]):
         self.header.text = self.t("rank_order_title")
         self.lines.text = self._order_lines(state, items)
-        self.help.text = self.t("rank_order_help") + (("\n" + self.t("rank_ties")) if self.allow_ties else "")
+        self.help.text = (self.t("rank_order_help") + (("\n" + self.t("rank_ties")) if self.allow_ties else "")
+                          + (("\n" + self.t("rank_order_incomplete")) if state.incomplete else ""))
         keys = [LETTERS[p] for p in range(state.k) if p not in state.placed()] + ["backspace", "return", "left"]
         if self.allow_ties and state.groups:
             keys.append("equal")

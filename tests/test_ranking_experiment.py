@@ -104,7 +104,8 @@ def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
             if pos == 1:
                 booth.press("h", settle=0.3)
             booth.press("Right", settle=0.3)
-        for key in ["c", "a", "equal", "d", "b", "Return"]:     # C best, A and D tied, then B
+        # C best, A and D tied, then B; an early Return (ranking incomplete) must not confirm
+        for key in ["c", "a", "Return", "equal", "d", "b", "Return"]:
             booth.press(key, settle=0.3)
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="the first ranking")
         booth.press("Escape", settle=0.4)
