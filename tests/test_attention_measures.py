@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 import torch
 
-from psyai.attention.measures import MeasureConfig, MeasureError, extract, load_model, prepare, to_table
+from psyai.attention.measures import (ATTN_IMPLEMENTATION, MEASURES, MeasureConfig, MeasureError, extract,
+                                     load_model, prepare, to_table)
 
 TEXTS = ["The cat sat on the mat.", "Hi,  3.14 cats🙂 ran!", "私は本を読んだ。", "Tea or coffee?"]
 
@@ -65,6 +67,52 @@ def test_aggregations_of_padded_batches_match_one_text_at_a_time(loaded, aggrega
             np.testing.assert_allclose(b.values[measure], r.values[measure], rtol=1e-4, atol=1e-6)
 
 
+def test_weights_reduced_as_each_layer_runs_equal_plain_eager_output_attentions(loaded, tiny):
+    """The collecting attention implementation against a separately loaded eager model read through
+    output_attentions (the fallback path), for every measure, on a padded batch."""
+    from transformers import AutoModelForCausalLM
+
+    assert loaded.collects and loaded.model.config._attn_implementation == ATTN_IMPLEMENTATION
+    eager = AutoModelForCausalLM.from_pretrained(tiny, attn_implementation="eager").eval()
+    plain = dataclasses.replace(loaded, model=eager, collects=False)
+    config = MeasureConfig(batch_size=3)
+    for got, want in zip(extract(TEXTS, loaded, config), extract(TEXTS, plain, config)):
+        assert set(got.values) == set(MEASURES)
+        for measure in MEASURES:
+            np.testing.assert_allclose(got.values[measure], want.values[measure], rtol=1e-5, atol=1e-7)
+    # outside extract the model is plain eager attention: output_attentions still gives the weights
+    ids = torch.tensor([prepare(TEXTS[:1], loaded, config)[0].input_ids])
+    with torch.no_grad():
+        ours = loaded.model(input_ids=ids, output_attentions=True).attentions
+        theirs = eager(input_ids=ids, output_attentions=True).attentions
+    assert len(ours) == 2 and all(torch.allclose(a, b) for a, b in zip(ours, theirs))
+
+
+def test_a_model_without_the_attention_interface_falls_back_to_output_attentions(tmp_path):
+    """DeBERTa-v2 computes its own attention (no AttentionInterface): load_model keeps eager and extract reads
+    output_attentions; padded batches agree with each text's own unpadded weights."""
+    from transformers import DebertaV2Config, DebertaV2Model
+
+    from tests.test_attention_align import sp_tokenizer
+
+    tokenizer = sp_tokenizer()
+    torch.manual_seed(0)
+    DebertaV2Model(DebertaV2Config(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
+                                   num_attention_heads=2, intermediate_size=64,
+                                   pad_token_id=tokenizer.pad_token_id)).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    enc = load_model(str(tmp_path), device="cpu")
+    assert not enc.collects and enc.model.config._attn_implementation == "eager"
+    config = MeasureConfig(measures=("attention", "rollout"), batch_size=4)
+    for a, r in zip(prepare(TEXTS, enc, config), extract(TEXTS, enc, config)):
+        with torch.no_grad():
+            att = torch.stack(enc.model(input_ids=torch.tensor([a.input_ids]), output_attentions=True).attentions)
+        aligned = [t for t, w in enumerate(a.token_word) if w >= 0]
+        expected = att[:, 0].sum(dim=-2)[..., aligned].sum(-1).numpy()  # (L, H)
+        np.testing.assert_allclose(r.values["attention"].sum(-1), expected, rtol=1e-5)
+        assert r.values["rollout"].shape == (2, len(a.words))
+
+
 def test_aggregation_rules_on_token_values():
     from psyai.attention.measures import to_words
 
@@ -98,7 +146,7 @@ def test_encoder_measures_and_refused_surprisal(tmp_path):
                          intermediate_size=64, pad_token_id=tokenizer.pad_token_id)).save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     enc = load_model(str(tmp_path), device="cpu")
-    assert not enc.causal
+    assert not enc.causal and enc.collects  # BERT's attention goes through the AttentionInterface
     with pytest.raises(MeasureError, match="drop 'surprisal'"):
         extract(TEXTS, enc, MeasureConfig())
     results = extract(TEXTS, enc, MeasureConfig(measures=("attention", "rollout", "saliency"), batch_size=4))

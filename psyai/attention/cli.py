@@ -112,14 +112,18 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="cpu", help="cpu, cuda … (default %(default)s)")
 
 
-def _best(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
+def _best(fns: list, repeats: int) -> list[float]:
+    """Best of ``repeats`` timings of each function, run in turn (a, b, a, b, …) after one warm-up each, so
+    that the machine's and the allocator's state drift alike over all of them."""
+    for fn in fns:
+        fn()  # warm-up
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for fn, kept in zip(fns, times):
+            started = time.perf_counter()
+            fn()
+            kept.append(time.perf_counter() - started)
+    return [min(kept) for kept in times]
 
 
 def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
@@ -127,7 +131,7 @@ def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
     time; and saliency against a bare forward + backward."""
     import torch
 
-    from psyai.attention.measures import batch_tensors, prepare
+    from psyai.attention.measures import batch_tensors, forward_kwargs, prepare
 
     config = MeasureConfig(measures=FORWARD_MEASURES, batch_size=batch_size)
     alignments = prepare(texts, loaded, config)
@@ -139,23 +143,21 @@ def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
         with torch.no_grad():
             for batch in batches:
                 ids, mask, _ = batch_tensors(batch, pad_id, loaded.device)  # (B, T)
-                loaded.model(input_ids=ids, attention_mask=mask)
+                loaded.model(input_ids=ids, **forward_kwargs(loaded, mask))
 
     def bare_backward():
         for batch in batches:
             ids, mask, _ = batch_tensors(batch, pad_id, loaded.device)  # (B, T)
             embeds = loaded.model.get_input_embeddings()(ids).detach().requires_grad_(True)  # (B, T, D)
-            out = loaded.model(inputs_embeds=embeds, attention_mask=mask)
+            out = loaded.model(inputs_embeds=embeds, **forward_kwargs(loaded, mask))
             torch.autograd.grad(out[0].float().sum(), embeds)
 
     naive = MeasureConfig(measures=FORWARD_MEASURES, batch_size=1)
     sal = MeasureConfig(measures=("saliency",), batch_size=batch_size)
-    a = _best(bare_forward, repeats)
     # tokenization and alignment (per-text Python work) are done once, outside every timed region, as for (a)
-    b = _best(lambda: extract(texts, loaded, config, alignments), repeats)
-    c = _best(lambda: extract(texts, loaded, naive, alignments), max(1, repeats // 2))
-    d = _best(bare_backward, repeats)
-    e = _best(lambda: extract(texts, loaded, sal, alignments), repeats)
+    a, b, c = _best([bare_forward, lambda: extract(texts, loaded, config, alignments),
+                     lambda: extract(texts, loaded, naive, alignments)], repeats)
+    d, e = _best([bare_backward, lambda: extract(texts, loaded, sal, alignments)], repeats)
     return {"attn_implementation": loaded.model.config._attn_implementation, "n_texts": len(texts), "tokens": sum(len(x.input_ids) for x in alignments), "batch_size": batch_size,
             "bare_forward_s": a, "extract_forward_measures_s": b, "naive_one_text_s": c,
             "bare_forward_backward_s": d, "extract_saliency_s": e,
@@ -192,8 +194,8 @@ def bench(args: argparse.Namespace) -> int:
         print(f"model: {result['model']}")
         print(f"{result['n_texts']} texts, {result['tokens']} tokens, batch {args.batch_size}, {result['device']}, "
               f"{result['threads']} thread(s); attn_implementation={result['attn_implementation']} in (a) and (b) "
-              "alike (output_attentions needs eager); each timing warmed up, best of --repeats; "
-              "tokenization outside the timings")
+              "alike (the model's eager attention; (b) reduces each layer's weights as it computes them); (a), (b) "
+              "and (c) run in turn, each warmed up, best of --repeats; tokenization outside the timings")
         print(f"(a) bare batched forward       {result['bare_forward_s'] * 1e3:8.1f} ms")
         print(f"(b) forward-only measures      {result['extract_forward_measures_s'] * 1e3:8.1f} ms"
               f"   (b)/(a) = {result['overhead']:.2f}")

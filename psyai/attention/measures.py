@@ -25,12 +25,26 @@ Attention, rollout and saliency go from tokens to words by the declared
 studies differ. A word with no token of its own (see
 :attr:`~psyai.attention.align.Alignment.tokenless`) gets ``NaN``.
 Saliency needs a backward pass; the other measures come from one forward pass.
+
+Attention weights are reduced *as each layer computes them*: :func:`load_model`
+registers a transformers attention implementation (``AttentionInterface``),
+``psyai_measures``, that runs the model's own eager attention and, while
+:func:`extract` collects, hands each layer's weights ``(B, H, T, T)`` to a
+collector that keeps only what the measures need (attention received
+``(B, H, T)`` and the head mean ``(B, T, T)``) and lets the weights go. A batch
+thus never holds every layer's weights at once, and no ``output_attentions``
+capture runs. Outside :func:`extract` it is plain eager attention (weights are
+returned as usual). A model whose attention does not go through the interface
+(older remote code) keeps ``eager`` and ``output_attentions``, with the same
+results.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -89,6 +103,7 @@ class ModelForMeasures:
     tokenizer: Any
     causal: bool
     device: Any = field(default=None)
+    collects: bool = False  # attention goes through ATTN_IMPLEMENTATION: reduced per layer as computed
 
 
 def is_causal_config(config: Any) -> bool:
@@ -103,8 +118,11 @@ def load_model(name_or_path: str, device: str = "auto") -> ModelForMeasures:
 
     Causal LMs load through :func:`psyai.models.load_causal_lm`, encoders through
     :func:`psyai.reward.model.load_backbone` (``AutoModel``); both record the revision.
-    Attention is computed eagerly (``attn_implementation="eager"``): the fused
-    kernels (SDPA, flash) do not return attention weights.
+    Attention is computed eagerly: the fused kernels (SDPA, flash) do not return
+    attention weights. Where the model's attention goes through transformers'
+    ``AttentionInterface`` and its module has an ``eager_attention_forward``, the
+    implementation is :data:`ATTN_IMPLEMENTATION` (eager, with weights reduced
+    per layer during :func:`extract`); otherwise plain ``eager``.
 
     Raises:
         ModelError: the model cannot be found or loaded.
@@ -125,9 +143,80 @@ def load_model(name_or_path: str, device: str = "auto") -> ModelForMeasures:
     else:
         model, tokenizer, revision = load_backbone(name_or_path, device=device)
         torch_device = next(model.parameters()).device
-    model.set_attn_implementation("eager")
+    collects = _use_collecting_attention(model)
     model.eval()
-    return ModelForMeasures(name_or_path, revision, model, tokenizer, is_causal_config(config), torch_device)
+    return ModelForMeasures(name_or_path, revision, model, tokenizer, is_causal_config(config), torch_device,
+                            collects)
+
+
+ATTN_IMPLEMENTATION = "psyai_measures"
+_COLLECTOR: contextvars.ContextVar[Any] = contextvars.ContextVar("psyai_attention_collector", default=None)
+
+
+def _eager_of(module: Any):
+    """The eager attention function of ``module``'s modeling file (transformers 5 defines one per model)."""
+    return getattr(sys.modules.get(type(module).__module__), "eager_attention_forward", None)
+
+
+def _collecting_attention(module, query, key, value, attention_mask, *args, **kwargs):
+    """:data:`ATTN_IMPLEMENTATION`: the model's eager attention; while a collector is active its weights go
+    to the collector (and ``None`` is returned in their place), otherwise they are returned as usual."""
+    attn_output, weights = _eager_of(module)(module, query, key, value, attention_mask, *args, **kwargs)
+    collector = _COLLECTOR.get()
+    if collector is None:
+        return attn_output, weights
+    collector.add(weights)
+    return attn_output, None
+
+
+def _use_collecting_attention(model: Any) -> bool:
+    """Switch ``model`` to :data:`ATTN_IMPLEMENTATION` when it can take it (else to ``eager``); True if switched."""
+    from transformers import AttentionInterface
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, AttentionMaskInterface, eager_mask
+
+    modules = [m for m in model.modules() if _eager_of(m) is not None and "Attention" in type(m).__name__]
+    if getattr(model, "_supports_attention_backend", False) and modules:
+        AttentionInterface.register(ATTN_IMPLEMENTATION, _collecting_attention)
+        if ATTN_IMPLEMENTATION not in ALL_MASK_ATTENTION_FUNCTIONS:
+            AttentionMaskInterface.register(ATTN_IMPLEMENTATION, eager_mask)  # the additive mask eager takes
+        try:
+            model.set_attn_implementation(ATTN_IMPLEMENTATION)
+            return True
+        except (ValueError, KeyError, ImportError) as exc:
+            logger.info("%s: %s; using eager attention with output_attentions", type(model).__name__, exc)
+    model.set_attn_implementation("eager")
+    return False
+
+
+class AttentionCollector:
+    """Per-layer reductions of attention weights ``(B, H, T, T)`` as the layers compute them.
+
+    ``received[l]``: ``m^T A_l`` per head, ``(B, H, T)``, over the real queries ``m``;
+    ``means[l]``: ``mean_h A_l``, ``(B, T, T)`` in float32 (what rollout needs).
+    """
+
+    def __init__(self, mask, received: bool, means: bool) -> None:
+        self.query = mask[:, None, None, :]  # (B, 1, 1, T)
+        self.want_received, self.want_means = received, means
+        self.received: list[Any] = []
+        self.means: list[Any] = []
+
+    def add(self, weights) -> None:
+        import torch
+
+        with torch.no_grad():
+            w = weights.detach()  # (B, H, T, T)
+            if self.want_received:
+                self.received.append((self.query.to(w.dtype) @ w).squeeze(-2).float())  # (B, H, T)
+            if self.want_means:
+                self.means.append(w.mean(dim=1, dtype=torch.float32))  # (B, T, T)
+
+    def __enter__(self) -> "AttentionCollector":
+        self._token = _COLLECTOR.set(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _COLLECTOR.reset(self._token)
 
 
 def prepare(texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfig) -> list[Alignment]:
@@ -213,21 +302,28 @@ def rollout(attentions, mask):
 def rollout_received(attentions, mask):
     """Rollout *received* per layer, ``sum_i R_l[i, j]`` over real queries ``i``: ``(B, L, T)``.
 
-    Equal to ``(rollout(attentions, mask) * mask[:, None, :, None]).sum(-2)`` but
-    without forming ``R_l``: the row vector ``m^T`` (real queries) is carried
-    left to right, ``m^T R_l = m^T Â_l Â_{l-1} … Â_0``, so each step is a
-    batched vector-matrix product (``O(T^2)``) instead of a matrix product
-    (``O(T^3)``); ``Â_k`` is never materialised either:
-    ``v Â_k = 0.5 (v / s_k) M_k + 0.5 (v / s_k)`` with ``M_k = mean_h A_k`` and
-    row sums ``s_k = 0.5 M_k 1 + 0.5``. Computed in float32.
+    Equal to ``(rollout(attentions, mask) * mask[:, None, :, None]).sum(-2)``; see
+    :func:`rollout_received_from_means`, which this calls with ``mean_h A_l``.
     """
     import torch
 
-    means, scales = [], []
-    for layer in attentions:
-        m = layer.float().mean(dim=1)  # (B, T, T)
-        means.append(m)
-        scales.append(0.5 / (0.5 * m.sum(dim=-1) + 0.5))  # (B, T): 0.5 / row sum of Â
+    return rollout_received_from_means([a.mean(dim=1, dtype=torch.float32) for a in attentions], mask)
+
+
+def rollout_received_from_means(means, mask):
+    """Rollout received per layer from the head means ``M_k = mean_h A_k`` (``L`` tensors ``(B, T, T)``).
+
+    ``R_l`` is never formed: the row vector ``m^T`` (real queries) is carried
+    left to right, ``m^T R_l = m^T Â_l Â_{l-1} … Â_0``, so each step is a
+    batched vector-matrix product (``O(T^2)``) instead of a matrix product
+    (``O(T^3)``); ``Â_k`` is never materialised either:
+    ``v Â_k = 0.5 (v / s_k) M_k + 0.5 (v / s_k)`` with row sums
+    ``s_k = 0.5 M_k 1 + 0.5``. Computed in float32.
+    """
+    import torch
+
+    means = [m.float() for m in means]
+    scales = [0.5 / (0.5 * m.sum(dim=-1) + 0.5) for m in means]  # (B, T): 0.5 / row sum of Â
     query = mask.to(torch.float32)[:, None, :]  # (B, 1, T)
     out = []
     for top in range(len(means)):
@@ -239,35 +335,75 @@ def rollout_received(attentions, mask):
     return torch.stack(out, dim=1)  # (B, L, T)
 
 
-def _forward(loaded: ModelForMeasures, ids, mask, *, saliency: bool):
-    """Model outputs with attentions, and the input embeddings when saliency is wanted."""
+def forward_kwargs(loaded: ModelForMeasures, mask) -> dict[str, Any]:
+    """What every forward pass here passes: the padding mask, and no KV cache for causal LMs (one pass, no
+    generation)."""
+    return {"attention_mask": mask, **({"use_cache": False} if loaded.causal else {})}
+
+
+def _forward(loaded: ModelForMeasures, ids, mask, *, saliency: bool, attention: tuple[bool, bool]):
+    """Model outputs, the input embeddings when saliency is wanted, and the per-layer attention reductions.
+
+    ``attention`` = (attention received wanted, head means wanted). Returns ``(out, embeds, received,
+    means)``; ``received`` and ``means`` are lists over layers (empty when not wanted).
+    """
     import torch
 
-    kwargs = {"attention_mask": mask, "output_attentions": True}
+    kwargs = forward_kwargs(loaded, mask)
+    want_received, want_means = attention
+    collect = loaded.collects and (want_received or want_means)
+    if (want_received or want_means) and not loaded.collects:
+        kwargs["output_attentions"] = True
+    collector = AttentionCollector(mask, want_received, want_means)
     if saliency:
         embeds = loaded.model.get_input_embeddings()(ids).detach().requires_grad_(True)  # (B, T, D)
-        return loaded.model(inputs_embeds=embeds, **kwargs), embeds
-    with torch.no_grad():
-        return loaded.model(input_ids=ids, **kwargs), None
+        inputs = {"inputs_embeds": embeds}
+    else:
+        embeds, inputs = None, {"input_ids": ids}
+    with torch.set_grad_enabled(saliency):
+        if collect:
+            with collector:
+                out = loaded.model(**inputs, **kwargs)
+            if not (collector.received or collector.means):  # its attention bypassed the interface after all
+                logger.info("%s: no attention weights reached the collector; reading output_attentions",
+                            loaded.name_or_path)
+                loaded.model.set_attn_implementation("eager")
+                loaded.collects = False
+                return _forward(loaded, ids, mask, saliency=saliency, attention=attention)
+        else:
+            out = loaded.model(**inputs, **kwargs)
+            for a in (out.attentions or ()) if kwargs.get("output_attentions") else ():
+                collector.add(a)
+    return out, embeds, collector.received, collector.means
+
+
+def token_nats(logits, ids, mask):
+    """``-ln p(token t | tokens < t)`` at position ``t - 1`` of each real token ``t``: ``(B, T)``, 0 elsewhere.
+
+    ``cross_entropy`` on the logits as they are (a fused log-softmax and pick, faster on a CPU than
+    ``logsumexp(z) - z[token]``, and no ``(B, T, V)`` copy of the logits is made); differentiable.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    batch, width = ids.shape
+    target = torch.full_like(ids, -100)  # (B, T): what position t predicts; -100 is ignored
+    target[:, :-1] = ids[:, 1:].masked_fill(~mask[:, 1:].bool(), -100)
+    return F.cross_entropy(logits.float().reshape(batch * width, -1), target.view(-1), reduction="none",
+                           ignore_index=-100).view(batch, width)  # (B, T)
 
 
 def token_surprisal(logits, ids, mask):
-    """Surprisal in bits of each token given the previous ones: ``(B, T)``, ``NaN`` where undefined.
-
-    Only real predicted positions are scored, as ``logsumexp(z) - z[token]``:
-    no ``(B, T, V)`` log-softmax is written.
-    """
+    """Surprisal in bits of each token given the previous ones: ``(B, T)``, ``NaN`` where undefined
+    (the first token, padding)."""
     import torch
 
     batch, width = ids.shape
     out = torch.full((batch, width), math.nan, dtype=torch.float32, device=ids.device)  # (B, T)
     if width < 2:
         return out
-    real = mask[:, 1:].bool()  # (B, T-1): token t is real, so position t-1 predicts it
-    z = logits[:, :-1][real].float()  # (N, V)
-    target = ids[:, 1:][real]  # (N,)
-    nats = torch.logsumexp(z, dim=-1) - z.gather(-1, target[:, None]).squeeze(-1)  # (N,)
-    out[:, 1:][real] = nats / math.log(2)
+    nats = token_nats(logits, ids, mask)  # (B, T): position t - 1 scores token t
+    out[:, 1:] = torch.where(mask[:, 1:].bool(), nats[:, :-1] / math.log(2), math.nan)
     return out
 
 
@@ -322,17 +458,15 @@ def extract(
         batch = [alignments[i] for i in rows]
         ids, mask, token_word = batch_tensors(batch, pad_id, loaded.device)  # (B, T) each
         n_words = max(len(a.words) for a in batch)
-        out, embeds = _forward(loaded, ids, mask, saliency="saliency" in want)
+        out, embeds, received, means = _forward(loaded, ids, mask, saliency="saliency" in want,
+                                                attention=("attention" in want, "rollout" in want))
         values: dict[str, Any] = {}
         with torch.no_grad():
             rows_of: dict[str, Any] = {}  # measure -> (B, ..., T) token values, aggregated to words together
-            if "attention" in want or "rollout" in want:
-                query = mask[:, None, None, :].to(out.attentions[0].dtype)  # (B, 1, 1, T)
-            if "attention" in want:  # received = m^T A per layer: one batched matmul, no (B, L, H, T, T) stack
-                rows_of["attention"] = torch.stack(
-                    [(query @ a.detach()).squeeze(-2) for a in out.attentions], dim=1)  # (B, L, H, T)
+            if "attention" in want:  # received = m^T A per layer and head, reduced as each layer ran
+                rows_of["attention"] = torch.stack(received, dim=1)  # (B, L, H, T)
             if "rollout" in want:
-                rows_of["rollout"] = rollout_received([a.detach() for a in out.attentions], mask)  # (B, L, T)
+                rows_of["rollout"] = rollout_received_from_means(means, mask)  # (B, L, T)
             if loaded.causal and "surprisal" in want:
                 bits = token_surprisal(out.logits.detach(), ids, mask)  # (B, T)
                 surprisal = torch.stack([torch.nan_to_num(bits, nan=0.0), bits.isnan().to(bits.dtype)], dim=1)
@@ -341,10 +475,8 @@ def extract(
                 summed = to_words(surprisal, token_word, n_words, "sum")  # (B, 2, W): bits, undefined tokens
                 values["surprisal"] = torch.where(summed[:, 1] > 0, math.nan, summed[:, 0])  # (B, W)
         if "saliency" in want:
-            if loaded.causal:
-                logp = torch.log_softmax(out.logits[:, :-1].float(), dim=-1)  # (B, T-1, V)
-                picked = logp.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (B, T-1)
-                target = (picked * mask[:, 1:]).sum()
+            if loaded.causal:  # the text's total log-probability
+                target = -token_nats(out.logits, ids, mask).sum()
             else:
                 hidden = out.last_hidden_state * mask[..., None]  # (B, T, D)
                 target = (hidden.sum(1) / mask.sum(1, keepdim=True)).norm(dim=-1).sum()
