@@ -71,9 +71,9 @@ from scipy import stats
 from analysis import report as report_lib
 from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
 from analysis.report import write_results as _write
-from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, head_average, load_human_table,
-                                  read_model_measures, validate_human_table, validate_model_measures,
-                                  within_item_z, word_predictors)
+from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, check_same_words, head_average,
+                                  load_human_table, read_model_measures, validate_human_table,
+                                  validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -354,6 +354,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     config = config or AttentionConfig()
     human = validate_human_table(human)
     model_measures = validate_model_measures(model_measures)
+    check_same_words(human, model_measures)
     predictors = word_predictors(human)
     model = head_average(model_measures)
     scores = human_word_scores(human, predictors)

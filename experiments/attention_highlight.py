@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from psyai import runner  # noqa: E402
+from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
 from psyai.session import add_session_arguments  # noqa: E402
 
 EXPERIMENT = "attention_highlight"
@@ -36,6 +37,7 @@ class Settings:
     """Settings of one session; all of them are stored in the session header."""
 
     n_trials: int | None = None
+    unit: str = "word"           # word (Japanese: UniDic morpheme) or bunsetsu (psyai.attention.words)
     max_select: int = 3          # most words a participant may mark per text
     break_every: int = 10
     practice: bool = True
@@ -48,6 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
     e = p.add_argument_group("this experiment")
     e.add_argument("--trials", type=int, default=None, help="texts per participant (default: all)")
+    e.add_argument("--unit", choices=UNITS, default="word", help=UNIT_HELP)
     e.add_argument("--max-select", type=int, default=Settings.max_select, help="most words marked per text")
     e.add_argument("--break-every", type=int, default=Settings.break_every)
     e.add_argument("--no-practice", action="store_true")
@@ -100,7 +103,7 @@ class HighlightRoutine:
         from psyai.attention.words import segment
 
         s, visual = self.screens, self.visual
-        words = segment(item["text"], self.lang)
+        words = segment(item["text"], self.lang, unit=self.settings.unit)
         stims, rects = self.layout([w.text for w in words])
         marks = [visual.Rect(s.win, width=x1 - x0, height=y1 - y0, pos=((x0 + x1) / 2, (y0 + y1) / 2),
                              fillColor=(0.55, 0.45, -0.6), lineColor=None) for x0, y0, x1, y1 in rects]
@@ -156,8 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     # -- show dialog, check everything before a file is written ------------------------
     checked = runner.check(args, EXPERIMENT)
     settings = (Settings(**checked.header["settings"]) if checked.header else
-                Settings(n_trials=args.trials, max_select=args.max_select, break_every=args.break_every,
+                Settings(n_trials=args.trials, unit=args.unit, max_select=args.max_select, break_every=args.break_every,
                          practice=not args.no_practice, demographics=args.demographics))
+    check_segmentation(args.lang, "attach", settings.unit)
     seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
     observer = simulation = None
     if args.simulate:

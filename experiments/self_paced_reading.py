@@ -1,11 +1,12 @@
 #!/usr/bin/env python
-"""Self-paced reading: a moving window, one word (Japanese: one morpheme segment) per key press.
+"""Self-paced reading: a moving window, one word (Japanese: a morpheme, or a bunsetsu) per key press.
 
 Per-word reading times are the human side of the attention comparison: they go
 beside a transformer's surprisal and attention for the same words
 (`psyai attention extract`, `analysis/attention.py`).
 
     python experiments/self_paced_reading.py --participant P001 --lang ja
+    python experiments/self_paced_reading.py --participant P002 --lang ja --unit bunsetsu
     python experiments/self_paced_reading.py --participant P001 --resume     # after a crash
 
 The session: dialog → checks → window → consent → (demographics) →
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from psyai import runner  # noqa: E402
+from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
 from psyai.session import add_session_arguments  # noqa: E402
 
 EXPERIMENT = "self_paced_reading"
@@ -37,6 +39,7 @@ class Settings:
     """Settings of one session; all of them are stored in the session header."""
 
     n_trials: int | None = None     # texts per participant (None: all in the language)
+    unit: str = "word"              # word (Japanese: UniDic morpheme) or bunsetsu (psyai.attention.words)
     cells_per_line: int = 0         # monospace cells per line (0: 56 for en, 40 for ja)
     break_every: int = 10
     practice: bool = True
@@ -49,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
     e = p.add_argument_group("this experiment")
     e.add_argument("--trials", type=int, default=None, help="texts per participant (default: all)")
+    e.add_argument("--unit", choices=UNITS, default="word", help=UNIT_HELP)
     e.add_argument("--cells-per-line", type=int, default=0)
     e.add_argument("--break-every", type=int, default=Settings.break_every)
     e.add_argument("--no-practice", action="store_true")
@@ -62,11 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def words_of(item: dict, lang: str) -> list[tuple[int, int]]:
-    """Character spans of the words shown one at a time (English: whitespace; Japanese: MeCab/UniDic)."""
+def words_of(item: dict, lang: str, unit: str = "word") -> list[tuple[int, int]]:
+    """Character spans of the words shown one at a time (English: whitespace; Japanese: MeCab/UniDic
+    morphemes, or bunsetsu)."""
     from psyai.attention.words import segment
 
-    return [(w.start, w.end) for w in segment(item["text"], lang)]
+    return [(w.start, w.end) for w in segment(item["text"], lang, unit=unit)]
 
 
 class ReadingRoutine:
@@ -77,7 +82,7 @@ class ReadingRoutine:
 
         from psyai import i18n, ui
 
-        self.screens, self.lang = screens, lang
+        self.screens, self.lang, self.unit = screens, lang, settings.unit
         self.cells = settings.cells_per_line or (40 if lang == "ja" else 56)
         self.window = visual.TextStim(screens.win, "", font=i18n.MONO_FONT, height=ui.TEXT_HEIGHT,
                                       wrapWidth=10, color=ui.TEXT_COLOR, pos=(-0.7, 0.2), anchorHoriz="left",
@@ -88,7 +93,7 @@ class ReadingRoutine:
 
         s = self.screens
         text = item["text"]
-        spans = words_of(item, self.lang)
+        spans = words_of(item, self.lang, self.unit)
         lines = word_lines(text, spans, self.cells)
         self.window.text = moving_window(text, spans, lines, None)
         s.show_message(s.t("spr_ready"))
@@ -125,8 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     # -- show dialog, check everything before a file is written ------------------------
     checked = runner.check(args, EXPERIMENT)
     settings = (Settings(**checked.header["settings"]) if checked.header else
-                Settings(n_trials=args.trials, cells_per_line=args.cells_per_line, break_every=args.break_every,
+                Settings(n_trials=args.trials, unit=args.unit, cells_per_line=args.cells_per_line, break_every=args.break_every,
                          practice=not args.no_practice, demographics=args.demographics))
+    check_segmentation(args.lang, "attach", settings.unit)
     seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
     observer = simulation = None
     if args.simulate:

@@ -373,6 +373,36 @@ def word_predictors(words: pd.DataFrame, frequencies: Mapping[str, float] | None
     return w
 
 
+def check_same_words(human: pd.DataFrame, model_measures: pd.DataFrame) -> None:
+    """Refuse to pair people's and the model's values of different words.
+
+    The analysis joins the two tables on (item, word index). If the model measures
+    were extracted with another segmentation than the one people saw (Japanese
+    morphemes against bunsetsu, punctuation separate against attached), word ``i`` is
+    not the same word on both sides and every correlation would be silently wrong.
+    For every item in both tables and every word index people have, the model table
+    must have that index with the same word (compared without case and punctuation, so
+    an eye-tracking export that strips punctuation still matches).
+
+    Raises:
+        DataError: naming the item, the word index and both words, and what to do.
+    """
+    h = human.drop_duplicates(["item", "word_index"])[["item", "word_index", "word"]]
+    m = (model_measures.drop_duplicates(["text_id", "word_index"])[["text_id", "word_index", "word"]]
+         .rename(columns={"text_id": "item", "word": "model_word"}))
+    h = h[h["item"].isin(set(m["item"]))]
+    joined = h.merge(m, on=["item", "word_index"], how="left").sort_values(["item", "word_index"])
+    differs = joined["model_word"].isna() | (joined["word"].map(_norm_word)
+                                             != joined["model_word"].fillna("").map(_norm_word))
+    if differs.any():
+        r = joined[differs].iloc[0]
+        model_word = "no such word" if pd.isna(r["model_word"]) else repr(r["model_word"])
+        raise DataError(
+            f"item {r['item']!r}, word_index {int(r['word_index'])}: people saw {r['word']!r}, the model table has "
+            f"{model_word}; the two tables split the text into words differently. Run `psyai attention extract` "
+            "with the experiment's --lang, --unit and --punctuation (the session header's settings record the unit)")
+
+
 def head_average(model_measures: pd.DataFrame) -> pd.DataFrame:
     """One value per (text_id, word_index, measure, layer): the head average.
 

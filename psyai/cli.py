@@ -15,6 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from psyai import __version__
+from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation
 from psyai.errors import PsyaiError
 
 console = Console(stderr=True)
@@ -45,6 +46,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 # -- simulate -------------------------------------------------------------------
+
+WORD_EXPERIMENTS = ("self_paced_reading", "attention_highlight")  # what a word is: --unit
 
 # observer flags of each experiment: (flag, type, default, help), passed on as --sim-<flag>
 OBSERVER_FLAGS = {
@@ -85,6 +88,8 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="data folder to write (sessions go to OUT/<experiment>/sub-*/ses-1)")
     p.add_argument("--jobs", type=int, default=2, help="participants run in parallel")
     p.add_argument("--realtime", action="store_true", help="wait out response times (to watch a run by eye)")
+    p.add_argument("--unit", choices=UNITS, default=None,
+                   help=f"{', '.join(WORD_EXPERIMENTS)}: " + UNIT_HELP.replace("%(default)s", "word"))
     declared: set[str] = set()
     for experiment, flags in OBSERVER_FLAGS.items():
         g = p.add_argument_group(f"{experiment} observers")
@@ -109,8 +114,14 @@ def _simulate(args: argparse.Namespace) -> int:
             if flag not in own:
                 raise PsyaiError(f"--{flag} is not an option of {args.experiment} observers (it belongs to {experiment})")
             observer_args += [f"--sim-{flag}", str(value)]
+    experiment_args = []
+    if args.unit is not None:
+        if args.experiment not in WORD_EXPERIMENTS:
+            raise PsyaiError(f"--unit is an option of {' and '.join(WORD_EXPERIMENTS)}, not of {args.experiment}")
+        check_segmentation(args.lang, "attach", args.unit)
+        experiment_args = ["--unit", args.unit]
     run = CohortRun(experiment=args.experiment, n_participants=args.participants, out=args.out, seed=args.seed,
-                    observer_args=observer_args, n_trials=args.trials, lang=args.lang, stimuli=args.stimuli,
+                    observer_args=observer_args, experiment_args=experiment_args, n_trials=args.trials, lang=args.lang, stimuli=args.stimuli,
                     jobs=args.jobs, realtime=args.realtime)
     folders = run_cohort(run)
     print(f"simulated {len(folders)} participants: {args.out / args.experiment}")

@@ -80,6 +80,7 @@ class CohortRun:
     out: Path
     seed: int = 0
     observer_args: list[str] = field(default_factory=list)
+    experiment_args: list[str] = field(default_factory=list)  # further options of the script (e.g. --unit)
     n_trials: int | None = None
     lang: str = "en"
     stimuli: str | None = None
@@ -94,7 +95,8 @@ class CohortRun:
         cmd = [sys.executable, str(script_path("experiments", self.experiment)),
                "--participant", self.participant_id(index), "--session", "1", "--lang", self.lang,
                "--data-dir", str(self.out), "--simulate", "--no-dialog", "--sim-index", str(index),
-               "--sim-seed", str(self.seed), "--seed", str(self.seed * 1000 + index), *self.observer_args]
+               "--sim-seed", str(self.seed), "--seed", str(self.seed * 1000 + index), *self.observer_args,
+               *self.experiment_args]
         if self.n_trials is not None:
             cmd += ["--trials", str(self.n_trials)]
         if self.stimuli:

@@ -112,6 +112,20 @@ def test_alignment_matches_known_segmentation(name, case):
     assert a.tokenless == [i for i, (_, toks) in enumerate(KNOWN[name, case]) if not toks]
 
 
+@pytest.mark.parametrize("name", TOKENIZERS)
+def test_bunsetsu_alignment_is_the_morpheme_alignment_grouped(name):
+    """A bunsetsu is a run of whole morphemes, so each token's bunsetsu is the one holding its morpheme."""
+    tokenizer = TOKENIZERS[name]()
+    for text in ("東京大学の学生がGPT-4の文章を読んでいる。", "「こんにちは」と言った、3月5日に🙂。", "私は café で AI を見た。"):
+        by_morpheme = encode(tokenizer, text, "ja")
+        by_bunsetsu = encode(tokenizer, text, "ja", unit="bunsetsu")
+        assert by_bunsetsu.words == segment(text, "ja", unit="bunsetsu")
+        assert by_bunsetsu.input_ids == by_morpheme.input_ids
+        holder = [next(b for b, w in enumerate(by_bunsetsu.words) if w.start <= m.start < w.end)
+                  for m in by_morpheme.words]
+        assert by_bunsetsu.token_word == [holder[w] if w >= 0 else -1 for w in by_morpheme.token_word]
+
+
 def test_special_tokens_belong_to_no_word():
     a = encode(sp_tokenizer(), "the cat")
     assert a.token_word[0] == -1 and a.token_word[-1] == -1

@@ -164,3 +164,22 @@ def test_cli_runs_on_files(tmp_path, model_measures):
     assert (tmp_path / "out" / "report.html").exists()
     assert main([str(tmp_path / "nope.csv"), "--model-measures", str(tmp_path / "mm.csv"),
                  "--out", str(tmp_path / "out")]) == 1
+
+
+def test_human_and_model_tables_of_different_words_are_refused(model_measures):
+    """Model measures from another segmentation (here: every word shifted by one) would pair different
+    words silently; the analysis names the item, the index and both words."""
+    from psyai.errors import DataError
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    shifted = model_measures.copy()
+    first = shifted["text_id"] == "t00"
+    words = shifted[first].drop_duplicates("word_index").set_index("word_index")["word"]
+    shifted.loc[first, "word"] = shifted.loc[first, "word_index"].map(lambda i: words.get(i + 1, "end"))
+    assert words[0] != words[1]  # the fixed seed gives different first words
+    with pytest.raises(DataError, match=f"item 't00', word_index 0: people saw {words[0]!r}, the model table has "
+                                        f"{words[1]!r}.*--unit"):
+        analyze(human, shifted, AttentionConfig(n_perm=10))
+    # punctuation and case alone do not count: an eye-tracking export may strip them
+    stripped = model_measures.assign(word=model_measures["word"].str.upper().str.strip(",.!"))
+    assert analyze(human, stripped, AttentionConfig(n_perm=10))["n_items"] == 20

@@ -30,3 +30,25 @@ def test_bench_json(tiny, capsys):
 def test_missing_texts_file_names_the_fix(tmp_path, capsys):
     assert main(["extract", "--model", "x", "--texts", str(tmp_path / "no.txt"), "--out", str(tmp_path / "o.csv")]) == 1
     assert "one text a line" in capsys.readouterr().err
+
+
+def test_extract_in_bunsetsu_gives_the_words_the_experiment_shows(tiny, tmp_path, capsys):
+    from psyai.attention.words import segment
+
+    texts = tmp_path / "texts.txt"
+    text = "東京大学の学生が新しい本を読んでいる。"
+    texts.write_text(text + "\n", encoding="utf-8")
+    out = tmp_path / "m.csv"
+    assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(out), "--lang", "ja",
+                 "--unit", "bunsetsu", "--measures", "surprisal"]) == 0
+    table = pd.read_csv(out)
+    assert table.sort_values("word_index")["word"].tolist() == [w.text for w in segment(text, "ja", unit="bunsetsu")]
+    assert json.loads(out.with_suffix(".csv.json").read_text())["config"]["unit"] == "bunsetsu"
+    # a bunsetsu's surprisal is the sum of its morphemes' (the same tokens, grouped)
+    morph = tmp_path / "morph.csv"
+    assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(morph), "--lang", "ja",
+                 "--measures", "surprisal"]) == 0
+    assert abs(pd.read_csv(morph)["value"].sum() - table["value"].sum()) < 1e-4
+    assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(tmp_path / "x.csv"),
+                 "--unit", "bunsetsu"]) == 1
+    assert "bunsetsu' is for Japanese" in capsys.readouterr().err

@@ -31,11 +31,13 @@ def log_path(data, pid):
     return data / "attention_highlight" / f"sub-{pid}" / "ses-1" / f"sub-{pid}_ses-1_log.jsonl"
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
-def test_simulated_session_logs_words_selections_and_clicks(tmp_path, texts, lang):
+@pytest.mark.parametrize("lang, unit", [("en", "word"), ("ja", "word"), ("ja", "bunsetsu")])
+def test_simulated_session_logs_words_selections_and_clicks(tmp_path, texts, lang, unit):
+    from psyai.attention.words import segment
+
     data = tmp_path / "data"
     res = run_experiment("attention_highlight", "--participant", "A1", "--stimuli", str(texts), "--data-dir", str(data),
-                         "--lang", lang, "--max-select", "2", *SIM)
+                         "--lang", lang, "--unit", unit, "--max-select", "2", *SIM)
     assert res.returncode == 0, res.stderr[-2000:]
     recs = read_log(log_path(data, "A1"))[0]
     trials = [r for r in recs if r["record"] == "trial"]
@@ -44,6 +46,7 @@ def test_simulated_session_logs_words_selections_and_clicks(tmp_path, texts, lan
     for t in trials:
         text = items[t["item_id"]]["text"]
         assert [text[s:s + len(w)] for s, w in zip(t["word_starts"], t["words"])] == t["words"]
+        assert t["words"] == [w.text for w in segment(text, lang, unit=unit)]
         assert len(t["selected"]) <= 2 and t["max_select"] == 2
         assert sorted(c["word_index"] for c in t["clicks"] if c["action"] == "select") == t["selected"]
         assert all(a["t"] <= b["t"] for a, b in zip(t["clicks"], t["clicks"][1:]))

@@ -57,3 +57,39 @@ def test_empty_text_has_no_words():
 def test_bad_settings_name_the_fix(kwargs, match):
     with pytest.raises(SegmentationError, match=match):
         segment("a b", **kwargs)
+
+
+# Bunsetsu as the Kyoto University Text Corpus draws them, checked by hand.
+BUNSETSU = [
+    ("私は本を読んだ。", ["私は", "本を", "読んだ。"]),
+    ("東京大学の学生が新しい本を読んでいる。", ["東京大学の", "学生が", "新しい", "本を", "読んでいる。"]),
+    ("彼女はとても静かに話した。", ["彼女は", "とても", "静かに", "話した。"]),
+    ("「こんにちは」と言った。", ["「こんにちは」と", "言った。"]),
+    ("3月5日に勉強しなければならない。", ["3月5日に", "勉強しなければ", "ならない。"]),
+    ("雨が降りそうだ。", ["雨が", "降りそうだ。"]),
+    ("AIは人間のように考えることができるか？", ["AIは", "人間のように", "考える", "ことが", "できるか？"]),
+    ("読み始めたら止まらない本がない。", ["読み始めたら", "止まらない", "本が", "ない。"]),
+    ("GPT-4の文章を読んでください。", ["GPT-4の", "文章を", "読んでください。"]),
+    ("「AI」、それは何か。", ["「AI」、", "それは", "何か。"]),
+    ("お茶を飲む。今日は　晴れ。雨 Hello world", ["お茶を", "飲む。", "今日は", "晴れ。", "雨", "Hello", "world"]),
+]
+
+
+@pytest.mark.parametrize("text, expected", BUNSETSU)
+def test_japanese_bunsetsu_group_content_words_with_their_particles(text, expected):
+    words = segment(text, "ja", unit="bunsetsu")
+    assert texts(words) == expected
+    check_offsets(text, words)
+    # every bunsetsu is a run of whole morphemes: the morpheme boundaries are a refinement of it
+    morphemes = segment(text, "ja")
+    starts = {w.start for w in morphemes}
+    assert all(w.start in starts for w in words)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"lang": "en", "unit": "bunsetsu"}, "bunsetsu' is for Japanese .* use unit 'word'"),
+    ({"lang": "ja", "unit": "bunsetsu", "punctuation": "separate"}, "use punctuation 'attach' with unit 'bunsetsu'"),
+    ({"lang": "ja", "unit": "phrase"}, "use one of word, bunsetsu")])
+def test_bad_units_name_the_fix(kwargs, match):
+    with pytest.raises(SegmentationError, match=match):
+        segment("a b", **kwargs)

@@ -30,13 +30,16 @@ def log_path(data, pid):
     return data / "self_paced_reading" / f"sub-{pid}" / "ses-1" / f"sub-{pid}_ses-1_log.jsonl"
 
 
-@pytest.mark.parametrize("lang", ["en", "ja"])
-def test_simulated_reader_gives_one_time_per_word_and_answers_questions(tmp_path, texts, lang):
+@pytest.mark.parametrize("lang, unit", [("en", "word"), ("ja", "word"), ("ja", "bunsetsu")])
+def test_simulated_reader_gives_one_time_per_word_and_answers_questions(tmp_path, texts, lang, unit):
+    from psyai.attention.words import segment
+
     data = tmp_path / "data"
     res = run_experiment("self_paced_reading", "--participant", "R1", "--stimuli", str(texts), "--data-dir", str(data),
-                         "--lang", lang, *SIM)
+                         "--lang", lang, "--unit", unit, *SIM)
     assert res.returncode == 0, res.stderr[-2000:]
     recs = read_log(log_path(data, "R1"))[0]
+    assert recs[0]["settings"]["unit"] == unit
     trials = [r for r in recs if r["record"] == "trial"]
     assert [t["phase"] for t in trials] == ["practice"] + ["main"] * 4 and recs[-1]["status"] == "completed"
     items = {it["item_id"]: it for it in load_stimuli(texts).items}
@@ -45,6 +48,7 @@ def test_simulated_reader_gives_one_time_per_word_and_answers_questions(tmp_path
         assert len(t["words"]) == len(t["rts"]) >= 3 and all(rt > 0.05 for rt in t["rts"])
         assert [text[s:s + len(w)] for s, w in zip(t["word_starts"], t["words"])] == t["words"]
         assert "".join(t["words"]) == "".join(text.split())  # every character read, in order
+        assert t["words"] == [w.text for w in segment(text, lang, unit=unit)]
     asked = [t for t in trials if t["question"]]
     assert asked and all(t["response"] in ("yes", "no") and t["correct"] is not None for t in asked)
     long = load_word_measures(data)
@@ -122,6 +126,13 @@ def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
     trial = next(r for r in booth.records() if r["record"] == "trial")
     assert len(trial["rts"]) == n_words and all(0.1 < rt < 10 for rt in trial["rts"])
     assert trial["run_mode"] == "real" and booth.records()[-1]["status"] == "completed"
+
+
+def test_bunsetsu_for_english_is_refused_before_anything_is_written(tmp_path, texts):
+    data = tmp_path / "data"
+    res = run_experiment("self_paced_reading", "--participant", "R1", "--stimuli", str(texts), "--data-dir", str(data),
+                         "--lang", "en", "--unit", "bunsetsu", *SIM)
+    assert res.returncode == 1 and "bunsetsu' is for Japanese" in res.stderr and tree(data) == {}
 
 
 def test_question_without_answer_is_refused(tmp_path, texts):

@@ -102,6 +102,7 @@ def encode(
     lang: str = "en",
     *,
     punctuation: str = "attach",
+    unit: str = "word",
     words: Sequence[Word] | None = None,
     add_special_tokens: bool = True,
 ) -> Alignment:
@@ -110,8 +111,8 @@ def encode(
     Args:
         tokenizer: a fast ``transformers`` tokenizer (``tokenizer.is_fast``).
         text: the text.
-        lang, punctuation: passed to :func:`~psyai.attention.words.segment`.
-        words: the words, when already segmented (``lang``/``punctuation`` are then unused).
+        lang, punctuation, unit: passed to :func:`~psyai.attention.words.segment`.
+        words: the words, when already segmented (``lang``/``punctuation``/``unit`` are then unused).
         add_special_tokens: let the tokenizer add BOS/CLS/SEP as the model expects.
 
     Raises:
@@ -122,7 +123,7 @@ def encode(
             f"{type(tokenizer).__name__} is a slow tokenizer without character offsets; load the model's fast "
             "tokenizer (AutoTokenizer.from_pretrained(..., use_fast=True), which needs the 'tokenizers' package)"
         )
-    words = list(words) if words is not None else segment(text, lang, punctuation=punctuation)
+    words = list(words) if words is not None else segment(text, lang, punctuation=punctuation, unit=unit)
     enc = tokenizer(text, return_offsets_mapping=True, return_special_tokens_mask=True,
                     add_special_tokens=add_special_tokens)
     offsets = [tuple(o) for o in enc["offset_mapping"]]

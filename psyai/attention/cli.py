@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from psyai.attention.measures import AGGREGATIONS, FORWARD_MEASURES, MEASURES, MeasureConfig, extract, load_model
+from psyai.attention.words import UNIT_HELP, UNITS
 from psyai.errors import PsyaiError
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def _extract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="how words are found (default %(default)s)")
     p.add_argument("--punctuation", choices=("attach", "separate"), default="attach",
                    help="punctuation on its word or a word of its own (default %(default)s)")
+    p.add_argument("--unit", choices=UNITS, default="word", help=UNIT_HELP)
     p.add_argument("--aggregation", choices=AGGREGATIONS, default="sum",
                    help="subword tokens to a word (default %(default)s)")
     p.add_argument("--measures", default=",".join(MEASURES),
@@ -67,7 +69,7 @@ def extract_command(args: argparse.Namespace) -> int:
         raise PsyaiError(f"--out {args.out}: name a .csv or .parquet file")
     config = MeasureConfig(measures=tuple(m.strip() for m in args.measures.split(",") if m.strip()),
                            aggregation=args.aggregation, lang=args.lang, punctuation=args.punctuation,
-                           batch_size=args.batch_size)
+                           unit=args.unit, batch_size=args.batch_size)
     if args.out.exists():
         raise PsyaiError(f"--out {args.out} exists; psyai never overwrites results: choose another name")
     ids, texts = read_texts(args.texts, args.lang)

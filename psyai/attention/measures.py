@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from psyai.attention.align import Alignment, encode
+from psyai.attention.words import SegmentationError, check_segmentation
 from psyai.errors import PsyaiError
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class MeasureConfig:
         aggregation: tokens to a word: ``sum``, ``mean``, ``max`` or ``first``.
         lang: ``en`` or ``ja`` (how words are found, :func:`psyai.attention.words.segment`).
         punctuation: ``attach`` or ``separate`` punctuation to words.
+        unit: ``word`` or (Japanese) ``bunsetsu``: the same unit as the human data's.
         batch_size: texts per forward pass.
         prepend_bos: causal LMs: read a BOS token before each text, so its first word has a surprisal.
     """
@@ -80,6 +82,7 @@ class MeasureConfig:
     aggregation: str = "sum"
     lang: str = "en"
     punctuation: str = "attach"
+    unit: str = "word"
     batch_size: int = 16
     prepend_bos: bool = True
 
@@ -89,6 +92,10 @@ class MeasureConfig:
         unknown = [m for m in self.measures if m not in MEASURES]
         if unknown:
             raise MeasureError(f"measure {unknown[0]!r} is unknown; choose from {', '.join(MEASURES)}")
+        try:
+            check_segmentation(self.lang, self.punctuation, self.unit)
+        except SegmentationError as exc:
+            raise MeasureError(str(exc)) from exc
         if self.batch_size < 1:
             raise MeasureError(f"batch_size {self.batch_size}: use 1 or more texts per forward pass")
 
@@ -229,7 +236,7 @@ def prepare(texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfi
         loaded.model.config, "n_positions", None)
     out = []
     for index, text in enumerate(texts):
-        a = encode(tokenizer, text, config.lang, punctuation=config.punctuation)
+        a = encode(tokenizer, text, config.lang, punctuation=config.punctuation, unit=config.unit)
         if bos is not None and (not a.input_ids or a.input_ids[0] != bos):
             a = Alignment(a.text, a.words, [bos, *a.input_ids], [(0, 0), *a.offsets], [-1, *a.token_word], a.tokenless)
         if not a.words:
