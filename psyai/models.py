@@ -1,7 +1,8 @@
-"""Load a causal language model and its tokenizer by hub name or local path.
+"""Load a language model and its tokenizer by hub name or local path.
 
-One function, :func:`load_causal_lm`, serves every part of psyai that runs a
-model (generation, surprisal, attention). It calls ``from_pretrained`` on the
+One function, :func:`load_pretrained`, serves every part of psyai that runs a
+model (generation, surprisal, attention, reward-model backbones), with or
+without the LM head. It calls ``from_pretrained`` on the
 name or path it is given, so the same call loads ``gpt2`` or a Japanese model
 from the Hugging Face hub on a lab machine with a network, a model already in
 the local hub cache (``HF_HUB_OFFLINE=1``), or a folder written by
@@ -153,26 +154,34 @@ def resolve_device(device: str = "auto") -> Any:
     return resolved
 
 
-def load_causal_lm(
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def load_pretrained(
     name_or_path: str,
     *,
+    head: bool = True,
     device: str = "auto",
     revision: str | None = None,
     cache_dir: str | Path | None = None,
+    dtype: str = "auto",
 ) -> LoadedModel:
-    """Load a causal LM and its tokenizer with ``from_pretrained(name_or_path)``.
+    """Load a model and its tokenizer with ``from_pretrained(name_or_path)``.
 
     Args:
         name_or_path: a hub name (``gpt2``, ``rinna/japanese-gpt2-small``) or
             the path of a folder written by ``save_pretrained``.
+        head: ``AutoModelForCausalLM`` (a causal LM with its LM head) when true,
+            ``AutoModel`` (any causal LM or encoder, without a head) when false.
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:1`` …
         revision: hub branch, tag or commit (hub names only; default ``main``).
         cache_dir: hub cache folder (default: the usual ``HF_HUB_CACHE``).
+        dtype: ``auto`` (the checkpoint's own), ``float32``, ``bfloat16`` or ``float16``.
 
     Raises:
         ModelError: the model or tokenizer cannot be found or loaded.
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
     local = is_local(name_or_path)
     if not local and (
@@ -184,12 +193,15 @@ def load_causal_lm(
         )
     if local and revision:
         raise ModelError(f"--revision {revision} applies to hub names only, not to the local folder {name_or_path}")
+    if dtype not in DTYPES:
+        raise ModelError(f"--dtype {dtype!r}: use one of {', '.join(DTYPES)}")
     torch_device = resolve_device(device)
     where = "folder" if local else "hub model"
     kwargs: dict[str, Any] = {"revision": revision, "cache_dir": str(cache_dir) if cache_dir else None}
+    auto_class = AutoModelForCausalLM if head else AutoModel
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(name_or_path, **kwargs)
+        model = auto_class.from_pretrained(name_or_path, dtype=dtype, **kwargs)
     except (OSError, ValueError, KeyError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         hint = (
@@ -210,3 +222,16 @@ def load_causal_lm(
         tokenizer=tokenizer,
         device=torch_device,
     )
+
+
+def load_causal_lm(
+    name_or_path: str,
+    *,
+    device: str = "auto",
+    revision: str | None = None,
+    cache_dir: str | Path | None = None,
+    dtype: str = "auto",
+) -> LoadedModel:
+    """A causal LM with its LM head and its tokenizer: :func:`load_pretrained` with ``head=True``."""
+    return load_pretrained(name_or_path, head=True, device=device, revision=revision, cache_dir=cache_dir,
+                           dtype=dtype)

@@ -52,3 +52,19 @@ def test_extract_in_bunsetsu_gives_the_words_the_experiment_shows(tiny, tmp_path
     assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(tmp_path / "x.csv"),
                  "--unit", "bunsetsu"]) == 1
     assert "bunsetsu' is for Japanese" in capsys.readouterr().err
+
+
+def test_extract_in_bfloat16_is_close_to_float32_and_records_the_dtype(tiny, tmp_path):
+    """Half precision (for a large model on a GPU) goes through the same collector; its values stay near
+    float32's, and the precision is written beside the table."""
+    texts = tmp_path / "texts.txt"
+    texts.write_text("The cat sat on the mat.\n私は本を読んだ。\n", encoding="utf-8")
+    tables = {}
+    for dtype in ("float32", "bfloat16"):
+        out = tmp_path / f"{dtype}.csv"
+        assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(out), "--dtype", dtype,
+                     "--measures", "attention,rollout,surprisal"]) == 0
+        assert json.loads(out.with_suffix(".csv.json").read_text())["dtype"] == dtype
+        tables[dtype] = pd.read_csv(out)
+    a, b = tables["float32"]["value"].to_numpy(), tables["bfloat16"]["value"].to_numpy()
+    assert len(a) == len(b) and abs(a - b).max() < 0.05 * max(1.0, abs(a).max()) and (a != b).any()

@@ -14,6 +14,7 @@ from pathlib import Path
 from psyai.attention.measures import AGGREGATIONS, FORWARD_MEASURES, MEASURES, MeasureConfig, extract, load_model
 from psyai.attention.words import UNIT_HELP, UNITS
 from psyai.errors import PsyaiError
+from psyai.models import DTYPES
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ def _extract_arguments(p: argparse.ArgumentParser) -> None:
                    help="comma-separated, from %s (default: all; encoders: drop surprisal)" % ",".join(MEASURES))
     p.add_argument("--batch-size", type=int, default=16, help="texts per forward pass (default %(default)s)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda … (default %(default)s)")
+    p.add_argument("--dtype", choices=DTYPES, default="float32",
+                   help="weights' precision: float32 (exact), bfloat16 or float16 (half the memory of a large model "
+                        "on a GPU), auto (the checkpoint's) (default %(default)s)")
 
 
 def extract_command(args: argparse.Namespace) -> int:
@@ -75,7 +79,7 @@ def extract_command(args: argparse.Namespace) -> int:
     ids, texts = read_texts(args.texts, args.lang)
     if not texts:
         raise PsyaiError(f"--texts {args.texts}: no texts (in language {args.lang!r})")
-    loaded = load_model(args.model, device=args.device)
+    loaded = load_model(args.model, device=args.device, dtype=args.dtype)
     table = to_table(extract(texts, loaded, config))
     table["text_id"] = [ids[i] for i in table["text_id"]]  # the stimulus ids, so human and model tables join
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +87,8 @@ def extract_command(args: argparse.Namespace) -> int:
         table.to_csv(args.out, index=False)
     else:
         table.to_parquet(args.out, index=False)
-    meta = {"model": args.model, "revision": loaded.revision, "texts": str(args.texts), "n_texts": len(texts),
+    meta = {"model": args.model, "revision": loaded.revision, "dtype": str(loaded.model.dtype).removeprefix("torch."),
+            "texts": str(args.texts), "n_texts": len(texts),
             "config": asdict(config), "command_line": shlex.join(sys.argv)}
     args.out.with_suffix(args.out.suffix + ".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
     print(json.dumps({"out": str(args.out), "rows": int(len(table)), "revision": loaded.revision}))
@@ -112,6 +117,7 @@ def _bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeats", type=int, default=5, help="timed repeats, best kept (default %(default)s)")
     p.add_argument("--threads", type=int, default=1, help="torch threads; 0 keeps torch's default (default 1)")
     p.add_argument("--device", default="cpu", help="cpu, cuda … (default %(default)s)")
+    p.add_argument("--dtype", choices=DTYPES, default="float32", help="weights' precision (default %(default)s)")
 
 
 def _best(fns: list, repeats: int) -> list[float]:
@@ -180,7 +186,7 @@ def bench(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         size = BENCH_SIZES[args.size]
         model = args.model or str(build_model(Path(tmp) / args.size, DemoModelConfig(train_steps=0, **size)))
-        loaded = load_model(model, device=args.device)
+        loaded = load_model(model, device=args.device, dtype=args.dtype)
         result = run_bench(loaded, texts, args.batch_size, args.repeats)
     cfg = loaded.model.config
     shape = (f"{getattr(cfg, 'n_layer', getattr(cfg, 'num_hidden_layers', '?'))} layers, width "
@@ -188,6 +194,7 @@ def bench(args: argparse.Namespace) -> int:
              f"vocab {getattr(cfg, 'vocab_size', '?')}")
     result.update({"model": f"{args.model or f'random-weight GPT-2, --size {args.size} (psyai.demo_model)'} "
                             f"({shape})", "device": str(loaded.device),
+                   "dtype": str(loaded.model.dtype).removeprefix("torch."),
                    "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
                    "command_line": shlex.join(sys.argv)})
     if args.json:

@@ -120,11 +120,12 @@ def is_causal_config(config: Any) -> bool:
         a.endswith(("ForCausalLM", "LMHeadModel")) for a in archs)
 
 
-def load_model(name_or_path: str, device: str = "auto") -> ModelForMeasures:
+def load_model(name_or_path: str, device: str = "auto", dtype: str = "float32") -> ModelForMeasures:
     """Load a causal LM (with its head, for surprisal) or an encoder by hub name or path.
 
-    Causal LMs load through :func:`psyai.models.load_causal_lm`, encoders through
-    :func:`psyai.reward.model.load_backbone` (``AutoModel``); both record the revision.
+    Both load through :func:`psyai.models.load_pretrained`, which records the revision;
+    ``dtype`` is ``float32`` by default (exact measures; ``bfloat16`` or ``float16``
+    halve the memory of a large model on a GPU, ``auto`` keeps the checkpoint's).
     Attention is computed eagerly: the fused kernels (SDPA, flash) do not return
     attention weights. Where the model's attention goes through transformers'
     ``AttentionInterface`` and its module has an ``eager_attention_forward``, the
@@ -136,24 +137,19 @@ def load_model(name_or_path: str, device: str = "auto") -> ModelForMeasures:
     """
     from transformers import AutoConfig
 
-    from psyai.models import ModelError, load_causal_lm
-    from psyai.reward.model import load_backbone
+    from psyai.models import ModelError, load_pretrained
 
     try:
         config = AutoConfig.from_pretrained(name_or_path)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(f"cannot read the config of {name_or_path}: {str(exc).splitlines()[0] if str(exc) else exc};"
                          " pass a folder written by save_pretrained or a hub name in the cache") from exc
-    if is_causal_config(config):
-        loaded = load_causal_lm(name_or_path, device=device)
-        model, tokenizer, revision, torch_device = loaded.model, loaded.tokenizer, loaded.revision, loaded.device
-    else:
-        model, tokenizer, revision = load_backbone(name_or_path, device=device)
-        torch_device = next(model.parameters()).device
+    causal = is_causal_config(config)
+    loaded = load_pretrained(name_or_path, head=causal, device=device, dtype=dtype)
+    model = loaded.model
     collects = _use_collecting_attention(model)
     model.eval()
-    return ModelForMeasures(name_or_path, revision, model, tokenizer, is_causal_config(config), torch_device,
-                            collects)
+    return ModelForMeasures(name_or_path, loaded.revision, model, loaded.tokenizer, causal, loaded.device, collects)
 
 
 ATTN_IMPLEMENTATION = "psyai_measures"
@@ -199,7 +195,7 @@ class AttentionCollector:
     """Per-layer reductions of attention weights ``(B, H, T, T)`` as the layers compute them.
 
     ``received[l]``: ``m^T A_l`` per head, ``(B, H, T)``, over the real queries ``m``;
-    ``means[l]``: ``mean_h A_l``, ``(B, T, T)`` in float32 (what rollout needs).
+    ``means[l]``: ``mean_h A_l``, ``(B, T, T)`` (what rollout needs); both in float32.
     """
 
     def __init__(self, mask, received: bool, means: bool) -> None:
@@ -212,11 +208,11 @@ class AttentionCollector:
         import torch
 
         with torch.no_grad():
-            w = weights.detach()  # (B, H, T, T)
+            w = weights.detach().float()  # (B, H, T, T); a copy only for half-precision models
             if self.want_received:
-                self.received.append((self.query.to(w.dtype) @ w).squeeze(-2).float())  # (B, H, T)
+                self.received.append((self.query.to(w.dtype) @ w).squeeze(-2))  # (B, H, T)
             if self.want_means:
-                self.means.append(w.mean(dim=1, dtype=torch.float32))  # (B, T, T)
+                self.means.append(w.mean(dim=1))  # (B, T, T)
 
     def __enter__(self) -> "AttentionCollector":
         self._token = _COLLECTOR.set(self)

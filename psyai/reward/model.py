@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from psyai.models import ModelError, is_local, model_revision, resolve_device
+from psyai.models import ModelError, is_local, load_pretrained, resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -83,32 +83,18 @@ def is_causal(config: Any) -> bool:
 def load_backbone(name_or_path: str, device: str = "auto") -> tuple[Any, Any, str]:
     """``(backbone, tokenizer, revision)`` from ``AutoModel`` / ``AutoTokenizer.from_pretrained``.
 
-    The counterpart of :func:`psyai.models.load_causal_lm` for models without
-    their LM head (any causal LM or encoder); it shares that module's path
-    checks, device choice and revision pinning. Remote code is never run.
+    :func:`psyai.models.load_pretrained` without the LM head (any causal LM or
+    encoder), in float32, refusing a reward checkpoint given in its place.
+    Remote code is never run.
 
     Raises:
         ModelError: the model or tokenizer cannot be found or loaded.
     """
-    from transformers import AutoModel, AutoTokenizer
-
-    local = is_local(name_or_path)
-    if not local and (name_or_path.startswith((".", "/", "~")) or name_or_path.count("/") > 1):
-        raise ModelError(f"model folder {name_or_path} does not exist; pass a folder written by save_pretrained "
-                         "(e.g. python -m psyai.demo_model) or a hub name")
-    if local and (Path(name_or_path) / META_FILE).exists():
+    if is_local(name_or_path) and (Path(name_or_path) / META_FILE).exists():
         raise ModelError(f"{name_or_path} is a psyai reward checkpoint, not a backbone; pass the backbone it was "
                          "trained from (see 'backbone' in its psyai_reward.json)")
-    torch_device = resolve_device(device)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-        backbone = AutoModel.from_pretrained(name_or_path, dtype=torch.float32)  # fp32 master weights
-    except (OSError, ValueError, KeyError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = "folder" if local else "hub model"
-        raise ModelError(f"cannot load {where} {name_or_path}: {reason}; check it holds config.json, weights and "
-                         "tokenizer files (offline, a hub model must already be in the cache)") from exc
-    return backbone.to(torch_device), tokenizer, model_revision(name_or_path)
+    loaded = load_pretrained(name_or_path, head=False, device=device, dtype="float32")  # fp32 master weights
+    return loaded.model, loaded.tokenizer, loaded.revision
 
 
 def format_input(tokenizer: Any, prompt: str, response: str, *, causal: bool, max_length: int) -> list[int]:
