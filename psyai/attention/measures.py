@@ -164,7 +164,11 @@ def _eager_of(module: Any):
 def _collecting_attention(module, query, key, value, attention_mask, *args, **kwargs):
     """:data:`ATTN_IMPLEMENTATION`: the model's eager attention; while a collector is active its weights go
     to the collector (and ``None`` is returned in their place), otherwise they are returned as usual."""
-    attn_output, weights = _eager_of(module)(module, query, key, value, attention_mask, *args, **kwargs)
+    eager = _eager_of(module)
+    if eager is None:
+        raise MeasureError(f"{type(module).__name__} has no eager attention function to run; load the model with "
+                           f"attn_implementation='eager' and read output_attentions instead")
+    attn_output, weights = eager(module, query, key, value, attention_mask, *args, **kwargs)
     collector = _COLLECTOR.get()
     if collector is None:
         return attn_output, weights
