@@ -451,22 +451,29 @@ def _fig_heatmap(agreement: pd.DataFrame, human_measure: str) -> Figure:
     return fig
 
 
-def _draw_words(ax, words: Sequence[str], values: np.ndarray, title: str, cmap: str) -> None:
+def _draw_words(ax, words: Sequence[str], values: np.ndarray, cmap: str) -> None:
+    """The words left to right, wrapped, each on a box coloured by its value; widths are measured by the
+    renderer (a kanji is about twice as wide as a Latin letter), so boxes never overlap."""
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     v = np.asarray(values, float)
     span = np.nanmax(v) - np.nanmin(v)
     norm = (v - np.nanmin(v)) / span if span > 0 else np.zeros_like(v)
     colours = matplotlib.colormaps[cmap](norm)
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=9, loc="left")
+    fig = ax.figure
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    axes_width = ax.get_window_extent(renderer).width
+    gap = 6.0 / axes_width  # pixels between boxes, in axes units
     x, y = 0.0, 0.85
     for w, c in zip(words, colours):
-        width = 0.012 * (len(str(w)) + 1.5)
-        if x + width > 1.0:
+        t = ax.text(x, y, str(w), fontsize=9, va="top", ha="left", bbox={"facecolor": c, "edgecolor": "none",
+                                                                           "pad": 1.5})
+        width = t.get_window_extent(renderer).width / axes_width + gap
+        if x > 0 and x + width > 1.0:
             x, y = 0.0, y - 0.28
-        ax.text(x, y, str(w), fontsize=9, va="top", ha="left",
-                bbox={"facecolor": c, "edgecolor": "none", "pad": 1.5})
+            t.set_position((x, y))
         x += width
 
 
@@ -475,13 +482,17 @@ def _fig_examples(scores: pd.DataFrame, model: pd.DataFrame, human_measure: str,
     fig = Figure(figsize=(10, 1.6 * len(items) + 0.5))
     axes = fig.subplots(len(items), 2, squeeze=False)
     for row, item in zip(axes, items):
+        for ax, title in zip(row, (f"{item} — people ({human_measure})",
+                                   f"{item} — model ({model_measure}, layer {layer})")):
+            ax.set_axis_off()
+            ax.set_title(title, fontsize=9, loc="left")
+    fig.tight_layout()  # before the words, whose widths are measured against the final axes
+    for row, item in zip(axes, items):
         h = scores[(scores["item"] == item) & (scores["measure"] == human_measure)].sort_values("word_index")
         m = model[(model["text_id"] == item) & (model["measure"] == model_measure)
                   & (model["layer"] == layer)].set_index("word_index")["value"].reindex(h["word_index"])
-        _draw_words(row[0], h["word"].tolist(), h["value"].to_numpy(), f"{item} — people ({human_measure})", "Oranges")
-        _draw_words(row[1], h["word"].tolist(), m.to_numpy(), f"{item} — model ({model_measure}, layer {layer})",
-                    "Blues")
-    fig.tight_layout()
+        _draw_words(row[0], h["word"].tolist(), h["value"].to_numpy(), "Oranges")
+        _draw_words(row[1], h["word"].tolist(), m.to_numpy(), "Blues")
     return fig
 
 

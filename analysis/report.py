@@ -29,9 +29,25 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+
+# Figures hold Japanese (words, item texts, model names): matplotlib draws each glyph from the first font
+# of font.family that has it, so Latin stays in DejaVu Sans and kana/kanji come from Noto Sans CJK JP (the
+# font the experiments use; `make` installs fonts-noto-cjk) or another Japanese font, not empty boxes.
+FIGURE_FONTS = ("DejaVu Sans", "Noto Sans CJK JP", "IPAexGothic", "Hiragino Sans", "Yu Gothic", "MS Gothic")
+
+
+def _figure_fonts() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in FIGURE_FONTS if f in installed] or ["sans-serif"]
+
+
+matplotlib.rcParams["font.family"] = _figure_fonts()
 
 __all__ = [
     "HtmlReport", "data_banner", "figure_to_html", "fmt_ci", "fmt_num", "fmt_p", "fmt_pct",

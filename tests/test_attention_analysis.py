@@ -183,3 +183,31 @@ def test_human_and_model_tables_of_different_words_are_refused(model_measures):
     # punctuation and case alone do not count: an eye-tracking export may strip them
     stripped = model_measures.assign(word=model_measures["word"].str.upper().str.strip(",.!"))
     assert analyze(human, stripped, AttentionConfig(n_perm=10))["n_items"] == 20
+
+
+def test_example_figures_draw_japanese_in_a_cjk_font_and_words_never_overlap():
+    """Kana and kanji come out as glyphs (matplotlib warns of a missing glyph otherwise), and each word's box,
+    measured by the renderer, ends before the next one on its line begins."""
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from analysis.attention import _fig_examples
+    from analysis.report import figure_to_html
+
+    words = ["東京大学の", "学生が", "新しい", "本を", "読んでいる。", "GPT-4の", "文章を", "読んでください。"] * 3
+    scores = pd.DataFrame({"item": "ja1", "measure": "selection_rate", "word_index": range(len(words)),
+                           "word": words, "value": np.linspace(0, 1, len(words))})
+    model = scores.rename(columns={"item": "text_id"}).assign(measure="attention", layer=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = _fig_examples(scores, model, "selection_rate", "attention", 0, ["ja1"])
+        assert figure_to_html(fig, alt="examples").startswith("<img")
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert isinstance(fig.canvas, FigureCanvasAgg)  # the canvas the words were measured on
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [(t.get_position()[1], t.get_bbox_patch().get_window_extent(renderer)) for t in ax.texts]
+        assert len(boxes) == len(words) and len({y for y, _ in boxes}) >= 2  # wrapped onto several lines
+        for (y0, a), (y1, b) in zip(boxes, boxes[1:]):
+            assert y0 != y1 or a.x1 <= b.x0
