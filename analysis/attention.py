@@ -24,8 +24,8 @@ heads). Human selection is the share of participants who marked the word. Durati
 (reading time, fixation times) are logged, residualised on word length, log frequency
 and position by ordinary least squares over all rows, and averaged over participants
 per word; proportions (relative fixation duration) are residualised unlogged. Word
-frequency is the frequency of the word in the item set itself (a documented proxy; see
-:func:`psyai.attention_data.word_predictors`). The permutation baseline shuffles the
+frequency comes from the wordfreq norms (English and Japanese; ``--frequency local`` uses
+the item set's own counts instead; see :func:`psyai.attention_data.word_predictors`). The permutation baseline shuffles the
 model values across the words of one item, ``n_perm`` times; its mean is the chance
 level of rho for that item (not exactly 0 with ties and few words) and the item's
 ``p_perm`` counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
@@ -71,8 +71,8 @@ from scipy import stats
 from analysis import report as report_lib
 from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
 from analysis.report import write_results as _write
-from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, check_same_words, head_average,
-                                  load_human_table, read_model_measures, validate_human_table,
+from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, FREQUENCY_SOURCES, check_same_words,
+                                  head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
 
@@ -94,6 +94,7 @@ class AttentionConfig:
     rt_measure: str = "reading_time"  # the human measure modelled by the mixed model
     n_examples: int = 3  # example texts drawn with human and model heat maps
     example_model_measure: str = "attention"  # model measure drawn beside the human one
+    frequency: str = "wordfreq"  # word frequency: wordfreq norms, or "local" (the item set's own counts)
 
 
 # --------------------------------------------------------------------------- correlations
@@ -355,7 +356,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     human = validate_human_table(human)
     model_measures = validate_model_measures(model_measures)
     check_same_words(human, model_measures)
-    predictors = word_predictors(human)
+    predictors = word_predictors(human, source=config.frequency)
     model = head_average(model_measures)
     scores = human_word_scores(human, predictors)
     corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words)
@@ -391,7 +392,10 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
             "correlation": "Spearman rank correlation per item between the human word score and the head-averaged "
                            "model measure; permutation baseline from shuffling model values within the item.",
             "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected.",
-            "frequency": "log relative frequency of the word within the item set (local-frequency proxy).",
+            "frequency": ("natural log of the word's relative frequency in the wordfreq norms (Speer 2022), "
+                          "morphemes of a Japanese word combined as 1/f = sum of 1/f_i."
+                          if config.frequency == "wordfreq" else
+                          "natural log of the word's relative frequency within the item set (local frequency)."),
             "lmm": "REML linear mixed model, statsmodels MixedLM; crossed random intercepts for participants and "
                    "items as variance components within one all-data group; checked against lme4::lmer.",
         },
@@ -556,6 +560,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=AttentionConfig.seed)
     p.add_argument("--level", type=float, default=AttentionConfig.level)
     p.add_argument("--lmm-attention-layer", type=int, default=None)
+    p.add_argument("--frequency", choices=FREQUENCY_SOURCES, default=AttentionConfig.frequency,
+                   help="word frequency for the predictors: wordfreq norms (en, ja, …) or local (the item set's own "
+                        "counts) (default %(default)s)")
     return p
 
 
@@ -565,7 +572,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def compute() -> dict:
         config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
-                                 lmm_attention_layer=args.lmm_attention_layer)
+                                 lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency)
         return analyze(load_human_table(args.human), read_model_measures(args.model_measures), config)
 
     return report_lib.run_cli("analysis/attention.py", argv, compute, write_results, args.out)

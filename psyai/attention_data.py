@@ -38,10 +38,16 @@ participants so both mean the same thing:
 
 * ``length``: number of letters and digits in the word (punctuation not counted; a
   Japanese character counts one);
-* ``log_freq``: natural log of the word's relative frequency **in the item set itself**
-  (lower-cased, punctuation stripped). This is a documented proxy: no frequency list is
-  installed offline, and a corpus-internal count is what the word-frequency literature
-  calls a "local" frequency. Pass ``frequencies=`` to use a real list instead;
+* ``log_freq``: natural log of the word's relative frequency. By default
+  (``source="wordfreq"``) from the norms of `wordfreq <https://github.com/rspeer/wordfreq>`_
+  (Speer 2022; Apache-2.0 code, CC BY-SA 4.0 data, installed from PyPI, no download at run
+  time), which pool subtitles, Wikipedia, books, news and web text for English and Japanese
+  alike. A word of several tokens (a Japanese word or bunsetsu is split into UniDic morphemes,
+  English as wordfreq splits it) gets wordfreq's own combination, ``1/f = Σ 1/f_i``; a token
+  the list lacks counts as :data:`MIN_FREQUENCY` (wordfreq lists nothing rarer).
+  ``source="local"`` is the frequency of the word in the item set itself (lower-cased,
+  punctuation stripped), a "local" frequency for languages or registers the norms do not
+  cover; ``frequencies=`` takes a list of your own (word → relative frequency);
 * ``position``: ``word_index`` (0-based).
 
 Errors are :class:`psyai.errors.DataError` with one line naming the file, the line
@@ -53,6 +59,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +70,8 @@ from psyai.errors import DataError
 __all__ = [
     "HUMAN_COLUMNS", "MODEL_COLUMNS", "BINARY_MEASURES", "DURATION_MEASURES", "COLUMN_ALIASES",
     "read_table", "validate_human_table", "validate_model_measures", "import_human_table",
-    "load_human_table", "read_model_measures", "word_predictors", "head_average", "within_item_z",
+    "load_human_table", "read_model_measures", "word_predictors", "norm_frequency", "head_average",
+    "within_item_z", "FREQUENCY_SOURCES", "MIN_FREQUENCY",
 ]
 
 log = logging.getLogger(__name__)
@@ -90,6 +98,9 @@ COLUMN_ALIASES: dict[str, str] = {
 }
 
 _WORD_CHARS = re.compile(r"[\W_]+", re.UNICODE)
+
+FREQUENCY_SOURCES = ("wordfreq", "local")
+MIN_FREQUENCY = 1e-8  # Zipf 1: the rarest frequency wordfreq lists; unlisted tokens get it
 
 
 def _where(source: str | None) -> str:
@@ -341,36 +352,94 @@ def _norm_word(word: str) -> str:
     return _WORD_CHARS.sub("", str(word)).lower()
 
 
+def _item_langs(w: pd.DataFrame) -> pd.Series:
+    """The language of each row: its ``lang`` column, else ``ja`` for an item with kana or kanji, else ``en``."""
+    if "lang" in w.columns:
+        return w["lang"].astype(str)
+    japanese = w.groupby("item")["word"].transform(lambda ws: any(_is_japanese(str(x)) for x in ws))
+    return japanese.map({True: "ja", False: "en"})
+
+
+def _is_japanese(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@lru_cache(maxsize=None)
+def _japanese_norms() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("ja")
+
+
+@lru_cache(maxsize=65536)
+def norm_frequency(word: str, lang: str) -> float:
+    """wordfreq's relative frequency of ``word`` in ``lang`` (at least :data:`MIN_FREQUENCY`).
+
+    Japanese: the word's UniDic morphemes (punctuation left out), each looked up as
+    wordfreq stores it (NFKC, case-folded), combined as ``1/f = Σ 1/f_i``. Other
+    languages: ``wordfreq.word_frequency``, which splits and combines the same way.
+
+    Raises:
+        DataError: wordfreq has no norms (or no tokenizer) for ``lang``.
+    """
+    import unicodedata
+
+    from wordfreq import word_frequency
+
+    if lang == "ja":
+        from psyai.attention.words import is_punctuation, segment
+
+        tokens = [unicodedata.normalize("NFKC", w.text).casefold()
+                  for w in segment(word, "ja", punctuation="separate") if not is_punctuation(w.text)]
+        if not tokens:
+            return MIN_FREQUENCY
+        norms = _japanese_norms()
+        return 1.0 / sum(1.0 / max(norms.get(t, 0.0), MIN_FREQUENCY) for t in tokens)
+    try:
+        return max(word_frequency(word, lang), MIN_FREQUENCY)
+    except (LookupError, ValueError, ImportError) as exc:
+        raise DataError(f"word frequency: wordfreq has no norms for language {lang!r} ({exc}); use the item set's "
+                        "own frequencies (--frequency local)") from exc
+
+
 def word_predictors(words: pd.DataFrame, frequencies: Mapping[str, float] | None = None,
-                    item: str = "item") -> pd.DataFrame:
+                    item: str = "item", source: str = "wordfreq") -> pd.DataFrame:
     """Length, log frequency and position per distinct (item, word_index).
 
     Parameters
     ----------
-    words : a table with columns ``item`` (or the name in ``item``), ``word_index``, ``word``.
-    frequencies : optional mapping lower-cased word → relative frequency; default the
-        frequency of the word in the item set itself (see module docstring). Words
-        missing from a given list get half the smallest listed frequency.
+    words : a table with columns ``item`` (or the name in ``item``), ``word_index``, ``word``, and
+        optionally ``lang`` (else Japanese is recognised by its kana and kanji).
+    frequencies : optional mapping lower-cased word → relative frequency; words missing from
+        it get half the smallest listed frequency. Overrides ``source``.
+    source : ``wordfreq`` (norms, the default) or ``local`` (the item set's own counts);
+        see the module docstring.
 
     Returns
     -------
     DataFrame with columns ``item``, ``word_index``, ``word``, ``length``, ``log_freq``,
     ``position``, one row per word of the item set.
     """
-    w = words[[item, "word_index", "word"]].drop_duplicates([item, "word_index"]).rename(columns={item: "item"})
+    if source not in FREQUENCY_SOURCES:
+        raise DataError(f"frequency source {source!r}: use one of {', '.join(FREQUENCY_SOURCES)}")
+    keep = [item, "word_index", "word", *(["lang"] if "lang" in words.columns else [])]
+    w = words[keep].drop_duplicates([item, "word_index"]).rename(columns={item: "item"})
     w = w.sort_values(["item", "word_index"]).reset_index(drop=True)
     norm = w["word"].map(_norm_word)
     w["length"] = norm.str.len().astype(float)
-    if frequencies is None:
+    if frequencies is not None:
+        floor = 0.5 * min(frequencies.values())
+        freq = norm.map(lambda t: frequencies.get(t, floor))
+    elif source == "local":
         counts = norm[norm != ""].value_counts()
         total = float(counts.sum()) or 1.0
         freq = norm.map(lambda t: counts.get(t, 0.5) / total if t else 0.5 / total)
     else:
-        floor = 0.5 * min(frequencies.values())
-        freq = norm.map(lambda t: frequencies.get(t, floor))
+        freq = pd.Series([norm_frequency(str(x), lang) for x, lang in zip(w["word"], _item_langs(w))],
+                         index=w.index)
     w["log_freq"] = np.log(freq.astype(float))
     w["position"] = w["word_index"].astype(float)
-    return w
+    return w[["item", "word_index", "word", "length", "log_freq", "position"]]
 
 
 def check_same_words(human: pd.DataFrame, model_measures: pd.DataFrame) -> None:

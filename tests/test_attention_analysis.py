@@ -162,6 +162,11 @@ def test_cli_runs_on_files(tmp_path, model_measures):
     assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "mm.csv"),
                  "--out", str(tmp_path / "out"), "--n-perm", "20"]) == 0
     assert (tmp_path / "out" / "report.html").exists()
+    assert "wordfreq" in json.loads((tmp_path / "out" / "results.json").read_text())["method"]["frequency"]
+    assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "mm.csv"),
+                 "--out", str(tmp_path / "local"), "--n-perm", "20", "--frequency", "local"]) == 0
+    local = json.loads((tmp_path / "local" / "results.json").read_text())
+    assert local["settings"]["frequency"] == "local" and "within the item set" in local["method"]["frequency"]
     assert main([str(tmp_path / "nope.csv"), "--model-measures", str(tmp_path / "mm.csv"),
                  "--out", str(tmp_path / "out")]) == 1
 

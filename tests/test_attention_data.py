@@ -8,6 +8,7 @@ import pytest
 
 from psyai.attention_data import (HUMAN_COLUMNS, head_average, import_human_table, load_human_table,
                                   read_model_measures, word_predictors)
+from psyai.attention_data import MIN_FREQUENCY
 from psyai.errors import DataError
 
 GOOD = """participant,item,word_index,word,measure,value
@@ -109,10 +110,31 @@ def test_model_measures_validation(tmp_path):
         read_model_measures(write(tmp_path, text.replace("attention,0,0", "attention,x,0"), "mm.csv"))
 
 
+def test_word_frequencies_come_from_the_wordfreq_norms_by_hand():
+    """English words as wordfreq gives them; a Japanese bunsetsu from its UniDic morphemes' norms, combined
+    as wordfreq combines tokens (1/f = sum of 1/f_i); the language is found from the script."""
+    from wordfreq import get_frequency_dict, word_frequency
+
+    words = pd.DataFrame({"item": ["en1", "en1", "en1", "ja1", "ja1", "ja1"], "word_index": [0, 1, 2, 0, 1, 2],
+                          "word": ["The", "mountain,", "zzqxjv", "本を", "傘が", "読んだ。"]})
+    p = word_predictors(words).set_index(["item", "word_index"])["log_freq"]
+    assert p[("en1", 0)] == pytest.approx(np.log(word_frequency("the", "en")))
+    assert p[("en1", 1)] == pytest.approx(np.log(word_frequency("mountain", "en")))
+    assert p[("en1", 2)] == pytest.approx(np.log(MIN_FREQUENCY))  # not in the list: the floor
+    ja = get_frequency_dict("ja")
+    assert p[("ja1", 0)] == pytest.approx(-np.log(1 / ja["本"] + 1 / ja["を"]))
+    assert p[("ja1", 2)] == pytest.approx(-np.log(1 / ja["読ん"] + 1 / ja["だ"]))  # 。 is no token
+    assert p[("en1", 0)] > p[("en1", 1)] and p[("ja1", 0)] > p[("ja1", 1)]  # 本を is commoner than 傘が
+    # a lang column, where the table has one, is used as it is
+    assert word_predictors(words.assign(lang="en"))["log_freq"].iloc[3] != p[("ja1", 0)]
+    with pytest.raises(DataError, match="frequency source 'zipf': use one of wordfreq, local"):
+        word_predictors(words, source="zipf")
+
+
 def test_word_predictors_hand_computed():
     words = pd.DataFrame({"item": ["a", "a", "a", "b"], "word_index": [0, 1, 2, 0],
                           "word": ["The", "cat,", "the", "dog"]})
-    p = word_predictors(words).set_index(["item", "word_index"])
+    p = word_predictors(words, source="local").set_index(["item", "word_index"])
     assert p["length"].tolist() == [3, 3, 3, 3]
     assert p.loc[("a", 0), "log_freq"] == pytest.approx(np.log(2 / 4))  # "the" twice among 4 tokens
     assert p.loc[("b", 0), "log_freq"] == pytest.approx(np.log(1 / 4))

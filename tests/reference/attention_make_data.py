@@ -18,5 +18,5 @@ from test_attention_analysis import synthetic_model_measures  # noqa: E402
 mm = synthetic_model_measures(n_items=12, n_words=10, n_layers=2, n_heads=2, seed=7)
 human = SimulatedCohort(SimulationConfig(n_participants=12, selection_layer=1, seed=11,
                                          measures=("reading_time",))).generate(mm)
-data = lmm_data(human, head_average(mm), 1, AttentionConfig(), word_predictors(human))
+data = lmm_data(human, head_average(mm), 1, AttentionConfig(), word_predictors(human, source="local"))
 data.round(10).to_csv(Path(__file__).with_name("attention_lmm_data.csv"), index=False)
