@@ -25,10 +25,10 @@ heads). Human selection is the share of participants who marked the word. Durati
 and position by ordinary least squares over all rows, and averaged over participants
 per word; proportions (relative fixation duration) are residualised unlogged. Word
 frequency comes from the wordfreq norms (English and Japanese; ``--frequency local`` uses
-the item set's own counts instead; see :func:`psyai.attention_data.word_predictors`). The permutation baseline shuffles the
-model values across the words of one item, ``n_perm`` times; its mean is the chance
-level of rho for that item (not exactly 0 with ties and few words) and the item's
-``p_perm`` counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
+the item set's own counts instead; see :func:`psyai.attention_data.word_predictors`).
+The permutation baseline shuffles the model values across the words of one item,
+``n_perm`` times; its mean is the chance level of rho for that item (not exactly 0
+with ties and few words) and the item's ``p_perm`` counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
 Across items, each (human measure, model measure, layer) is tested with a one-sample
 t test of rho − baseline against 0 and a Wilcoxon signed-rank test, both Holm-corrected
 over all rows. The mixed model is fit by REML with statsmodels MixedLM: crossed random

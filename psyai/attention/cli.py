@@ -166,7 +166,8 @@ def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
     a, b, c = _best([bare_forward, lambda: extract(texts, loaded, config, alignments),
                      lambda: extract(texts, loaded, naive, alignments)], repeats)
     d, e = _best([bare_backward, lambda: extract(texts, loaded, sal, alignments)], repeats)
-    return {"attn_implementation": loaded.model.config._attn_implementation, "n_texts": len(texts), "tokens": sum(len(x.input_ids) for x in alignments), "batch_size": batch_size,
+    return {"attn_implementation": loaded.model.config._attn_implementation, "n_texts": len(texts),
+            "tokens": sum(len(x.input_ids) for x in alignments), "batch_size": batch_size,
             "bare_forward_s": a, "extract_forward_measures_s": b, "naive_one_text_s": c,
             "bare_forward_backward_s": d, "extract_saliency_s": e,
             "overhead": b / a, "speedup_vs_naive": c / b, "saliency_overhead": e / d}
@@ -202,7 +203,7 @@ def bench(args: argparse.Namespace) -> int:
     else:
         print(f"model: {result['model']}")
         print(f"{result['n_texts']} texts, {result['tokens']} tokens, batch {args.batch_size}, {result['device']}, "
-              f"{result['threads']} thread(s); attn_implementation={result['attn_implementation']} in (a) and (b) "
+              f"{result['dtype']}, {result['threads']} thread(s); attn_implementation={result['attn_implementation']} in (a) and (b) "
               "alike (the model's eager attention; (b) reduces each layer's weights as it computes them); (a), (b) "
               "and (c) run in turn, each warmed up, best of --repeats; tokenization outside the timings")
         print(f"(a) bare batched forward       {result['bare_forward_s'] * 1e3:8.1f} ms")

@@ -30,9 +30,10 @@
   adjective, a na-adjective stem, a *suru*-noun or the *te*-form particle
   (``勉強し``, ``読み始めた``, ``読んでいる``, ``読んでください``; but
   ``ことが|できる``, ``本が|ない``, ``しなければ|ならない``). Whitespace always
-  separates bunsetsu; punctuation is always attached. These rules follow the Kyoto University Text Corpus
-  on the tested sentences; a study that needs hand-made regions can pass words
-  of its own to :func:`psyai.attention.align.encode`.
+  separates bunsetsu; punctuation is always attached. These rules follow the
+  Kyoto University Text Corpus on the tested sentences; a study that needs
+  hand-made regions can pass words of its own to
+  :func:`psyai.attention.align.encode`.
 
 Punctuation is any character of Unicode category P* (emoji and other symbols,
 category S*, are words of their own when separated by space or by MeCab).
