@@ -28,7 +28,8 @@ frequency comes from the wordfreq norms (English and Japanese; ``--frequency loc
 the item set's own counts instead; see :func:`psyai.attention_data.word_predictors`).
 The permutation baseline shuffles the model values across the words of one item,
 ``n_perm`` times; its mean is the chance level of rho for that item (not exactly 0
-with ties and few words) and the item's ``p_perm`` counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
+with ties and few words) and the item's ``p_perm`` counts shuffles with rho at least
+as large, (k + 1) / (n_perm + 1).
 Across items, each (human measure, model measure, layer) is tested with a one-sample
 t test of rho − baseline against 0 and a Wilcoxon signed-rank test, both Holm-corrected
 over all rows. The mixed model is fit by REML with statsmodels MixedLM: crossed random
