@@ -151,6 +151,15 @@ def test_encoder_measures_and_refused_surprisal(tmp_path):
         extract(TEXTS, enc, MeasureConfig())
     results = extract(TEXTS, enc, MeasureConfig(measures=("attention", "rollout", "saliency"), batch_size=4))
     assert results[2].values["attention"].shape == (2, 2, len(results[2].words))
+    # padded batches through the collecting implementation = a plain eager copy read through output_attentions
+    from transformers import AutoModel
+
+    eager = AutoModel.from_pretrained(str(tmp_path), attn_implementation="eager").eval()
+    plain = dataclasses.replace(enc, model=eager, collects=False)
+    config = MeasureConfig(measures=("attention", "rollout", "saliency"), batch_size=4)
+    for got, want in zip(results, extract(TEXTS, plain, config)):
+        for measure in ("attention", "rollout", "saliency"):
+            np.testing.assert_allclose(got.values[measure], want.values[measure], rtol=1e-5, atol=1e-7)
     alignments = prepare(TEXTS, enc, MeasureConfig())
     # every real query's attention sums to 1, so all tokens together receive T per head
     total = results[0].values["attention"].sum(-1) + 2  # + <s> and </s>, which are no word's
