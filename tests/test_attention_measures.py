@@ -180,3 +180,9 @@ def test_rollout_received_equals_full_rollout_matrices(loaded):
         attentions = loaded.model(input_ids=ids, attention_mask=mask, output_attentions=True).attentions
     expected = (rollout(attentions, mask) * mask[:, None, :, None]).sum(-2)  # (B, L, T)
     torch.testing.assert_close(rollout_received(attentions, mask), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_on_batch_reports_each_batch_of_texts(loaded):
+    calls = []
+    extract(TEXTS, loaded, MeasureConfig(measures=("surprisal",), batch_size=3), on_batch=calls.append)
+    assert calls == [3, 1]

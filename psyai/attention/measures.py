@@ -46,7 +46,7 @@ import logging
 import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from psyai.attention.align import Alignment, encode
 from psyai.attention.words import SegmentationError, check_segmentation
@@ -443,9 +443,11 @@ class WordMeasures:
 
 def extract(
     texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfig = MeasureConfig(),
-    alignments: Sequence[Alignment] | None = None,
+    alignments: Sequence[Alignment] | None = None, on_batch: Callable[[int], None] | None = None,
 ) -> list[WordMeasures]:
     """Word-level measures of ``texts`` (see the module docstring), in padded batches.
+
+    ``on_batch(n)`` is called after each batch with its number of texts (for a progress bar).
 
     Raises:
         MeasureError: surprisal asked of an encoder, an empty text, a text longer than the model takes.
@@ -496,6 +498,8 @@ def extract(
             w = len(batch[b].words)
             results.append(WordMeasures(index, [x.text for x in batch[b].words],
                                         {k: v[b, ..., :w] for k, v in arrays.items()}))
+        if on_batch is not None:
+            on_batch(len(rows))
     results.sort(key=lambda r: r.text_id)
     return results
 
