@@ -229,8 +229,12 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     ``w_stat``, ``p_wilcoxon``, ``p_wilcoxon_holm`` (Holm over all rows), ``rank`` (1 = best
     mean_diff within the human measure).
     """
+    defined = corrs.dropna(subset=["rho"])
+    if defined.empty:
+        raise DataError("no item has a rank correlation: every item's human scores (or model values) are the same "
+                        "for all its words, e.g. nobody selected any word; check the human table's values")
     rows = []
-    for (hm, mm, layer), g in corrs.dropna(subset=["rho"]).groupby(["human_measure", "model_measure", "layer"]):
+    for (hm, mm, layer), g in defined.groupby(["human_measure", "model_measure", "layer"]):
         d = g["rho_minus_baseline"].to_numpy()
         n = len(d)
         mean = float(d.mean())
@@ -357,6 +361,12 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     human = validate_human_table(human)
     model_measures = validate_model_measures(model_measures)
     check_same_words(human, model_measures)
+    lacking = sorted(set(human["item"]) - set(model_measures["text_id"]))
+    if lacking:
+        raise DataError(f"{len(lacking)} of {human['item'].nunique()} items have no model measures "
+                        f"(first: {', '.join(map(repr, lacking[:5]))}); extract them too (a set of English and "
+                        "Japanese texts needs `psyai attention extract --lang en` and `--lang ja`) and pass every "
+                        "table to --model-measures")
     predictors = word_predictors(human, source=config.frequency)
     model = head_average(model_measures)
     scores = human_word_scores(human, predictors)
@@ -555,7 +565,9 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("human", help="human word table (CSV/TSV/Parquet, long or wide eye-tracking export) or data folder")
-    p.add_argument("--model-measures", required=True, help="model-measure table from `psyai attention extract`")
+    p.add_argument("--model-measures", required=True, nargs="+", metavar="TABLE",
+                   help="model-measure tables from `psyai attention extract` (several are joined, e.g. one per "
+                        "language)")
     p.add_argument("--out", required=True, help="output folder for results.json and report.html")
     p.add_argument("--n-perm", type=int, default=AttentionConfig.n_perm)
     p.add_argument("--seed", type=int, default=AttentionConfig.seed)
@@ -574,7 +586,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def compute() -> dict:
         config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
                                  lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency)
-        return analyze(load_human_table(args.human), read_model_measures(args.model_measures), config)
+        model = pd.concat([read_model_measures(path) for path in args.model_measures], ignore_index=True)
+        return analyze(load_human_table(args.human), model, config)
 
     return report_lib.run_cli("analysis/attention.py", argv, compute, write_results, args.out)
 

@@ -18,6 +18,8 @@ measure         str        ``selected`` (0/1: the participant marked the word),
                            ``gaze_duration`` (ms), ``relative_fixation_duration``
                            (share of the item's total fixation time, 0..1)
 value           float      the measurement; missing values are not allowed (drop the row)
+lang            str        optional: ``en``, ``ja`` … (word frequencies; without it, an item
+                           with kana or kanji counts as Japanese)
 ==============  =========  ==============================================================
 
 MODEL MEASURES table (what ``psyai attention extract`` writes)
@@ -30,7 +32,8 @@ measure         str        ``attention``, ``rollout``, ``saliency``, ``surprisal
 layer           int        layer, 0-based; -1 (or empty) for layer-less measures such
                            as surprisal
 head            int        head, 0-based; -1 for the head average
-value           float      the value
+value           float      the value; empty where the model gives none (a word with no token
+                           of its own), left out word by word
 ==============  =========  ==============================================================
 
 Word predictors (:func:`word_predictors`), shared by the analysis and the simulated
@@ -137,10 +140,11 @@ def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str |
 
 
 def _numeric_column(frame: pd.DataFrame, column: str, source: str | None, *, integer: bool = False,
-                    minimum: float | None = None) -> pd.Series:
+                    minimum: float | None = None, missing_ok: bool = False) -> pd.Series:
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype(float)
-    bad = ~np.isfinite(values)
+    empty = raw.isna() | (raw.astype(str).str.strip().isin(["", "nan", "NaN"]))
+    bad = ~np.isfinite(values) & ~(empty if missing_ok else False)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is not a "
@@ -174,6 +178,8 @@ def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.D
     if frame.empty:
         raise DataError(f"{_where(source)}the table has no rows; it needs one row per (participant, item, word, measure)")
     out = pd.DataFrame({c: frame[c] for c in HUMAN_COLUMNS})
+    if "lang" in frame.columns:  # optional: the language of the item, for word frequencies
+        out["lang"] = frame["lang"].astype(str).str.strip()
     for column in ("participant", "item", "word", "measure"):
         empty = out[column].isna() | (out[column].astype(str).str.strip() == "")
         if empty.any():
@@ -236,7 +242,9 @@ def validate_model_measures(frame: pd.DataFrame, source: str | None = None) -> p
     out["layer"] = _numeric_column(out, "layer", source, integer=True, minimum=-1).astype(int)
     out["head"] = out["head"].where(out["head"].notna() & (out["head"].astype(str).str.strip() != ""), -1)
     out["head"] = _numeric_column(out, "head", source, integer=True, minimum=-1).astype(int)
-    out["value"] = _numeric_column(out, "value", source).astype(float)
+    # a word with no token of its own, or the first word of a causal LM read without BOS, has no value:
+    # kept empty (NaN) and left out word by word, as `psyai attention extract` writes it
+    out["value"] = _numeric_column(out, "value", source, missing_ok=True).astype(float)
     dup = out.duplicated(["text_id", "word_index", "measure", "layer", "head"])
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])

@@ -216,3 +216,42 @@ def test_example_figures_draw_japanese_in_a_cjk_font_and_words_never_overlap():
         assert len(boxes) == len(words) and len({y for y, _ in boxes}) >= 2  # wrapped onto several lines
         for (y0, a), (y1, b) in zip(boxes, boxes[1:]):
             assert y0 != y1 or a.x1 <= b.x0
+
+
+def test_missing_model_values_are_left_out_word_by_word(model_measures, tmp_path):
+    """extract leaves a word without a token of its own empty; the table still reads and analyses."""
+    from psyai.attention_data import read_model_measures
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    holes = model_measures.copy()
+    holes.loc[holes["word_index"] == 2, "value"] = np.nan
+    holes.to_csv(tmp_path / "mm.csv", index=False)
+    table = read_model_measures(tmp_path / "mm.csv")
+    assert table["value"].isna().sum() == (model_measures["word_index"] == 2).sum()
+    res = analyze(human, table, AttentionConfig(n_perm=10))
+    corrs = res["tables"]["item_correlations"]
+    assert (corrs["n_words"] == 11).all()  # 12 words, one without model values
+
+
+def test_no_spread_in_any_item_is_a_clear_error(model_measures):
+    from psyai.errors import DataError
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    with pytest.raises(DataError, match="no item has a rank correlation.*nobody selected any word"):
+        analyze(human.assign(value=0.0), model_measures, AttentionConfig(n_perm=10))
+
+
+def test_items_without_model_measures_are_refused_and_several_tables_join(model_measures, tmp_path):
+    from analysis.attention import main
+    from psyai.errors import DataError
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    first = model_measures[model_measures["text_id"] < "t10"]
+    with pytest.raises(DataError, match="10 of 20 items have no model measures \\(first: 't10'.*--lang ja"):
+        analyze(human, first, AttentionConfig(n_perm=10))
+    human.to_csv(tmp_path / "human.csv", index=False)
+    first.to_csv(tmp_path / "a.csv", index=False)
+    model_measures[model_measures["text_id"] >= "t10"].to_csv(tmp_path / "b.csv", index=False)
+    assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                 "--out", str(tmp_path / "out"), "--n-perm", "10"]) == 0
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["n_items"] == 20

@@ -139,3 +139,17 @@ def test_word_predictors_hand_computed():
     assert p.loc[("a", 0), "log_freq"] == pytest.approx(np.log(2 / 4))  # "the" twice among 4 tokens
     assert p.loc[("b", 0), "log_freq"] == pytest.approx(np.log(1 / 4))
     assert p["position"].tolist() == [0, 1, 2, 0]
+
+
+def test_a_recorded_language_is_kept_and_used_for_frequencies():
+    """An English item quoting a Japanese word stays English when the table says so."""
+    from psyai.attention_data import validate_human_table
+
+    rows = [{"participant": "p1", "item": "en1", "word_index": i, "word": w, "measure": "reading_time",
+             "value": 300.0, "lang": "en"} for i, w in enumerate(["I", "love", "sushi", "(寿司)", "very", "much."])]
+    human = validate_human_table(pd.DataFrame(rows))
+    assert (human["lang"] == "en").all()
+    very = word_predictors(human).set_index("word_index").loc[4, "log_freq"]
+    assert very == pytest.approx(np.log(__import__("wordfreq").word_frequency("very", "en")))
+    guessed = word_predictors(human.drop(columns="lang")).set_index("word_index").loc[4, "log_freq"]
+    assert guessed != very  # without the column the kanji make the whole item count as Japanese
