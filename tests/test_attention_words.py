@@ -72,6 +72,12 @@ BUNSETSU = [
     ("GPT-4の文章を読んでください。", ["GPT-4の", "文章を", "読んでください。"]),
     ("「AI」、それは何か。", ["「AI」、", "それは", "何か。"]),
     ("お茶を飲む。今日は　晴れ。雨 Hello world", ["お茶を", "飲む。", "今日は", "晴れ。", "雨", "Hello", "world"]),
+    # punctuation inside numbers and abbreviations, and a particle after ？ or %
+    ("50%の人が本当？と聞いた。", ["50%の", "人が", "本当？と", "聞いた。"]),
+    ("円周率は3.14で、1,000円の本を12:30に買った。", ["円周率は", "3.14で、", "1,000円の", "本を", "12:30に", "買った。"]),
+    ("A.I.の話とコーヒー・紅茶。", ["A.I.の", "話と", "コーヒー・紅茶。"]),
+    # a time noun (副詞可能) is a bunsetsu of its own before another noun
+    ("今日学校に行った。昨年東京に来た。", ["今日", "学校に", "行った。", "昨年", "東京に", "来た。"]),
 ]
 
 
@@ -84,6 +90,19 @@ def test_japanese_bunsetsu_group_content_words_with_their_particles(text, expect
     morphemes = segment(text, "ja")
     starts = {w.start for w in morphemes}
     assert all(w.start in starts for w in words)
+
+
+def test_decomposed_japanese_is_segmented_as_composed_with_offsets_into_the_text_as_given():
+    """Text copied on macOS may be NFD (か + U+3099 for が): words come out as for NFC, as spans of the NFD text."""
+    import unicodedata
+
+    composed = "学生が本を読んでいる。"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    for unit in ("word", "bunsetsu"):
+        words = segment(decomposed, "ja", unit=unit)
+        check_offsets(decomposed, words)
+        assert [unicodedata.normalize("NFC", w.text) for w in words] == texts(segment(composed, "ja", unit=unit))
 
 
 @pytest.mark.parametrize("kwargs, match", [

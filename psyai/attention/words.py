@@ -25,15 +25,22 @@
   particles (助詞), auxiliaries (助動詞), suffixes (接尾辞), auxiliary stems
   (助動詞語幹: ``降りそう``, ``人間のように``), punctuation, the morpheme after a
   prefix (接頭辞), a noun (or symbol) straight after a noun, symbol or suffix
-  (compounds and numbers: ``東京大学の``, ``3月5日に``, ``GPT-4の``), and a
+  (compounds and numbers: ``東京大学の``, ``3月5日に``, ``GPT-4の``; but a time
+  noun such as 今日 or 昨年 stands alone: ``今日|学校に``), and a
   verb or adjective that can be auxiliary (非自立可能) after a verb, an
   adjective, a na-adjective stem, a *suru*-noun or the *te*-form particle
   (``勉強し``, ``読み始めた``, ``読んでいる``, ``読んでください``; but
-  ``ことが|できる``, ``本が|ない``, ``しなければ|ならない``). Whitespace always
-  separates bunsetsu; punctuation is always attached. These rules follow the
-  Kyoto University Text Corpus on the tested sentences; a study that needs
-  hand-made regions can pass words of its own to
+  ``ことが|できる``, ``本が|ない``, ``しなければ|ならない``). Punctuation is
+  attached; a particle after it still joins (``本当？と``, ``50%の``), and
+  ``.`` ``,`` ``:`` between digits or Latin letters, closing brackets, dashes
+  and ``・`` do not break a bunsetsu (``3.14で``, ``1,000円の``, ``A.I.の``,
+  ``「AI」と``, ``コーヒー・紅茶を``); ``、`` ``。`` ``？`` and whitespace do.
+  These rules follow the Kyoto University Text Corpus on the tested sentences;
+  a study that needs hand-made regions can pass words of its own to
   :func:`psyai.attention.align.encode`.
+
+Japanese in decomposed form (NFD, as copied on macOS) is analysed as NFC, with
+offsets into the text as given.
 
 Punctuation is any character of Unicode category P* (emoji and other symbols,
 category S*, are words of their own when separated by space or by MeCab).
@@ -141,19 +148,45 @@ class _Morpheme:
     pos3: str
 
 
+def _nfc_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+    """``text`` in NFC and, for each of its characters, the ``[start, end)`` of the characters of ``text``
+    it comes from: a base character and the combining marks after it (``か`` + U+3099 → ``が``)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
+        j = i + 1
+        while j < len(text) and unicodedata.combining(text[j]):
+            j += 1
+        for ch in unicodedata.normalize("NFC", text[i:j]):
+            out.append(ch)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return "".join(out), starts, ends
+
+
 def _japanese_morphemes(text: str) -> list[_Morpheme]:
-    """MeCab morphemes with offsets and parts of speech, found by walking the text (MeCab drops whitespace)."""
+    """MeCab morphemes with offsets and parts of speech, found by walking the text (MeCab drops whitespace).
+
+    Decomposed text (NFD, as copied on macOS: ``か`` + a combining voiced mark) is analysed in NFC,
+    as MeCab's dictionary expects, and the offsets are mapped back, so every word is still a span
+    of ``text`` itself.
+    """
+    nfc, starts, ends = (text, None, None) if unicodedata.is_normalized("NFC", text) else _nfc_with_offsets(text)
     out: list[_Morpheme] = []
     cursor = 0
-    for morpheme in _tagger()(text):
+    for morpheme in _tagger()(nfc):
         surface = morpheme.surface
-        found = text.find(surface, cursor)
-        if found < 0 or text[cursor:found].strip():  # internal invariant: surfaces are the text in order
+        found = nfc.find(surface, cursor)
+        if found < 0 or nfc[cursor:found].strip():  # internal invariant: surfaces are the text in order
             raise SegmentationError(f"MeCab morpheme {surface!r} is not at offset {cursor} of {text!r}")
         cursor = found + len(surface)
         if surface.strip():  # MeCab returns some spaces (U+3000) as morphemes: not words
+            start, end = (found, cursor) if starts is None else (starts[found], ends[cursor - 1])
             f = morpheme.feature
-            out.append(_Morpheme(Word(surface, found, cursor), str(f.pos1), str(f.pos2), str(f.pos3)))
+            out.append(_Morpheme(Word(text[start:end], start, end), str(f.pos1), str(f.pos2), str(f.pos3)))
     return out
 
 
@@ -166,18 +199,42 @@ def _continues(prev: _Morpheme, cur: _Morpheme) -> bool:
     if cur.pos1 in _FUNCTION_POS or cur.pos2 == "助動詞語幹" or prev.pos1 == "接頭辞":
         return True
     if cur.pos1 in ("名詞", "記号") and prev.pos1 in ("名詞", "記号", "接尾辞"):
-        return True
+        return not (prev.pos1 == "名詞" and prev.pos3 == "副詞可能")  # 今日|学校に: a time noun stands alone
     if cur.pos1 in ("動詞", "形容詞") and cur.pos2 == "非自立可能":
         return (prev.pos1 in _AUXILIARY_HOSTS or (prev.pos1 == "名詞" and "サ変" in prev.pos3)
-                or (prev.pos2 == "接続助詞" and prev.word.text in ("て", "で")))
+                or (prev.pos2 == "接続助詞" and unicodedata.normalize("NFC", prev.word.text) in ("て", "で")))
     return False
+
+
+def _half_width_alnum(ch: str) -> bool:
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded.isascii() and folded.isalnum()
+
+
+def _joins(prev: _Morpheme, punctuation: str, cur: _Morpheme) -> bool:
+    """Whether ``cur`` goes on the bunsetsu of ``prev`` across the ``punctuation`` between them.
+
+    A particle or auxiliary never starts a bunsetsu (``本当？と``, ``50%の``). Closing brackets,
+    dashes and ``・`` link like nothing between (``「AI」と``, ``GPT-4の``, ``コーヒー・紅茶を``), and so
+    do ``.`` ``,`` ``:`` ``/`` between Latin letters or digits (``3.14``, ``1,000円``, ``12:30に``,
+    ``A.I.の``); other punctuation (``、`` ``。`` ``？``) ends the bunsetsu.
+    """
+    if not punctuation:
+        return _continues(prev, cur)
+    if cur.pos1 in _FUNCTION_POS or cur.pos2 == "助動詞語幹":
+        return True
+    links = all(unicodedata.category(ch) in ("Pe", "Pf", "Pd", "Pc") or ch in "・&'’" for ch in punctuation)
+    inside = (len(punctuation) == 1 and punctuation in ".,:/．，：／" and _half_width_alnum(prev.word.text[-1])
+              and _half_width_alnum(cur.word.text[0]))
+    return (links or inside) and _continues(prev, cur)
 
 
 def _bunsetsu(text: str, morphemes: list[_Morpheme]) -> list[Word]:
     """Group morphemes into bunsetsu, punctuation attached: opening brackets to the bunsetsu after them,
     the rest to the one before."""
     spans: list[list[int]] = []
-    prev: _Morpheme | None = None  # the last morpheme of the current bunsetsu, while it may go on
+    prev: _Morpheme | None = None  # the last content or function morpheme of the current bunsetsu
+    between = ""  # punctuation attached since prev
     pending_open: int | None = None  # start of opening brackets waiting for their bunsetsu
     for m in morphemes:
         adjacent = bool(spans) and spans[-1][1] == m.word.start and pending_open is None
@@ -186,18 +243,17 @@ def _bunsetsu(text: str, morphemes: list[_Morpheme]) -> list[Word]:
                 pending_open = m.word.start if pending_open is None else pending_open
             elif adjacent:
                 spans[-1][1] = m.word.end
-                # closing brackets and hyphens let the bunsetsu go on (「こんにちは」と, GPT-4の); 、 and 。 end it
-                prev = prev if all(unicodedata.category(ch) in ("Pe", "Pf", "Pd", "Pc") for ch in m.word.text) else None
+                between += m.word.text
             else:
                 spans.append([pending_open if pending_open is not None else m.word.start, m.word.end])
-                pending_open, prev = None, None
+                pending_open, prev, between = None, None, ""
             continue
-        if adjacent and prev is not None and _continues(prev, m):
+        if adjacent and prev is not None and _joins(prev, between, m):
             spans[-1][1] = m.word.end
         else:
             spans.append([pending_open if pending_open is not None else m.word.start, m.word.end])
             pending_open = None
-        prev = m
+        prev, between = m, ""
     if pending_open is not None:  # opening brackets with nothing after them
         spans.append([pending_open, morphemes[-1].word.end])
     return [Word(text[a:b], a, b) for a, b in spans]
