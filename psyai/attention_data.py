@@ -379,12 +379,22 @@ def _japanese_norms() -> dict[str, float]:
     return get_frequency_dict("ja")
 
 
+def _japanese_token_frequency(token: str) -> float:
+    """One token's frequency as ``wordfreq.word_frequency`` finds it: a number's digits are looked up as 0s
+    (``2024`` → ``0000``, as wordfreq stores them) and scaled by wordfreq's distribution of digit strings."""
+    from wordfreq.numbers import digit_freq, smash_numbers
+
+    smashed = smash_numbers(token)
+    freq = _japanese_norms().get(smashed, 0.0)
+    return freq * digit_freq(token) if smashed != token else freq
+
+
 @lru_cache(maxsize=65536)
 def norm_frequency(word: str, lang: str) -> float:
     """wordfreq's relative frequency of ``word`` in ``lang`` (at least :data:`MIN_FREQUENCY`).
 
     Japanese: the word's UniDic morphemes (punctuation left out), each looked up as
-    wordfreq stores it (NFKC, case-folded), combined as ``1/f = Σ 1/f_i``. Other
+    wordfreq stores it (NFKC, case-folded, digits as 0s), combined as ``1/f = Σ 1/f_i``. Other
     languages: ``wordfreq.word_frequency``, which splits and combines the same way.
 
     Raises:
@@ -401,8 +411,7 @@ def norm_frequency(word: str, lang: str) -> float:
                   for w in segment(word, "ja", punctuation="separate") if not is_punctuation(w.text)]
         if not tokens:
             return MIN_FREQUENCY
-        norms = _japanese_norms()
-        return 1.0 / sum(1.0 / max(norms.get(t, 0.0), MIN_FREQUENCY) for t in tokens)
+        return 1.0 / sum(1.0 / max(_japanese_token_frequency(t), MIN_FREQUENCY) for t in tokens)
     try:
         return max(word_frequency(word, lang), MIN_FREQUENCY)
     except (LookupError, ValueError, ImportError) as exc:

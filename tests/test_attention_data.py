@@ -125,6 +125,13 @@ def test_word_frequencies_come_from_the_wordfreq_norms_by_hand():
     assert p[("ja1", 0)] == pytest.approx(-np.log(1 / ja["本"] + 1 / ja["を"]))
     assert p[("ja1", 2)] == pytest.approx(-np.log(1 / ja["読ん"] + 1 / ja["だ"]))  # 。 is no token
     assert p[("en1", 0)] > p[("en1", 1)] and p[("ja1", 0)] > p[("ja1", 1)]  # 本を is commoner than 傘が
+    # numbers as wordfreq stores them: digits as 0s, scaled by its distribution of digit strings
+    from wordfreq.numbers import digit_freq
+
+    from psyai.attention_data import norm_frequency
+
+    assert norm_frequency("2024", "ja") == pytest.approx(ja["0000"] * digit_freq("2024"))
+    assert norm_frequency("１０人", "ja") == pytest.approx(1 / (1 / (ja["00"] * digit_freq("10")) + 1 / ja["人"]))
     # a lang column, where the table has one, is used as it is
     assert word_predictors(words.assign(lang="en"))["log_freq"].iloc[3] != p[("ja1", 0)]
     with pytest.raises(DataError, match="frequency source 'zipf': use one of wordfreq, local"):
