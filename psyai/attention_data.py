@@ -364,12 +364,10 @@ def _item_langs(w: pd.DataFrame) -> pd.Series:
     """The language of each row: its ``lang`` column, else ``ja`` for an item with kana or kanji, else ``en``."""
     if "lang" in w.columns:
         return w["lang"].astype(str)
-    japanese = w.groupby("item")["word"].transform(lambda ws: any(_is_japanese(str(x)) for x in ws))
+    from psyai.attention.words import has_japanese
+
+    japanese = w.groupby("item")["word"].transform(lambda ws: any(has_japanese(str(x)) for x in ws))
     return japanese.map({True: "ja", False: "en"})
-
-
-def _is_japanese(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 @lru_cache(maxsize=None)

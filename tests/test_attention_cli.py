@@ -68,3 +68,31 @@ def test_extract_in_bfloat16_is_close_to_float32_and_records_the_dtype(tiny, tmp
         tables[dtype] = pd.read_csv(out)
     a, b = tables["float32"]["value"].to_numpy(), tables["bfloat16"]["value"].to_numpy()
     assert len(a) == len(b) and abs(a - b).max() < 0.05 * max(1.0, abs(a).max()) and (a != b).any()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_word(tiny, tmp_path):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\ufeffThe cat sat.\n", encoding="utf-8")
+    out = tmp_path / "m.csv"
+    assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(out), "--measures", "surprisal"]) == 0
+    assert pd.read_csv(out)["word"].tolist() == ["The", "cat", "sat."]
+
+
+def test_bench_runs_on_an_encoder_and_empty_measures_are_refused(tmp_path, tiny, capsys):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from tests.test_attention_align import sp_tokenizer
+
+    tokenizer = sp_tokenizer()
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, pad_token_id=tokenizer.pad_token_id)).save_pretrained(tmp_path / "bert")
+    tokenizer.save_pretrained(tmp_path / "bert")
+    assert main(["bench", "--json", "--model", str(tmp_path / "bert"), "--repeats", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["overhead"] > 0
+    texts = tmp_path / "t.txt"
+    texts.write_text("a b\n", encoding="utf-8")
+    assert main(["extract", "--model", tiny, "--texts", str(texts), "--out", str(tmp_path / "x.csv"),
+                 "--measures", ","]) == 1
+    assert "no measures asked" in capsys.readouterr().err

@@ -186,3 +186,29 @@ def test_on_batch_reports_each_batch_of_texts(loaded):
     calls = []
     extract(TEXTS, loaded, MeasureConfig(measures=("surprisal",), batch_size=3), on_batch=calls.append)
     assert calls == [3, 1]
+
+
+def test_roberta_position_offset_counts_in_the_length_limit(tmp_path):
+    """RoBERTa's positions start at padding_idx + 1: a text that fits runs, one token more is refused with the fix
+    (not an index error from inside the model)."""
+    from transformers import RobertaConfig, RobertaModel
+
+    from tests.test_attention_align import sp_tokenizer
+
+    tokenizer = sp_tokenizer()
+    n_tokens = len(tokenizer(TEXTS[0])["input_ids"])
+    pad = tokenizer.pad_token_id
+    for extra, fits in ((0, True), (-1, False)):
+        folder = tmp_path / f"roberta{extra}"
+        torch.manual_seed(0)
+        RobertaModel(RobertaConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+                                   num_attention_heads=2, intermediate_size=32, pad_token_id=pad,
+                                   max_position_embeddings=n_tokens + pad + 1 + extra)).save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        enc = load_model(str(folder), device="cpu")
+        config = MeasureConfig(measures=("attention",))
+        if fits:
+            assert extract(TEXTS[:1], enc, config)[0].values["attention"].shape[-1] == 6
+        else:
+            with pytest.raises(MeasureError, match=f"has {n_tokens} tokens, more than the model's {n_tokens - 1}"):
+                extract(TEXTS[:1], enc, config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import shlex
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from psyai.attention.measures import AGGREGATIONS, FORWARD_MEASURES, MEASURES, MeasureConfig, extract, load_model
-from psyai.attention.words import UNIT_HELP, UNITS
+from psyai.attention.words import UNIT_HELP, UNITS, has_japanese
 from psyai.errors import PsyaiError
 from psyai.models import DTYPES
 
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def read_texts(path: Path, lang: str | None = None) -> tuple[list[str], list[str]]:
-    """Ids and texts from a ``.txt`` (one per line, blank lines skipped; ids are line numbers from 0) or a
+    """Ids and texts from a ``.txt`` (one per line, blank lines skipped; ids count the texts from 0) or a
     ``.csv``/``.jsonl`` with a ``text`` column — a stimulus file works as it is: ids come from ``text_id``
     or ``item_id`` when there is one, and with a ``lang`` column only the rows in ``lang`` are read."""
     import pandas as pd
@@ -32,7 +33,7 @@ def read_texts(path: Path, lang: str | None = None) -> tuple[list[str], list[str
         raise PsyaiError(f"--texts {path} does not exist; pass a .txt (one text a line) or a .csv/.jsonl with a "
                          "'text' column")
     if path.suffix in (".csv", ".jsonl"):
-        frame = (pd.read_csv(path, dtype=str, keep_default_na=False) if path.suffix == ".csv"
+        frame = (pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig") if path.suffix == ".csv"
                  else pd.read_json(path, lines=True, dtype=False))
         if "text" not in frame.columns:
             raise PsyaiError(f"--texts {path} has no 'text' column (columns: {', '.join(map(str, frame.columns))})")
@@ -43,7 +44,7 @@ def read_texts(path: Path, lang: str | None = None) -> tuple[list[str], list[str
         if len(set(ids)) != len(ids):
             raise PsyaiError(f"--texts {path}: column {id_column} has repeated ids; each text needs its own")
         return ids, [str(t) for t in frame["text"]]
-    texts = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [line for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]  # BOM dropped
     return [str(i) for i in range(len(texts))], texts
 
 
@@ -141,14 +142,17 @@ def _best(fns: list, repeats: int) -> list[float]:
 
 
 def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
-    """Seconds for (a) bare batched forward, (b) batched forward-only measures, (c) the same one text at a
-    time; and saliency against a bare forward + backward."""
+    """Seconds for (a) bare batched forward, (b) batched forward-only measures (surprisal only for a causal
+    LM), (c) the same one text at a time; and saliency against a bare forward + backward. Each text is split
+    into words in its own language (Japanese when it has kana or kanji)."""
     import torch
 
     from psyai.attention.measures import batch_tensors, forward_kwargs, prepare
 
-    config = MeasureConfig(measures=FORWARD_MEASURES, batch_size=batch_size)
-    alignments = prepare(texts, loaded, config)
+    forward = FORWARD_MEASURES if loaded.causal else tuple(m for m in FORWARD_MEASURES if m != "surprisal")
+    config = MeasureConfig(measures=forward, batch_size=batch_size)
+    alignments = [a for lang in ("en", "ja") for a in prepare(
+        [t for t in texts if ("ja" if has_japanese(t) else "en") == lang], loaded, dataclasses.replace(config, lang=lang))]
     pad_id = loaded.tokenizer.pad_token_id if loaded.tokenizer.pad_token_id is not None else 0
     order = sorted(range(len(alignments)), key=lambda i: len(alignments[i].input_ids))
     batches = [[alignments[i] for i in order[k:k + batch_size]] for k in range(0, len(order), batch_size)]
@@ -166,7 +170,7 @@ def run_bench(loaded, texts: list[str], batch_size: int, repeats: int) -> dict:
             out = loaded.model(inputs_embeds=embeds, **forward_kwargs(loaded, mask))
             torch.autograd.grad(out[0].float().sum(), embeds)
 
-    naive = MeasureConfig(measures=FORWARD_MEASURES, batch_size=1)
+    naive = MeasureConfig(measures=forward, batch_size=1)
     sal = MeasureConfig(measures=("saliency",), batch_size=batch_size)
     # tokenization and alignment (per-text Python work) are done once, outside every timed region, as for (a)
     a, b, c = _best([bare_forward, lambda: extract(texts, loaded, config, alignments),

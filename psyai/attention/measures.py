@@ -89,6 +89,8 @@ class MeasureConfig:
     def __post_init__(self) -> None:
         if self.aggregation not in AGGREGATIONS:
             raise MeasureError(f"aggregation {self.aggregation!r}: use one of {', '.join(AGGREGATIONS)}")
+        if not self.measures:
+            raise MeasureError(f"no measures asked; choose from {', '.join(MEASURES)}")
         unknown = [m for m in self.measures if m not in MEASURES]
         if unknown:
             raise MeasureError(f"measure {unknown[0]!r} is unknown; choose from {', '.join(MEASURES)}")
@@ -226,14 +228,25 @@ class AttentionCollector:
         _COLLECTOR.reset(self._token)
 
 
+def position_limit(model: Any) -> int | None:
+    """The most tokens one text may have: the model's positions, less the offset of models (RoBERTa,
+    XLM-R) whose positions count from ``padding_idx + 1``."""
+    limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
+    if limit:
+        for module in model.modules():
+            positions = getattr(module, "position_embeddings", None)
+            if getattr(positions, "padding_idx", None) is not None:
+                return limit - positions.padding_idx - 1
+    return limit
+
+
 def prepare(texts: Sequence[str], loaded: ModelForMeasures, config: MeasureConfig) -> list[Alignment]:
     """Tokenize and align every text (BOS first for causal LMs when ``config.prepend_bos``)."""
     tokenizer = loaded.tokenizer
     bos = None
     if loaded.causal and config.prepend_bos:  # GPT-2 style tokenizers leave BOS to the model config
         bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else loaded.model.config.bos_token_id
-    limit = getattr(loaded.model.config, "max_position_embeddings", None) or getattr(
-        loaded.model.config, "n_positions", None)
+    limit = position_limit(loaded.model)
     out = []
     for index, text in enumerate(texts):
         a = encode(tokenizer, text, config.lang, punctuation=config.punctuation, unit=config.unit)

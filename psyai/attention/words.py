@@ -80,6 +80,11 @@ class Word:
     end: int
 
 
+def has_japanese(text: str) -> bool:
+    """True when ``text`` holds kana or kanji (how a text of unknown language is taken for Japanese)."""
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def is_punctuation(chunk: str) -> bool:
     """True when every character of ``chunk`` is Unicode punctuation (category P*)."""
     return bool(chunk) and all(unicodedata.category(ch).startswith("P") for ch in chunk)
