@@ -393,6 +393,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
         "banner": data_banner(modes),
         "n_participants": int(human["participant"].nunique()),
         "n_items": int(human["item"].nunique()),
+        "n_items_correlated": int(corrs["item"].nunique()),  # items with at least min_words words with values
         "human_measures": sorted(human["measure"].unique()),
         "model_measures": sorted(model["measure"].unique()),
         "best": records(best[["human_measure", "model_measure", "layer", "mean_rho", "mean_diff", "p_holm"]]),
@@ -521,7 +522,9 @@ def results_json(results: dict) -> dict:
 def build_report(results: dict) -> HtmlReport:
     """report.html: method, agreement heat maps, example texts, the mixed model, settings."""
     rep = HtmlReport("Attention: people and a transformer", banner=results["banner"])
-    rep.paragraph(f"{results['n_participants']} participants, {results['n_items']} items; human measures "
+    rep.paragraph(f"{results['n_participants']} participants, {results['n_items']} items "
+                  f"({results['n_items_correlated']} with at least {results['settings']['min_words']} words "
+                  "to correlate); human measures "
                   f"{', '.join(results['human_measures'])}; model measures {', '.join(results['model_measures'])}.")
     for text in results["method"].values():
         rep.method(text)

@@ -231,6 +231,11 @@ def test_missing_model_values_are_left_out_word_by_word(model_measures, tmp_path
     res = analyze(human, table, AttentionConfig(n_perm=10))
     corrs = res["tables"]["item_correlations"]
     assert (corrs["n_words"] == 11).all()  # 12 words, one without model values
+    assert res["n_items"] == res["n_items_correlated"] == 20
+    some = model_measures.copy()  # five items lose a word's values: with min_words 12 they are not correlated
+    some.loc[(some["word_index"] == 2) & (some["text_id"] < "t05"), "value"] = np.nan
+    few = analyze(human, some, AttentionConfig(n_perm=10, min_words=12))
+    assert few["n_items"] == 20 and few["n_items_correlated"] == 15
 
 
 def test_no_spread_in_any_item_is_a_clear_error(model_measures):
