@@ -113,6 +113,25 @@ def test_a_model_without_the_attention_interface_falls_back_to_output_attentions
         assert r.values["rollout"].shape == (2, len(a.words))
 
 
+def test_first_takes_the_first_token_with_characters_of_the_word_not_a_lone_space(loaded):
+    """SentencePiece reads "ran" as "▁", "r", "an": ``first`` takes "r"; a word of one token is unchanged."""
+    from psyai.attention.measures import content_tokens, to_words
+    from psyai.attention.align import encode
+    from tests.test_attention_align import sp_tokenizer
+
+    a = encode(sp_tokenizer(), "Hi,  3.14 cats ran!", "en", punctuation="separate")
+    toks = dict((w.text, t) for w, t in zip(a.words, a.word_tokens()))
+    assert [a.text[slice(*a.offsets[t])] for t in toks["ran"]] == [" ", "r", "an"]
+    values = torch.arange(len(a.input_ids), dtype=torch.float32)[None]  # each token's value is its position
+    token_word = torch.tensor([a.token_word])
+    got = to_words(values, token_word, len(a.words), "first", content_tokens([a], len(a.input_ids), "cpu"))[0]
+    index = {w.text: i for i, w in enumerate(a.words)}
+    assert got[index["ran"]] == toks["ran"][1]  # "r", not the space before it
+    assert got[index["Hi"]] == toks["Hi"][0]
+    plain = to_words(values, token_word, len(a.words), "first")[0]
+    assert plain[index["ran"]] == toks["ran"][0]  # without content flags: the first token, the space
+
+
 def test_aggregation_rules_on_token_values():
     from psyai.attention.measures import to_words
 

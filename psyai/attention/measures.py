@@ -21,7 +21,8 @@ text and per word (:mod:`psyai.attention.words`, tokens aligned by
   token is put first (``prepend_bos``) so that the first word has one too.
 
 Attention, rollout and saliency go from tokens to words by the declared
-``aggregation`` (``sum``, ``mean``, ``max`` or ``first`` token), since published
+``aggregation`` (``sum``, ``mean``, ``max`` or ``first`` token: the first holding
+some of the word's characters, not a lone space token before it), since published
 studies differ. A word with no token of its own (see
 :attr:`~psyai.attention.align.Alignment.tokenless`) gets ``NaN``.
 Saliency needs a backward pass; the other measures come from one forward pass.
@@ -281,8 +282,13 @@ def batch_tensors(alignments: Sequence[Alignment], pad_id: int, device: Any):
             torch.tensor(token_word, dtype=torch.long, device=device))  # (B, T)
 
 
-def to_words(values, token_word, n_words: int, aggregation: str):
-    """Token values ``(B, ..., T)`` to word values ``(B, ..., W)`` (``NaN`` for a word without tokens)."""
+def to_words(values, token_word, n_words: int, aggregation: str, content=None):
+    """Token values ``(B, ..., T)`` to word values ``(B, ..., W)`` (``NaN`` for a word without tokens).
+
+    ``content`` ``(B, T)``, for ``first``: which tokens hold some of the word's characters. The first
+    such token is taken, not a lone space token before it (SentencePiece's ``▁``, BPE's ``Ġ``);
+    a word with none falls back to its first token.
+    """
     import torch
 
     lead = values.shape[:-1]
@@ -292,10 +298,14 @@ def to_words(values, token_word, n_words: int, aggregation: str):
     counts = torch.zeros(shape, dtype=values.dtype, device=values.device).scatter_add_(
         -1, index, torch.ones_like(values))  # (B, ..., W+1)
     if aggregation == "first":
-        positions = torch.arange(values.shape[-1], device=values.device).expand_as(values)  # (B, ..., T)
-        big = torch.full(shape, values.shape[-1], dtype=torch.long, device=values.device)
+        width = values.shape[-1]
+        positions = torch.arange(width, device=values.device).expand(token_word.shape)  # (B, T)
+        if content is not None:  # a space-only token ranks after every content token of its word
+            positions = torch.where(content, positions, positions + width)
+        positions = positions.view(index.shape[0], *([1] * (len(lead) - 1)), -1).expand(*lead, -1)
+        big = torch.full(shape, 2 * width, dtype=torch.long, device=values.device)
         first = big.scatter_reduce(-1, index, positions, reduce="amin")  # (B, ..., W+1)
-        out = values.gather(-1, first.clamp(max=values.shape[-1] - 1))  # (B, ..., W+1)
+        out = values.gather(-1, (first % width).clamp(max=width - 1))  # (B, ..., W+1)
     else:
         reduce = {"sum": "sum", "mean": "mean", "max": "amax"}[aggregation]
         out = torch.zeros(shape, dtype=values.dtype, device=values.device).scatter_reduce(
@@ -427,7 +437,19 @@ def token_surprisal(logits, ids, mask):
     return out
 
 
-def _to_words_together(rows_of: dict[str, Any], token_word, n_words: int, aggregation: str) -> dict[str, Any]:
+def content_tokens(alignments: Sequence[Alignment], width: int, device: Any):
+    """``(B, T)`` bool: the token covers some non-space character of its text (padding: False)."""
+    import torch
+
+    rows = []
+    for a in alignments:
+        flags = [bool(a.text[start:end].strip()) for start, end in a.offsets]
+        rows.append(flags + [False] * (width - len(flags)))
+    return torch.tensor(rows, dtype=torch.bool, device=device)
+
+
+def _to_words_together(rows_of: dict[str, Any], token_word, n_words: int, aggregation: str,
+                       content=None) -> dict[str, Any]:
     """:func:`to_words` of several measures ``(B, ..., T)`` in one call (flattened to ``(B, R, T)``)."""
     import torch
 
@@ -435,7 +457,7 @@ def _to_words_together(rows_of: dict[str, Any], token_word, n_words: int, aggreg
         return {}
     batch, width = token_word.shape
     flat = torch.cat([v.reshape(batch, -1, width).float() for v in rows_of.values()], dim=1)  # (B, R, T)
-    words = to_words(flat, token_word, n_words, aggregation)  # (B, R, W)
+    words = to_words(flat, token_word, n_words, aggregation, content)  # (B, R, W)
     out, start = {}, 0
     for name, v in rows_of.items():
         lead = v.shape[1:-1]
@@ -480,6 +502,7 @@ def extract(
         batch = [alignments[i] for i in rows]
         ids, mask, token_word = batch_tensors(batch, pad_id, loaded.device)  # (B, T) each
         n_words = max(len(a.words) for a in batch)
+        content = content_tokens(batch, ids.shape[1], ids.device) if config.aggregation == "first" else None
         out, embeds, received, means = _forward(loaded, ids, mask, saliency="saliency" in want,
                                                 attention=("attention" in want, "rollout" in want))
         values: dict[str, Any] = {}
@@ -492,7 +515,7 @@ def extract(
             if loaded.causal and "surprisal" in want:
                 bits = token_surprisal(out.logits.detach(), ids, mask)  # (B, T)
                 surprisal = torch.stack([torch.nan_to_num(bits, nan=0.0), bits.isnan().to(bits.dtype)], dim=1)
-            values.update(_to_words_together(rows_of, token_word, n_words, config.aggregation))
+            values.update(_to_words_together(rows_of, token_word, n_words, config.aggregation, content))
             if loaded.causal and "surprisal" in want:
                 summed = to_words(surprisal, token_word, n_words, "sum")  # (B, 2, W): bits, undefined tokens
                 values["surprisal"] = torch.where(summed[:, 1] > 0, math.nan, summed[:, 0])  # (B, W)
@@ -505,7 +528,7 @@ def extract(
             (grad,) = torch.autograd.grad(target, embeds)  # (B, T, D)
             with torch.no_grad():
                 sal = (grad * embeds).norm(dim=-1)  # (B, T)
-                values["saliency"] = to_words(sal, token_word, n_words, config.aggregation)  # (B, W)
+                values["saliency"] = to_words(sal, token_word, n_words, config.aggregation, content)  # (B, W)
         arrays = {k: v.detach().cpu().numpy() for k, v in values.items()}  # one copy per batch, sliced per text
         for b, index in enumerate(rows):
             w = len(batch[b].words)
