@@ -116,7 +116,8 @@ def test_alignment_matches_known_segmentation(name, case):
 def test_bunsetsu_alignment_is_the_morpheme_alignment_grouped(name):
     """A bunsetsu is a run of whole morphemes, so each token's bunsetsu is the one holding its morpheme."""
     tokenizer = TOKENIZERS[name]()
-    for text in ("東京大学の学生がGPT-4の文章を読んでいる。", "「こんにちは」と言った、3月5日に🙂。", "私は café で AI を見た。"):
+    for text in ("東京大学の学生がGPT-4の文章を読んでいる。", "「こんにちは」と言った、3月5日に🙂。", "私は café で AI を見た。",
+                 "私は\u200b本を\u00ad読む\ufeff。"):
         by_morpheme = encode(tokenizer, text, "ja")
         by_bunsetsu = encode(tokenizer, text, "ja", unit="bunsetsu")
         assert by_bunsetsu.words == segment(text, "ja", unit="bunsetsu")

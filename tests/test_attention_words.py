@@ -48,6 +48,14 @@ def test_japanese_attach_joins_punctuation_to_its_word():
     check_offsets(text, words)
 
 
+def test_invisible_characters_are_no_words():
+    """A zero-width space, soft hyphen or stray BOM is no step of self-paced reading and no clickable word."""
+    ja = "私は\u200b本を\u00ad読む\ufeff。"
+    assert texts(segment(ja, "ja")) == ["私", "は", "本", "を", "読む", "。"]
+    assert texts(segment(ja, "ja", unit="bunsetsu")) == ["私は", "本を", "読む", "。"]
+    assert texts(segment("the \u200b cat", "en")) == ["the", "cat"]
+
+
 def test_empty_text_has_no_words():
     assert segment("   ", "en") == [] and segment("", "ja") == []
 

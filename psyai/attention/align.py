@@ -7,7 +7,8 @@ index of the word (from :func:`psyai.attention.words.segment`) that span lies
 in, by these rules, the same for every tokenizer family:
 
 - a special token (``<s>``, ``[CLS]``, ``<|endoftext|>``) belongs to no word (``-1``);
-- leading whitespace in a span is skipped: byte-level BPE (GPT-2) tokens such as
+- leading whitespace (and invisible format characters such as a zero-width
+  space) in a span is skipped: byte-level BPE (GPT-2) tokens such as
   ``Ġthe`` and SentencePiece tokens such as ``▁the`` carry the space before
   their word, and belong to that word;
 - a token whose span is empty or only whitespace (``Ġ`` or ``▁`` alone, as with
@@ -31,7 +32,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from psyai.attention.words import Word, segment
+from psyai.attention.words import Word, is_blank, segment
 from psyai.errors import PsyaiError
 
 
@@ -79,9 +80,9 @@ def align_tokens(
         if is_special:
             token_word.append(-1)
             continue
-        while start < end and text[start].isspace():
+        while start < end and is_blank(text[start]):
             start += 1
-        if start >= end:  # empty or whitespace only: the next word's
+        if start >= end:  # empty, whitespace or invisible characters only: the next word's
             nxt = bisect.bisect_left(starts, start)
             token_word.append(nxt if nxt < len(words) else -1)
             continue

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from psyai.attention.align import Alignment, encode
-from psyai.attention.words import SegmentationError, check_segmentation
+from psyai.attention.words import SegmentationError, check_segmentation, is_blank
 from psyai.errors import PsyaiError
 
 logger = logging.getLogger(__name__)
@@ -438,12 +438,12 @@ def token_surprisal(logits, ids, mask):
 
 
 def content_tokens(alignments: Sequence[Alignment], width: int, device: Any):
-    """``(B, T)`` bool: the token covers some non-space character of its text (padding: False)."""
+    """``(B, T)`` bool: the token covers some visible character of its text (padding: False)."""
     import torch
 
     rows = []
     for a in alignments:
-        flags = [bool(a.text[start:end].strip()) for start, end in a.offsets]
+        flags = [not all(is_blank(ch) for ch in a.text[start:end]) for start, end in a.offsets]
         rows.append(flags + [False] * (width - len(flags)))
     return torch.tensor(rows, dtype=torch.bool, device=device)
 

@@ -44,6 +44,8 @@ offsets into the text as given.
 
 Punctuation is any character of Unicode category P* (emoji and other symbols,
 category S*, are words of their own when separated by space or by MeCab).
+Invisible format characters (category Cf: zero-width space, soft hyphen, BOM)
+separate words like whitespace and belong to none.
 Every :class:`Word` satisfies ``text[word.start:word.end] == word.text``.
 """
 
@@ -78,6 +80,11 @@ class Word:
     text: str
     start: int
     end: int
+
+
+def is_blank(ch: str) -> bool:
+    """Whitespace or an invisible format character (zero-width space, soft hyphen, BOM): part of no word."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
 
 
 def has_japanese(text: str) -> bool:
@@ -128,7 +135,8 @@ def segment(text: str, lang: str = "en", *, punctuation: str = "attach", unit: s
         pieces = [m.word for m in _japanese_morphemes(text)]
         return _attach_punctuation(text, pieces) if punctuation == "attach" else pieces
     pattern = r"\S+" if punctuation == "attach" else _SEPARATE_RE
-    return [Word(m.group(), m.start(), m.end()) for m in re.finditer(pattern, text)]
+    return [Word(m.group(), m.start(), m.end()) for m in re.finditer(pattern, text)
+            if not all(is_blank(ch) for ch in m.group())]
 
 
 @lru_cache(maxsize=1)
@@ -188,7 +196,9 @@ def _japanese_morphemes(text: str) -> list[_Morpheme]:
         if found < 0 or nfc[cursor:found].strip():  # internal invariant: surfaces are the text in order
             raise SegmentationError(f"MeCab morpheme {surface!r} is not at offset {cursor} of {text!r}")
         cursor = found + len(surface)
-        if surface.strip():  # MeCab returns some spaces (U+3000) as morphemes: not words
+        # MeCab returns some spaces (U+3000) and invisible format characters (zero-width space, soft
+        # hyphen, a stray BOM) as morphemes: not words, or self-paced reading would show an empty step
+        if not all(is_blank(ch) for ch in surface):
             start, end = (found, cursor) if starts is None else (starts[found], ends[cursor - 1])
             f = morpheme.feature
             out.append(_Morpheme(Word(text[start:end], start, end), str(f.pos1), str(f.pos2), str(f.pos3)))
