@@ -231,3 +231,46 @@ def test_roberta_position_offset_counts_in_the_length_limit(tmp_path):
         else:
             with pytest.raises(MeasureError, match=f"has {n_tokens} tokens, more than the model's {n_tokens - 1}"):
                 extract(TEXTS[:1], enc, config)
+
+
+ARCHITECTURES = {  # tiny configs of model families labs use; causal ones get surprisal too
+    "llama (grouped-query attention)": ("LlamaForCausalLM", "LlamaConfig", {"num_key_value_heads": 2}),
+    "mistral (sliding window)": ("MistralForCausalLM", "MistralConfig", {"num_key_value_heads": 2,
+                                                                          "sliding_window": 4}),
+    "gpt-neox": ("GPTNeoXForCausalLM", "GPTNeoXConfig", {}),
+    "distilbert": ("DistilBertModel", "DistilBertConfig", {"dim": 32, "n_layers": 2, "n_heads": 4, "hidden_dim": 64}),
+    "xlm-roberta": ("XLMRobertaModel", "XLMRobertaConfig", {}),
+}
+
+
+@pytest.mark.parametrize("family", list(ARCHITECTURES))
+def test_other_architectures_collect_the_same_values_as_eager_output_attentions(family, tmp_path):
+    """The collecting implementation on the families a lab is likely to load: same values as a plain eager copy
+    read through output_attentions, and padded batches equal one text at a time."""
+    import transformers
+
+    from tests.test_attention_align import sp_tokenizer
+
+    model_name, config_name, extra = ARCHITECTURES[family]
+    tokenizer = sp_tokenizer()
+    config = getattr(transformers, config_name)(**{
+        "vocab_size": len(tokenizer), "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "intermediate_size": 64, "pad_token_id": tokenizer.pad_token_id, "bos_token_id": 1, "eos_token_id": 2,
+        **extra})
+    torch.manual_seed(0)
+    getattr(transformers, model_name)(config).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    loaded = load_model(str(tmp_path), device="cpu")
+    assert loaded.collects and loaded.causal == model_name.endswith("ForCausalLM")
+    measures = ("attention", "rollout", "saliency") + (("surprisal",) if loaded.causal else ())
+    config = MeasureConfig(measures=measures, batch_size=3)
+    got = extract(TEXTS, loaded, config)
+    auto = transformers.AutoModelForCausalLM if loaded.causal else transformers.AutoModel
+    eager = auto.from_pretrained(str(tmp_path), attn_implementation="eager").eval()
+    want = extract(TEXTS, dataclasses.replace(loaded, model=eager, collects=False), config)
+    one = extract(TEXTS, loaded, dataclasses.replace(config, batch_size=1))
+    for g, w, o in zip(got, want, one):
+        for measure in measures:
+            assert np.isfinite(g.values[measure]).any()
+            np.testing.assert_allclose(g.values[measure], w.values[measure], rtol=1e-5, atol=1e-7)
+            np.testing.assert_allclose(g.values[measure], o.values[measure], rtol=1e-4, atol=1e-6)
