@@ -413,7 +413,7 @@ def agreement_alpha(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1
                 value = alpha_from_counts(vc[np.concatenate([groups[p] for p in pick])], domain, "ordinal")
                 if math.isfinite(value):
                     boot.append(value)
-            if len(boot) >= 0.9 * n_boot:
+            if len(groups) >= 2 and len(boot) >= 0.9 * n_boot:  # one prompt: resampling it says nothing
                 lo, hi = (float(q) for q in np.quantile(boot, [0.5 - level / 2, 0.5 + level / 2]))
         rows.append({"measure": measure, "alpha": alpha, "ci_low": lo, "ci_high": hi,
                      "n_units": int(pairable.sum()), "n_coders": int(d.loc[d[col].notna(), "participant"].nunique()),
@@ -616,7 +616,7 @@ def bradley_terry(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 100
         logger.warning("%d of %d bootstrap resamples had no Bradley-Terry maximum-likelihood scores", failed, n_boot)
     boots = np.array(boots)  # (B, M)
     lo = hi = np.full(len(models), math.nan)
-    if len(boots) >= 0.9 * n_boot:
+    if n_p >= 2 and len(boots) >= 0.9 * n_boot:  # one participant: resampling them says nothing
         boots = boots - boots.mean(axis=1, keepdims=True)
         lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2], axis=0)
     n_comp = comp.sum(axis=1) + comp.sum(axis=0)
@@ -760,7 +760,9 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
                  "min": float(tested["w"].min()) if len(tested) else math.nan,
                  "max": float(tested["w"].max()) if len(tested) else math.nan,
                  "n_significant": int((tested["p_val"] < 0.05).sum()), "significance": 0.05,
-                 "median_raters": float(tested["n_raters"].median()) if len(tested) else math.nan}
+                 "median_raters": float(tested["n_raters"].median()) if len(tested) else math.nan,
+                 # prompts with two or more raters whose W is still undefined (every ranking a complete tie)
+                 "n_prompts_all_tied": int(((w_table["n_raters"] >= 2) & w_table["w"].isna()).sum())}
     models = sorted(_models(rankings).unique())
     results: dict = {
         "experiment": EXPERIMENT,
@@ -812,7 +814,11 @@ def apa_sentences(res: dict) -> dict[str, str]:
             f"{fmt_num(w['median'], leading_zero=False)}, mean W = {fmt_num(w['mean'], leading_zero=False)}); "
             f"agreement exceeded chance at p < .05 for {w['n_significant']} of them (Friedman χ² tests).")
     else:
-        out["kendall_w"] = "No prompt was ranked by two or more participants, so Kendall's W was not computed."
+        out["kendall_w"] = (
+            f"Kendall's W was undefined for all {w['n_prompts_all_tied']} prompts ranked by two or more participants, "
+            "because every participant tied all of a prompt's outputs." if w.get("n_prompts_all_tied") else
+            "No prompt was ranked by two or more participants (after leaving out those who saw other outputs), "
+            "so Kendall's W was not computed.")
     parts = []
     for measure, a in res["krippendorff_alpha"].items():
         if a["alpha"] is None or not math.isfinite(a["alpha"]):

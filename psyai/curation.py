@@ -236,6 +236,17 @@ _NO_GROUP_BEFORE = r"(?<![0-9])(?<![0-9][ -])"
 _NO_GROUP_AFTER = r"(?![0-9]|[ -][0-9])"
 
 
+# Japanese phone numbers: grouped by hyphens, dots, ・, spaces or brackets, or written without separators
+_PHONE_JP = (r"0[0-9]{1,4}[-. ・(][0-9]{1,4}[-. ・)] ?[0-9]{4}"   # 090-1234-5678, 03(1234)5678, 090.1234.5678
+             r"|\(0[0-9]{1,4}\) ?[0-9]{1,4}[-. ・]?[0-9]{4}"      # (03)1234-5678
+             r"|0[0-9]{2,4}[-.・][0-9]{6,8}"                       # 080-12345678
+             r"|0120[- ]?[0-9]{3}[- ]?[0-9]{3}"                    # toll-free 0120-123-456
+             r"|0[0-9]{9,10}")                                     # 0312345678, 09012345678
+# not inside a longer number or word, unless right after a label: TEL03-…, Tel.090-…, ℡ (NFKC: TEL)
+_PHONE_JP_BEFORE = "(?:(?<![0-9A-Za-z+.-])|" + "|".join(
+    f"(?<={label}{sep})" for label in ("TEL", "Tel", "tel", "FAX", "Fax", "fax") for sep in ("", r"\.")) + ")"
+
+
 @dataclass(frozen=True)
 class Detector:
     """One kind of personal information: a name, a description, a pattern and an optional check.
@@ -260,14 +271,10 @@ DETECTORS: dict[str, Detector] = {d.name: d for d in (
         re.compile(_NOT_ALNUM_BEFORE + r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,5}\)?){2,6}" + _NOT_DIGIT_AFTER),
         _digit_count(8, 15)),
     Detector(
-        "phone_jp", "Japanese phone number (090-1234-5678, 03-1234-5678, 03(1234)5678, 0120-123-456, "
-                    "09012345678, 10–11 digits from 0)",
-        re.compile(_NOT_ALNUM_BEFORE + r"(?<![+.-])(?:"
-                   r"0[0-9]{1,4}[- (][0-9]{1,4}[- )] ?[0-9]{4}"   # grouped landline or mobile
-                   r"|0120[- ]?[0-9]{3}[- ]?[0-9]{3}"              # toll-free 0120-123-456
-                   r"|0[5789]0[0-9]{8}"                             # mobile / IP phone without hyphens
-                   r")" + _NOT_DIGIT_AFTER
-                   + r"|(?:TEL|Tel|tel|電話番号|電話)[:.は ]{0,2}0[0-9]{9,10}" + _NOT_DIGIT_AFTER),  # labelled, no hyphens
+        "phone_jp", "Japanese phone number (090-1234-5678, 03-1234-5678, 03(1234)5678, (03)1234-5678, "
+                    "0120-123-456, 090.1234.5678, 080-12345678, 09012345678, TEL./FAX/電話 before it; "
+                    "10–11 digits from 0)",
+        re.compile(_PHONE_JP_BEFORE + r"(?:" + _PHONE_JP + r")" + _NOT_DIGIT_AFTER),
         _digit_count(10, 11)),
     Detector(
         "phone_us", "North American phone number ((415) 555-2671, 415-555-2671, 415.555.2671)",
@@ -288,7 +295,7 @@ DETECTORS: dict[str, Detector] = {d.name: d for d in (
         "address_jp", "Japanese street address (prefecture, municipality, block number: 東京都千代田区千代田1-1, "
                       "大阪府大阪市北区梅田3丁目)",
         re.compile(r"(?:" + _PREFECTURES + r")[" + _CJK + r"]{0,10}?(?:市|区|町|村|郡)[" + _CJK + r"0-9]{0,14}?"
-                   r"(?:[0-9]{1,4}(?:丁目|番地)|[一二三四五六七八九十]{1,3}丁目"
+                   r" ?(?:[0-9]{1,4}(?:丁目|番地)|[一二三四五六七八九十]{1,3}丁目"
                    r"|[0-9]{1,4}-[0-9]{1,4}(?:-[0-9]{1,4})?|[0-9]{1,4}番[0-9]{1,4}号?)")),
     Detector(
         "address_us", "US street address (1600 Pennsylvania Avenue) or state + ZIP code (CA 94103)",
@@ -542,6 +549,8 @@ def _shared_prefix_prompts(rows: pd.DataFrame, min_prefix: int) -> dict[str, str
     later: dict[str, str] = {}
     for pid, text in zip(prompts["prompt_id"], prompts["prompt"]):
         key = _prefix_key(text if isinstance(text, str) else "")
+        if not key:  # no prompt text (outputs ranked without one): nothing to repeat
+            continue
         pos = bisect.bisect_left(kept_keys, key)
         best, best_len = None, -1
         for j in (pos - 1, pos):

@@ -340,6 +340,24 @@ def test_analyze_writes_strict_json_and_a_report_with_figures(ref_table, tmp_pat
     assert "Krippendorff" in page and "Bradley–Terry" in page
 
 
+def test_one_cluster_gives_no_bootstrap_interval_and_all_ties_are_named(ref_table):
+    """Resampling one participant (Bradley-Terry) or one prompt (alpha) cannot show uncertainty: no interval,
+    rather than a zero-width one. A table of complete ties says why W is undefined."""
+    one = ref_table[ref_table["participant"] == ref_table["participant"].iloc[0]]
+    table, info = bradley_terry(one, n_boot=50, alpha=0.01)  # one participant: regularised to exist
+    assert info["n_participants"] == 1 and table["ci_low"].isna().all() and table["score"].notna().all()
+    single_prompt = ref_table[ref_table["prompt_id"] == ref_table["prompt_id"].iloc[0]]
+    rank = agreement_alpha(single_prompt, n_boot=50).set_index("measure").loc["rank"]
+    assert math.isfinite(rank["alpha"]) and math.isnan(rank["ci_low"]) and math.isnan(rank["ci_high"])
+    w = kendall_w(ref_table.assign(rank=1))
+    assert w["w"].isna().all() and (w["n_raters"] >= 2).all()
+    tied = analyze(ref_table.assign(rank=1), RankingConfig(n_boot=100))
+    assert tied["kendall_w"]["n_prompts_all_tied"] == 6
+    assert tied["sentences"]["kendall_w"] == ("Kendall's W was undefined for all 6 prompts ranked by two or more "
+                                              "participants, because every participant tied all of a prompt's "
+                                              "outputs.")
+
+
 def test_analyze_refuses_bad_tables(ref_table):
     with pytest.raises(DataError, match="no column.*rank"):
         analyze(ref_table.drop(columns="rank"))

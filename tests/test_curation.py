@@ -35,6 +35,16 @@ POSITIVES = [
     ("フリーダイヤル0120-123-456", {"phone_jp"}),
     ("09012345678に電話", {"phone_jp"}),
     ("TEL:0312345678", {"phone_jp"}),
+    ("Tel.090-1234-5678", {"phone_jp"}),
+    ("FAX.03-1234-5678", {"phone_jp"}),
+    ("TEL03-1234-5678", {"phone_jp"}),
+    ("℡03-1234-5678", {"phone_jp"}),                                   # NFKC: TEL
+    ("(03)1234-5678", {"phone_jp"}),
+    ("（０３）１２３４－５６７８", {"phone_jp"}),
+    ("番号は0312345678です", {"phone_jp"}),
+    ("080-12345678", {"phone_jp"}),
+    ("090.1234.5678", {"phone_jp"}),
+    ("090・1234・5678", {"phone_jp"}),
     ("+81-90-1234-5678", {"phone_intl"}),
     ("+1 (415) 555-2671", {"phone_intl", "phone_us"}),
     ("call (415) 555-2671 today", {"phone_us"}),
@@ -48,6 +58,8 @@ POSITIVES = [
     ("郵便番号1000001", {"postal_jp"}),
     ("住所は大阪府大阪市北区梅田3丁目1番1号です", {"address_jp"}),
     ("北海道札幌市中央区北一条西二丁目", {"address_jp"}),
+    ("東京都渋谷区神宮前 1-2-3", {"address_jp"}),
+    ("東京都渋谷区神宮前\u30001-2-3", {"address_jp"}),                    # ideographic space
     ("1600 Pennsylvania Avenue NW, Washington, DC 20500", {"address_us"}),
     ("Springfield, IL 62704", {"address_us"}),
     ("10 Downing Street, London SW1A 2AA", {"address_us", "postcode_uk"}),
@@ -218,6 +230,14 @@ def test_rules_can_be_switched_off(rankings):
     _, dropped = curate(rankings)
     assert set(dropped["rule"]) == {"pii_prompt", "pii_output", "too_few_outputs", "shared_prefix"}
     assert set(dropped.loc[dropped["rule"] == "shared_prefix", "prompt_id"]) == {"ja5"}  # identical text only
+
+
+def test_outputs_ranked_without_a_prompt_are_not_duplicates_of_each_other(rankings):
+    """An empty prompt repeats nothing: only the other rules drop rows."""
+    with_prompt, _ = curate(rankings, CurationConfig(max_prompts_per_participant=None, min_shared_prefix=None))
+    kept, dropped = curate(rankings.assign(prompt=""), CurationConfig(max_prompts_per_participant=None))
+    assert "shared_prefix" not in set(dropped["rule"])
+    assert kept["prompt_id"].nunique() >= with_prompt["prompt_id"].nunique()
 
 
 def test_prompt_limit_without_trial_index_uses_session_then_row_order():

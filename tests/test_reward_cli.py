@@ -211,6 +211,24 @@ def test_a_missing_data_path_names_the_fix(tmp_path):
         cli.load_table(tmp_path / "none")
 
 
+def test_csv_texts_are_read_as_written_and_rows_without_a_session_are_refused(tmp_path):
+    """"None" and "N/A" are answers, not missing values; a blank session would have dropped its rankings."""
+    from psyai.reward.data import rankings_from_frame
+
+    rows = [{"participant": p, "session": 1, "prompt_id": "q1", "prompt": "Anything to add?", "item_id": f"o{k}",
+             "text": text, "rank": k + 1} for p in ("p1", "p2") for k, text in enumerate(["None", "N/A", "NA"])]
+    path = tmp_path / "r.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    table = cli.load_table(path)
+    assert table["text"].tolist() == ["None", "N/A", "NA"] * 2
+    assert len(rankings_from_frame(table)) == 2
+    lines = path.read_text().splitlines()
+    lines[4] = lines[4].replace("p2,1,", "p2,,")  # p2's first output loses its session
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PsyaiError, match="1 row\\(s\\) have no session \\(first: participant p2"):
+        rankings_from_frame(cli.load_table(path))
+
+
 # -- bench ----------------------------------------------------------------------------------------
 
 BENCH_KEYS = {"speedup", "listwise_accuracy", "pairwise_accuracy", "listwise_seconds", "pairwise_seconds",

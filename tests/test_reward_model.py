@@ -173,6 +173,18 @@ def test_weights_from_another_size_of_the_same_backbone_are_refused(checkpoint, 
         RewardModel.from_pretrained(mixed)
 
 
+def test_tokenizer_files_from_a_larger_vocabulary_are_refused(checkpoint, tmp_path):
+    """Token ids past the embedding table would fail inside the model with an IndexError."""
+    from transformers import AutoTokenizer
+
+    mixed = _copy(checkpoint, tmp_path)
+    tokenizer = AutoTokenizer.from_pretrained(mixed)
+    tokenizer.add_tokens([f"<extra{i}>" for i in range(3000)])
+    tokenizer.save_pretrained(mixed)
+    with pytest.raises(CheckpointError, match="tokenizer files know .* tokens but the weights embed"):
+        RewardModel.from_pretrained(mixed)
+
+
 def test_a_plain_model_folder_or_missing_path_is_not_a_checkpoint(tiny, tmp_path):
     with pytest.raises(CheckpointError, match="is a transformers model folder.*psyai reward train"):
         RewardModel.from_pretrained(tiny)

@@ -44,8 +44,13 @@ def load_table(path: str | Path):
                               "file of the long-form table")
     if path.is_file():
         if path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path, keep_default_na=True, dtype={"participant": str, "prompt_id": str,
-                                                                     "item_id": str, "text": str, "prompt": str})
+            # texts and ids as written: "None" or "N/A" is an answer, not a missing value; empty cells stay empty
+            text_columns = ("participant", "prompt_id", "item_id", "text", "prompt")
+            frame = pd.read_csv(path, dtype={c: str for c in text_columns}, keep_default_na=False,
+                                na_values={c: [""] for c in ("session", "rank", "position", "trial_index")})
+            for column in text_columns:
+                if column in frame.columns:
+                    frame[column] = frame[column].mask(frame[column] == "")
         elif path.suffix.lower() in (".jsonl", ".json"):
             frame = pd.read_json(path, lines=path.suffix.lower() == ".jsonl",
                                  dtype={"participant": str, "prompt_id": str, "item_id": str})

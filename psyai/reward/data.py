@@ -89,8 +89,9 @@ def rankings_from_frame(frame: pd.DataFrame) -> list[Ranking]:
 
     Raises:
         RewardDataError: a column is missing, the table is empty, a text is
-            empty, a rank is not a positive integer, an output appears twice in
-            one trial, or real and simulated data are mixed.
+            empty, a participant/session/prompt_id/item_id is missing, a rank is
+            not a positive integer, an output appears twice in one trial, or real
+            and simulated data are mixed.
     """
     if not isinstance(frame, pd.DataFrame):
         raise RewardDataError(f"rankings must be a pandas DataFrame, not {type(frame).__name__}; {HINT}")
@@ -120,6 +121,13 @@ def rankings_from_frame(frame: pd.DataFrame) -> list[Ranking]:
         raise RewardDataError(f"rank {first['rank']!r} ({_where(first)}) is not a positive integer; ranks are "
                               "1 = best, tied outputs share a rank, null = unranked")
     keys = ["participant", "session", "prompt_id"]
+    for column in (*keys, "item_id"):  # a missing key would drop its rows from the grouping below, silently
+        blank = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+        if blank.any():
+            first = frame[blank].iloc[0]
+            raise RewardDataError(f"{int(blank.sum())} row(s) have no {column} (first: {_where(first)}); every "
+                                  f"output needs participant, session, prompt_id and item_id: fill it in or drop "
+                                  "those rows")
     dup = frame.duplicated(keys + ["item_id"], keep=False)
     if dup.any():
         first = frame[dup].iloc[0]

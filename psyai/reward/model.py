@@ -347,6 +347,11 @@ class RewardModel(nn.Module):
             raise CheckpointError(f"{weights} was written for another backbone: {len(missing)} weight(s) missing "
                                   f"and {len(unexpected)} unexpected (e.g. {names}); copy the whole folder of one "
                                   "training run, or retrain")
+        n_embeddings = backbone.get_input_embeddings().num_embeddings
+        if len(tokenizer) > n_embeddings:  # ids past the embedding table would fail inside the model
+            raise CheckpointError(f"{path}: the tokenizer files know {len(tokenizer)} tokens but the weights embed "
+                                  f"{n_embeddings}: they come from different backbones; copy the whole folder of one "
+                                  "training run, or retrain")
         model.meta = meta
         model.eval()
         return model.to(resolve_device(device))
