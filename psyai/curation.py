@@ -50,7 +50,9 @@ numbering plans, which would let through realistic but unallocated numbers
 (``555``-numbers, drama ranges) that still read as someone's phone number; for a
 privacy filter we prefer to err on the side of dropping.
 
-Known limits: personal names are not detected (no offline named-entity model), nor
+Known limits: personal names are found only where a participant introduces
+themselves (``私の名前は…``, ``…と申します``, ``My name is …``); other names are not
+detected (no offline named-entity model), nor
 numbers written in kanji numerals (``〇九〇``), nor addresses without a prefecture or
 postal code (``渋谷区神南1-2-3``). Inspect the report.
 
@@ -229,6 +231,7 @@ _STREET_TYPES = (
     "Circle|Cir|Highway|Hwy|Square|Sq"
 )
 _CJK = r"\u3040-\u30ff\u4e00-\u9fff々ヶ"  # hiragana, katakana, CJK ideographs
+_NAME_JA = r"\u4e00-\u9fff々ヶ\u30a0-\u30ff"  # kanji and katakana: the script of most Japanese names
 _NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
 _NOT_DIGIT_AFTER = r"(?![0-9])"
 # for digit groups (cards, My Number): not part of a longer run of digit groups
@@ -313,6 +316,13 @@ DETECTORS: dict[str, Detector] = {d.name: d for d in (
         "my_number_jp", "Japanese Individual Number (マイナンバー, 12 digits with a valid check digit)",
         re.compile(_NO_GROUP_BEFORE + r"[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}" + _NO_GROUP_AFTER),
         my_number_valid),
+    Detector(
+        "self_introduction", "a participant giving their own name (私の名前は山田…, 山田太郎と申します, 氏名：…, "
+                             "My name is John Smith, call me John)",
+        re.compile(r"(?:私|僕|俺|わたし|ぼく)の名前は ?[" + _NAME_JA + r"]{1,10}"
+                   r"|(?:氏名|お名前|名前)[:：] ?[" + _NAME_JA + r"]{1,10}"
+                   r"|[" + _NAME_JA + r"]{1,10}と申します"
+                   r"|\b(?:[Mm]y name is|[Mm]y name's|[Cc]all me|I am called|I'm called) [A-Z][a-z]+(?: [A-Z][a-z]+)?")),
     Detector(
         "ssn_us", "US Social Security number (123-45-6789; not 000/666/9xx areas)",
         re.compile(r"(?<![0-9-])(?!000|666|9[0-9]{2})[0-9]{3}-(?!00)[0-9]{2}-(?!0000)[0-9]{4}(?![0-9-])")),

@@ -69,6 +69,11 @@ POSITIVES = [
     ("378282246310005", {"card_number"}),
     ("マイナンバーは1234 5678 9018です", {"my_number_jp"}),
     ("SSN 123-45-6789", {"ssn_us"}),
+    ("私の名前は山田太郎です", {"self_introduction"}),
+    ("はじめまして、山田と申します。", {"self_introduction"}),
+    ("氏名：佐藤花子", {"self_introduction"}),
+    ("Hi, my name is John Smith.", {"self_introduction"}),
+    ("Call me Ishmael.", {"self_introduction"}),
 ]
 
 NEAR_MISSES = [
@@ -78,6 +83,7 @@ NEAR_MISSES = [
     "東京都に住んでいます", "東京都の区役所で3番の窓口", "ISO 9001", "Call 555-1234", "price 1,234,567 yen",
     "300 500 1000", "A4 paper", "123-4567", "score 12-34-5678", "COVID-19", "GPT-4o", "v2.0.1-beta",
     "3.14159265358979", "ISBN 978-4-06-123456-7", "+5 points", "第1章 3-2 節", "コーヒーを3-4杯", "000-12-3456",
+    "名前は大事です", "my name is not important", "call me back later", "申し訳ありません",
 ]
 
 
