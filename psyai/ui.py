@@ -236,10 +236,17 @@ class Screens:
             self.win.mouseVisible = False
 
     def confirm_quit(self) -> None:
-        """Escape: ask; 'y' raises :class:`Quit`, 'n' returns to the screen."""
+        """Escape: ask; 'y' raises :class:`Quit`, 'n' returns to the screen.
+
+        The question resets the response clock to its own onset; on 'n' the clock is set back to the
+        time since the interrupted screen's onset, so its RT still counts from there.
+        """
+        clock = self.input.clock
+        since_onset, asked = clock.getTime(), core.getTime()
         resp = self.show_message(self.t("quit_confirm"), keys=["y", "n"], allow_escape=False)
         if resp.key == "y":
             raise Quit()
+        clock.reset(-(since_onset + (core.getTime() - asked)))  # Clock.reset(t) makes the clock read -t
 
     def show_message(self, text: str, keys: list[str] | None = None, context: dict | None = None,
                      allow_escape: bool = True) -> KeyResponse:

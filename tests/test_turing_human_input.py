@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -50,10 +51,11 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
         booth.press("6")
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="first main trial")
         booth.press("f")
-        booth.press("Escape")                      # mid-trial: asks for confirmation …
-        booth.press("n")                           # … no: back to the same text
-        booth.press("f")
+        onset = time.monotonic()                   # the confidence screen is up
+        booth.press("Escape", settle=1.5)          # mid-trial: asks for confirmation …
+        booth.press("n")                           # … no: back to the same screen
         booth.press("2")
+        answered = time.monotonic()
         booth.wait(lambda recs: booth.n_trials("main") == 2, what="second main trial")
         booth.press("Escape")
         booth.press("y")
@@ -72,6 +74,8 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
         ("practice", "human", 3), ("practice", "human", 3), ("main", "model", 6), ("main", "human", 2)]
     assert all(r["pilot"] and r["run_mode"] == "pilot" and not r["simulated"] for r in trials)
     assert all(0 < r["rt"] < 30 for r in trials)
+    # the confidence RT runs from its own screen, through the cancelled Escape, not from the question
+    assert 1.5 < trials[3]["confidence_rt"] <= answered - onset + 0.2
     # PsychoPy's CSV is written on Escape too
     assert len(list(log.parent.glob("*_turing_test.csv"))) == 1
     # pilot data never passes for real data: analyses leave it out unless asked
