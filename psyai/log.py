@@ -44,7 +44,9 @@ def read_log(path: str | Path) -> tuple[list[dict], str | None]:
         cut = raw.rfind(b"\n") + 1
         raw, fragment = raw[:cut], raw[cut:].decode("utf-8", errors="replace")
     records = []
-    for lineno, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+    # records end in "\n" only: str.splitlines() would also split inside a text holding U+2028, U+2029 or
+    # U+0085, which json.dumps(ensure_ascii=False) writes as they are
+    for lineno, line in enumerate(raw.decode("utf-8").split("\n"), start=1):
         if not line.strip():
             continue
         try:

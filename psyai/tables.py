@@ -46,7 +46,7 @@ def _csv_rows(path: Path, text: str, error: type[Exception]) -> tuple[list[str],
 def _jsonl_rows(path: Path, text: str, error: type[Exception]) -> tuple[list[str], list[tuple[int, dict]]]:
     columns: dict[str, None] = {}
     rows = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may be in a text
         if not line.strip():
             continue
         try:

@@ -46,6 +46,21 @@ def test_corrupt_complete_line_is_an_error_with_its_line(tmp_path):
         read_log(path)
 
 
+def test_texts_with_unicode_line_separators_read_back(tmp_path):
+    """U+2028, U+2029 and U+0085 are written as they are; only "\\n" ends a record."""
+    from psyai.tables import read_rows
+
+    text = "line\u2028separator\u2029paragraph\u0085next"
+    path = tmp_path / "log.jsonl"
+    with DurableLog.create(path) as log:
+        log.write({"record": "header"})
+        log.write({"record": "trial", "text": text})
+    assert [r.get("text") for r in read_log(path)[0]] == [None, text]
+    stimuli = tmp_path / "items.jsonl"
+    stimuli.write_text(json.dumps({"item_id": "a", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert read_rows(stimuli, ValueError)[1][0][1]["text"] == text
+
+
 @pytest.mark.parametrize("pid", ["P001", "sub_01", "a-b", "x" * 32])
 def test_valid_ids(pid):
     assert validate_participant(pid) == pid
