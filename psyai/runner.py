@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from psyai.errors import PsyaiError
+from psyai.errors import PsyaiError, SessionError
 from psyai.log import DurableLog
 from psyai.session import (
     SessionPaths, SessionState, draw_seed, new_header, next_list_index, open_log, plan_session, run_mode,
@@ -66,6 +66,12 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
     stim = load_stimuli(args.stimuli)
     paths = SessionPaths(Path(args.data_dir), experiment, participant, session)
     state = plan_session(paths, args.resume, stim.sha256)
+    if state and state.header.get("run_mode") != run_mode(args):
+        was, now = state.header.get("run_mode"), run_mode(args)
+        flags = {"simulated": "--simulate", "pilot": "--pilot", "real": "neither --simulate nor --pilot"}
+        raise SessionError(f"{paths.folder} was started as a {was} session; resume it as one "
+                           f"({flags.get(was, was)}), not as {now}: its trials would be marked {was} whoever "
+                           "answered them")
     args.lang = state.header["lang"] if state else (args.lang or "en")
     return Checked(args, experiment, participant, session, stim, paths, state)
 
@@ -179,9 +185,15 @@ def consent(screens, log: DurableLog, text: str) -> bool:
     resp = screens.show_message(text, keys=["y", "n"], context={"kind": "consent"})
     log.write({"record": "consent", "consented": resp.key == "y"})
     if resp.key != "y":
-        log.write({"record": "end", "status": "declined", "n_trials_done": 0})
-        screens.show_message(screens.t("declined"), allow_escape=False, keys=["space", "escape"])
+        declined(screens, log)
     return resp.key == "y"
+
+
+def declined(screens, log: DurableLog) -> str:
+    """The end of a session whose participant declined: the end record, then the thank-you screen."""
+    log.write({"record": "end", "status": "declined", "n_trials_done": 0})
+    screens.show_message(screens.t("declined"), allow_escape=False, keys=["space", "escape"])
+    return "declined"
 
 
 def demographics(screens, log: DurableLog) -> None:
@@ -277,11 +289,13 @@ def run_phases(session: Session, *, consent_text: str, instructions_text: str, c
     intros = intros or {}
     n_done = len(state.done("main"))
     try:
-        if not state.has("consent"):
-            if not consent(screens, log, consent_text):
-                return "declined"
-            if ask_demographics:
-                demographics(screens, log)
+        given = [r for r in state.records if r["record"] == "consent"]
+        if given and not given[-1].get("consented"):  # declined before a crash: never run the session
+            return declined(screens, log)
+        if not given and not consent(screens, log, consent_text):
+            return "declined"
+        if ask_demographics and not state.has("demographics"):  # asked again if a crash came first
+            demographics(screens, log)
         if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
             instructions(screens, log, instructions_text, check_text)
         elif state.resumed:

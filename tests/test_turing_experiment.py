@@ -164,3 +164,31 @@ def test_demographics_breaks_and_trial_count(tmp_path, stim_file):
     # the break comes between the trials it separates
     kinds = [(r["record"], r.get("trial_index")) for r in recs if r["record"] in ("trial", "break") and r.get("phase") != "practice"]
     assert kinds[4] == ("break", None) and kinds[3] == ("trial", 3) and kinds[5] == ("trial", 4)
+
+
+def test_resume_keeps_the_run_mode_and_a_crash_after_consent_loses_nothing(tmp_path, stim_file):
+    """A simulated session resumed as a pilot (or real) one is refused; a session whose participant declined
+    and then crashed ends declined on resume, and one that crashed before the demographics asks them then."""
+    data = tmp_path / "data"
+    args = ["--participant", "C1", "--stimuli", str(stim_file), "--data-dir", str(data), "--trials", "2",
+            "--demographics", *SIM]
+    assert run_experiment("turing_test", *args).returncode == 0
+    log = session_dir(data, "C1") / "sub-C1_ses-1_log.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0]
+    consent = next(line for line in lines if '"record": "consent"' in line)
+    log.write_text(header + consent, encoding="utf-8")  # as if it crashed right after the consent
+    before = tree(data)
+    res = run_experiment("turing_test", "--participant", "C1", "--stimuli", str(stim_file), "--data-dir", str(data),
+                         "--no-dialog", "--pilot", "--resume")
+    assert res.returncode == 1 and "started as a simulated session" in res.stderr and tree(data) == before
+    # resumed as what it was: the demographics come next
+    assert run_experiment("turing_test", *args, "--resume").returncode == 0
+    recs = read_log(log)[0]
+    assert [r["record"] for r in recs].count("demographics") == 1 and recs[-1]["status"] == "completed"
+    # crash right after a refusal: nothing runs on resume
+    log.write_text(header + consent.replace('"consented": true', '"consented": false'), encoding="utf-8")
+    assert run_experiment("turing_test", *args, "--resume").returncode == 0
+    recs = read_log(log)[0]
+    assert recs[-1]["record"] == "end" and recs[-1]["status"] == "declined"
+    assert not any(r["record"] in ("trial", "demographics", "comprehension") for r in recs)
