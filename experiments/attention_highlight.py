@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 
 from psyai import runner  # noqa: E402
 from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
-from psyai.session import add_session_arguments  # noqa: E402
+from psyai.session import add_session_arguments, int_at_least  # noqa: E402
 
 EXPERIMENT = "attention_highlight"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "attention" / "items.csv"
@@ -49,10 +49,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
     e = p.add_argument_group("this experiment")
-    e.add_argument("--trials", type=int, default=None, help="texts per participant (default: all)")
+    e.add_argument("--trials", type=int_at_least(1), default=None, help="texts per participant (default: all)")
     e.add_argument("--unit", choices=UNITS, default="word", help=UNIT_HELP)
-    e.add_argument("--max-select", type=int, default=Settings.max_select, help="most words marked per text")
-    e.add_argument("--break-every", type=int, default=Settings.break_every)
+    e.add_argument("--max-select", type=int_at_least(1), default=Settings.max_select, help="most words marked per text")
+    e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every)
     e.add_argument("--no-practice", action="store_true")
     e.add_argument("--demographics", action="store_true")
     o = p.add_argument_group("simulated participants (psyai.observers.HighlightObserver)")

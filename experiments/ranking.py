@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 from psyai import runner  # noqa: E402
 from psyai.errors import StimulusError  # noqa: E402
-from psyai.session import add_session_arguments, draw_seed  # noqa: E402
+from psyai.session import add_session_arguments, draw_seed, int_at_least  # noqa: E402
 
 EXPERIMENT = "ranking"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "ranking" / "items.csv"
@@ -53,11 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
     e = p.add_argument_group("this experiment")
-    e.add_argument("--trials", type=int, default=None, help="prompts per participant (default: all)")
+    e.add_argument("--trials", type=int_at_least(1), default=None, help="prompts per participant (default: all)")
     e.add_argument("--allow-ties", action="store_true", help="let participants tie outputs")
     e.add_argument("--allow-partial", action="store_true", help="let participants confirm a partial ranking")
-    e.add_argument("--page-chars", type=int, default=0, help="characters per page of a long output")
-    e.add_argument("--break-every", type=int, default=Settings.break_every)
+    e.add_argument("--page-chars", type=int_at_least(0), default=0, help="characters per page of a long output")
+    e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every)
     e.add_argument("--demographics", action="store_true")
     o = p.add_argument_group("simulated rankers (psyai.rankers)")
     o.add_argument("--sim-noise", type=float, default=2.0, help="typical noise SD (Thurstone) or temperature (PL)")

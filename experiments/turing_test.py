@@ -28,7 +28,7 @@ from psyai import runner  # noqa: E402
 from psyai import trials as trial_lists  # noqa: E402
 from psyai.errors import PsyaiError  # noqa: E402
 from psyai.observers import CohortSpec  # noqa: E402
-from psyai.session import add_session_arguments, draw_seed  # noqa: E402
+from psyai.session import add_session_arguments, draw_seed, int_at_least  # noqa: E402
 
 EXPERIMENT = "turing_test"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "turing_test" / "items.csv"
@@ -54,9 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     add_session_arguments(p, default_stimuli=str(DEFAULT_STIMULI))
     e = p.add_argument_group("this experiment")
-    e.add_argument("--trials", type=int, default=None, help="main trials per participant (default: every prompt once)")
-    e.add_argument("--checks", type=int, default=Settings.n_checks, help="attention-check trials")
-    e.add_argument("--break-every", type=int, default=Settings.break_every, help="break screen every N trials (0: none)")
+    e.add_argument("--trials", type=int_at_least(1), default=None, help="main trials per participant (default: every prompt once)")
+    e.add_argument("--checks", type=int_at_least(0), default=Settings.n_checks, help="attention-check trials")
+    e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every, help="break screen every N trials (0: none)")
     e.add_argument("--no-practice", action="store_true", help="skip the practice block")
     e.add_argument("--demographics", action="store_true", help="ask age group and AI use (codes only)")
     o = p.add_argument_group("simulated observers (equal-variance signal detection, psyai.observers)")

@@ -99,6 +99,21 @@ def add_session_arguments(parser: argparse.ArgumentParser, default_stimuli: str)
     s.add_argument("--realtime", action="store_true", help="wait out simulated response times (piloting by eye)")
 
 
+def int_at_least(minimum: int):
+    """An argparse ``type``: a whole number of at least ``minimum`` (refused before anything is written)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
 def run_mode(args: argparse.Namespace) -> str:
     if getattr(args, "simulate", False):
         return "simulated"

@@ -192,3 +192,16 @@ def test_resume_keeps_the_run_mode_and_a_crash_after_consent_loses_nothing(tmp_p
     recs = read_log(log)[0]
     assert recs[-1]["record"] == "end" and recs[-1]["status"] == "declined"
     assert not any(r["record"] in ("trial", "demographics", "comprehension") for r in recs)
+
+
+@pytest.mark.parametrize("experiment, option, value", [
+    ("turing_test", "--trials", "0"), ("turing_test", "--trials", "-1"), ("turing_test", "--break-every", "-2"),
+    ("ranking", "--page-chars", "-5"), ("attention_highlight", "--max-select", "0"),
+    ("self_paced_reading", "--cells-per-line", "-3"), ("self_paced_reading", "--trials", "x")])
+def test_impossible_numbers_are_refused_before_anything_is_written(tmp_path, experiment, option, value):
+    """--trials 0 'completed' an empty session, --page-chars -5 crashed mid-session, --max-select 0 left a
+    participant unable to mark anything."""
+    data = tmp_path / "data"
+    res = run_experiment(experiment, "--participant", "N1", "--data-dir", str(data), option, value, *SIM[:2])
+    assert res.returncode == 2 and f"argument {option}" in res.stderr
+    assert not data.exists()
