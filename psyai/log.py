@@ -67,6 +67,7 @@ class DurableLog:
         self.path = path
         self._fh = handle
         self.stamp: dict = {}  # fields added to every record (e.g. run_mode)
+        self.ended = False  # an end record was written through this handle
 
     @classmethod
     def create(cls, path: str | Path) -> "DurableLog":
@@ -101,6 +102,7 @@ class DurableLog:
         self._fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
+        self.ended = self.ended or record.get("record") == "end"
 
     def close(self) -> None:
         if not self._fh.closed:

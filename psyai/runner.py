@@ -89,16 +89,21 @@ def choose_list(checked: Checked, n_lists: int) -> int:
 
 
 def csv_cell(value):
-    """A value PsychoPy's wide CSV can hold: lists and dicts as JSON, inner quotes doubled.
+    """A value PsychoPy's wide CSV can hold: lists and dicts as JSON, quotes escaped as CSV wants them.
 
     ExperimentHandler.saveAsWideText wraps a value in quotes when it holds a
-    comma or newline but does not escape quotes inside it, so a text such as
-    ``It's "fine", thanks`` would break the file for every reader.
+    comma or newline, and writes it bare otherwise, never escaping quotes. So a
+    value it will wrap gets its inner quotes doubled (``It's "fine", thanks``),
+    and a value it will write bare but that holds a quote or a carriage return
+    (``"Sleep" tips?``) is given its quotes here, as one quoted CSV field.
     """
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and '"' in value:
-        value = value.replace('"', '""')
+    if isinstance(value, str):
+        if "," in value or "\n" in value:  # PsychoPy quotes it: only the inner quotes need doubling
+            value = value.replace('"', '""')
+        elif '"' in value or "\r" in value:  # PsychoPy writes it bare: quote it ourselves
+            value = '"' + value.replace('"', '""') + '"'
     return value
 
 
@@ -136,8 +141,15 @@ class Session:
         self._add_to_csv(record)
 
     def close(self) -> None:
+        """Close the log, write PsychoPy's CSV (renamed, never overwritten, if one exists), close the window.
+
+        A session stopped without an end record (Ctrl-C, an error) writes its CSV as ``…_interrupted.csv``,
+        so the usual name is left for the complete CSV that ``--resume`` writes.
+        """
         self.log.close()
-        self.exp.close()  # writes PsychoPy's CSV (renamed, never overwritten, if one exists)
+        if not self.log.ended:
+            self.exp.dataFileName = f"{self.checked.paths.csv_base}_interrupted"
+        self.exp.close()
         self.win.close()
 
 
@@ -322,7 +334,7 @@ def run_phases(session: Session, *, consent_text: str, instructions_text: str, c
 
 
 def main_guard(main) -> int:
-    """Run an experiment's ``main``; a refusal prints one line and exits 1."""
+    """Run an experiment's ``main``; a refusal prints one line and exits 1, Ctrl-C one line and exits 130."""
     import sys
 
     try:
@@ -330,3 +342,7 @@ def main_guard(main) -> int:
     except PsyaiError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: every finished trial is in the session's log; run the same command with --resume "
+              "to go on", file=sys.stderr)
+        return 130

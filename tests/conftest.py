@@ -105,16 +105,20 @@ class Booth:
         return sum(1 for r in self.records() if r["record"] == "trial" and r["phase"] == phase)
 
 
-def kill_mid_session(experiment: str, args: list[str], log: Path, n_main: int, timeout: float = 180) -> list[dict]:
+def kill_mid_session(experiment: str, args: list[str], log: Path, n_main: int, timeout: float = 180,
+                     sig: int = signal.SIGKILL, result: dict | None = None) -> list[dict]:
     """Run ``experiments/<experiment>.py`` with ``--realtime`` until ``n_main`` main trials are on disk,
-    then ``kill -9`` it. Returns the trial records the log holds after the kill."""
+    then send it ``sig`` (``kill -9`` unless told). Returns the trial records the log holds afterwards;
+    ``result`` (if given) gets the process's ``returncode`` and ``stderr``."""
     proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / f"{experiment}.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     booth = Booth(log)
     try:
         booth.wait(lambda recs: booth.n_trials("main") >= n_main, timeout, f"{n_main} main trial(s) on disk")
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=30)
+        if result is not None:
+            result.update(returncode=proc.returncode, stderr=err)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -82,3 +82,23 @@ def test_session_numbers(value, ok):
             validate_session(value)
     else:
         assert validate_session(value) == ok
+
+
+def test_psychopy_csv_gives_back_every_text_as_written(tmp_path):
+    """PsychoPy's own writer with csv_cell values, read back by pandas: quotes with and without commas,
+    a leading quote, newlines, carriage returns, JSON lists."""
+    import pandas as pd
+    from psychopy import data as pdata
+
+    from psyai.runner import csv_cell
+
+    texts = ['What does "rest" mean?', '"Sleep" tips?', 'It\'s "fine", thanks', "two\nlines", "cr\rhere",
+             'plain', ["a", 'b "c", d']]
+    exp = pdata.ExperimentHandler(name="t", dataFileName=str(tmp_path / "out"), savePickle=False,
+                                  saveWideText=True)
+    for text in texts:
+        exp.addData("text", csv_cell(text))
+        exp.nextEntry()
+    exp.close()
+    back = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)["text"].tolist()
+    assert back[:-1] == texts[:-1] and json.loads(back[-1]) == texts[-1]

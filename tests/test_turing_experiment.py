@@ -205,3 +205,21 @@ def test_impossible_numbers_are_refused_before_anything_is_written(tmp_path, exp
     res = run_experiment(experiment, "--participant", "N1", "--data-dir", str(data), option, value, *SIM[:2])
     assert res.returncode == 2 and f"argument {option}" in res.stderr
     assert not data.exists()
+
+
+def test_ctrl_c_keeps_the_usual_csv_name_for_the_complete_session(tmp_path, stim_file):
+    """Ctrl-C: one line, exit 130, the partial CSV as …_interrupted.csv; --resume writes the complete one under
+    the usual name."""
+    import signal
+
+    data = tmp_path / "data"
+    args = ["--participant", "I1", "--stimuli", str(stim_file), "--data-dir", str(data), "--trials", "6", *SIM]
+    log = session_dir(data, "I1") / "sub-I1_ses-1_log.jsonl"
+    result: dict = {}
+    kill_mid_session("turing_test", args, log, 1, sig=signal.SIGINT, result=result)
+    assert result["returncode"] == 130 and "--resume" in result["stderr"] and "Traceback" not in result["stderr"]
+    folder = session_dir(data, "I1")
+    assert [p.name for p in folder.glob("*.csv")] == ["sub-I1_ses-1_turing_test_interrupted.csv"]
+    assert run_experiment("turing_test", *args, "--resume").returncode == 0
+    complete = pd.read_csv(folder / "sub-I1_ses-1_turing_test.csv")
+    assert (complete.phase == "main").sum() == len(read_log(log)[0][0]["trial_order"])
