@@ -759,7 +759,7 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
                  "median": float(tested["w"].median()) if len(tested) else math.nan,
                  "min": float(tested["w"].min()) if len(tested) else math.nan,
                  "max": float(tested["w"].max()) if len(tested) else math.nan,
-                 "n_significant": int((tested["p_val"] < 0.05).sum()), "significance": 0.05,
+                 "n_significant": int((tested["p_val"] < 1 - level).sum()), "significance": round(1 - level, 10),
                  "median_raters": float(tested["n_raters"].median()) if len(tested) else math.nan,
                  # prompts with two or more raters whose W is still undefined (every ranking a complete tie)
                  "n_prompts_all_tied": int(((w_table["n_raters"] >= 2) & w_table["w"].isna()).sum())}
@@ -812,7 +812,8 @@ def apa_sentences(res: dict) -> dict[str, str]:
             f"{fmt_num(w['median_raters'], 0)} participants per prompt), Kendall's W ranged from "
             f"{fmt_num(w['min'], leading_zero=False)} to {fmt_num(w['max'], leading_zero=False)} (median W = "
             f"{fmt_num(w['median'], leading_zero=False)}, mean W = {fmt_num(w['mean'], leading_zero=False)}); "
-            f"agreement exceeded chance at p < .05 for {w['n_significant']} of them (Friedman χ² tests).")
+            f"agreement exceeded chance at p < {w['significance']:.3g}".replace("0.", ".", 1)
+            + f" for {w['n_significant']} of them (Friedman χ² tests).")
     else:
         out["kendall_w"] = (
             f"Kendall's W was undefined for all {w['n_prompts_all_tied']} prompts ranked by two or more participants, "

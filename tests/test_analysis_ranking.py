@@ -358,6 +358,16 @@ def test_one_cluster_gives_no_bootstrap_interval_and_all_ties_are_named(ref_tabl
                                               "outputs.")
 
 
+def test_w_significance_follows_the_confidence_level(ref_table):
+    """--level 0.99 tests each prompt's W at .01, as the intervals use 99 %."""
+    p = kendall_w(ref_table)["p_val"]
+    for level in (0.95, 0.99):
+        w = analyze(ref_table, RankingConfig(n_boot=100, level=level))
+        assert w["kendall_w"]["significance"] == pytest.approx(1 - level)
+        assert w["kendall_w"]["n_significant"] == int((p < 1 - level).sum())
+        assert f"p < {1 - level:.3g}".replace("0.", ".", 1) in w["sentences"]["kendall_w"]
+
+
 def test_analyze_refuses_bad_tables(ref_table):
     with pytest.raises(DataError, match="no column.*rank"):
         analyze(ref_table.drop(columns="rank"))
