@@ -26,7 +26,7 @@ from psyai.errors import PsyaiError, SessionError
 from psyai.log import DurableLog
 from psyai.session import (
     SessionPaths, SessionState, draw_seed, new_header, next_list_index, open_log, plan_session, run_mode,
-    validate_participant, validate_session,
+    session_stimuli, validate_participant, validate_session,
 )
 from psyai.stimuli import StimulusSet, load_stimuli
 
@@ -63,8 +63,10 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
         args.participant, args.session, args.lang = info["participant"], info["session"], info["lang"]
     participant = validate_participant(args.participant)
     session = validate_session(args.session or 1)
-    stim = load_stimuli(args.stimuli)
     paths = SessionPaths(Path(args.data_dir), experiment, participant, session)
+    if args.stimuli is None:  # a resumed session goes on with its own file, wherever the default points
+        args.stimuli = (args.resume and session_stimuli(paths)) or args.default_stimuli
+    stim = load_stimuli(args.stimuli)
     state = plan_session(paths, args.resume, stim.sha256)
     if state and state.header.get("run_mode") != run_mode(args):
         was, now = state.header.get("run_mode"), run_mode(args)

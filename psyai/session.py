@@ -80,7 +80,10 @@ def add_session_arguments(parser: argparse.ArgumentParser, default_stimuli: str)
     g.add_argument("--participant", help="pseudonymous participant ID (letters, digits, - and _; at most 32)")
     g.add_argument("--session", default=None, help="session number, 1–99 (default 1)")
     g.add_argument("--lang", choices=("ja", "en"), default=None, help="language of the screens and texts")
-    g.add_argument("--stimuli", default=default_stimuli, help="stimulus file (CSV or JSONL, see docs/DATA.md)")
+    g.add_argument("--stimuli", default=None,
+                   help=f"stimulus file (CSV or JSONL, see docs/DATA.md; default {default_stimuli}, or with --resume "
+                        "the file the session started with)")
+    parser.set_defaults(default_stimuli=default_stimuli)
     g.add_argument("--data-dir", default="data", help="folder that holds <experiment>/sub-*/ses-* (default: data)")
     g.add_argument("--resume", action="store_true", help="continue an unfinished session from its first unfinished trial")
     g.add_argument("--windowed", action="store_true", help="a window instead of full screen")
@@ -144,6 +147,14 @@ class SessionState:
 
     def trials(self) -> list[dict]:
         return [r for r in self.records if r["record"] == "trial"]
+
+
+def session_stimuli(paths: SessionPaths) -> str | None:
+    """The stimulus file an existing session started with (its header's ``stimuli_path``), or None."""
+    if not paths.log.exists():
+        return None
+    records, _fragment = read_log(paths.log)
+    return records[0].get("stimuli_path") if records and records[0].get("record") == "header" else None
 
 
 def plan_session(paths: SessionPaths, resume: bool, stimuli_sha256: str) -> SessionState | None:

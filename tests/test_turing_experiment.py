@@ -223,3 +223,15 @@ def test_ctrl_c_keeps_the_usual_csv_name_for_the_complete_session(tmp_path, stim
     assert run_experiment("turing_test", *args, "--resume").returncode == 0
     complete = pd.read_csv(folder / "sub-I1_ses-1_turing_test.csv")
     assert (complete.phase == "main").sum() == len(read_log(log)[0][0]["trial_order"])
+
+
+def test_resume_goes_on_with_the_sessions_own_stimulus_file(tmp_path, stim_file):
+    """A session started with --stimuli FILE resumes without it: the header names its file."""
+    data = tmp_path / "data"
+    args = ["--participant", "S1", "--data-dir", str(data), "--trials", "4", *SIM]
+    log = session_dir(data, "S1") / "sub-S1_ses-1_log.jsonl"
+    kill_mid_session("turing_test", [*args, "--stimuli", str(stim_file)], log, 1)
+    res = run_experiment("turing_test", *args, "--resume")  # no --stimuli
+    assert res.returncode == 0, res.stderr[-2000:]
+    recs = read_log(log)[0]
+    assert recs[-1]["status"] == "completed" and recs[0]["stimuli_path"] == str(stim_file)
