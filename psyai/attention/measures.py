@@ -184,8 +184,8 @@ def _use_collecting_attention(model: Any) -> bool:
     from transformers import AttentionInterface
     from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, AttentionMaskInterface, eager_mask
 
-    modules = [m for m in model.modules() if _eager_of(m) is not None and "Attention" in type(m).__name__]
-    if getattr(model, "_supports_attention_backend", False) and modules:
+    has_eager = any(_eager_of(m) is not None and "Attention" in type(m).__name__ for m in model.modules())
+    if getattr(model, "_supports_attention_backend", False) and has_eager:
         AttentionInterface.register(ATTN_IMPLEMENTATION, _collecting_attention)
         if ATTN_IMPLEMENTATION not in ALL_MASK_ATTENTION_FUNCTIONS:
             AttentionMaskInterface.register(ATTN_IMPLEMENTATION, eager_mask)  # the additive mask eager takes

@@ -55,6 +55,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from psyai.errors import PsyaiError
 
@@ -130,10 +131,10 @@ def segment(text: str, lang: str = "en", *, punctuation: str = "attach", unit: s
     """
     check_segmentation(lang, punctuation, unit)
     if lang == "ja":
+        morphemes = _japanese_morphemes(text)
         if unit == "bunsetsu":
-            return _bunsetsu(text, _japanese_morphemes(text))
-        pieces = [m.word for m in _japanese_morphemes(text)]
-        return _attach_punctuation(text, pieces) if punctuation == "attach" else pieces
+            return _group(text, morphemes, _joins)
+        return _group(text, morphemes, None) if punctuation == "attach" else [m.word for m in morphemes]
     pattern = r"\S+" if punctuation == "attach" else _SEPARATE_RE
     return [Word(m.group(), m.start(), m.end()) for m in re.finditer(pattern, text)
             if not all(is_blank(ch) for ch in m.group())]
@@ -244,13 +245,15 @@ def _joins(prev: _Morpheme, punctuation: str, cur: _Morpheme) -> bool:
     return (links or inside) and _continues(prev, cur)
 
 
-def _bunsetsu(text: str, morphemes: list[_Morpheme]) -> list[Word]:
-    """Group morphemes into bunsetsu, punctuation attached: opening brackets to the bunsetsu after them,
-    the rest to the one before."""
+def _group(text: str, morphemes: list[_Morpheme],
+           joins: Callable[[_Morpheme, str, _Morpheme], bool] | None) -> list[Word]:
+    """Morphemes to words, punctuation attached: opening brackets to the word after them, other
+    punctuation to the word before; ``joins(prev, punctuation_between, cur)`` says whether a morpheme
+    goes on the current word (None: never, one word per morpheme)."""
     spans: list[list[int]] = []
-    prev: _Morpheme | None = None  # the last content or function morpheme of the current bunsetsu
+    prev: _Morpheme | None = None  # the last morpheme of the current word
     between = ""  # punctuation attached since prev
-    pending_open: int | None = None  # start of opening brackets waiting for their bunsetsu
+    pending_open: int | None = None  # start of opening brackets waiting for their word
     for m in morphemes:
         adjacent = bool(spans) and spans[-1][1] == m.word.start and pending_open is None
         if is_punctuation(m.word.text):
@@ -263,36 +266,15 @@ def _bunsetsu(text: str, morphemes: list[_Morpheme]) -> list[Word]:
                 spans.append([pending_open if pending_open is not None else m.word.start, m.word.end])
                 pending_open, prev, between = None, None, ""
             continue
-        if adjacent and prev is not None and _joins(prev, between, m):
+        if adjacent and prev is not None and joins is not None and joins(prev, between, m):
             spans[-1][1] = m.word.end
         else:
             spans.append([pending_open if pending_open is not None else m.word.start, m.word.end])
             pending_open = None
         prev, between = m, ""
-    if pending_open is not None:  # opening brackets with nothing after them
-        spans.append([pending_open, morphemes[-1].word.end])
-    return [Word(text[a:b], a, b) for a, b in spans]
-
-
-def _attach_punctuation(text: str, pieces: list[Word]) -> list[Word]:
-    """Join punctuation-only pieces to the adjacent word (opening brackets forward, others back)."""
-    spans: list[list[int]] = []
-    pending_open: int | None = None  # start of opening punctuation waiting for its word
-    for piece in pieces:
-        if is_punctuation(piece.text) and _opening(piece.text):
-            if pending_open is None:
-                pending_open = piece.start
-            continue
-        if is_punctuation(piece.text) and spans and spans[-1][1] == piece.start and pending_open is None:
-            spans[-1][1] = piece.end
-            continue
-        start = pending_open if pending_open is not None else piece.start
-        pending_open = None
-        spans.append([start, piece.end])
-    if pending_open is not None:
-        end = pieces[-1].end
+    if pending_open is not None:  # opening brackets with nothing after them: on the word before, if they touch
         if spans and spans[-1][1] == pending_open:
-            spans[-1][1] = end
+            spans[-1][1] = morphemes[-1].word.end
         else:
-            spans.append([pending_open, end])
-    return [Word(text[s:e], s, e) for s, e in spans]
+            spans.append([pending_open, morphemes[-1].word.end])
+    return [Word(text[a:b], a, b) for a, b in spans]
