@@ -1,7 +1,7 @@
 """Attention analysis: do the words people attend to match the words a transformer attends to?
 
 Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented in
-:mod:`psyai.attention_data`), tidy tables out, one function per statistic:
+:mod:`psyai.data.word_tables`), tidy tables out, one function per statistic:
 
 =====================================  ==================================================================
 :func:`spearman_rho`                   Spearman's rank correlation (mid-ranks for ties)
@@ -25,7 +25,7 @@ heads). Human selection is the share of participants who marked the word. Durati
 and position by ordinary least squares over all rows, and averaged over participants
 per word; proportions (relative fixation duration) are residualised unlogged. Word
 frequency comes from the wordfreq norms (English and Japanese; ``--frequency local`` uses
-the item set's own counts instead; see :func:`psyai.attention_data.word_predictors`).
+the item set's own counts instead; see :func:`psyai.data.word_tables.word_predictors`).
 The permutation baseline shuffles the model values across the words of one item,
 ``n_perm`` times; its mean is the chance level of rho for that item (not exactly 0
 with ties and few words) and the item's ``p_perm`` counts shuffles with rho at least
@@ -35,7 +35,7 @@ t test of rho − baseline against 0 and a Wilcoxon signed-rank test, both Holm-
 over all rows. The mixed model is fit by REML with statsmodels MixedLM: crossed random
 intercepts for participants and items as two variance components within one group
 holding all data (the statsmodels idiom for crossed effects), checked against R lme4
-``lmer(log_rt ~ … + (1|participant) + (1|item))`` in ``tests/reference/attention_lme4.R``.
+``lmer(log_rt ~ … + (1|participant) + (1|item))`` in ``tests/stats/reference/attention_lme4.R``.
 
 References
 ----------
@@ -69,10 +69,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from analysis import report as report_lib
-from analysis.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
-from analysis.report import write_results as _write
-from psyai.attention_data import (BINARY_MEASURES, DURATION_MEASURES, FREQUENCY_SOURCES, check_same_words,
+from psyai import report as report_lib
+from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
+from psyai.report import write_results as _write
+from psyai.data.word_tables import (BINARY_MEASURES, DURATION_MEASURES, FREQUENCY_SOURCES, check_same_words,
                                   head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
@@ -176,7 +176,7 @@ def item_correlations(scores: pd.DataFrame, model: pd.DataFrame, n_perm: int = 2
     Parameters
     ----------
     scores : :func:`human_word_scores` output.
-    model : :func:`psyai.attention_data.head_average` output (text_id, word_index, measure, layer, value).
+    model : :func:`psyai.data.word_tables.head_average` output (text_id, word_index, measure, layer, value).
 
     Returns
     -------

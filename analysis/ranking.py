@@ -72,8 +72,8 @@ from matplotlib.ticker import MaxNLocator
 from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
-from analysis import report as report_lib
-from analysis.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
+from psyai import report as report_lib
+from psyai.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError
 

@@ -53,8 +53,8 @@ import pingouin as pg
 from matplotlib.figure import Figure
 from scipy import stats
 
-from analysis import report as report_lib
-from analysis.report import (HtmlReport, data_banner, json_ready, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
+from psyai import report as report_lib
+from psyai.report import (HtmlReport, data_banner, json_ready, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
                              fmt_stat)
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from psyai import runner  # noqa: E402
+from psyai.booth import runner  # noqa: E402
 from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
-from psyai.session import add_session_arguments, int_at_least  # noqa: E402
+from psyai.booth.session import add_session_arguments, int_at_least  # noqa: E402
 
 EXPERIMENT = "attention_highlight"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "attention" / "items.csv"
@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every)
     e.add_argument("--no-practice", action="store_true")
     e.add_argument("--demographics", action="store_true")
-    o = p.add_argument_group("simulated participants (psyai.observers.HighlightObserver)")
+    o = p.add_argument_group("simulated participants (psyai.participants.observers.HighlightObserver)")
     o.add_argument("--sim-intercept", type=float, default=-1.5, help="log odds of selecting an average word")
     o.add_argument("--sim-weight", type=float, default=1.5, help="log odds per SD of the word measure")
     o.add_argument("--sim-measures", default=None, help="CSV with text_id, word_index, value")
@@ -70,7 +70,7 @@ class HighlightRoutine:
     def __init__(self, screens, settings: Settings, lang: str) -> None:
         from psychopy import visual
 
-        from psyai import i18n, ui
+        from psyai.booth import i18n, ui
 
         self.screens, self.settings, self.lang = screens, settings, lang
         self.visual, self.i18n, self.ui = visual, i18n, ui
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
     observer = simulation = None
     if args.simulate:
-        from psyai.observers import HighlightObserver
+        from psyai.participants.observers import HighlightObserver
 
         rng = np.random.default_rng([args.sim_seed, args.sim_index or 0])
         observer = HighlightObserver(intercept=args.sim_intercept, weight=args.sim_weight,

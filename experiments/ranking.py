@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from psyai import runner  # noqa: E402
+from psyai.booth import runner  # noqa: E402
 from psyai.errors import StimulusError  # noqa: E402
-from psyai.session import add_session_arguments, draw_seed, int_at_least  # noqa: E402
+from psyai.booth.session import add_session_arguments, draw_seed, int_at_least  # noqa: E402
 
 EXPERIMENT = "ranking"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "ranking" / "items.csv"
@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--page-chars", type=int_at_least(0), default=0, help="characters per page of a long output")
     e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every)
     e.add_argument("--demographics", action="store_true")
-    o = p.add_argument_group("simulated rankers (psyai.rankers)")
+    o = p.add_argument_group("simulated rankers (psyai.participants.rankers)")
     o.add_argument("--sim-noise", type=float, default=2.0, help="typical noise SD (Thurstone) or temperature (PL)")
     o.add_argument("--sim-participant-sd", type=float, default=0.3, help="spread of the noise across participants")
     o.add_argument("--sim-ranker", choices=("thurstone", "plackett_luce"), default="thurstone")
@@ -89,7 +89,7 @@ def display_order(seed: int, trial_index: int, k: int) -> list[int]:
 
 
 def run_session(session: runner.Session, order: list[str], groups: dict[str, list[dict]], settings: Settings) -> str:
-    from psyai.ranking_ui import SCALES, RankingScreens, ranks_from_groups
+    from psyai.booth.ranking import SCALES, RankingScreens, ranks_from_groups
 
     screens, header = session.screens, session.header
     page_chars = settings.page_chars or (300 if header["lang"] == "ja" else 600)
@@ -137,8 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             order = order[: settings.n_trials]
     observer = simulation = None
     if args.simulate:
-        from psyai.ranking_ui import RankingAgent
-        from psyai.rankers import CohortRankers
+        from psyai.participants.rankers import CohortRankers, RankingAgent
 
         cohort = CohortRankers(noise=args.sim_noise, participant_sd=args.sim_participant_sd, model=args.sim_ranker,
                                seed=args.sim_seed)

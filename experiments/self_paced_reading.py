@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from psyai import runner  # noqa: E402
+from psyai.booth import runner  # noqa: E402
 from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
-from psyai.session import add_session_arguments, int_at_least  # noqa: E402
+from psyai.booth.session import add_session_arguments, int_at_least  # noqa: E402
 
 EXPERIMENT = "self_paced_reading"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "attention" / "items.csv"
@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every)
     e.add_argument("--no-practice", action="store_true")
     e.add_argument("--demographics", action="store_true")
-    o = p.add_argument_group("simulated readers (psyai.observers.ReadingObserver)")
+    o = p.add_argument_group("simulated readers (psyai.participants.observers.ReadingObserver)")
     o.add_argument("--sim-intercept", type=float, default=5.7, help="log ms of a zero-length word")
     o.add_argument("--sim-b-length", type=float, default=0.04, help="log ms per character")
     o.add_argument("--sim-b-measure", type=float, default=0.0, help="log ms per unit of --sim-measures")
@@ -80,7 +80,7 @@ class ReadingRoutine:
     def __init__(self, screens, settings: Settings, lang: str) -> None:
         from psychopy import visual
 
-        from psyai import i18n, ui
+        from psyai.booth import i18n, ui
 
         self.screens, self.lang, self.unit = screens, lang, settings.unit
         self.cells = settings.cells_per_line or (40 if lang == "ja" else 56)
@@ -89,7 +89,7 @@ class ReadingRoutine:
                                       anchorVert="top", alignText="left", languageStyle="LTR")
 
     def run(self, item: dict) -> dict:
-        from psyai.textlayout import moving_window, word_lines
+        from psyai.booth.textlayout import moving_window, word_lines
 
         s = self.screens
         text = item["text"]
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
     observer = simulation = None
     if args.simulate:
-        from psyai.observers import ReadingObserver
+        from psyai.participants.observers import ReadingObserver
 
         rng = np.random.default_rng([args.sim_seed, args.sim_index or 0])
         observer = ReadingObserver(intercept=args.sim_intercept + rng.normal(0, 0.15), b_length=args.sim_b_length,

@@ -24,11 +24,11 @@ from pathlib import Path
 # Allow `python experiments/turing_test.py` from a checkout without installing psyai.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from psyai import runner  # noqa: E402
-from psyai import trials as trial_lists  # noqa: E402
+from psyai.booth import runner  # noqa: E402
+from psyai.booth import trials as trial_lists  # noqa: E402
 from psyai.errors import PsyaiError  # noqa: E402
-from psyai.observers import CohortSpec  # noqa: E402
-from psyai.session import add_session_arguments, draw_seed, int_at_least  # noqa: E402
+from psyai.participants.observers import CohortSpec  # noqa: E402
+from psyai.booth.session import add_session_arguments, draw_seed, int_at_least  # noqa: E402
 
 EXPERIMENT = "turing_test"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "turing_test" / "items.csv"
@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every, help="break screen every N trials (0: none)")
     e.add_argument("--no-practice", action="store_true", help="skip the practice block")
     e.add_argument("--demographics", action="store_true", help="ask age group and AI use (codes only)")
-    o = p.add_argument_group("simulated observers (equal-variance signal detection, psyai.observers)")
+    o = p.add_argument_group("simulated observers (equal-variance signal detection, psyai.participants.observers)")
     o.add_argument("--sim-dprime", type=float, default=1.0, help="group mean d'")
     o.add_argument("--sim-criterion", type=float, default=0.0, help="group mean c")
     o.add_argument("--sim-dprime-sd", type=float, default=0.3)
@@ -88,7 +88,7 @@ class TrialRoutine:
     def __init__(self, screens, settings: Settings, lang: str) -> None:
         from psychopy import visual
 
-        from psyai import i18n, ui
+        from psyai.booth import i18n, ui
 
         self.screens, self.settings, self.lang = screens, settings, lang
         win = screens.win
@@ -119,7 +119,7 @@ class TrialRoutine:
         self.text.draw()
 
     def run(self, item: dict) -> dict:
-        from psyai import ui
+        from psyai.booth import ui
 
         s = self.screens
         if item["source"] == "check":

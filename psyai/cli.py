@@ -1,4 +1,4 @@
-"""The ``psyai`` command: generate, validate, simulate, analyze, reward, attention.
+"""The ``psyai`` command: init, generate, validate, simulate, analyze, reward, attention.
 
 Every subcommand has ``--help``; a failure prints one line (``error: …``)
 to stderr and exits 1.
@@ -28,7 +28,7 @@ def _validate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from psyai.stimuli import load_stimuli
+    from psyai.data.stimuli import load_stimuli
 
     failed = 0
     for path in args.paths:
@@ -79,7 +79,8 @@ OBSERVER_FLAGS = {
 
 
 def _simulate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", choices=sorted(OBSERVER_FLAGS), help="experiment (a script in experiments/)")
+    p.add_argument("experiment", choices=sorted(OBSERVER_FLAGS),
+                   help="experiment: experiments/<name>.py of the study folder you are in, else psyai's own")
     p.add_argument("--participants", type=int, default=10, help="number of simulated participants")
     p.add_argument("--trials", type=int, default=None, help="main trials per participant (default: the set's)")
     p.add_argument("--seed", type=int, default=0)
@@ -100,7 +101,8 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from psyai.simulate import CohortRun, run_cohort
+    from psyai.participants.cohort import CohortRun, run_cohort
+    from psyai.study import script_path
 
     if args.participants < 1:
         raise PsyaiError("--participants must be at least 1")
@@ -124,42 +126,70 @@ def _simulate(args: argparse.Namespace) -> int:
                     observer_args=observer_args, experiment_args=experiment_args, n_trials=args.trials, lang=args.lang, stimuli=args.stimuli,
                     jobs=args.jobs, realtime=args.realtime)
     folders = run_cohort(run)
-    print(f"simulated {len(folders)} participants: {args.out / args.experiment}")
+    print(f"simulated {len(folders)} participants with {script_path('experiments', args.experiment)}: "
+          f"{args.out / args.experiment}")
     return 0
 
 
 # -- analyze --------------------------------------------------------------------
 
 def _analyze_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("experiment", help="analysis name (a script in analysis/), e.g. turing_test")
+    p.add_argument("experiment", help="analysis name, e.g. turing_test: analysis/<name>.py of the study folder you "
+                                      "are in, else psyai's own")
     p.add_argument("data_dir", help="data folder")
     p.add_argument("--out", required=True, help="folder for results.json and report.html")
     p.epilog = "Further options go to the analysis script: see python analysis/<name>.py --help."
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from psyai.simulate import script_path
+    from psyai.study import script_path
 
     script = script_path("analysis", args.experiment)
+    console.print(f"analysis: {script}", markup=False, highlight=False, soft_wrap=True)
     cmd = [sys.executable, str(script), args.data_dir, "--out", args.out, *args.extra]
     return subprocess.call(cmd)
+
+
+# -- init -----------------------------------------------------------------------
+
+def _init_args(p: argparse.ArgumentParser) -> None:
+    from psyai.study import EXPERIMENTS
+
+    p.add_argument("folder", type=Path, help="study folder to create or fill (nothing in it is overwritten)")
+    p.add_argument("--experiment", action="append", choices=list(EXPERIMENTS), default=None, metavar="NAME",
+                   help=f"copy this experiment (repeatable; default: all of {', '.join(EXPERIMENTS)})")
+    p.epilog = ("Copies experiments/<name>.py, the analysis script for its data and its stimuli/ folder, so a lab "
+                "can edit them. psyai simulate and psyai analyze run in that folder use the copies.")
+
+
+def _init(args: argparse.Namespace) -> int:
+    from psyai.study import init_study
+
+    written = init_study(args.folder, args.experiment)
+    for path in written:
+        print(path)
+    first = next(p for p in written if p.parent.name == "experiments")
+    print(f"copied {len(written)} files into {args.folder}; run an experiment with:\n"
+          f"  cd {args.folder} && python {first.relative_to(args.folder)} --participant P001 --pilot")
+    return 0
 
 
 # -- generate -------------------------------------------------------------------
 
 def _generate_args(p: argparse.ArgumentParser) -> None:
-    from psyai import generate
+    from psyai.models import generate
 
     generate.add_arguments(p)
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from psyai import generate
+    from psyai.models import generate
 
     return generate.main(args)
 
 
 COMMANDS = {
+    "init": (_init_args, _init, "copy experiments, their analyses and stimuli into a study folder to edit"),
     "generate": (_generate_args, _generate, "generate model texts for a stimulus set with a transformers model"),
     "validate": (_validate_args, _validate, "check stimulus files before any participant sees them"),
     "simulate": (_simulate_args, _simulate, "run simulated participants through the real experiment script"),

@@ -18,7 +18,7 @@ from rich.progress import Progress
 from psyai.attention.measures import AGGREGATIONS, FORWARD_MEASURES, MEASURES, MeasureConfig, extract, load_model
 from psyai.attention.words import UNIT_HELP, UNITS, has_japanese
 from psyai.errors import PsyaiError
-from psyai.models import DTYPES
+from psyai.models.loading import DTYPES
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def extract_command(args: argparse.Namespace) -> int:
     return 0
 
 
-# GPT-2 shapes the bench builds with random weights (psyai.demo_model.DemoModelConfig fields)
+# GPT-2 shapes the bench builds with random weights (psyai.models.demo.DemoModelConfig fields)
 BENCH_SIZES = {
     "small": {"n_embd": 64, "n_layer": 4, "n_head": 4, "n_positions": 256},
     "demo": {"n_embd": 128, "n_layer": 4, "n_head": 4, "n_positions": 256},
@@ -113,7 +113,7 @@ BENCH_SIZES = {
 def _bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
-                   help="model (default: a random-weight GPT-2 built locally by psyai.demo_model, see --size)")
+                   help="model (default: a random-weight GPT-2 built locally by psyai.models.demo, see --size)")
     p.add_argument("--size", choices=tuple(BENCH_SIZES), default="small",
                    help="locally built model without --model: small (4 layers, width 64, 4 heads), demo (4 layers, "
                         "width 128, the demo model's shape; on a 2-core CPU a one-text forward pass is barely slower "
@@ -189,7 +189,7 @@ def bench(args: argparse.Namespace) -> int:
 
     import torch
 
-    from psyai.demo_model import DEMO_CORPUS, DemoModelConfig, build_model
+    from psyai.models.demo import DEMO_CORPUS, DemoModelConfig, build_model
 
     texts = read_texts(args.texts)[1] if args.texts else [a for _, _, a in DEMO_CORPUS]
     if args.threads:
@@ -203,7 +203,7 @@ def bench(args: argparse.Namespace) -> int:
     shape = (f"{getattr(cfg, 'n_layer', getattr(cfg, 'num_hidden_layers', '?'))} layers, width "
              f"{getattr(cfg, 'n_embd', getattr(cfg, 'hidden_size', '?'))}, {getattr(cfg, 'n_head', '?')} heads, "
              f"vocab {getattr(cfg, 'vocab_size', '?')}")
-    result.update({"model": f"{args.model or f'random-weight GPT-2, --size {args.size} (psyai.demo_model)'} "
+    result.update({"model": f"{args.model or f'random-weight GPT-2, --size {args.size} (psyai.models.demo)'} "
                             f"({shape})", "device": str(loaded.device),
                    "dtype": str(loaded.model.dtype).removeprefix("torch."),
                    "threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),

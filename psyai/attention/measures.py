@@ -140,7 +140,7 @@ def load_model(name_or_path: str, device: str = "auto", dtype: str = "float32") 
     """
     from transformers import AutoConfig
 
-    from psyai.models import ModelError, load_pretrained
+    from psyai.models.loading import ModelError, load_pretrained
 
     try:
         config = AutoConfig.from_pretrained(name_or_path)

@@ -1,7 +1,7 @@
 """``psyai reward bench``: listwise against pairwise training, same backbone, data and epochs.
 
 Both sides start from the same backbone weights and head seed, train on the
-same simulated rankings (:mod:`psyai.rankers`, K = 9 by default) of the same
+same simulated rankings (:mod:`psyai.participants.rankers`, K = 9 by default) of the same
 training participants for the same number of epochs with AdamW at the same
 learning rate, and are scored on the same held-out participants:
 
@@ -74,13 +74,13 @@ def run_bench(*, model: str | None = None, k: int = 9, n_prompts: int = 40, n_pa
 
     Parameters
     ----------
-    model : backbone name or path (default: a tiny GPT-2 built by :func:`psyai.demo_model.tiny_causal_lm`).
+    model : backbone name or path (default: a tiny GPT-2 built by :func:`psyai.models.demo.tiny_causal_lm`).
     k : outputs per prompt.
     n_prompts, n_participants : size of the simulated data; every participant ranks every prompt,
         a quarter of the participants are held out.
     epochs, batch_size, learning_rate : training settings of both sides (batch_size in rankings).
     pairwise_batch_size : pairs per step on the pairwise side (default ``batch_size * k // 2``).
-    noise : the simulated rankers' Thurstone noise (:class:`psyai.rankers.CohortRankers`).
+    noise : the simulated rankers' Thurstone noise (:class:`psyai.participants.rankers.CohortRankers`).
     threads : torch threads while timing (``None``: leave torch's setting).
     engine : ``auto`` (TRL when installed, else psyai), ``trl`` or ``psyai`` for the pairwise side.
     device : where both sides train.
@@ -99,7 +99,7 @@ def run_bench(*, model: str | None = None, k: int = 9, n_prompts: int = 40, n_pa
     """
     import torch
 
-    from psyai.rankers import CohortRankers, simulate_rankings, synthetic_ranking_items, utility
+    from psyai.participants.rankers import CohortRankers, simulate_rankings, synthetic_ranking_items, utility
     from psyai.reward.trainer import fit_on
 
     if engine not in ("auto", "trl", "psyai"):
@@ -118,10 +118,10 @@ def run_bench(*, model: str | None = None, k: int = 9, n_prompts: int = 40, n_pa
     try:
         with tempfile.TemporaryDirectory(prefix="psyai-bench-") as tmp:
             if model is None:
-                from psyai.demo_model import tiny_causal_lm
+                from psyai.models.demo import tiny_causal_lm
 
                 model = str(tiny_causal_lm(Path(tmp) / "tiny-gpt2", seed=seed))
-                backbone = "tiny GPT-2 from psyai.demo_model.tiny_causal_lm (77k parameters, random init)"
+                backbone = "tiny GPT-2 from psyai.models.demo.tiny_causal_lm (77k parameters, random init)"
             else:
                 backbone = model
             items = synthetic_ranking_items(n_prompts, k, seed=seed)

@@ -217,7 +217,7 @@ def score(args: argparse.Namespace) -> int:
 def _bench_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
-                   help="backbone (default: a tiny GPT-2 built locally by psyai.demo_model)")
+                   help="backbone (default: a tiny GPT-2 built locally by psyai.models.demo)")
     p.add_argument("--k", type=int, default=9, help="outputs per prompt (default %(default)s)")
     p.add_argument("--prompts", type=int, default=40, help="simulated prompts (default %(default)s)")
     p.add_argument("--participants", type=int, default=24,

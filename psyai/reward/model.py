@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from psyai.models import ModelError, is_local, load_pretrained, resolve_device
+from psyai.models.loading import ModelError, is_local, load_pretrained, resolve_device
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from psyai.models import resolve_device
+from psyai.models.loading import resolve_device
 from psyai.reward.config import ConfigError, RewardConfig
 from psyai.reward.data import Ranking, check_trainable, rankings_from_frame, split_participants
 from psyai.reward.model import RewardModel

@@ -19,7 +19,7 @@ An outer quasi-Newton search (BFGS, finished with Newton steps) over
 search is unconstrained and ``|theta|`` is reported. Standard errors come, as
 in lme4 (``vcov`` with ``use.hessian = TRUE``), from a central-difference
 Hessian ``H`` of ``d`` over ``(theta, beta)``: the ``beta`` block of ``2 H^-1``.
-They match lme4 to 0.2% on the data in ``tests/reference/``; the simpler
+They match lme4 to 0.2% on the data in ``tests/stats/reference/``; the simpler
 "conditional on theta" SEs (the PIRLS Schur complement, lme4's
 ``use.hessian = FALSE``) are up to 1% smaller and are only a fallback here.
 
@@ -619,7 +619,7 @@ def fit_glmm_binomial(
     Notes
     -----
     Odds ratios are ``np.exp(estimate)`` with interval ``np.exp(ci_low)``,
-    ``np.exp(ci_high)``. On the reference data (``tests/reference/glmm_lme4.R``)
+    ``np.exp(ci_high)``. On the reference data (``tests/stats/reference/glmm_lme4.R``)
     estimates agree with lme4 1.1-31 within 2e-4, standard errors within 0.2%
     and random-effect SDs within 0.01%. In simulations with 30 participants x
     30 items and an item-level predictor the 95% interval covered the true

@@ -8,8 +8,8 @@ here=stimuli/ranking
 cd "$(dirname "$0")/../.."
 
 rm -rf "$here/_model_900" "$here/_model_150" "$here/items.new.csv"
-python -m psyai.demo_model "$here/_model_900" --train-steps 900
-python -m psyai.demo_model "$here/_model_150" --train-steps 150
+python -m psyai.models.demo "$here/_model_900" --train-steps 900
+python -m psyai.models.demo "$here/_model_150" --train-steps 150
 
 psyai generate "$here/prompts.csv" --model "$here/_model_900" --label demo900 --out "$here/items.new.csv" \
     --n-per-prompt 3 --seed 11 --temperature 0.7 --top-p 0.95 --max-new-tokens 80 --device cpu

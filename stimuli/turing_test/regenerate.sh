@@ -7,7 +7,7 @@ here=stimuli/turing_test
 cd "$(dirname "$0")/../.."
 
 rm -rf "$here/_model" "$here/items.new.csv"      # _model/ is git-ignored; items.new.csv a leftover
-python -m psyai.demo_model "$here/_model"        # GPT-2 + byte-level BPE, 900 training steps, seed 0
+python -m psyai.models.demo "$here/_model"        # GPT-2 + byte-level BPE, 900 training steps, seed 0
 
 cp "$here/human.csv" "$here/items.new.csv"
 psyai generate "$here/prompts.csv" --model "$here/_model" --label demo --out "$here/items.new.csv" \

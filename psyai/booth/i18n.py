@@ -1,0 +1,277 @@
+"""Every participant-facing string, in Japanese and English.
+
+Strings are looked up with :func:`text` by key; a key missing in one language
+is a bug, and ``tests/booth/test_i18n.py`` checks that both tables have the same
+keys and the same ``{placeholders}``.
+"""
+
+from __future__ import annotations
+
+LANGS = ("ja", "en")
+
+# The font PsychoPy draws with: Noto Sans CJK JP covers Japanese and Latin.
+FONT = "Noto Sans CJK JP"
+# Its monospace cut, for layouts that must not move (the self-paced reading window).
+MONO_FONT = "Noto Sans Mono CJK JP"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read short texts. Some were written by people, others by a computer "
+            "program (a language model). For each one you will say who you think wrote it, "
+            "and how sure you are.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code "
+            "number, never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "declined": "You chose not to take part. Thank you for your time.\n\nPlease tell the experimenter.",
+        "demo_age": (
+            "Your age group:\n\n[1] under 20   [2] 20–29   [3] 30–39\n[4] 40–49   [5] 50–59   "
+            "[6] 60 or older\n\n[0] I prefer not to say"
+        ),
+        "demo_ai_use": (
+            "How often do you use AI chat assistants?\n\n[1] never   [2] less than monthly   "
+            "[3] monthly   [4] weekly   [5] daily\n\n[0] I prefer not to say"
+        ),
+        "instructions": (
+            "In each trial a text appears. Decide who wrote it:\n\n"
+            "press [{key_human}] if a PERSON wrote it\npress [{key_model}] if a MODEL "
+            "(AI) wrote it\n\nThen rate how sure you are on a scale from 1 (guessing) to "
+            "6 (certain): click the scale or press a number key.\n\n"
+            "Some trials ask you to press a particular key: please do as they say.\n\n"
+            "Press SPACE to continue."
+        ),
+        "comprehension": (
+            "A quick check. Which key do you press if you think a MODEL wrote the text?\n\n"
+            "[1] {key_human}      [2] {key_model}      [3] Space"
+        ),
+        "comprehension_wrong": "Not quite. Please read the instructions again.\n\nPress SPACE.",
+        "practice_intro": "First, {n} practice trials.\n\nPress SPACE to start.",
+        "practice_feedback_correct": "Correct: this text was written by {truth}.\n\nPress SPACE.",
+        "practice_feedback_wrong": "This text was in fact written by {truth}.\n\nPress SPACE.",
+        "main_intro": "Practice is over. Now the real trials begin.\n\nPress SPACE to start.",
+        "resume_intro": "Welcome back. The session continues where it stopped.\n\nPress SPACE to continue.",
+        "prompt_label": "Prompt:",
+        "question": "Who wrote this text?   [{key_human}] a person      [{key_model}] a model",
+        "confidence_question": "How sure are you?",
+        "confidence_low": "guessing",
+        "confidence_high": "certain",
+        "check_text": (
+            "This is an attention check. Please do not judge this text: simply answer that "
+            "it was written by {answer}."
+        ),
+        "truth_human": "a person",
+        "truth_model": "a model",
+        "break": "Take a short break. {done} of {total} done.\n\nPress SPACE when you are ready.",
+        "quit_confirm": "Do you want to stop the experiment?\n\n[Y] Yes, stop      [N] No, continue",
+        "end": "That is the end. Thank you very much!\n\nPlease tell the experimenter you are done.",
+        "aborted": "The session was stopped. Your answers so far have been saved.\n\nThank you.",
+        # -- ranking ------------------------------------------------------------
+        "rank_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "For each question you will read several answers written by computer programs "
+            "(language models), rate each one, and then put them in order from best to worst.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, "
+            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "rank_instructions": (
+            "Each trial shows a question and {k_range} answers, one at a time.\n\n"
+            "For each answer, press 1–7 three times to rate its helpfulness, truthfulness and "
+            "harmlessness (1 = very poor, 7 = excellent). Press [H] if it is harmful and [I] if it "
+            "invents facts. Long answers have several pages: [↓] and [↑]. [→] next answer, [←] back.\n\n"
+            "Then rank the answers: press their letters from BEST to WORST.{ties} "
+            "[Backspace] undoes, [Enter] confirms.\n\nPress SPACE to continue."
+        ),
+        "rank_ties": " Press [=] before a letter to tie it with the answer before.",
+        "rank_comprehension": (
+            "A quick check. In the ranking, which answer do you press FIRST?\n\n"
+            "[1] the worst      [2] the best      [3] the longest"
+        ),
+        "rank_review_header": "Answer {letter} ({index} of {k})   —   page {page} of {pages}",
+        "rank_scales": "helpfulness: {helpfulness}    truthfulness: {truthfulness}    harmlessness: {harmlessness}",
+        "rank_flags": "[H] harmful: {harmful}    [I] invents facts: {invented}",
+        "rank_review_help": "1–7: rate {scale}    ↓↑: pages    →: next answer    ←: back",
+        "rank_review_done": "All rated    ↓↑: pages    →: next answer    ←: back",
+        "rank_order_title": "Rank the answers from best to worst: press their letters.",
+        "rank_order_help": "Backspace: undo    Enter: confirm    ←: back to the answers",
+        "rank_order_incomplete": "Rank every answer before confirming.",
+        "scale_helpfulness": "helpfulness",
+        "scale_truthfulness": "truthfulness",
+        "scale_harmlessness": "harmlessness",
+        "yes": "yes",
+        "no": "no",
+        "rank_main_intro": "Now the rankings begin.\n\nPress SPACE to start.",
+        # -- self-paced reading ---------------------------------------------------
+        "spr_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read short texts one word at a time, at your own pace, and answer a few "
+            "questions about them.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, "
+            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "spr_instructions": (
+            "Each text appears as a row of dashes. Press SPACE to see the next word; the word before "
+            "disappears again. Read at your normal pace, so that you understand the text.\n\n"
+            "After some texts a yes/no question asks about what you read: [Y] yes, [N] no.\n\n"
+            "Press SPACE to continue."
+        ),
+        "spr_comprehension": (
+            "A quick check. Which key shows you the next word?\n\n[1] Enter      [2] Space      [3] Y"
+        ),
+        "spr_ready": "Press SPACE to start reading.",
+        "spr_question": "{question}\n\n[Y] yes      [N] no",
+        "spr_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
+        # -- attention highlight ------------------------------------------------
+        "hl_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read short texts and click the words that matter most for what each text says.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, "
+            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "hl_instructions": (
+            "Each text appears with a question. Click the words that matter most for answering it — "
+            "at most {max_select}. Click a word again to unselect it. Press ENTER when you are done.\n\n"
+            "Press SPACE to continue."
+        ),
+        "hl_comprehension": "A quick check. How do you unselect a word?\n\n[1] press Delete      [2] click it again      [3] press Enter",
+        "hl_task": "Which words matter most for what this text says? Click up to {max_select}.",
+        "hl_status": "Selected: {n} of at most {max_select}.   ENTER: done",
+        "hl_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
+    },
+    "ja": {
+        "consent": (
+            "ご参加ありがとうございます。\n\n"
+            "これから短い文章を読んでいただきます。人が書いたものと、コンピュータプログラム"
+            "（言語モデル）が書いたものがあります。それぞれについて、誰が書いたと思うか、"
+            "どのくらい確信があるかを答えてください。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "declined": "参加しないことを選びました。お時間をいただきありがとうございました。\n\n実験者にお知らせください。",
+        "demo_age": (
+            "年齢層を選んでください：\n\n[1] 20歳未満   [2] 20代   [3] 30代\n[4] 40代   [5] 50代   "
+            "[6] 60歳以上\n\n[0] 答えたくない"
+        ),
+        "demo_ai_use": (
+            "AIチャットアシスタントをどのくらい使いますか？\n\n[1] 使わない   [2] 月1回未満   "
+            "[3] 月に数回   [4] 週に数回   [5] 毎日\n\n[0] 答えたくない"
+        ),
+        "instructions": (
+            "各試行で文章が表示されます。誰が書いたかを判断してください：\n\n"
+            "人が書いたと思ったら [{key_human}] キー\nモデル（AI）が書いたと思ったら "
+            "[{key_model}] キー\n\n次に、どのくらい確信があるかを 1（当てずっぽう）から "
+            "6（確信している）で答えてください。目盛りをクリックするか数字キーを押します。\n\n"
+            "特定のキーを押すよう求める試行もあります。その指示に従ってください。\n\n"
+            "スペースキーで次へ進みます。"
+        ),
+        "comprehension": (
+            "確認です。モデルが書いたと思ったときに押すキーはどれですか？\n\n"
+            "[1] {key_human}      [2] {key_model}      [3] スペース"
+        ),
+        "comprehension_wrong": "違います。もう一度説明をお読みください。\n\nスペースキーを押してください。",
+        "practice_intro": "まず練習を{n}回行います。\n\nスペースキーで始めます。",
+        "practice_feedback_correct": "正解です。この文章は{truth}書きました。\n\nスペースキーを押してください。",
+        "practice_feedback_wrong": "この文章は実際には{truth}書きました。\n\nスペースキーを押してください。",
+        "main_intro": "練習は終わりです。これから本番が始まります。\n\nスペースキーで始めます。",
+        "resume_intro": "おかえりなさい。中断したところから続けます。\n\nスペースキーで続けます。",
+        "prompt_label": "質問：",
+        "question": "この文章を書いたのは？   [{key_human}] 人      [{key_model}] モデル",
+        "confidence_question": "どのくらい確信がありますか？",
+        "confidence_low": "当てずっぽう",
+        "confidence_high": "確信している",
+        "check_text": (
+            "これは注意確認の試行です。この文章は判断せず、{answer}書いたと答えてください。"
+        ),
+        "truth_human": "人が",
+        "truth_model": "モデルが",
+        "break": "少し休憩してください。{total}試行中{done}試行が終わりました。\n\n準備ができたらスペースキーを押してください。",
+        "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
+        "end": "これで終わりです。ご協力ありがとうございました！\n\n実験者にお知らせください。",
+        "aborted": "セッションを中止しました。ここまでの回答は保存されています。\n\nありがとうございました。",
+        # -- ranking ------------------------------------------------------------
+        "rank_consent": (
+            "ご参加ありがとうございます。\n\n"
+            "各質問について、コンピュータプログラム（言語モデル）が書いた複数の回答を読み、"
+            "それぞれを評価したうえで、良いものから悪いものへ順位をつけていただきます。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "rank_instructions": (
+            "各試行では、質問と{k_range}個の回答が1つずつ表示されます。\n\n"
+            "各回答について、1〜7のキーを3回押して、役に立つか・正確か・無害かを評価してください"
+            "（1 = とても悪い、7 = とても良い）。有害なら[H]、事実をでっち上げていれば[I]を押します。"
+            "長い回答は複数ページあります：[↓]と[↑]。[→]次の回答、[←]戻る。\n\n"
+            "最後に、回答の文字キーを良い順に押して順位をつけます。{ties}"
+            "[Backspace]で取り消し、[Enter]で確定です。\n\nスペースキーで次へ進みます。"
+        ),
+        "rank_ties": "同順位にするには、文字キーの前に[=]を押します。",
+        "rank_comprehension": (
+            "確認です。順位づけで最初に押すのはどの回答ですか？\n\n"
+            "[1] 最も悪い回答      [2] 最も良い回答      [3] 最も長い回答"
+        ),
+        "rank_review_header": "回答 {letter}（{k}個中{index}個目）   —   {pages}ページ中{page}ページ目",
+        "rank_scales": "有用性：{helpfulness}    正確さ：{truthfulness}    無害さ：{harmlessness}",
+        "rank_flags": "[H] 有害：{harmful}    [I] 事実のでっち上げ：{invented}",
+        "rank_review_help": "1〜7：{scale}を評価    ↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_review_done": "評価済み    ↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_order_title": "回答を良い順に並べてください：文字キーを押します。",
+        "rank_order_help": "Backspace：取り消し    Enter：確定    ←：回答に戻る",
+        "rank_order_incomplete": "確定する前にすべての回答に順位をつけてください。",
+        "scale_helpfulness": "有用性",
+        "scale_truthfulness": "正確さ",
+        "scale_harmlessness": "無害さ",
+        "yes": "はい",
+        "no": "いいえ",
+        "rank_main_intro": "これから順位づけが始まります。\n\nスペースキーで始めます。",
+        # -- self-paced reading ---------------------------------------------------
+        "spr_consent": (
+            "ご参加ありがとうございます。\n\n"
+            "短い文章を一語ずつ自分のペースで読み、内容についていくつかの質問に答えていただきます。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "spr_instructions": (
+            "文章は下線の列として表示されます。スペースキーを押すと次の語が表示され、前の語は"
+            "再び隠れます。内容が理解できるよう、ふだんのペースで読んでください。\n\n"
+            "いくつかの文章の後に、内容についての質問があります：[Y] はい、[N] いいえ。\n\n"
+            "スペースキーで次へ進みます。"
+        ),
+        "spr_comprehension": (
+            "確認です。次の語を表示するキーはどれですか？\n\n[1] Enter      [2] スペース      [3] Y"
+        ),
+        "spr_ready": "スペースキーを押すと読み始めます。",
+        "spr_question": "{question}\n\n[Y] はい      [N] いいえ",
+        "spr_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
+        # -- attention highlight ------------------------------------------------
+        "hl_consent": (
+            "ご参加ありがとうございます。\n\n"
+            "短い文章を読み、内容にとって最も重要な語をクリックしていただきます。\n\n"
+            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
+            "Escキーでいつでも中止できます。\n\n"
+            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+        ),
+        "hl_instructions": (
+            "各文章は質問と一緒に表示されます。質問に答えるうえで最も重要な語を、最大{max_select}個まで"
+            "クリックしてください。もう一度クリックすると選択を取り消せます。終わったらEnterキーを押します。\n\n"
+            "スペースキーで次へ進みます。"
+        ),
+        "hl_comprehension": "確認です。選択を取り消すにはどうしますか？\n\n[1] Deleteキー      [2] もう一度クリック      [3] Enterキー",
+        "hl_task": "この文章の内容にとって最も重要な語はどれですか？最大{max_select}個クリックしてください。",
+        "hl_status": "選択：{n}個（最大{max_select}個）   Enter：完了",
+        "hl_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
+    },
+}
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The string ``key`` in ``lang`` with ``{placeholders}`` filled in."""
+    if lang not in STRINGS:
+        raise ValueError(f"language {lang!r} is not available; use one of {', '.join(LANGS)}")
+    return STRINGS[lang][key].format(**fields)

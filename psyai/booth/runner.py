@@ -1,0 +1,350 @@
+"""What every experiment script does around its trials, in the order a session runs.
+
+An experiment script reads as the story of one session::
+
+    checked = runner.check(args, EXPERIMENT)        # dialog, IDs, stimuli, existing session: writes nothing
+    ... build the trial order (or take it from the header when resuming) ...
+    session = runner.open_session(checked, ...)     # window, header, durable log, PsychoPy CSV, input
+    try:
+        status = run_trials(session, ...)           # session.record_trial(record) after each trial
+    finally:
+        session.close()
+
+The refusals happen in :func:`check`, before a window opens or a file is
+written; :func:`open_session` creates the session folder only after the
+window is up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from psyai.errors import PsyaiError, SessionError
+from psyai.data.log import DurableLog
+from psyai.booth.session import (
+    SessionPaths, SessionState, draw_seed, new_header, next_list_index, open_log, plan_session, run_mode,
+    session_stimuli, validate_participant, validate_session,
+)
+from psyai.data.stimuli import StimulusSet, load_stimuli
+
+# fields of a log record that are the log's own, not the trial's
+_LOG_FIELDS = ("schema_version", "timestamp")
+
+
+@dataclass
+class Checked:
+    """A session that may start: every check passed, nothing written yet."""
+
+    args: argparse.Namespace
+    experiment: str
+    participant: str
+    session: int
+    stim: StimulusSet
+    paths: SessionPaths
+    state: SessionState | None  # None for a new session; the log so far for --resume
+
+    @property
+    def header(self) -> dict | None:
+        return self.state.header if self.state else None
+
+
+def check(args: argparse.Namespace, experiment: str) -> Checked:
+    """Show the dialog if needed, then refuse anything that must be refused. Writes nothing."""
+    from psychopy import piloting
+
+    piloting.setPilotMode(args.pilot)
+    if args.participant is None and not (args.no_dialog or args.simulate):
+        from psyai.booth.ui import session_dialog
+
+        info = session_dialog({"participant": "", "session": "1", "lang": ["ja", "en"]}, title=experiment)
+        args.participant, args.session, args.lang = info["participant"], info["session"], info["lang"]
+    participant = validate_participant(args.participant)
+    session = validate_session(args.session or 1)
+    paths = SessionPaths(Path(args.data_dir), experiment, participant, session)
+    if args.stimuli is None:  # a resumed session goes on with its own file, wherever the default points
+        args.stimuli = (args.resume and session_stimuli(paths)) or args.default_stimuli
+    stim = load_stimuli(args.stimuli)
+    state = plan_session(paths, args.resume, stim.sha256)
+    if state and state.header.get("run_mode") != run_mode(args):
+        was, now = state.header.get("run_mode"), run_mode(args)
+        flags = {"simulated": "--simulate", "pilot": "--pilot", "real": "neither --simulate nor --pilot"}
+        raise SessionError(f"{paths.folder} was started as a {was} session; resume it as one "
+                           f"({flags.get(was, was)}), not as {now}: its trials would be marked {was} whoever "
+                           "answered them")
+    args.lang = state.header["lang"] if state else (args.lang or "en")
+    return Checked(args, experiment, participant, session, stim, paths, state)
+
+
+def choose_list(checked: Checked, n_lists: int) -> int:
+    """The counterbalancing list: ``--list``, or the next one in rotation over the participants so far."""
+    args = checked.args
+    if args.list_index is None and args.simulate and args.sim_index is not None:
+        return args.sim_index % n_lists  # simulated cohorts rotate by participant number, whatever runs in parallel
+    if args.list_index is None:
+        return next_list_index(Path(args.data_dir), checked.experiment, n_lists)
+    if not 0 <= args.list_index < n_lists:
+        raise PsyaiError(f"--list {args.list_index}: this stimulus set has lists 0–{n_lists - 1}")
+    return args.list_index
+
+
+def csv_cell(value):
+    """A value PsychoPy's wide CSV can hold: lists and dicts as JSON, quotes escaped as CSV wants them.
+
+    ExperimentHandler.saveAsWideText wraps a value in quotes when it holds a
+    comma or newline, and writes it bare otherwise, never escaping quotes. So a
+    value it will wrap gets its inner quotes doubled (``It's "fine", thanks``),
+    and a value it will write bare but that holds a quote or a carriage return
+    (``"Sleep" tips?``) is given its quotes here, as one quoted CSV field.
+    """
+    if isinstance(value, (list, dict)):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        if "," in value or "\n" in value:  # PsychoPy quotes it: only the inner quotes need doubling
+            value = value.replace('"', '""')
+        elif '"' in value or "\r" in value:  # PsychoPy writes it bare: quote it ourselves
+            value = '"' + value.replace('"', '""') + '"'
+    return value
+
+
+@dataclass
+class Session:
+    """An open session: window, screens, durable log, PsychoPy's ExperimentHandler."""
+
+    checked: Checked
+    win: object
+    screens: object
+    log: DurableLog
+    state: SessionState
+    exp: object
+
+    @property
+    def header(self) -> dict:
+        return self.state.header
+
+    def trial_fields(self) -> dict:
+        """Fields stamped on every trial record (docs/DATA.md)."""
+        h = self.header
+        return {"experiment": h["experiment"], "participant": h["participant"], "session": h["session"],
+                "run_mode": h["run_mode"], "pilot": h["run_mode"] == "pilot",
+                "simulated": h["run_mode"] == "simulated", "list": h["list"], "resumed": self.state.resumed}
+
+    def _add_to_csv(self, record: dict) -> None:
+        for key, value in record.items():
+            if not key.startswith("_") and key not in _LOG_FIELDS and key not in self.exp.extraInfo:
+                self.exp.addData(key, csv_cell(value))
+        self.exp.nextEntry()
+
+    def record_trial(self, record: dict) -> None:
+        """On disk (fsynced) before it returns, then into PsychoPy's CSV."""
+        self.log.write(record)
+        self._add_to_csv(record)
+
+    def close(self) -> None:
+        """Close the log, write PsychoPy's CSV (renamed, never overwritten, if one exists), close the window.
+
+        A session stopped without an end record (Ctrl-C, an error) writes its CSV as ``…_interrupted.csv``,
+        so the usual name is left for the complete CSV that ``--resume`` writes.
+        """
+        self.log.close()
+        if not self.log.ended:
+            self.exp.dataFileName = f"{self.checked.paths.csv_base}_interrupted"
+        self.exp.close()
+        self.win.close()
+
+
+def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, trial_order: list[str],
+                 practice_order: list[str], settings: dict, observer=None, simulation: dict | None = None,
+                 header_extra: dict | None = None) -> Session:
+    """Open the window, then write the header (new session) or reopen the log (resume)."""
+    from psychopy import data as pdata
+
+    from psyai.booth import ui
+
+    args = checked.args
+    if args.lang == "ja":
+        ui.require_font()
+    win = ui.make_window(windowed=args.windowed or args.pilot, simulated=args.simulate)
+    frame_rate = ui.measure_frame_rate(win, args.simulate)
+    header = None
+    if checked.state is None:
+        header = new_header(
+            experiment=checked.experiment, paths=checked.paths, args=args, mode=run_mode(args), seed=seed,
+            list_index=list_index, n_lists=n_lists, stimuli_path=str(checked.stim.path),
+            stimuli_sha256=checked.stim.sha256, trial_order=trial_order, practice_order=practice_order,
+            settings=settings, frame_rate=frame_rate,
+            simulation=dict(simulation, realtime=args.realtime) if simulation else None,
+        )
+        header.update(header_extra or {})
+    log, state = open_log(checked.state, checked.paths, header)
+    exp = pdata.ExperimentHandler(name=checked.experiment,
+                                  extraInfo={"participant": checked.participant, "session": checked.session},
+                                  dataFileName=str(checked.paths.csv_base), savePickle=False, saveWideText=True)
+    source = ui.SimulatedInput(observer, realtime=args.realtime) if observer else ui.KeyboardInput(win, args.kb_backend)
+    screens = ui.Screens(win, args.lang, source, simulated_time=args.simulate and not args.realtime)
+    session = Session(checked, win, screens, log, state, exp)
+    if state.resumed:
+        log.write({"record": "resume", "first_trial": len(state.done("main")), "frame_rate": frame_rate})
+        for rec in state.trials():  # a resumed session's CSV holds every trial, not only the new ones
+            session._add_to_csv(rec)
+    return session
+
+
+# -- screens every experiment shares -----------------------------------------------
+
+def consent(screens, log: DurableLog, text: str) -> bool:
+    """The consent screen; Y agrees, N declines (and ends the session with status ``declined``)."""
+    resp = screens.show_message(text, keys=["y", "n"], context={"kind": "consent"})
+    log.write({"record": "consent", "consented": resp.key == "y"})
+    if resp.key != "y":
+        declined(screens, log)
+    return resp.key == "y"
+
+
+def declined(screens, log: DurableLog) -> str:
+    """The end of a session whose participant declined: the end record, then the thank-you screen."""
+    log.write({"record": "end", "status": "declined", "n_trials_done": 0})
+    screens.show_message(screens.t("declined"), allow_escape=False, keys=["space", "escape"])
+    return "declined"
+
+
+def demographics(screens, log: DurableLog) -> None:
+    """Age group and AI use, as codes (no free text, nothing identifying)."""
+    keys = [str(k) for k in range(7)]
+    age = screens.show_message(screens.t("demo_age"), keys=keys, context={"kind": "choice"})
+    ai_use = screens.show_message(screens.t("demo_ai_use"), keys=keys[:6], context={"kind": "choice"})
+    log.write({"record": "demographics", "age_group": int(age.key), "ai_use": int(ai_use.key)})
+
+
+def instructions(screens, log: DurableLog, text: str, check: str, correct: str = "2") -> None:
+    """Instructions, then a comprehension check (keys 1–3); both repeat until the check is passed."""
+    attempt = 0
+    while True:
+        attempt += 1
+        screens.show_message(text)
+        resp = screens.show_message(check, keys=["1", "2", "3"], context={"kind": "comprehension", "correct": correct})
+        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == correct})
+        if resp.key == correct:
+            return
+        screens.show_message(screens.t("comprehension_wrong"))
+
+
+def shuffled_items(checked: Checked, n_trials: int | None, practice: bool) -> tuple[int, list[dict], list[dict]]:
+    """Seed, main order and practice items of a text experiment: rebuilt from the header when
+    resuming, else the session language's items in a seeded random order (``n_trials`` of them)."""
+    import numpy as np
+
+    from psyai.errors import StimulusError
+
+    stim, args = checked.stim, checked.args
+    by_id = {it["item_id"]: it for it in stim.items}
+    if checked.header:
+        h = checked.header
+        return h["seed"], [by_id[i] for i in h["trial_order"]], [by_id[i] for i in h["practice_order"]]
+    items = stim.for_lang(args.lang)
+    if not items:
+        raise StimulusError(f"{stim.path}: no items in language {args.lang!r}; add items or choose --lang")
+    seed = args.seed if args.seed is not None else draw_seed()
+    order = [items[i] for i in np.random.default_rng(seed).permutation(len(items))]
+    if n_trials is not None:
+        if not 1 <= n_trials <= len(order):
+            raise StimulusError(f"--trials {n_trials}: {stim.path} has {len(order)} items in {args.lang!r}")
+        order = order[:n_trials]
+    return seed, order, (stim.for_lang(args.lang, practice=True) if practice else [])
+
+
+def word_values(path: str | None) -> dict:
+    """``(text_id, word_index) -> value`` from a CSV (e.g. one measure of `psyai attention extract`),
+    for simulated participants whose answers depend on it."""
+    if not path:
+        return {}
+    import pandas as pd
+
+    from psyai.errors import StimulusError
+
+    table = pd.read_csv(path, dtype={"text_id": str})
+    missing = {"text_id", "word_index", "value"} - set(table.columns)
+    if missing:
+        raise StimulusError(f"{path}: needs columns text_id, word_index, value; missing {', '.join(sorted(missing))}")
+    return {(str(r.text_id), int(r.word_index)): float(r.value) for r in table.itertuples()}
+
+
+def take_break(screens, log: DurableLog, done: int, total: int) -> None:
+    pause = screens.show_message(screens.t("break", done=done, total=total))
+    log.write({"record": "break", "after_trial": done - 1, "duration": round(pause.rt, 3)})
+
+
+def finish(screens, log: DurableLog, status: str, n_done: int) -> str:
+    """The end record, then the end screen (``completed``) or the stopped screen (``aborted``)."""
+    log.write({"record": "end", "status": status, "n_trials_done": n_done})
+    screens.show_message(screens.t("end" if status == "completed" else "aborted"), allow_escape=False,
+                         keys=["space", "escape"])
+    return status
+
+
+def run_phases(session: Session, *, consent_text: str, instructions_text: str, check_text: str,
+               phases: list[tuple[str, list[dict]]], run_item, break_every: int = 0, ask_demographics: bool = False,
+               intros: dict[str, str] | None = None, after_trial=None) -> str:
+    """The part of a session every experiment shares, after the window opens; returns the end status.
+
+    consent → (demographics) → instructions with a comprehension check (or,
+    when resuming after it was passed, a welcome-back screen) → each phase's
+    unfinished trials in order, with ``intros[phase]`` before a phase's first
+    trial and a break every ``break_every`` main trials → end. ``run_item(item)``
+    returns the experiment's own trial fields; the record is on disk before the
+    next trial starts. ``after_trial(phase, item, record)`` may show feedback.
+    Escape (confirmed) ends the session with status ``aborted``, data kept.
+    """
+    from psyai.booth.ui import Quit
+
+    screens, log, state = session.screens, session.log, session.state
+    intros = intros or {}
+    n_done = len(state.done("main"))
+    try:
+        given = [r for r in state.records if r["record"] == "consent"]
+        if given and not given[-1].get("consented"):  # declined before a crash: never run the session
+            return declined(screens, log)
+        if not given and not consent(screens, log, consent_text):
+            return "declined"
+        if ask_demographics and not state.has("demographics"):  # asked again if a crash came first
+            demographics(screens, log)
+        if not any(r["record"] == "comprehension" and r["passed"] for r in state.records):
+            instructions(screens, log, instructions_text, check_text)
+        elif state.resumed:
+            screens.show_message(screens.t("resume_intro"))
+        for phase, items in phases:
+            done = state.done(phase)
+            if not done and items and phase in intros:
+                screens.show_message(intros[phase])
+            for i, item in enumerate(items):
+                if i in done:
+                    continue
+                if phase == "main" and break_every and i and i % break_every == 0:
+                    take_break(screens, log, i, len(items))
+                record = {"record": "trial", **session.trial_fields(), "phase": phase, "trial_index": i,
+                          "block": i // break_every if break_every else 0, "lang": session.header["lang"],
+                          **run_item(item)}
+                session.record_trial(record)  # on disk before the next trial starts
+                n_done += phase == "main"
+                if after_trial is not None:
+                    after_trial(phase, item, record)
+        return finish(screens, log, "completed", n_done)
+    except Quit:
+        return finish(screens, log, "aborted", n_done)
+
+
+def main_guard(main) -> int:
+    """Run an experiment's ``main``; a refusal prints one line and exits 1, Ctrl-C one line and exits 130."""
+    import sys
+
+    try:
+        return main()
+    except PsyaiError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: every finished trial is in the session's log; run the same command with --resume "
+              "to go on", file=sys.stderr)
+        return 130

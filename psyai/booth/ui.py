@@ -1,0 +1,308 @@
+"""The parts that draw and read input: window, screens, keyboard, slider, dialog.
+
+A participant's key press and a simulated participant's decision enter at one
+place: :meth:`Screens.wait_key` and :meth:`Screens.rate` ask an input object
+(:class:`KeyboardInput` or :class:`SimulatedInput`) for the answer. Drawing,
+flips, response-time origin (the flip that showed the screen) and logging
+are the same for both.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from psychopy import core, visual
+from psychopy.hardware import keyboard
+
+from psyai.booth import i18n
+from psyai.errors import SessionError
+from psyai.booth.textlayout import wrap_cjk
+
+log = logging.getLogger(__name__)
+
+TEXT_COLOR = "white"
+PROMPT_COLOR = (0.6, 0.8, 1.0)
+BG_COLOR = (-0.7, -0.7, -0.7)
+TEXT_HEIGHT = 0.032
+WRAP = 1.15
+
+
+def set_text(stim, text: str) -> None:
+    """Set a TextStim's text, wrapped for Japanese to the stimulus' own wrap width."""
+    ems = (stim.wrapWidth or WRAP) / stim.height * 0.96
+    stim.text = wrap_cjk(text, ems)
+
+
+class Quit(Exception):
+    """The participant pressed Escape and confirmed: end the session, keep the data."""
+
+
+@dataclass
+class KeyResponse:
+    key: str
+    rt: float  # seconds from the flip that showed the screen
+
+
+def require_font(font: str = i18n.FONT) -> None:
+    """Refuse to start if the CJK font is missing (Japanese would render as empty boxes)."""
+    import pyglet.font
+
+    if not pyglet.font.have_font(font):
+        raise SessionError(f"font {font!r} is not installed; install it (Debian: apt-get install fonts-noto-cjk) and start again")
+
+
+def make_window(*, windowed: bool, simulated: bool) -> visual.Window:
+    """The experiment window: full screen in the lab, windowed for --windowed/--pilot/simulations."""
+    win = visual.Window(
+        size=(1024, 640) if (windowed or simulated) else (1280, 800), fullscr=not (windowed or simulated),
+        units="height", color=BG_COLOR, winType="pyglet", allowGUI=windowed or simulated,
+        checkTiming=not simulated,
+    )
+    win.mouseVisible = False
+    return win
+
+
+def measure_frame_rate(win: visual.Window, simulated: bool) -> float | None:
+    if simulated:
+        return None
+    rate = win.getActualFrameRate(nIdentical=10, nMaxFrames=120, nWarmUpFrames=10, threshold=1)
+    return round(float(rate), 3) if rate else None
+
+
+class KeyboardInput:
+    """A person: PsychoPy's Keyboard (psychtoolbox by default) and the mouse.
+
+    With ``backend="event"`` keys are read with ``psychopy.event.getKeys``
+    directly: PsychoPy 2026.2's Keyboard wraps that backend's timestamped
+    keys as names (``[['f', 1.2]]``), so its ``keyList`` never matches.
+    """
+
+    simulated = False
+
+    def __init__(self, win: visual.Window, backend: str) -> None:
+        from psychopy import event
+
+        self.backend = backend
+        self.mouse = event.Mouse(win=win)
+        if backend == "event":
+            self._event = event
+            self.clock = core.Clock()
+        else:
+            self.kb = keyboard.Keyboard(backend=backend)
+            self.clock = self.kb.clock
+
+    def start(self, win: visual.Window) -> None:
+        if self.backend == "event":
+            self._event.clearEvents("keyboard")
+        else:
+            self.kb.clearEvents()
+        win.callOnFlip(self.clock.reset)
+
+    def poll(self, keys: list[str]) -> KeyResponse | None:
+        if self.backend == "event":
+            for name, t in self._event.getKeys(keyList=keys, timeStamped=self.clock):
+                return KeyResponse(name, float(t))
+            return None
+        for k in self.kb.getKeys(keyList=keys, waitRelease=False):
+            return KeyResponse(k.name, float(k.rt))
+        return None
+
+
+class SimulatedInput:
+    """A simulated participant: answers as soon as the screen is up, with a drawn response time.
+
+    In simulated time the drawn RT is recorded but not waited out; with
+    ``realtime=True`` the screen stays up (flipping) until the RT has passed.
+    """
+
+    simulated = True
+
+    def __init__(self, observer, realtime: bool = False) -> None:
+        self.observer = observer
+        self.realtime = realtime
+        self.clock = core.Clock()
+
+    def start(self, win: visual.Window) -> None:
+        win.callOnFlip(self.clock.reset)
+
+    def decide(self, context: dict, keys: list[str]) -> KeyResponse:
+        """The key the simulated participant presses on this screen.
+
+        Screens every experiment has (consent, comprehension check, choices,
+        "press space") are answered here; the experiment's own screens by the
+        observer's ``decide(context, keys) -> (key, rt)``.
+        """
+        kind = context.get("kind", "continue")
+        obs = self.observer
+        if kind == "consent":
+            return KeyResponse("y", obs.quick_rt())
+        if kind == "comprehension":
+            wrong = [k for k in keys if k != context["correct"]]
+            key = context["correct"] if obs.passes_comprehension() else wrong[0]
+            return KeyResponse(key, obs.quick_rt())
+        if kind == "choice":
+            return KeyResponse(keys[int(obs.rng_.integers(len(keys)))], obs.quick_rt())
+        if kind == "continue":
+            return KeyResponse(keys[0], obs.quick_rt())
+        key, rt = obs.decide(context, keys)
+        return KeyResponse(key, rt)
+
+
+class Screens:
+    """Screens of a session, drawn in one window in one language."""
+
+    def __init__(self, win: visual.Window, lang: str, source, simulated_time: bool) -> None:
+        self.win = win
+        self.lang = lang
+        self.input = source
+        self.simulated_time = simulated_time
+        self.message = visual.TextStim(win, text="", font=i18n.FONT, height=TEXT_HEIGHT, wrapWidth=WRAP,
+                                       color=TEXT_COLOR, languageStyle="LTR")
+        self.fixation = visual.TextStim(win, text="+", font=i18n.FONT, height=0.06, color=TEXT_COLOR)
+
+    def t(self, key: str, **fields) -> str:
+        return i18n.text(key, self.lang, **fields)
+
+    # -- input -------------------------------------------------------------
+    def wait_key(self, draw: Callable[[], None], keys: list[str], context: dict | None = None,
+                 allow_escape: bool = True) -> KeyResponse:
+        """Show a screen and return the first of ``keys`` pressed, RT from the flip that showed it."""
+        context = context or {}
+        src = self.input
+        src.start(self.win)
+        draw()
+        self.win.flip()
+        if src.simulated:
+            return self._simulated(draw, keys, context)
+        listen = keys + (["escape"] if allow_escape else [])
+        while True:
+            resp = src.poll(listen)
+            if resp is not None and resp.key == "escape":
+                self.confirm_quit()
+                draw()
+                self.win.flip()
+                continue
+            if resp is not None:
+                return resp
+            draw()
+            self.win.flip()
+
+    def _simulated(self, draw: Callable[[], None], keys: list[str], context: dict) -> KeyResponse:
+        """The simulated participant's answer; in real time the screen stays up until its RT has passed."""
+        src = self.input
+        resp = src.decide(context, keys)
+        if src.realtime:
+            while src.clock.getTime() < resp.rt:
+                draw()
+                self.win.flip()
+        return resp
+
+    def wait_click(self, draw: Callable[[], None], regions: list[tuple[float, float, float, float]],
+                   keys: list[str], context: dict) -> KeyResponse:
+        """A click on one of ``regions`` (x0, y0, x1, y1 in window units) or one of ``keys``.
+
+        A click comes back as the key ``click:<index>``; the RT runs from the
+        flip that showed the screen. A simulated participant answers the same
+        way through its observer.
+        """
+        src = self.input
+        src.start(self.win)
+        draw()
+        self.win.flip()
+        if src.simulated:
+            return self._simulated(draw, keys, context)
+        mouse = src.mouse
+        was_down = bool(mouse.getPressed()[0])
+        self.win.mouseVisible = True
+        try:
+            while True:
+                down = bool(mouse.getPressed()[0])
+                if down and not was_down:
+                    x, y = mouse.getPos()
+                    for i, (x0, y0, x1, y1) in enumerate(regions):
+                        if x0 <= x <= x1 and y0 <= y <= y1:
+                            return KeyResponse(f"click:{i}", float(src.clock.getTime()))
+                was_down = down
+                resp = src.poll(keys + ["escape"])
+                if resp is not None and resp.key == "escape":
+                    self.confirm_quit()
+                elif resp is not None:
+                    return resp
+                draw()
+                self.win.flip()
+        finally:
+            self.win.mouseVisible = False
+
+    def confirm_quit(self) -> None:
+        """Escape: ask; 'y' raises :class:`Quit`, 'n' returns to the screen.
+
+        The question resets the response clock to its own onset; on 'n' the clock is set back to the
+        time since the interrupted screen's onset, so its RT still counts from there.
+        """
+        clock = self.input.clock
+        since_onset, asked = clock.getTime(), core.getTime()
+        resp = self.show_message(self.t("quit_confirm"), keys=["y", "n"], allow_escape=False)
+        if resp.key == "y":
+            raise Quit()
+        clock.reset(-(since_onset + (core.getTime() - asked)))  # Clock.reset(t) makes the clock read -t
+
+    def show_message(self, text: str, keys: list[str] | None = None, context: dict | None = None,
+                     allow_escape: bool = True) -> KeyResponse:
+        set_text(self.message, text)
+        self.message.pos = (0, 0)
+        return self.wait_key(self.message.draw, keys or ["space"], context, allow_escape)
+
+    def show_frames(self, stims: list, n_frames: int) -> None:
+        """Show ``stims`` for ``n_frames`` screen refreshes (one frame in simulated time)."""
+        for _ in range(1 if self.simulated_time else n_frames):
+            for s in stims:
+                s.draw()
+            self.win.flip()
+
+    def rate(self, slider: visual.Slider, draw: Callable[[], None], context: dict) -> KeyResponse:
+        """A rating on ``slider``: a mouse click on it or a number key; RT from the flip that showed it."""
+        ticks = [str(int(t)) for t in slider.ticks]
+        slider.reset()
+        src = self.input
+        if src.simulated:
+            resp = self.wait_key(draw, ticks, context, allow_escape=False)
+            slider.rating = int(resp.key)
+            draw()
+            self.win.flip()
+            return resp
+        self.win.mouseVisible = True
+        try:
+            src.start(self.win)
+            draw()
+            self.win.flip()
+            while True:
+                if slider.getRating() is not None:
+                    return KeyResponse(str(int(slider.getRating())), float(slider.getRT()))
+                resp = src.poll(ticks + ["escape"])
+                if resp is not None and resp.key == "escape":
+                    self.confirm_quit()
+                elif resp is not None:
+                    slider.rating = int(resp.key)
+                    return resp
+                draw()
+                self.win.flip()
+        finally:
+            self.win.mouseVisible = False
+
+
+def session_dialog(fields: dict, title: str) -> dict:
+    """PsychoPy's session dialog (participant, session, language); falls back to the terminal without a GUI."""
+    try:
+        from psychopy import gui
+
+        dlg = gui.DlgFromDict(dictionary=fields, title=title, sortKeys=False)
+        if not dlg.OK:
+            core.quit()
+        return fields
+    except ImportError:  # no Qt/wx: a plain terminal prompt
+        for key, default in fields.items():
+            answer = input(f"{key} [{default if not isinstance(default, list) else default[0]}]: ").strip()
+            fields[key] = answer or (default[0] if isinstance(default, list) else default)
+        return fields

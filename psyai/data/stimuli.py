@@ -1,0 +1,152 @@
+"""Stimulus sets: loading and validation before any participant sits down.
+
+A stimulus file is UTF-8 CSV or JSON Lines, one row per text, with the
+columns documented in docs/DATA.md. :func:`load_stimuli` reads it, checks
+every row and raises :class:`~psyai.errors.StimulusError` naming the file,
+the line and what to do for each problem found (all of them, not only the
+first), so a researcher can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from psyai.errors import StimulusError
+from psyai.data.tables import read_rows
+
+REQUIRED_COLUMNS = ("item_id", "lang", "source", "text", "origin")
+OPTIONAL_COLUMNS = (
+    "prompt", "prompt_id", "model", "practice",
+    "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template",
+    "question", "answer",
+)
+LANGS = ("ja", "en")
+SOURCES = ("human", "model")
+ITEM_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MAX_REPORTED_PROBLEMS = 25
+
+
+@dataclass
+class StimulusSet:
+    """A validated stimulus file.
+
+    Attributes
+    ----------
+    path : Path
+        The file as given.
+    sha256 : str
+        Hash of the file's bytes, recorded in every session header so an
+        analysis can tell which version of the set a participant saw.
+    items : list of dict
+        One dict per row, every column a string except ``practice`` (bool).
+    """
+
+    path: Path
+    sha256: str
+    items: list[dict] = field(default_factory=list)
+
+    def for_lang(self, lang: str, practice: bool = False) -> list[dict]:
+        """Items in ``lang`` for the practice block (``practice=True``) or the main block."""
+        return [it for it in self.items if it["lang"] == lang and it["practice"] == practice]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.items)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _check_row(path: Path, lineno: int, row: dict) -> list[str]:
+    where = f"{path} line {lineno}"
+    problems = []
+    item_id = row.get("item_id", "").strip()
+    if not item_id:
+        problems.append(f"{where}: item_id is empty; give every text a unique id")
+    elif not ITEM_ID_PATTERN.match(item_id):
+        problems.append(f"{where}: item_id {item_id!r} may only use letters, digits, '.', '-' and '_' (at most 64)")
+    lang = row.get("lang", "").strip()
+    if lang not in LANGS:
+        problems.append(f"{where}: lang is {lang!r}; use 'ja' or 'en'")
+    source = row.get("source", "").strip()
+    if source not in SOURCES:
+        problems.append(f"{where}: source is {source!r}; use 'human' or 'model'")
+    text = row.get("text", "")
+    if not text.strip():
+        problems.append(f"{where}: text is empty; every item needs the text to show")
+    elif "\ufffd" in text:
+        problems.append(f"{where}: text contains U+FFFD (a character lost in an encoding conversion); re-export the file as UTF-8")
+    model = row.get("model", "").strip()
+    if source == "model" and not model:
+        problems.append(f"{where}: source is 'model' but the model column is empty; name the model that wrote it")
+    if source == "human" and model:
+        problems.append(f"{where}: source is 'human' but model is {model!r}; leave model empty for human texts")
+    if not row.get("origin", "").strip():
+        problems.append(f"{where}: origin is empty; say where the text came from")
+    if row.get("answer", "").strip() not in ("", "yes", "no"):
+        problems.append(f"{where}: answer is {row['answer']!r}; a comprehension question's answer is 'yes' or 'no'")
+    if row.get("question", "").strip() and not row.get("answer", "").strip():
+        problems.append(f"{where}: question has no answer; give 'yes' or 'no' in the answer column")
+    if row.get("practice", "").strip() not in ("", "0", "1"):
+        problems.append(f"{where}: practice is {row['practice']!r}; use 1 (practice item) or 0/empty")
+    return problems
+
+
+def load_stimuli(path: str | Path) -> StimulusSet:
+    """Read and validate a stimulus file.
+
+    Raises
+    ------
+    StimulusError
+        With every problem found, one per line, each naming the file and line.
+    """
+    path = Path(path)
+    columns, rows = read_rows(path, StimulusError)
+    if not rows:
+        raise StimulusError(f"{path}: no items; add at least one row under the header")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise StimulusError(
+            f"{path} line 1: missing column(s) {', '.join(missing)}; required are {', '.join(REQUIRED_COLUMNS)} (see docs/DATA.md)"
+        )
+    rows = [(line, {k: "" if v is None else str(v) for k, v in row.items()}) for line, row in rows]
+    problems: list[str] = []
+    first_line_of_id: dict[str, int] = {}
+    first_line_of_text: dict[str, int] = {}
+    prompts: dict[str, tuple[int, str, str]] = {}
+    items = []
+    for lineno, row in rows:
+        problems += _check_row(path, lineno, row)
+        item_id = row.get("item_id", "").strip()
+        if item_id in first_line_of_id:
+            problems.append(f"{path} line {lineno}: item_id {item_id!r} already used on line {first_line_of_id[item_id]}; ids must be unique")
+        elif item_id:
+            first_line_of_id[item_id] = lineno
+        norm_text = " ".join(row.get("text", "").split())
+        if norm_text in first_line_of_text:
+            problems.append(f"{path} line {lineno}: same text as line {first_line_of_text[norm_text]}; remove the duplicate")
+        elif norm_text:
+            first_line_of_text[norm_text] = lineno
+        pid = row.get("prompt_id", "").strip()
+        if pid:
+            seen = prompts.setdefault(pid, (lineno, row.get("lang", ""), row.get("prompt", "")))
+            if seen[1] != row.get("lang", "") or seen[2] != row.get("prompt", ""):
+                problems.append(
+                    f"{path} line {lineno}: prompt_id {pid!r} has a different lang or prompt than on line {seen[0]}; "
+                    "versions of one prompt must share both"
+                )
+        item = {c: row.get(c, "").strip() for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+        item["text"] = row.get("text", "").strip()
+        item["practice"] = item["practice"] == "1"
+        item["line"] = lineno
+        items.append(item)
+    if problems:
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        more = len(problems) - len(shown)
+        raise StimulusError("\n".join(shown) + (f"\n… and {more} more problem(s)" if more else ""))
+    return StimulusSet(path=path, sha256=file_sha256(path), items=items)

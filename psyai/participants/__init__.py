@@ -1,0 +1,18 @@
+"""Simulated participants of every experiment, the cohort runner and synthetic tables.
+
+- :mod:`psyai.participants.observers`: Turing-test observers (equal-variance signal
+  detection), readers and highlighters with known parameters;
+- :mod:`psyai.participants.rankers`: rankers whose preferences follow a known utility,
+  and the agent that turns their decisions into key presses;
+- :mod:`psyai.participants.attention`: human word tables generated from a model's
+  word measures (selection and reading times with known weights);
+- :mod:`psyai.participants.cohort`: a simulated cohort run through the real experiment
+  script, one process per participant, in a headless display;
+- :mod:`psyai.participants.synthetic`: Turing-test trial tables and session logs
+  straight from the observers, with no window (fast parameter recovery);
+- :mod:`psyai.participants.stimuli`: synthetic stimulus sets that pass validation.
+
+A simulated participant decides; it never draws or reads a key itself.
+:class:`psyai.booth.ui.SimulatedInput` turns its decisions into key presses where the
+experiment reads the keyboard, so the script, window and log are the ones a person gets.
+"""

@@ -1,0 +1,262 @@
+"""Attention analysis: recovery from simulated participants, statistics against scipy and lme4, outputs.
+
+References: Spearman rho and its permutation p value against ``scipy.stats.spearmanr``
+and ``scipy.stats.permutation_test``; Holm against ``statsmodels.stats.multitest``;
+the mixed model against R ``lme4::lmer`` (tests/stats/reference/attention_lme4.R →
+attention_lme4.json, on attention_lmm_data.csv written by attention_make_data.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from analysis.attention import (AttentionConfig, analyze, holm, layer_agreement, permutation_baseline,
+                                reading_time_lmm, spearman_rho, write_results)
+from psyai.participants.attention import SimulatedCohort, SimulationConfig
+
+REF = Path(__file__).resolve().parents[1] / "stats" / "reference"
+VOCAB = ("the a of cat dog house river mountain quickly beautiful ran is was under over table "
+         "computer, language. model! 42 déjà-vu").split()
+
+
+def synthetic_model_measures(n_items: int = 20, n_words: int = 12, n_layers: int = 6, n_heads: int = 3,
+                             seed: int = 1) -> pd.DataFrame:
+    """Random but fixed model measures: attention and rollout per layer and head, surprisal per word."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_items):
+        words = [VOCAB[k] for k in rng.integers(0, len(VOCAB), n_words)]
+        for w, word in enumerate(words):
+            rows.append((f"t{i:02d}", w, word, "surprisal", -1, -1, rng.gamma(2, 3)))
+            for layer in range(n_layers):
+                for head in range(n_heads):
+                    rows.append((f"t{i:02d}", w, word, "attention", layer, head, rng.random()))
+                    rows.append((f"t{i:02d}", w, word, "rollout", layer, head, rng.random()))
+    return pd.DataFrame(rows, columns=["text_id", "word_index", "word", "measure", "layer", "head", "value"])
+
+
+@pytest.fixture(scope="module")
+def model_measures():
+    return synthetic_model_measures()
+
+
+@pytest.fixture(scope="module")
+def results(model_measures):
+    cohort = SimulatedCohort(SimulationConfig(n_participants=20, selection_layer=3, selection_slope=1.0, seed=4))
+    human = cohort.generate(model_measures)
+    return analyze(human, model_measures, AttentionConfig(n_perm=100, lmm_attention_layer=3))
+
+
+@pytest.mark.parametrize("layer", [1, 4])
+def test_selection_recovers_generating_layer(model_measures, layer):
+    human = SimulatedCohort(SimulationConfig(n_participants=15, selection_layer=layer, seed=layer,
+                                             measures=("selected",))).generate(model_measures)
+    res = analyze(human, model_measures, AttentionConfig(n_perm=50))
+    best = [b for b in res["best"] if b["human_measure"] == "selection_rate"][0]
+    assert (best["model_measure"], best["layer"]) == ("attention", layer)
+    assert best["p_holm"] < 0.001
+    # the generating layer stands well clear of every other layer and measure
+    others = res["tables"]["agreement"].query("human_measure == 'selection_rate' and layer != @layer")
+    assert best["mean_diff"] > 2 * others["mean_diff"].abs().max()
+
+
+def test_lmm_recovers_surprisal_slope(results):
+    truth = SimulationConfig()
+    fixed = {r["term"]: r for r in results["lmm"]["fixed"]}
+    for term, true in [("surprisal", truth.b_surprisal), ("length", truth.b_length), ("position", truth.b_position),
+                       ("attention", truth.b_attention)]:
+        assert fixed[term]["ci_low"] <= true <= fixed[term]["ci_high"], term
+    assert results["lmm"]["sd_residual"] == pytest.approx(truth.sd_residual, rel=0.05)
+
+
+def test_spearman_against_scipy():
+    rng = np.random.default_rng(0)
+    for n in (5, 12, 40):
+        x, y = rng.normal(size=n), rng.integers(0, 4, size=n).astype(float)  # ties in y
+        assert spearman_rho(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
+    assert np.isnan(spearman_rho(np.arange(5.0), np.ones(5)))
+
+
+def test_permutation_baseline_against_scipy():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=6)
+    y = x + rng.normal(size=6)
+
+    def rho(a, axis=-1):  # permute one sample only: 6! pairings
+        return stats.spearmanr(a, y).statistic
+
+    ours = permutation_baseline(x, y, n_perm=20000, rng=np.random.default_rng(0))
+    # exact: all 6! pairings of x with y
+    ref = stats.permutation_test((x,), rho, permutation_type="pairings", alternative="greater",
+                                 n_resamples=np.inf, vectorized=False)
+    assert ours["rho"] == pytest.approx(ref.statistic, abs=1e-12)
+    assert ours["p_perm"] == pytest.approx(ref.pvalue, abs=0.01)
+    assert ours["rho_perm_mean"] == pytest.approx(np.mean(ref.null_distribution), abs=0.01)
+
+
+def test_holm_against_statsmodels():
+    p = np.array([0.01, 0.04, 0.03, 0.2, np.nan, 0.001])
+    ok = np.isfinite(p)
+    assert np.allclose(holm(p)[ok], multipletests(p[ok], method="holm")[1])
+    assert np.isnan(holm(p)[4])
+
+
+def test_layer_agreement_t_and_wilcoxon_against_scipy():
+    rng = np.random.default_rng(3)
+    corrs = pd.DataFrame({"item": np.tile(np.arange(10), 2), "human_measure": "h", "model_measure": "attention",
+                          "layer": np.repeat([0, 1], 10), "rho": rng.normal(0.2, 0.3, 20),
+                          "rho_perm_mean": rng.normal(0, 0.02, 20)})
+    corrs["rho_minus_baseline"] = corrs["rho"] - corrs["rho_perm_mean"]
+    out = layer_agreement(corrs).set_index("layer")
+    for layer in (0, 1):
+        d = corrs.query("layer == @layer")["rho_minus_baseline"]
+        assert out.at[layer, "t"] == pytest.approx(stats.ttest_1samp(d, 0).statistic)
+        assert out.at[layer, "p_val"] == pytest.approx(stats.ttest_1samp(d, 0).pvalue)
+        assert out.at[layer, "p_wilcoxon"] == pytest.approx(stats.wilcoxon(d).pvalue)
+    assert np.allclose(out["p_holm"], multipletests(out["p_val"], method="holm")[1])
+
+
+def test_lmm_against_lme4():
+    ref = json.loads((REF / "attention_lme4.json").read_text())
+    data = pd.read_csv(REF / "attention_lmm_data.csv", dtype={"participant": str, "item": str})
+    fixed, info = reading_time_lmm(data)
+    est = fixed.set_index("term")
+    for term, e, se in zip(ref["terms"], ref["estimate"], ref["se"]):
+        term = "Intercept" if term == "(Intercept)" else term
+        assert est.at[term, "estimate"] == pytest.approx(e, abs=1e-4, rel=1e-3), term
+        # statsmodels takes SEs from its own Hessian, lme4 conditional on theta: agree within 0.5%
+        assert est.at[term, "se"] == pytest.approx(se, rel=5e-3), term
+    assert info["loglik_reml"] == pytest.approx(-ref["reml_criterion"] / 2, abs=1e-3)
+    assert info["sd_participant"] == pytest.approx(ref["random_sd"]["participant"], rel=5e-3)
+    assert info["sd_item"] == pytest.approx(ref["random_sd"]["item"], rel=5e-3)
+    assert info["sd_residual"] == pytest.approx(ref["random_sd"]["Residual"], rel=5e-3)
+
+
+def test_results_json_strict_and_report_has_figures(results, tmp_path):
+    paths = write_results(results, tmp_path)
+    text = paths["json"].read_text()
+    summary = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+    for key in ("experiment", "run_modes", "banner", "n_participants", "n_items", "best", "agreement", "lmm",
+                "settings", "method", "sentences", "versions", "tables"):
+        assert key in summary
+    assert set(summary["tables"]["item_correlations"][0]) >= {"item", "human_measure", "model_measure", "layer",
+                                                              "rho", "rho_perm_mean", "p_perm"}
+    html = paths["html"].read_text()
+    assert html.count("<img") >= 4  # two heat maps, two example-text figures
+    assert "simulated" in html.lower()  # banner for simulated data
+
+
+def test_cli_runs_on_files(tmp_path, model_measures):
+    from analysis.attention import main
+
+    human = SimulatedCohort(SimulationConfig(n_participants=5, measures=("selected",))).generate(model_measures)
+    human.to_csv(tmp_path / "human.csv", index=False)
+    model_measures.to_csv(tmp_path / "mm.csv", index=False)
+    assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "mm.csv"),
+                 "--out", str(tmp_path / "out"), "--n-perm", "20"]) == 0
+    assert (tmp_path / "out" / "report.html").exists()
+    assert "wordfreq" in json.loads((tmp_path / "out" / "results.json").read_text())["method"]["frequency"]
+    assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "mm.csv"),
+                 "--out", str(tmp_path / "local"), "--n-perm", "20", "--frequency", "local"]) == 0
+    local = json.loads((tmp_path / "local" / "results.json").read_text())
+    assert local["settings"]["frequency"] == "local" and "within the item set" in local["method"]["frequency"]
+    assert main([str(tmp_path / "nope.csv"), "--model-measures", str(tmp_path / "mm.csv"),
+                 "--out", str(tmp_path / "out")]) == 1
+
+
+def test_human_and_model_tables_of_different_words_are_refused(model_measures):
+    """Model measures from another segmentation (here: every word shifted by one) would pair different
+    words silently; the analysis names the item, the index and both words."""
+    from psyai.errors import DataError
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    shifted = model_measures.copy()
+    first = shifted["text_id"] == "t00"
+    words = shifted[first].drop_duplicates("word_index").set_index("word_index")["word"]
+    shifted.loc[first, "word"] = shifted.loc[first, "word_index"].map(lambda i: words.get(i + 1, "end"))
+    assert words[0] != words[1]  # the fixed seed gives different first words
+    with pytest.raises(DataError, match=f"item 't00', word_index 0: people saw {words[0]!r}, the model table has "
+                                        f"{words[1]!r}.*--unit"):
+        analyze(human, shifted, AttentionConfig(n_perm=10))
+    # punctuation and case alone do not count: an eye-tracking export may strip them
+    stripped = model_measures.assign(word=model_measures["word"].str.upper().str.strip(",.!"))
+    assert analyze(human, stripped, AttentionConfig(n_perm=10))["n_items"] == 20
+
+
+def test_example_figures_draw_japanese_in_a_cjk_font_and_words_never_overlap():
+    """Kana and kanji come out as glyphs (matplotlib warns of a missing glyph otherwise), and each word's box,
+    measured by the renderer, ends before the next one on its line begins."""
+    import warnings
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from analysis.attention import _fig_examples
+    from psyai.report import figure_to_html
+
+    words = ["東京大学の", "学生が", "新しい", "本を", "読んでいる。", "GPT-4の", "文章を", "読んでください。"] * 3
+    scores = pd.DataFrame({"item": "ja1", "measure": "selection_rate", "word_index": range(len(words)),
+                           "word": words, "value": np.linspace(0, 1, len(words))})
+    model = scores.rename(columns={"item": "text_id"}).assign(measure="attention", layer=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = _fig_examples(scores, model, "selection_rate", "attention", 0, ["ja1"])
+        assert figure_to_html(fig, alt="examples").startswith("<img")
+    assert not [w for w in caught if "missing from font" in str(w.message)]
+    assert isinstance(fig.canvas, FigureCanvasAgg)  # the canvas the words were measured on
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = [(t.get_position()[1], t.get_bbox_patch().get_window_extent(renderer)) for t in ax.texts]
+        assert len(boxes) == len(words) and len({y for y, _ in boxes}) >= 2  # wrapped onto several lines
+        for (y0, a), (y1, b) in zip(boxes, boxes[1:]):
+            assert y0 != y1 or a.x1 <= b.x0
+
+
+def test_missing_model_values_are_left_out_word_by_word(model_measures, tmp_path):
+    """extract leaves a word without a token of its own empty; the table still reads and analyses."""
+    from psyai.data.word_tables import read_model_measures
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    holes = model_measures.copy()
+    holes.loc[holes["word_index"] == 2, "value"] = np.nan
+    holes.to_csv(tmp_path / "mm.csv", index=False)
+    table = read_model_measures(tmp_path / "mm.csv")
+    assert table["value"].isna().sum() == (model_measures["word_index"] == 2).sum()
+    res = analyze(human, table, AttentionConfig(n_perm=10))
+    corrs = res["tables"]["item_correlations"]
+    assert (corrs["n_words"] == 11).all()  # 12 words, one without model values
+    assert res["n_items"] == res["n_items_correlated"] == 20
+    some = model_measures.copy()  # five items lose a word's values: with min_words 12 they are not correlated
+    some.loc[(some["word_index"] == 2) & (some["text_id"] < "t05"), "value"] = np.nan
+    few = analyze(human, some, AttentionConfig(n_perm=10, min_words=12))
+    assert few["n_items"] == 20 and few["n_items_correlated"] == 15
+
+
+def test_no_spread_in_any_item_is_a_clear_error(model_measures):
+    from psyai.errors import DataError
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    with pytest.raises(DataError, match="no item has a rank correlation.*nobody selected any word"):
+        analyze(human.assign(value=0.0), model_measures, AttentionConfig(n_perm=10))
+
+
+def test_items_without_model_measures_are_refused_and_several_tables_join(model_measures, tmp_path):
+    from analysis.attention import main
+    from psyai.errors import DataError
+
+    human = SimulatedCohort(SimulationConfig(n_participants=3, measures=("selected",))).generate(model_measures)
+    first = model_measures[model_measures["text_id"] < "t10"]
+    with pytest.raises(DataError, match="10 of 20 items have no model measures \\(first: 't10'.*--lang ja"):
+        analyze(human, first, AttentionConfig(n_perm=10))
+    human.to_csv(tmp_path / "human.csv", index=False)
+    first.to_csv(tmp_path / "a.csv", index=False)
+    model_measures[model_measures["text_id"] >= "t10"].to_csv(tmp_path / "b.csv", index=False)
+    assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                 "--out", str(tmp_path / "out"), "--n-perm", "10"]) == 0
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["n_items"] == 20

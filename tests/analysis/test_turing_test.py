@@ -1,0 +1,527 @@
+"""Tests of analysis/turing_test.py, psyai/report.py and psyai/participants/synthetic.py.
+
+Every statistic is pinned to an independent reference: R (values in
+tests/stats/reference/turing_reference.json, written by turing_reference.R from
+turing_trials.csv, which turing_make_data.py simulates), a hand computation in
+the test, or Python's standard library. Parameter recovery runs simulated
+cohorts with known d' and c through the same functions.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+import sys
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_stat
+from analysis.turing_test import (
+    TuringConfig, accuracy_binomial, accuracy_ttest, analyze, apply_exclusions, dprime_criterion,
+    fit_source_glmm, judged_human_rate, main, one_sample_ttest, participant_accuracy, rt_summary,
+    sdt_group, sdt_participants, type2_auc, type2_auc_test, type2_roc, write_results,
+)
+from psyai.errors import DataError
+from psyai.participants.observers import CohortSpec
+from psyai.participants.synthetic import simulate_trials, write_session_logs
+
+REPO = Path(__file__).resolve().parents[2]
+REF_DIR = REPO / "tests" / "stats" / "reference"
+REF = json.loads((REF_DIR / "turing_reference.json").read_text())
+Z = NormalDist().inv_cdf  # standard-library normal quantile, independent of scipy
+
+
+def kept_main(trials: pd.DataFrame) -> pd.DataFrame:
+    """Main trials without exclusions (min_rt 0, checks ignored)."""
+    kept, _ = apply_exclusions(trials, TuringConfig(min_rt=None, max_failed_checks=None))
+    return kept
+
+
+def make_trials(rows: list[dict]) -> pd.DataFrame:
+    """Trial rows with the schema's defaults filled in (for hand-built tables)."""
+    base = {"experiment": "turing_test", "session": 1, "run_mode": "real", "pilot": False, "simulated": False,
+            "phase": "main", "is_check": False, "model": None, "prompt_id": None, "lang": "en", "list": 0,
+            "response_key": "f", "expected": None, "rt": 1.5, "confidence": 4, "confidence_rt": 0.8,
+            "resumed": False, "block": 0}
+    out = []
+    for k, r in enumerate(rows):
+        rec = {**base, "trial_index": k, **r}
+        target = rec["expected"] if rec["source"] == "check" else rec["source"]
+        rec.setdefault("correct", rec["response"] == target)
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+@pytest.fixture(scope="module")
+def ref_trials() -> pd.DataFrame:
+    """The R reference cohort (30 participants x 40 texts) as a trial table."""
+    d = pd.read_csv(REF_DIR / "turing_trials.csv")
+    d["phase"], d["is_check"], d["run_mode"] = "main", False, "simulated"
+    return d
+
+
+# --------------------------------------------------------------------------- report formatting
+
+
+def test_apa_number_formatting():
+    assert fmt_p(0.0321) == "p = .032"
+    assert fmt_p(0.0004) == "p < .001"
+    assert fmt_p(0.00099999) == "p < .001"
+    assert fmt_p(0.9999) == "p > .999"
+    assert fmt_p(0.05) == "p = .050"
+    assert fmt_p(0.032, prefix=False) == ".032"
+    assert fmt_p(float("nan")) == "p = NA"
+    assert fmt_num(0.456, leading_zero=False) == ".46"
+    assert fmt_num(-0.456, leading_zero=False) == "-.46"
+    assert fmt_num(-0.001) == "0.00"
+    assert fmt_ci(0.1234, 0.3456) == "95% CI [0.12, 0.35]"
+    assert fmt_ci(58.06, 64.24, 1, level=0.9) == "90% CI [58.1, 64.2]"
+    assert fmt_ci(0.61, 0.65, leading_zero=False) == "95% CI [.61, .65]"
+    assert fmt_pct(0.6123) == "61.2%"
+    assert fmt_stat("t", 8.912, 39) == "t(39) = 8.91"
+    assert fmt_stat("t", 2.0, 37.519) == "t(37.52) = 2.00"
+    with pytest.raises(ValueError, match="not a probability"):
+        fmt_p(1.5)
+
+
+def test_banner_for_simulated_and_pilot_data():
+    assert data_banner({"real": 100}) is None
+    assert "SIMULATED" in data_banner({"simulated": 10})
+    assert "PILOT" in data_banner(["pilot"])
+    mixed = data_banner({"real": 90, "pilot": 10})
+    assert "MIXED" in mixed and "pilot (10 trials)" in mixed
+
+
+def test_html_report_is_self_contained():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.subplots().plot([0, 1], [0, 1])
+    report = HtmlReport("t <test>", banner="SIMULATED DATA")
+    report.apa('x = "1" & y < 2')
+    report.figure(fig, "a line")
+    fig2 = Figure()
+    fig2.subplots().plot([0, 1], [1, 0])
+    report.figure(fig2, "svg line", fmt="svg")
+    report.table(pd.DataFrame({"a": [1, 2], "b": [0.5, float("nan")]}), "tab")
+    page = report.render()
+    assert page.count('class="banner"') == 2  # top and bottom
+    assert "<img src=\"data:image/png;base64," in page and "<svg" in page
+    assert "x = &quot;1&quot; &amp; y &lt; 2" in page and "t &lt;test&gt;" in page
+    # nothing is fetched from elsewhere (xmlns namespace names are not fetched)
+    for external in ('src="http', "src='http", 'href="http', "url(http", "@import", "<script src", "<link"):
+        assert external not in page, external
+
+
+# --------------------------------------------------------------------------- single statistics vs references
+
+
+def test_binomial_test_matches_r():
+    # R: binom.test(37, 60) -> p-value = 0.09246, 95% CI 0.4821150 0.7392929
+    r = REF["binom_37_60"]
+    trials = make_trials([{"participant": "p1", "item_id": f"i{k}", "source": "model",
+                           "response": "model" if k < 37 else "human"} for k in range(60)])
+    out = accuracy_binomial(trials).iloc[0]
+    assert (out["n"], out["n_correct"]) == (60, 37)
+    assert out["estimate"] == pytest.approx(37 / 60)
+    assert out["p_val"] == pytest.approx(r["p"], rel=1e-9)
+    assert out["p_val"] == pytest.approx(0.09246, abs=1e-5)
+    assert [out["ci_low"], out["ci_high"]] == pytest.approx(r["ci"], rel=1e-7)
+    per = participant_accuracy(trials).iloc[0]
+    assert per["p_val"] == pytest.approx(r["p"], rel=1e-9)
+
+
+def test_one_sample_ttest_matches_r():
+    # R: t.test(c(.55, .62, .48, .71, .66, .59, .53, .60), mu = .5) -> t = 3.5722, df = 7, p = 0.00907
+    r = REF["ttest_fixed_acc"]
+    out = one_sample_ttest(r["x"], 0.5)
+    assert out["t"] == pytest.approx(r["t"], rel=1e-9)
+    assert out["dof"] == r["dof"]
+    assert out["p_val"] == pytest.approx(r["p"], rel=1e-7)
+    assert [out["ci_low"], out["ci_high"]] == pytest.approx(r["ci"], rel=1e-9)
+    assert out["cohen_d"] == pytest.approx(r["cohen_d"], rel=1e-9)
+    table = accuracy_ttest(pd.DataFrame({"accuracy": r["x"]})).iloc[0]
+    assert table["t"] == pytest.approx(3.5722, abs=1e-4)
+
+
+def test_dprime_and_criterion_by_hand():
+    # log-linear correction (Hautus, 1995): H = (21 + .5) / (25 + 1), F = (8 + .5) / (30 + 1)
+    h, f = 21.5 / 26, 8.5 / 31
+    dp, c = dprime_criterion(21, 25, 8, 30)
+    assert dp == pytest.approx(Z(h) - Z(f), rel=1e-12)
+    assert c == pytest.approx(-(Z(h) + Z(f)) / 2, rel=1e-12)
+    # R: qnorm(21.5/26) - qnorm(8.5/31) = 1.542255
+    assert dp == pytest.approx(REF["dprime_21_25_8_30"]["dprime"], rel=1e-12)
+    assert c == pytest.approx(REF["dprime_21_25_8_30"]["criterion"], rel=1e-12)
+    # a perfect participant stays finite: R qnorm(30.5/31) - qnorm(.5/31) = 4.282396
+    dp, c = dprime_criterion(30, 30, 0, 30)
+    assert dp == pytest.approx(REF["dprime_30_30_0_30"]["dprime"], rel=1e-12)
+    assert c == pytest.approx(0.0, abs=1e-12)
+    # closed form without correction: H = Phi(1), F = Phi(-1) -> d' = 2, c = 0;
+    # H = Phi(0.5), F = Phi(-0.5) shifted by c = 0.3 -> H = Phi(0.2), F = Phi(-0.8)
+    phi = NormalDist().cdf
+    dp, c = dprime_criterion(100 * phi(1.0), 100, 100 * phi(-1.0), 100, correction="none")
+    assert (dp, c) == pytest.approx((2.0, 0.0), abs=1e-12)
+    dp, c = dprime_criterion(100 * phi(0.2), 100, 100 * phi(-0.8), 100, correction="none")
+    assert (dp, c) == pytest.approx((1.0, 0.3), abs=1e-12)
+    # Macmillan & Kaplan (1985) 1/(2N): 30/30 -> 1 - 1/60, 0/30 -> 1/60
+    dp, _ = dprime_criterion(30, 30, 0, 30, correction="1/2n")
+    assert dp == pytest.approx(Z(59 / 60) - Z(1 / 60), rel=1e-12)
+    assert np.isinf(dprime_criterion(30, 30, 0, 30, correction="none")[0])
+    # vectorised, NaN where a participant saw no texts of one source
+    dps, _ = dprime_criterion(np.array([21, 3]), np.array([25, 0]), np.array([8, 1]), np.array([30, 4]))
+    assert dps[0] == pytest.approx(REF["dprime_21_25_8_30"]["dprime"]) and np.isnan(dps[1])
+    with pytest.raises(ValueError, match="use one of"):
+        dprime_criterion(1, 2, 1, 2, correction="probit")
+
+
+def test_sdt_participants_counts_hits_and_false_alarms():
+    # p1: 4 model texts (3 answered "model"), 4 human texts (1 answered "model")
+    rows = ([{"participant": "p1", "item_id": f"m{k}", "source": "model", "response": r}
+             for k, r in enumerate(["model", "model", "model", "human"])]
+            + [{"participant": "p1", "item_id": f"h{k}", "source": "human", "response": r}
+               for k, r in enumerate(["model", "human", "human", "human"])])
+    out = sdt_participants(make_trials(rows)).iloc[0]
+    assert (out["hits"], out["n_model"], out["false_alarms"], out["n_human"]) == (3, 4, 1, 4)
+    assert (out["hit_rate"], out["fa_rate"]) == (0.75, 0.25)
+    assert (out["hit_rate_adj"], out["fa_rate_adj"]) == pytest.approx((3.5 / 5, 1.5 / 5))
+    assert out["dprime"] == pytest.approx(Z(0.7) - Z(0.3))
+    assert out["criterion"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_type2_auc_by_hand_and_pROC():
+    # correct answers rated 6, 5, 4, 2; incorrect ones 3, 2, 1. Of the 4 x 3 pairs the correct
+    # trial is more confident in 3 + 3 + 3 + 1 and tied in 1 (2 vs 2): AUC = 10.5 / 12 = .875
+    r = REF["auc_small"]
+    rows = [{"participant": "p1", "item_id": f"i{k}", "source": "model",
+             "response": "model" if ok else "human", "confidence": conf}
+            for k, (ok, conf) in enumerate(zip(r["correct"], r["confidence"]))]
+    trials = make_trials(rows)
+    auc = type2_auc(trials)
+    assert auc.loc[0, "auc"] == pytest.approx(10.5 / 12)
+    assert auc.loc[0, "auc"] == pytest.approx(r["auc"])  # R: pROC::auc(...) = 0.875
+    assert (auc.loc[0, "n_correct"], auc.loc[0, "n_incorrect"]) == (4, 3)
+    roc = type2_roc(trials)
+    p1 = roc[roc["participant"] == "p1"]
+    # thresholds 7..1: P(conf >= k | correct), P(conf >= k | incorrect)
+    assert p1["threshold"].tolist() == [7, 6, 5, 4, 3, 2, 1]
+    assert p1["hit_rate2"].tolist() == pytest.approx([0, 1 / 4, 2 / 4, 3 / 4, 3 / 4, 1, 1])
+    assert p1["fa_rate2"].tolist() == pytest.approx([0, 0, 0, 0, 1 / 3, 2 / 3, 1])
+    # a participant with no errors has no type-2 AUC; the test skips them
+    perfect = make_trials([{"participant": "p2", "item_id": "x", "source": "human", "response": "human"},
+                           {"participant": "p2", "item_id": "y", "source": "model", "response": "model"}])
+    both = pd.concat([trials, perfect], ignore_index=True)
+    table = type2_auc(both)
+    assert np.isnan(table.set_index("participant").loc["p2", "auc"])
+    assert type2_auc_test(table).loc[0, "n"] == 1
+
+
+def test_judged_human_rate_by_source_and_model():
+    rows = []
+    for pid, answers in (("p1", ["human", "model", "human", "human"]), ("p2", ["human", "human", "model", "model"])):
+        for k, (src, model) in enumerate([("human", None), ("model", "a"), ("model", "b"), ("model", "b")]):
+            rows.append({"participant": pid, "item_id": f"i{k}", "source": src, "model": model, "response": answers[k]})
+    trials = make_trials(rows)
+    by_source = judged_human_rate(trials, "source").set_index("group")
+    assert by_source.loc["human", ["n", "n_judged_human"]].tolist() == [2, 2]
+    model = by_source.loc["model"]
+    assert (model["n"], model["n_judged_human"]) == (6, 3)
+    # participant-clustered: p1 judged 2/3 model texts human, p2 1/3 -> mean .5, t interval over 2 rates
+    assert model["participant_mean"] == pytest.approx(0.5)
+    half = 12.706204736174707 * np.std([2 / 3, 1 / 3], ddof=1) / np.sqrt(2)  # R: qt(.975, 1) = 12.7062
+    assert [model["participant_ci_low"], model["participant_ci_high"]] == pytest.approx([0.5 - half, 0.5 + half])
+    by_model = judged_human_rate(trials, "model").set_index("group")
+    assert by_model.index.tolist() == ["human", "a", "b"]
+    assert by_model.loc["a", ["n", "n_judged_human"]].tolist() == [2, 1]  # p1 "model", p2 "human"
+    assert by_model.loc["b", ["n", "n_judged_human"]].tolist() == [4, 2]
+
+
+def test_rt_summary_quartiles():
+    rows = [{"participant": "p1", "item_id": f"i{k}", "source": "human", "response": "human", "rt": rt}
+            for k, rt in enumerate([1.0, 2.0, 3.0, 4.0, 10.0])]
+    out = rt_summary(make_trials(rows), "source").iloc[0]
+    # R: quantile(c(1, 2, 3, 4, 10), c(.25, .5, .75)) -> 2 3 4
+    assert (out["q1"], out["median"], out["q3"], out["iqr"]) == (2.0, 3.0, 4.0, 2.0)
+    assert out["mean"] == 4.0
+
+
+# --------------------------------------------------------------------------- whole cohort vs R
+
+
+def test_cohort_statistics_match_r(ref_trials):
+    r = REF["cohort"]
+    trials = kept_main(ref_trials)
+    assert len(trials) == r["n_trials"] and trials["participant"].nunique() == r["n_participants"]
+
+    b = accuracy_binomial(trials).iloc[0]
+    assert b["n_correct"] == r["accuracy_binom"]["k"]
+    assert b["p_val"] == pytest.approx(r["accuracy_binom"]["p"], rel=1e-6)
+    assert [b["ci_low"], b["ci_high"]] == pytest.approx(r["accuracy_binom"]["ci"], rel=1e-7)
+    acc = participant_accuracy(trials)
+    assert acc.set_index("participant")["accuracy"].to_dict() == pytest.approx(r["participant_accuracy"])
+    t = accuracy_ttest(acc).iloc[0]
+    assert (t["t"], t["p_val"]) == pytest.approx((r["accuracy_ttest"]["t"], r["accuracy_ttest"]["p"]), rel=1e-7)
+
+    sdt = sdt_participants(trials).set_index("participant")
+    assert sdt["dprime"].to_dict() == pytest.approx(r["dprime"], rel=1e-10)
+    assert sdt["criterion"].to_dict() == pytest.approx(r["criterion"], rel=1e-10, abs=1e-12)
+    group = sdt_group(sdt.reset_index()).set_index("measure")
+    for measure, key in (("dprime", "dprime_ttest"), ("criterion", "criterion_ttest")):
+        g = group.loc[measure]
+        assert g["mean"] == pytest.approx(r[key]["mean"], rel=1e-10)
+        assert [g["ci_low"], g["ci_high"]] == pytest.approx(r[key]["ci"], rel=1e-9)
+        assert (g["t"], g["dof"]) == pytest.approx((r[key]["t"], r[key]["dof"]), rel=1e-9)
+        assert g["p_val"] == pytest.approx(r[key]["p"], rel=1e-6)
+        assert g["cohen_d"] == pytest.approx(r[key]["cohen_d"], rel=1e-9)
+
+    auc = type2_auc(trials)
+    per = auc[auc["unit"] == "participant"].set_index("participant")["auc"]
+    assert per.to_dict() == pytest.approx(r["type2_auc"], rel=1e-10)
+    assert auc.loc[auc["unit"] == "pooled", "auc"].iloc[0] == pytest.approx(r["type2_pooled"], rel=1e-10)
+    at = type2_auc_test(auc).iloc[0]
+    assert (at["t"], at["p_val"]) == pytest.approx((r["type2_ttest"]["t"], r["type2_ttest"]["p"]), rel=1e-6)
+
+    jh = judged_human_rate(trials, "source").set_index("group")
+    for src in ("human", "model"):
+        ref = r["judged_human"][src]
+        row = jh.loc[src]
+        assert (row["n"], row["n_judged_human"]) == (ref["n"], ref["k"])
+        assert [row["ci_low"], row["ci_high"]] == pytest.approx(ref["ci"], rel=1e-7)
+        assert row["participant_mean"] == pytest.approx(ref["participant"]["mean"], rel=1e-10)
+        assert [row["participant_ci_low"], row["participant_ci_high"]] == pytest.approx(ref["participant"]["ci"], rel=1e-9)
+
+    rt = rt_summary(trials, "source").set_index("source")
+    for src in ("human", "model"):
+        assert rt.loc[src, ["q1", "median", "q3"]].tolist() == pytest.approx(r["rt_quartiles"][src], rel=1e-12)
+
+
+def test_glmm_matches_lme4(ref_trials):
+    # R: glmer(said_model ~ x + (1 | participant) + (1 | item_id), family = binomial), x = +/-0.5
+    r = REF["cohort"]["glmm"]
+    fit = fit_source_glmm(kept_main(ref_trials))
+    assert fit.terms == ["Intercept", "source"]
+    assert fit.estimate == pytest.approx(r["estimate"], abs=2e-3)
+    assert fit.se == pytest.approx(r["se"], rel=0.02)
+    assert fit.random_sd["participant"] == pytest.approx(r["random_sd"]["participant"], rel=0.01)
+    assert fit.random_sd["item_id"] == pytest.approx(r["random_sd"]["item_id"], rel=0.01)
+    assert fit.loglik == pytest.approx(r["loglik"], abs=1e-3)
+
+
+# --------------------------------------------------------------------------- exclusions
+
+
+def test_exclusions_remove_fast_trials_and_check_failers():
+    rows = []
+    for pid in ("p1", "p2", "p3"):
+        rows += [{"participant": pid, "phase": "practice", "item_id": "practice-1", "source": "human",
+                  "response": "model" if pid == "p3" else "human", "rt": 0.05}]  # fast practice: never a trial exclusion
+        rows += [{"participant": pid, "item_id": f"i{k}", "source": ("human", "model")[k % 2],
+                  "response": "human", "rt": 1.0 + k} for k in range(6)]
+        rows += [{"participant": pid, "item_id": "check-1", "source": "check", "is_check": True, "expected": "model",
+                  "response": "human" if pid == "p1" else "model", "rt": 0.1}]  # p1 fails its check
+    trials = make_trials(rows)
+    trials.loc[(trials["participant"] == "p2") & trials["item_id"].isin(["i1", "i4"]), "rt"] = [0.15, 0.19]
+    trials.loc[(trials["participant"] == "p3") & (trials["item_id"] == "i5"), "rt"] = 30.0
+
+    kept, excluded = apply_exclusions(trials, TuringConfig(min_rt=0.2, max_rt=20.0, max_failed_checks=0))
+    assert set(kept["participant"]) == {"p2", "p3"}
+    assert (kept["phase"] == "main").all() and not kept["is_check"].any()
+    assert sorted(zip(kept["participant"], kept["item_id"])) == sorted(
+        [("p2", i) for i in ("i0", "i2", "i3", "i5")] + [("p3", i) for i in ("i0", "i1", "i2", "i3", "i4")])
+    part = excluded[excluded["level"] == "participant"]
+    assert part[["participant", "reason", "value"]].values.tolist() == [["p1", "failed_attention_checks", 1.0]]
+    trial = excluded[excluded["level"] == "trial"].sort_values(["participant", "item_id"])
+    assert trial[["participant", "item_id", "reason"]].values.tolist() == [
+        ["p2", "i1", "rt_too_fast"], ["p2", "i4", "rt_too_fast"], ["p3", "i5", "rt_too_slow"]]
+    assert trial["value"].tolist() == [0.15, 0.19, 30.0]
+    assert "0.150 s < min_rt = 0.2 s" in trial["detail"].iloc[0]
+
+    # one failed check allowed: p1 stays; practice accuracy rule drops p3 (0/1 correct)
+    kept, excluded = apply_exclusions(trials, TuringConfig(min_rt=0.2, max_failed_checks=1, min_accuracy_practice=0.5))
+    assert set(kept["participant"]) == {"p1", "p2"}
+    assert excluded.loc[excluded["level"] == "participant", "reason"].tolist() == ["practice_accuracy"]
+
+    results = analyze(trials, TuringConfig(min_rt=0.2, max_rt=20.0, max_failed_checks=0))
+    ex = results["exclusions"]
+    assert (ex["n_participants_total"], ex["n_participants_excluded"], ex["n_participants_kept"]) == (3, 1, 2)
+    assert ex["trials_excluded_by_reason"] == {"rt_too_fast": 2, "rt_too_slow": 1}
+    assert (ex["n_main_trials_total"], ex["n_trials_of_excluded_participants"], ex["n_trials_kept"]) == (18, 6, 9)
+    assert results["n_trials"] == 9
+
+
+def test_config_and_input_errors_say_what_to_do():
+    with pytest.raises(ValueError, match="min_rt=-1"):
+        TuringConfig(min_rt=-1)
+    with pytest.raises(ValueError, match="correction='probit'"):
+        TuringConfig(correction="probit")
+    with pytest.raises(DataError, match="no column"):
+        analyze(pd.DataFrame({"participant": ["p1"]}))
+    sim = simulate_trials(CohortSpec(seed=1), 2, 4)
+    real = sim.assign(run_mode="real", simulated=False, participant=sim["participant"] + "r")
+    with pytest.raises(DataError, match="simulated trials are mixed"):
+        analyze(pd.concat([sim, real], ignore_index=True))
+    fast = sim.assign(rt=0.05)
+    with pytest.raises(DataError, match="no main trials are left"):
+        analyze(fast)
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def test_simulated_trials_follow_the_schema():
+    from psyai.data import TRIAL_SCHEMA
+
+    trials = simulate_trials(CohortSpec(dprime=1.0, seed=5), 4, 10, n_checks=2, n_practice=2, models=("a", "b"))
+    assert list(trials.columns) == list(TRIAL_SCHEMA)
+    assert len(trials) == 4 * (10 + 2 + 2)
+    assert (trials["run_mode"] == "simulated").all() and trials["simulated"].all() and not trials["pilot"].any()
+    main_rows = trials[(trials["phase"] == "main") & ~trials["is_check"]]
+    assert main_rows.groupby("participant")["item_id"].apply(set).map(len).eq(10).all()  # every item, ids shared
+    assert main_rows["source"].value_counts().to_dict() == {"human": 20, "model": 20}
+    assert set(main_rows.loc[main_rows["source"] == "model", "model"]) == {"a", "b"}
+    assert main_rows.loc[main_rows["source"] == "human", "model"].isna().all()
+    checks = trials[trials["is_check"]]
+    assert len(checks) == 8 and (checks["correct"] == (checks["response"] == checks["expected"])).all()
+    half = simulate_trials(CohortSpec(seed=5), 4, 10, latin_square=True)
+    assert half.groupby("participant").size().eq(5).all()
+    assert half["item_id"].nunique() == 10  # the two lists together show every version
+    again = simulate_trials(CohortSpec(dprime=1.0, seed=5), 4, 10, n_checks=2, n_practice=2, models=("a", "b"))
+    pd.testing.assert_frame_equal(trials, again)  # a seed gives the same cohort
+
+
+def _dprime_ci_covers(seed: int) -> tuple[bool, bool]:
+    trials = kept_main(simulate_trials(CohortSpec(dprime=1.2, criterion=0.0, seed=seed), 40, 60))
+    g = sdt_group(sdt_participants(trials)).set_index("measure")
+    return (bool(g.loc["dprime", "ci_low"] <= 1.2 <= g.loc["dprime", "ci_high"]),
+            bool(g.loc["criterion", "ci_low"] <= 0.0 <= g.loc["criterion", "ci_high"]))
+
+
+def test_parameter_recovery_fixed_seed():
+    assert _dprime_ci_covers(2024) == (True, True)
+
+
+def test_parameter_recovery_coverage_over_seeds():
+    covers = np.array([_dprime_ci_covers(seed) for seed in range(20)])
+    assert covers[:, 0].mean() >= 0.85, covers[:, 0]
+    assert covers[:, 1].mean() >= 0.85, covers[:, 1]
+
+
+def test_no_effect_is_not_significant_in_most_seeds():
+    # all participants at chance (d' = 0, no spread): the exact binomial test keeps its level
+    pooled = [accuracy_binomial(kept_main(simulate_trials(CohortSpec(dprime=0.0, dprime_sd=0.0, seed=s), 40, 60)))
+              .loc[0, "p_val"] for s in range(20)]
+    assert np.mean(np.array(pooled) >= 0.05) >= 0.80
+    # participants vary around d' = 0 (SD 0.3): pooled trials are overdispersed, so the
+    # binomial test over-rejects (about 15% in 200 seeds); the t test over participants does not
+    ttests = [accuracy_ttest(participant_accuracy(kept_main(simulate_trials(CohortSpec(dprime=0.0, seed=s), 40, 60))))
+              .loc[0, "p_val"] for s in range(20)]
+    assert np.mean(np.array(ttests) >= 0.05) >= 0.80
+
+
+def test_glmm_recovers_sensitivity_sign():
+    trials = kept_main(simulate_trials(CohortSpec(dprime=1.2, criterion=0.3, item_sd=0.3, seed=7), 40, 60))
+    fit = fit_source_glmm(trials)
+    # probit d' = 1.2 is about 1.7 * 1.2 = 2.0 on the logit scale; c = 0.3 (bias toward
+    # "human") makes the intercept negative, about -1.7 * 0.3
+    assert fit.ci_low[1] > 1.2 and fit.estimate[1] == pytest.approx(2.0, abs=0.4)
+    assert fit.estimate[0] == pytest.approx(-0.5, abs=0.3)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    trials = simulate_trials(CohortSpec(dprime=1.0, criterion=0.1, item_sd=0.3, check_lapse=0.03, seed=11), 24, 40,
+                             n_checks=2, n_practice=2, models=("model-a", "model-b"))
+    results = analyze(trials, TuringConfig())
+    out = tmp_path_factory.mktemp("turing_out")
+    paths = write_results(results, out)
+    return results, paths
+
+
+def test_results_json_is_strict_and_complete(written):
+    results, paths = written
+    text = paths["json"].read_text(encoding="utf-8")
+
+    def no_constants(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    data = json.loads(text, parse_constant=no_constants)
+    for key in ("n_participants", "n_trials", "accuracy", "binomial_p", "dprime", "criterion", "judged_human_rate",
+                "glmm", "type2_auc", "rt", "exclusions", "run_modes", "method", "settings"):
+        assert key in data, key
+    for key in ("accuracy", "dprime", "criterion"):
+        assert {"estimate", "ci_low", "ci_high"} <= set(data[key])
+        assert data[key]["ci_low"] <= data[key]["estimate"] <= data[key]["ci_high"]
+    assert set(data["judged_human_rate"]) == {"human", "model"}
+    for rate in data["judged_human_rate"].values():
+        assert {"estimate", "ci_low", "ci_high", "n"} <= set(rate)
+    assert data["run_modes"] == {"simulated": int(results["run_modes"]["simulated"])}
+    assert data["glmm"]["fitted"] and {"estimate", "se", "ci_low", "ci_high"} <= set(data["glmm"]["source"])
+    assert data["settings"]["min_rt"] == 0.2 and data["settings"]["correction"] == "loglinear"
+    assert "Hautus" in data["method"]["sdt"] and "Baayen" in data["method"]["glmm"]
+    assert data["n_trials"] == data["exclusions"]["n_trials_kept"]
+
+
+def test_results_json_writes_null_for_undefined_values(tmp_path):
+    # one participant: no t test, no participant-clustered interval -> null, not NaN
+    trials = simulate_trials(CohortSpec(dprime=1.0, seed=3), 1, 20)
+    paths = write_results(analyze(trials), tmp_path)
+    data = json.loads(paths["json"].read_text(), parse_constant=lambda c: pytest.fail(c))
+    assert data["dprime"]["ci_low"] is None and data["accuracy"]["ci_low"] is not None
+
+
+def test_report_html_has_figures_sentences_and_banner(written):
+    results, paths = written
+    page = paths["html"].read_text(encoding="utf-8")
+    assert page.count("<img src=\"data:image/png;base64,") + page.count("<svg") >= 4
+    assert "SIMULATED DATA" in page
+    for name, sentence in results["sentences"].items():
+        assert html.escape(sentence) in page, name
+    acc = results["sentences"]["accuracy"]
+    assert acc.startswith("Participants identified the source correctly on ") and "exact binomial p" in acc
+    assert "Baayen, Davidson, &amp; Bates, 2008" in page and "Laplace" in page
+    assert "t(" in results["sentences"]["sdt"] and "95% CI [" in results["sentences"]["sdt"]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_command_line_end_to_end(tmp_path, capsys):
+    data = tmp_path / "data" / "turing_test"
+    trials = simulate_trials(CohortSpec(dprime=1.0, seed=21), 6, 20, n_checks=1)
+    write_session_logs(trials, data)
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--min-rt", "0.3", "--max-failed-checks", "1"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == str(out / "report.html") and Path(printed).exists()
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["settings"]["min_rt"] == 0.3 and saved["settings"]["max_failed_checks"] == 1
+    assert "--min-rt 0.3" in saved["command_line"]
+    assert saved["n_participants"] <= 6 and saved["run_modes"] == {"simulated": len(trials)}
+
+
+def test_command_line_errors_are_one_line(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([str(empty), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "empty" in err and "\n" not in err
+    assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "no such data folder" in err and "\n" not in err
+
+
+def test_script_runs_from_the_repository_root(tmp_path):
+    data = tmp_path / "d"
+    write_session_logs(simulate_trials(CohortSpec(seed=4), 3, 10), data)
+    proc = subprocess.run([sys.executable, "analysis/turing_test.py", str(data), "--out", str(tmp_path / "o")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("report.html")

@@ -1,0 +1,87 @@
+"""Screens in a real window: Japanese glyphs, the lab keyboard backend, simulated input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from psyai.booth import i18n
+from psyai.errors import SessionError
+
+
+@pytest.fixture(scope="module")
+def win():
+    from psyai.booth import ui
+
+    w = ui.make_window(windowed=True, simulated=True)
+    yield w
+    w.close()
+
+
+def render(win, text: str, font: str = i18n.FONT) -> np.ndarray:
+    from psychopy import visual
+
+    stim = visual.TextStim(win, text, font=font, height=0.1, color="white")
+    win.clearBuffer()
+    stim.draw()
+    win.getMovieFrame(buffer="back")
+    frame = np.asarray(win.movieFrames.pop().convert("L"), dtype=float)
+    return frame
+
+
+def test_japanese_is_drawn_with_real_glyphs(win):
+    ja = render(win, "日本語")
+    boxes = render(win, "\u25a1\u25a1\u25a1")  # what missing glyphs ("tofu") look like
+    ink = ja > ja.max() * 0.5
+    assert ink.sum() > 500  # something was drawn
+    # distinct glyphs differ from each other and from boxes
+    assert np.abs(ja - boxes).mean() > 1.0
+    thirds = np.array_split(np.where(ink.any(axis=0))[0], 3)
+    cols = [ink[:, t].sum() for t in thirds]
+    assert len(set(cols)) == 3
+
+
+def test_missing_font_is_refused():
+    from psyai.booth import ui
+
+    ui.require_font(i18n.FONT)
+    with pytest.raises(SessionError, match="font 'No Such Font 123' is not installed"):
+        ui.require_font("No Such Font 123")
+
+
+def test_lab_keyboard_backend_opens():
+    """psychtoolbox is the default backend in the lab; it must at least start on this machine.
+
+    In a subprocess: psychtoolbox keeps its own X connection open until the
+    interpreter exits, which must happen while the X server still runs.
+    """
+    code = (
+        "from psyai.booth import ui\n"
+        "win = ui.make_window(windowed=True, simulated=True)\n"
+        "source = ui.KeyboardInput(win, 'ptb')\n"
+        "source.start(win); win.flip()\n"
+        "assert source.poll(['f', 'j']) is None\n"
+        "print('backend', source.kb.getBackend())\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "backend ptb" in res.stdout
+
+
+def test_simulated_rating_sets_the_slider(win):
+    from psychopy import visual
+
+    from psyai.booth import ui
+    from psyai.participants.observers import SDTObserver
+
+    source = ui.SimulatedInput(SDTObserver(dprime=2.0, criterion=0.0, seed=1))
+    screens = ui.Screens(win, "ja", source, simulated_time=True)
+    slider = visual.Slider(win, ticks=(1, 2, 3, 4, 5, 6), granularity=1)
+    item = {"item_id": "x", "source": "model"}
+    key = screens.wait_key(lambda: None, ["f", "j"], {"kind": "judge", "item": item, "keymap": {"human": "f", "model": "j"}})
+    conf = screens.rate(slider, slider.draw, {"kind": "rate"})
+    assert key.key in ("f", "j") and key.rt == source.observer.last_.rt
+    assert slider.getRating() == int(conf.key) == source.observer.last_.confidence

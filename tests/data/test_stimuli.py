@@ -1,0 +1,97 @@
+"""Stimulus validation: every problem named with file and line; `psyai validate` exits non-zero."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from psyai.errors import StimulusError
+from psyai.data.stimuli import load_stimuli
+from psyai.participants.stimuli import write_synthetic_stimuli
+
+HEADER = "item_id,lang,source,text,prompt,prompt_id,model,origin,practice\n"
+GOOD = "a1,en,human,A text.,,,,demo,0\n"
+
+
+def write(tmp_path, body: str, name: str = "s.csv", header: str = HEADER):
+    path = tmp_path / name
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("row, message", [
+    ("a2,en,robot,Text two.,,,,demo,0\n", "line 3: source is 'robot'; use 'human' or 'model'"),
+    ("a2,fr,human,Text two.,,,,demo,0\n", "line 3: lang is 'fr'"),
+    ("a2,en,human,   ,,,,demo,0\n", "line 3: text is empty"),
+    ("a1,en,human,Another.,,,,demo,0\n", "line 3: item_id 'a1' already used on line 2"),
+    ("a2,en,human,A  text.,,,,demo,0\n", "line 3: same text as line 2"),
+    ("a2,en,model,Text two.,,,,demo,0\n", "line 3: source is 'model' but the model column is empty"),
+    ("a2,en,human,Text two.,,,gpt2,demo,0\n", "line 3: source is 'human' but model is 'gpt2'"),
+    ("a2,en,human,Text two.,,,,,0\n", "line 3: origin is empty"),
+    ("a 2,en,human,Text two.,,,,demo,0\n", "line 3: item_id 'a 2' may only use"),
+    ("a2,en,human,Bad \ufffd char.,,,,demo,0\n", "line 3: text contains U+FFFD"),
+    ("a2,en,human,Text two.,,,,demo,yes\n", "line 3: practice is 'yes'"),
+    ("a2,en,human,Too,many,fields,,,,demo,0\n", "line 3: more fields than header columns"),
+])
+def test_each_problem_names_file_line_and_fix(tmp_path, row, message):
+    path = write(tmp_path, GOOD + row)
+    with pytest.raises(StimulusError, match=None) as err:
+        load_stimuli(path)
+    assert f"{path} {message}" in str(err.value)
+
+
+def test_line_numbers_count_multiline_quoted_texts(tmp_path):
+    path = write(tmp_path, 'a1,en,human,"First line\nsecond line",,,,demo,0\na2,en,robot,x,,,,demo,0\n')
+    with pytest.raises(StimulusError, match=r"line 4: source is 'robot'"):
+        load_stimuli(path)
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    path = write(tmp_path, "a1,en,robot,,,,,demo,0\n")
+    with pytest.raises(StimulusError) as err:
+        load_stimuli(path)
+    assert "source is 'robot'" in str(err.value) and "text is empty" in str(err.value)
+
+
+def test_missing_columns_and_encoding_and_file_type(tmp_path):
+    with pytest.raises(StimulusError, match=r"line 1: missing column\(s\) source, origin"):
+        load_stimuli(write(tmp_path, "a1,en,A text.\n", header="item_id,lang,text\n"))
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes((HEADER + "a1,en,human,Caf\u00e9,,,,demo,0\n").encode("latin-1"))
+    with pytest.raises(StimulusError, match=r"latin1.csv line 2: not valid UTF-8.*save the file as UTF-8"):
+        load_stimuli(latin1)
+    with pytest.raises(StimulusError, match=r"s.xlsx: must be a \.csv or \.jsonl file, not \.xlsx"):
+        load_stimuli(write(tmp_path, GOOD, name="s.xlsx"))
+    with pytest.raises(StimulusError, match="missing.csv: no such file"):
+        load_stimuli(tmp_path / "missing.csv")
+    with pytest.raises(StimulusError, match="no items"):
+        load_stimuli(write(tmp_path, ""))
+
+
+def test_prompt_versions_must_share_lang_and_prompt(tmp_path):
+    body = "a1,en,human,One.,Why?,p1,,demo,0\na2,en,model,Two.,How?,p1,m,demo,0\n"
+    with pytest.raises(StimulusError, match="line 3: prompt_id 'p1' has a different lang or prompt than on line 2"):
+        load_stimuli(write(tmp_path, body))
+
+
+def test_jsonl_bom_and_japanese(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('\ufeff{"item_id": "j1", "lang": "ja", "source": "human", "text": "秋が好きです。", "origin": "demo"}\n'
+                    '{"item_id": "j2", "lang": "ja", "source": "model", "text": "夏も好き。", "model": "m", "origin": "gen"}\n',
+                    encoding="utf-8")
+    stim = load_stimuli(path)
+    assert [it["text"] for it in stim.items] == ["秋が好きです。", "夏も好き。"] and len(stim.sha256) == 64
+    path.write_text('{"item_id": "j1"\n', encoding="utf-8")
+    with pytest.raises(StimulusError, match="line 1: not valid JSON"):
+        load_stimuli(path)
+
+
+def test_psyai_validate_command(tmp_path):
+    good = write_synthetic_stimuli(tmp_path / "good.csv", n_prompts=3)
+    bad = write(tmp_path, GOOD + "a2,en,robot,x,,,,demo,0\n", name="bad.csv")
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "validate", str(good)], capture_output=True, text=True)
+    assert res.returncode == 0 and "ok" in res.stdout and "16 items" in res.stdout
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "validate", str(good), str(bad)], capture_output=True, text=True)
+    assert res.returncode == 1 and "bad.csv line 3: source is 'robot'" in res.stderr

@@ -1,0 +1,77 @@
+"""Helpers for tests that run experiment scripts as a researcher or a participant would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from psyai.data.log import read_log
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENTS = ROOT / "experiments"
+
+
+def run_experiment(name: str, *args: str, timeout: float = 120, **popen) -> subprocess.CompletedProcess:
+    """Run ``experiments/<name>.py`` as a researcher would, in a subprocess."""
+    return subprocess.run([sys.executable, str(EXPERIMENTS / f"{name}.py"), *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=popen.pop("cwd", ROOT), **popen)
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    """Every file under ``path`` with its bytes, to show that a refusal wrote nothing."""
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()} if path.exists() else {}
+
+
+class Booth:
+    """Drives the experiment window the way a participant does: pointer over the window, then keys."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def records(self) -> list[dict]:
+        return read_log(self.log)[0] if self.log.exists() else []
+
+    def wait(self, predicate, timeout: float = 30, what: str = "") -> None:
+        end = time.time() + timeout
+        while time.time() < end:
+            if predicate(self.records()):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}; log has {[r['record'] for r in self.records()]}")
+
+    def focus(self) -> None:
+        wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PsychoPy"],
+                             capture_output=True, text=True, timeout=60).stdout.split()[0]
+        subprocess.run(["xdotool", "mousemove", "--window", wid, "200", "200"], check=True, timeout=10)
+
+    def press(self, key: str, settle: float = 0.5) -> None:
+        time.sleep(settle)  # the screen is up and listening
+        subprocess.run(["xdotool", "key", key], check=True, timeout=10)
+
+    def n_trials(self, phase: str) -> int:
+        return sum(1 for r in self.records() if r["record"] == "trial" and r["phase"] == phase)
+
+
+def kill_mid_session(experiment: str, args: list[str], log: Path, n_main: int, timeout: float = 180,
+                     sig: int = signal.SIGKILL, result: dict | None = None) -> list[dict]:
+    """Run ``experiments/<experiment>.py`` with ``--realtime`` until ``n_main`` main trials are on disk,
+    then send it ``sig`` (``kill -9`` unless told). Returns the trial records the log holds afterwards;
+    ``result`` (if given) gets the process's ``returncode`` and ``stderr``."""
+    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / f"{experiment}.py"), *args, "--realtime"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    booth = Booth(log)
+    try:
+        booth.wait(lambda recs: booth.n_trials("main") >= n_main, timeout, f"{n_main} main trial(s) on disk")
+        os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=30)
+        if result is not None:
+            result.update(returncode=proc.returncode, stderr=err)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return [r for r in booth.records() if r["record"] == "trial"]

@@ -1,0 +1,210 @@
+"""The reward model: pooling on the right token whatever the padding, and checkpoints that never unpickle."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from psyai.models.demo import DemoModelConfig, build_model, build_tokenizer, tiny_causal_lm
+from psyai.models.loading import ModelError
+from psyai.participants.rankers import CohortRankers, simulate_rankings, synthetic_ranking_items
+from psyai.reward.config import RewardConfig
+from psyai.reward.model import CheckpointError, RewardModel, format_input, is_causal, pad_batch
+from psyai.reward.trainer import RewardTrainer
+
+PROMPT = "Tell me about baking bread."
+TEXTS = ["clear useful honest river.", "vague.", "丁寧、正確、猫。", "wrong rude dangerous sloppy boring book."]
+
+
+@pytest.fixture(scope="module")
+def tiny_plain(tmp_path_factory) -> str:
+    """The tiny GPT-2 without a chat template (prompt and response as plain text)."""
+    return str(tiny_causal_lm(tmp_path_factory.mktemp("plain") / "gpt2", chat_template=False))
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory) -> str:
+    """A tiny BERT encoder with the demo tokenizer, saved like a hub model."""
+    from transformers import BertConfig, BertModel
+
+    path = tmp_path_factory.mktemp("bert") / "bert"
+    tokenizer = build_tokenizer(DemoModelConfig())
+    torch.manual_seed(0)
+    model = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
+                                 num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+                                 pad_token_id=tokenizer.pad_token_id))
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tiny, tmp_path_factory) -> Path:
+    frame = simulate_rankings(CohortRankers(seed=3), synthetic_ranking_items(8, 5, seed=3), 4)
+    config = RewardConfig(model=tiny, learning_rate=1e-3, device="cpu", progress=False, eval_fraction=0.25)
+    trainer = RewardTrainer(config).fit(frame)
+    return trainer.save(tmp_path_factory.mktemp("ckpt") / "rm", command_line="psyai reward train test")
+
+
+def test_auto_pooling_reads_the_last_token_of_causal_lms_and_the_first_of_encoders(tiny, tiny_encoder):
+    causal = RewardModel.from_backbone(tiny, device="cpu")
+    encoder = RewardModel.from_backbone(tiny_encoder, device="cpu")
+    assert causal.causal and causal.pooling == "last"
+    assert not encoder.causal and encoder.pooling == "first"
+    assert is_causal(causal.backbone.config) and not is_causal(encoder.backbone.config)
+
+
+@pytest.mark.parametrize("which", ["tiny", "tiny_plain", "tiny_encoder"])
+def test_a_reward_does_not_depend_on_padding_side_or_batch(request, which):
+    model = RewardModel.from_backbone(request.getfixturevalue(which), device="cpu")
+    model.eval()
+    seqs = [model.encode(PROMPT, t) for t in TEXTS]
+    assert len({len(s) for s in seqs}) > 1  # padding happens
+    alone = torch.stack([model(torch.tensor([s]), torch.ones(1, len(s), dtype=torch.long))[0] for s in seqs])
+    right_ids, right_mask = pad_batch(seqs, model.tokenizer.pad_token_id)  # (N, T)
+    right = model(right_ids, right_mask)  # (N,)
+    assert torch.allclose(right, alone, atol=1e-5)
+    if model.pooling == "first":  # an encoder with absolute positions needs its text at the start
+        return
+    width = right_ids.shape[1]
+    left_ids = torch.full_like(right_ids, model.tokenizer.pad_token_id)  # (N, T)
+    left_mask = torch.zeros_like(right_mask)  # (N, T)
+    for row, s in enumerate(seqs):
+        left_ids[row, width - len(s):] = torch.tensor(s)
+        left_mask[row, width - len(s):] = 1
+    left = model(left_ids, left_mask)  # (N,)
+    assert torch.allclose(left, alone, atol=1e-5)
+
+
+def test_score_matches_forward_and_keeps_the_order(tiny):
+    model = RewardModel.from_backbone(tiny, device="cpu")
+    scores = model.score([PROMPT] * 4, TEXTS, batch_size=3)
+    one_by_one = [model.score([PROMPT], [t])[0] for t in TEXTS]
+    assert np.allclose(scores, one_by_one, atol=1e-5)
+
+
+def test_inputs_use_the_chat_template_when_there_is_one(tiny, tiny_plain):
+    from transformers import AutoTokenizer
+
+    chat = AutoTokenizer.from_pretrained(tiny)
+    text = chat.decode(format_input(chat, "Q?", "A.", causal=True, max_length=100))
+    assert text.startswith("<|user|>\nQ?<|end|>") and "<|assistant|>\nA.<|end|>" in text
+    plain = AutoTokenizer.from_pretrained(tiny_plain)
+    ids = format_input(plain, "Q?", "A.", causal=True, max_length=100)
+    assert plain.decode(ids) == "Q?\n\nA.<|end|>"
+    # too long: the end (what the head reads) is kept
+    assert format_input(plain, "Q? " * 50, "A.", causal=True, max_length=10)[-1] == plain.eos_token_id
+
+
+def test_checkpoint_round_trip_gives_the_same_scores(checkpoint, tiny):
+    files = {p.name for p in checkpoint.iterdir()}
+    assert {"model.safetensors", "config.json", "psyai_reward.json", "tokenizer.json"} <= files
+    assert not any(name.endswith((".bin", ".pt", ".pth", ".pkl")) for name in files)
+    meta = json.loads((checkpoint / "psyai_reward.json").read_text())
+    assert meta["config"]["learning_rate"] == 1e-3 and meta["command_line"] == "psyai reward train test"
+    assert meta["backbone"]["name_or_path"] == tiny and meta["backbone"]["revision"].startswith("sha256:")
+    assert meta["train_participants"] and meta["eval_participants"]
+    loaded = RewardModel.from_pretrained(checkpoint, device="cpu")
+    again = RewardModel.from_pretrained(checkpoint, device="cpu")
+    assert np.allclose(loaded.score([PROMPT] * 4, TEXTS), again.score([PROMPT] * 4, TEXTS))
+    assert float(loaded.reward_offset) == pytest.approx(meta["reward_offset"])
+    assert 0 <= meta["metrics"]["heldout_accuracy"] <= 1
+
+
+def test_round_trip_matches_the_trained_model_exactly(tiny, tmp_path):
+    frame = simulate_rankings(CohortRankers(seed=8), synthetic_ranking_items(4, 4, seed=8), 2)
+    trainer = RewardTrainer(RewardConfig(model=tiny, learning_rate=1e-3, device="cpu", progress=False,
+                                         eval_fraction=0.0)).fit(frame)
+    path = trainer.save(tmp_path / "rm")
+    loaded = RewardModel.from_pretrained(path, device="cpu")
+    assert np.allclose(trainer.score([PROMPT] * 4, TEXTS), loaded.score([PROMPT] * 4, TEXTS), atol=1e-6)
+
+
+def test_loading_never_unpickles(checkpoint, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("unpickling during checkpoint load")
+
+    monkeypatch.setattr(torch, "load", refuse)
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    RewardModel.from_pretrained(checkpoint, device="cpu")
+
+
+def _copy(checkpoint: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(checkpoint, tmp_path / "copy"))
+
+
+def test_a_pickle_checkpoint_is_refused(checkpoint, tmp_path):
+    bad = _copy(checkpoint, tmp_path)
+    (bad / "model.safetensors").unlink()
+    torch.save({"head.weight": torch.zeros(1, 32)}, bad / "pytorch_model.bin")
+    with pytest.raises(CheckpointError, match="pickle: psyai never unpickles"):
+        RewardModel.from_pretrained(bad)
+
+
+def test_a_pickle_renamed_to_safetensors_is_refused(checkpoint, tmp_path):
+    bad = _copy(checkpoint, tmp_path)
+    with open(bad / "model.safetensors", "wb") as fh:
+        pickle.dump({"head.weight": [0.0] * 32}, fh)
+    with pytest.raises(CheckpointError, match="is not a safetensors file"):
+        RewardModel.from_pretrained(bad)
+
+
+def test_weights_from_another_backbone_are_refused(checkpoint, tiny_encoder, tmp_path):
+    other = RewardModel.from_backbone(tiny_encoder, device="cpu").save_pretrained(tmp_path / "bert-rm")
+    mixed = _copy(checkpoint, tmp_path)
+    shutil.copy(other / "model.safetensors", mixed / "model.safetensors")
+    with pytest.raises(CheckpointError, match="another backbone"):
+        RewardModel.from_pretrained(mixed)
+
+
+def test_weights_from_another_size_of_the_same_backbone_are_refused(checkpoint, tmp_path):
+    deeper = build_model(tmp_path / "gpt2-3", DemoModelConfig(n_layer=3))
+    other = RewardModel.from_backbone(str(deeper), device="cpu").save_pretrained(tmp_path / "rm-3")
+    mixed = _copy(checkpoint, tmp_path)
+    shutil.copy(other / "model.safetensors", mixed / "model.safetensors")
+    with pytest.raises(CheckpointError, match="another backbone: 0 weight\\(s\\) missing and 12 unexpected"):
+        RewardModel.from_pretrained(mixed)
+
+
+def test_tokenizer_files_from_a_larger_vocabulary_are_refused(checkpoint, tmp_path):
+    """Token ids past the embedding table would fail inside the model with an IndexError."""
+    from transformers import AutoTokenizer
+
+    mixed = _copy(checkpoint, tmp_path)
+    tokenizer = AutoTokenizer.from_pretrained(mixed)
+    tokenizer.add_tokens([f"<extra{i}>" for i in range(3000)])
+    tokenizer.save_pretrained(mixed)
+    with pytest.raises(CheckpointError, match="tokenizer files know .* tokens but the weights embed"):
+        RewardModel.from_pretrained(mixed)
+
+
+def test_a_plain_model_folder_or_missing_path_is_not_a_checkpoint(tiny, tmp_path):
+    with pytest.raises(CheckpointError, match="is a transformers model folder.*psyai reward train"):
+        RewardModel.from_pretrained(tiny)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        RewardModel.from_pretrained(tmp_path / "nothing")
+
+
+def test_a_checkpoint_is_never_overwritten(checkpoint):
+    model = RewardModel.from_pretrained(checkpoint, device="cpu")
+    before = (checkpoint / "model.safetensors").read_bytes()
+    with pytest.raises(CheckpointError, match="already exists"):
+        model.save_pretrained(checkpoint)
+    assert (checkpoint / "model.safetensors").read_bytes() == before
+
+
+def test_a_checkpoint_is_not_a_backbone(checkpoint):
+    with pytest.raises(ModelError, match="is a psyai reward checkpoint, not a backbone"):
+        RewardModel.from_backbone(str(checkpoint), device="cpu")
+
+
+def test_a_missing_backbone_folder_names_the_fix(tmp_path):
+    with pytest.raises(ModelError, match="does not exist.*save_pretrained"):
+        RewardModel.from_backbone(str(tmp_path / "no-model"), device="cpu")
