@@ -51,18 +51,23 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 from matplotlib.figure import Figure
-from scipy import stats
 
 from psyai import report as report_lib
 from psyai.report import (HtmlReport, data_banner, json_ready, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
                              fmt_stat)
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError
+from psyai.stats.descriptives import quantile_summary
+from psyai.stats.means import mean_ci, one_sample_ttest
+from psyai.stats.proportions import binomial_test, clopper_pearson
+from psyai.stats.sdt import CORRECTIONS, sdt_table
+from psyai.stats.sdt import type2_auc as sdt_type2_auc
+from psyai.stats.sdt import type2_roc as sdt_type2_roc
 
 __all__ = [
     "TuringConfig", "accuracy_binomial", "accuracy_ttest", "analyze", "apply_exclusions",
-    "dprime_criterion", "exclusion_summary", "fit_source_glmm", "glmm_table", "judged_human_rate", "main",
-    "one_sample_ttest", "participant_accuracy", "rt_summary", "sdt_group", "sdt_participants", "sdt_rates",
+    "exclusion_summary", "fit_source_glmm", "glmm_table", "judged_human_rate", "main",
+    "participant_accuracy", "rt_summary", "sdt_group", "sdt_participants",
     "type2_auc", "type2_auc_test", "type2_roc", "write_results",
 ]
 
@@ -73,7 +78,6 @@ SOURCES = ("human", "model")
 CONFIDENCE_LEVELS = tuple(range(1, 7))  # docs/DATA.md: 1 (guessing) … 6 (certain)
 REQUIRED_COLUMNS = ("participant", "run_mode", "phase", "item_id", "is_check", "source",
                     "response", "rt", "confidence")
-CORRECTIONS = ("loglinear", "1/2n", "none")
 
 
 # --------------------------------------------------------------------------- settings
@@ -143,54 +147,6 @@ def _main_trials(trials: pd.DataFrame) -> pd.DataFrame:
     main["correct"] = main["response"] == main["source"]
     main["responded_model"] = main["response"] == "model"
     return main
-
-
-def _clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
-    if n == 0:
-        return math.nan, math.nan
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")
-    return float(ci.low), float(ci.high)
-
-
-def one_sample_ttest(x: Sequence[float] | np.ndarray, mu: float, level: float = 0.95) -> dict:
-    """One-sample t test of ``x`` against ``mu`` (pingouin.ttest), as a flat dict.
-
-    Returns
-    -------
-    dict with ``n``, ``mean``, ``sd`` (ddof 1), ``ci_low``, ``ci_high`` (t interval of
-    the mean at ``level``), ``t``, ``dof``, ``p_val`` (two-sided), ``cohen_d``
-    (signed: (mean − mu) / sd; pingouin reports its absolute value) and ``null_value``.
-    t, dof and p come from pingouin; the interval is ``mean ± t_crit * sd / sqrt(n)``
-    computed here, because pingouin rounds its interval to two decimals.
-    Non-finite values are dropped; with fewer than two values the test entries are NaN.
-    """
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    out = {"n": int(x.size), "mean": float(x.mean()) if x.size else math.nan,
-           "sd": float(x.std(ddof=1)) if x.size > 1 else math.nan,
-           "ci_low": math.nan, "ci_high": math.nan, "t": math.nan, "dof": math.nan,
-           "p_val": math.nan, "cohen_d": math.nan, "null_value": float(mu)}
-    if x.size < 2 or out["sd"] == 0:
-        return out
-    res = pg.ttest(x, mu, confidence=level).iloc[0]
-    p_col = "p_val" if "p_val" in res.index else "p-val"
-    # pingouin rounds its CI to two decimals; the t interval is computed here at full precision
-    _, low, high, _ = _participant_mean_ci(pd.Series(x), level)
-    out.update(ci_low=low, ci_high=high, t=float(res["T"]), dof=float(res["dof"]),
-               p_val=float(res[p_col]), cohen_d=float((out["mean"] - mu) / out["sd"]))
-    return out
-
-
-def _participant_mean_ci(values: pd.Series, level: float) -> tuple[float, float, float, int]:
-    """Mean of participant-level values with its t interval (the participant-clustered interval)."""
-    x = values.to_numpy(dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return math.nan, math.nan, math.nan, 0
-    if x.size < 2:
-        return float(x.mean()), math.nan, math.nan, int(x.size)
-    half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half), int(x.size)
 
 
 # --------------------------------------------------------------------------- exclusions
@@ -307,8 +263,13 @@ def exclusion_summary(trials: pd.DataFrame, kept: pd.DataFrame, excluded: pd.Dat
 # --------------------------------------------------------------------------- accuracy
 
 
+def _with_correct(trials: pd.DataFrame) -> pd.DataFrame:
+    return trials.assign(correct=trials["response"] == trials["source"])
+
+
 def participant_accuracy(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Proportion correct per participant with an exact binomial test against .5.
+    """Proportion correct per participant with an exact binomial test against .5
+    (:func:`psyai.stats.proportions.binomial_test`).
 
     Parameters
     ----------
@@ -326,18 +287,14 @@ def participant_accuracy(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFr
     * ``ci_low``, ``ci_high`` — Clopper–Pearson (exact) interval of the accuracy
     * ``p_val`` — two-sided exact binomial test against .5 (scipy.stats.binomtest)
     """
-    rows = []
-    correct = trials["response"] == trials["source"]
-    for pid, c in correct.groupby(trials["participant"], sort=True):
-        k, n = int(c.sum()), int(c.size)
-        low, high = _clopper_pearson(k, n, level)
-        rows.append({"participant": pid, "n": n, "n_correct": k, "accuracy": k / n, "ci_low": low,
-                     "ci_high": high, "p_val": float(stats.binomtest(k, n, 0.5).pvalue)})
-    return pd.DataFrame(rows, columns=["participant", "n", "n_correct", "accuracy", "ci_low", "ci_high", "p_val"])
+    table = binomial_test(_with_correct(trials), "correct", by="participant", null=0.5, level=level)
+    return table.rename(columns={"n_success": "n_correct", "estimate": "accuracy"})[
+        ["participant", "n", "n_correct", "accuracy", "ci_low", "ci_high", "p_val"]]
 
 
 def accuracy_binomial(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Pooled accuracy over all trials with the exact binomial test against .5.
+    """Pooled accuracy over all trials with the exact binomial test against .5
+    (:func:`psyai.stats.proportions.binomial_test`).
 
     The trials of one participant are not independent, so this test is
     anticonservative when participants differ; it is the number Turing-test
@@ -354,16 +311,12 @@ def accuracy_binomial(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame
     * ``p_val`` — two-sided exact binomial test against ``null_value`` = .5
     * ``null_value``
     """
-    correct = trials["response"] == trials["source"]
-    k, n = int(correct.sum()), int(correct.size)
-    low, high = _clopper_pearson(k, n, level)
-    p = float(stats.binomtest(k, n, 0.5).pvalue) if n else math.nan
-    return pd.DataFrame([{"n": n, "n_correct": k, "estimate": k / n if n else math.nan,
-                          "ci_low": low, "ci_high": high, "p_val": p, "null_value": 0.5}])
+    return binomial_test(_with_correct(trials), "correct", null=0.5, level=level).rename(
+        columns={"n_success": "n_correct"})
 
 
 def accuracy_ttest(accuracy_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """One-sample t test of participant accuracies against .5 (pingouin.ttest).
+    """One-sample t test of participant accuracies against .5 (:func:`psyai.stats.means.one_sample_ttest`).
 
     Parameters
     ----------
@@ -373,72 +326,17 @@ def accuracy_ttest(accuracy_table: pd.DataFrame, level: float = 0.95) -> pd.Data
     -------
     pandas.DataFrame with one row: ``n`` (participants), ``mean``, ``sd``, ``ci_low``,
     ``ci_high`` (t interval of the mean), ``t``, ``dof``, ``p_val`` (two-sided),
-    ``cohen_d`` ((mean − .5) / sd) and ``null_value`` (.5). See :func:`one_sample_ttest`.
+    ``cohen_d`` ((mean − .5) / sd) and ``null_value`` (.5).
     """
-    return pd.DataFrame([one_sample_ttest(accuracy_table["accuracy"], 0.5, level)])
+    return one_sample_ttest(accuracy_table["accuracy"], 0.5, level)
 
 
 # --------------------------------------------------------------------------- signal detection
 
 
-def sdt_rates(hits: np.ndarray | int, n_signal: np.ndarray | int, false_alarms: np.ndarray | int,
-              n_noise: np.ndarray | int, correction: str = "loglinear") -> tuple[np.ndarray, np.ndarray]:
-    """Hit and false-alarm rates after a correction for rates of 0 and 1 (see :func:`dprime_criterion`).
-
-    Returns
-    -------
-    (hit_rate, fa_rate) as float arrays; NaN where the number of texts is 0.
-    """
-    if correction not in CORRECTIONS:
-        raise ValueError(f"correction={correction!r}: use one of {', '.join(CORRECTIONS)}")
-    h, ns = np.asarray(hits, dtype=float), np.asarray(n_signal, dtype=float)
-    f, nn = np.asarray(false_alarms, dtype=float), np.asarray(n_noise, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if correction == "loglinear":
-            hr, fr = (h + 0.5) / (ns + 1.0), (f + 0.5) / (nn + 1.0)
-        else:
-            hr, fr = h / ns, f / nn
-            if correction == "1/2n":
-                hr = np.clip(hr, 1 / (2 * ns), 1 - 1 / (2 * ns))
-                fr = np.clip(fr, 1 / (2 * nn), 1 - 1 / (2 * nn))
-    hr = np.where(ns > 0, hr, np.nan)
-    fr = np.where(nn > 0, fr, np.nan)
-    return hr[()], fr[()]
-
-
-def dprime_criterion(hits: np.ndarray | int, n_signal: np.ndarray | int, false_alarms: np.ndarray | int,
-                     n_noise: np.ndarray | int, correction: str = "loglinear") -> tuple[np.ndarray, np.ndarray]:
-    """Equal-variance Gaussian d' and criterion c from hit and false-alarm counts.
-
-    ``d' = z(H) - z(F)`` and ``c = -(z(H) + z(F)) / 2`` (Macmillan & Creelman, 2005,
-    eqs. 1.5 and 2.1), where z is the standard-normal quantile function. Here the
-    signal is a model-written text: a hit is a "model" response to a model text, a
-    false alarm a "model" response to a human text; c > 0 is a bias toward "human".
-
-    Parameters
-    ----------
-    hits, n_signal : "model" responses to model texts, and the number of model texts.
-    false_alarms, n_noise : "model" responses to human texts, and the number of human texts.
-    correction : ``loglinear`` (Hautus, 1995): ``H = (hits + 0.5) / (n_signal + 1)``,
-        ``F = (false_alarms + 0.5) / (n_noise + 1)`` for every participant, so rates of
-        0 and 1 stay finite; ``1/2n`` (Macmillan & Kaplan, 1985): only rates of 0 or 1
-        are replaced, by ``1/(2N)`` and ``1 - 1/(2N)``; ``none``: raw rates.
-
-    Returns
-    -------
-    (dprime, criterion) as float arrays (scalars for scalar input); NaN where a count
-    of texts is 0.
-    """
-    hr, fr = sdt_rates(hits, n_signal, false_alarms, n_noise, correction)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zh, zf = stats.norm.ppf(hr), stats.norm.ppf(fr)
-        dprime = zh - zf
-        criterion = -(zh + zf) / 2.0
-    return dprime[()], criterion[()]
-
-
 def sdt_participants(trials: pd.DataFrame, correction: str = "loglinear") -> pd.DataFrame:
-    """Signal-detection measures per participant (signal = model-written text).
+    """Signal-detection measures per participant, signal = model-written text
+    (:func:`psyai.stats.sdt.sdt_table`).
 
     Returns
     -------
@@ -451,23 +349,9 @@ def sdt_participants(trials: pd.DataFrame, correction: str = "loglinear") -> pd.
     * ``hit_rate_adj``, ``fa_rate_adj`` — the rates after ``correction`` (what d' uses)
     * ``dprime`` — z(H) − z(F); ``criterion`` — c = −(z(H) + z(F))/2 (c > 0: bias toward "human")
     """
-    said_model = trials["response"] == "model"
-    g = pd.DataFrame({"participant": trials["participant"], "is_model": trials["source"] == "model",
-                      "said_model": said_model})
-    rows = []
-    for pid, d in g.groupby("participant", sort=True):
-        n_model = int(d["is_model"].sum())
-        n_human = int((~d["is_model"]).sum())
-        hits = int((d["is_model"] & d["said_model"]).sum())
-        fas = int((~d["is_model"] & d["said_model"]).sum())
-        dp, c = dprime_criterion(hits, n_model, fas, n_human, correction)
-        hr_adj, fr_adj = sdt_rates(hits, n_model, fas, n_human, correction)
-        rows.append({"participant": pid, "n_model": n_model, "n_human": n_human, "hits": hits,
-                     "false_alarms": fas, "hit_rate": hits / n_model if n_model else math.nan,
-                     "fa_rate": fas / n_human if n_human else math.nan, "hit_rate_adj": float(hr_adj),
-                     "fa_rate_adj": float(fr_adj), "dprime": float(dp), "criterion": float(c)})
-    return pd.DataFrame(rows, columns=["participant", "n_model", "n_human", "hits", "false_alarms", "hit_rate",
-                                       "fa_rate", "hit_rate_adj", "fa_rate_adj", "dprime", "criterion"])
+    t = trials.assign(is_model=trials["source"] == "model", said_model=trials["response"] == "model")
+    return sdt_table(t, "is_model", "said_model", "participant", correction).rename(
+        columns={"n_signal": "n_model", "n_noise": "n_human"})
 
 
 def sdt_group(sdt_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -481,10 +365,12 @@ def sdt_group(sdt_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     -------
     pandas.DataFrame, rows ``dprime`` and ``criterion`` (column ``measure``), with
     ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``,
-    ``cohen_d`` (mean / sd) and ``null_value`` (0) as in :func:`one_sample_ttest`.
-    Participants with an infinite or missing value (``correction="none"``) are left out.
+    ``cohen_d`` (mean / sd) and ``null_value`` (0) as in
+    :func:`psyai.stats.means.one_sample_ttest`. Participants with an infinite or
+    missing value (``correction="none"``) are left out.
     """
-    rows = [{"measure": m, **one_sample_ttest(sdt_table[m], 0.0, level)} for m in ("dprime", "criterion")]
+    rows = [{"measure": m, **one_sample_ttest(sdt_table[m], 0.0, level).to_dict("records")[0]}
+            for m in ("dprime", "criterion")]
     return pd.DataFrame(rows)
 
 
@@ -535,9 +421,9 @@ def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "so
     for grp in [g for g in order if g in set(t["group"])]:
         d = t[t["group"] == grp]
         k, n = int(d["judged_human"].sum()), int(len(d))
-        low, high = _clopper_pearson(k, n, level)
+        low, high = clopper_pearson(k, n, level)
         per = d.groupby("participant")["judged_human"].mean()
-        pm, plow, phigh, npart = _participant_mean_ci(per, level)
+        pm, plow, phigh, npart = mean_ci(per, level)
         rows.append({"group": grp, "source": str(d["source"].iloc[0]),
                      "model": d["group_model"].iloc[0] if by == "model" else None,
                      "n": n, "n_judged_human": k, "estimate": k / n, "ci_low": low, "ci_high": high,
@@ -581,47 +467,18 @@ def fit_source_glmm(trials: pd.DataFrame, level: float = 0.95):
 
 
 def glmm_table(fit) -> pd.DataFrame:
-    """A fitted GLMM as one tidy table (in the layout of broom.mixed::tidy).
-
-    Returns
-    -------
-    pandas.DataFrame with
-
-    * ``effect`` — ``fixed`` or ``ran_pars``
-    * ``group`` — grouping column for random-effect rows (None for fixed effects)
-    * ``term`` — ``Intercept`` (bias), ``source`` (sensitivity), or ``sd_intercept``
-    * ``estimate`` — log-odds coefficient, or random-intercept SD (logit scale)
-    * ``se``, ``z``, ``p_val``, ``ci_low``, ``ci_high`` — Wald statistics of fixed
-      effects (NaN for random-effect rows)
-    * ``odds_ratio`` — ``exp(estimate)`` for fixed effects
-    """
-    fixed = fit.table()
-    fixed.insert(0, "group", None)
-    fixed.insert(0, "effect", "fixed")
-    fixed["odds_ratio"] = np.exp(fixed["estimate"].astype(float))
-    ran = pd.DataFrame([{"effect": "ran_pars", "group": g, "term": "sd_intercept", "estimate": float(sd)}
-                        for g, sd in fit.random_sd.items()])
-    return pd.concat([fixed, ran], ignore_index=True)[
-        ["effect", "group", "term", "estimate", "se", "z", "p_val", "ci_low", "ci_high", "odds_ratio"]]
+    """A fitted GLMM as one tidy table (:meth:`psyai.stats.glmm.GLMMResult.tidy`, the layout of
+    broom.mixed::tidy): terms ``Intercept`` (bias) and ``source`` (sensitivity), log odds with
+    Wald statistics and odds ratios, then the random-intercept SDs of participants and items."""
+    return fit.tidy()
 
 
 # --------------------------------------------------------------------------- confidence
 
 
-def _roc_points(conf_correct: np.ndarray, conf_incorrect: np.ndarray, levels: np.ndarray) -> pd.DataFrame:
-    """Type-2 ROC: for each threshold k, P(conf >= k | correct) against P(conf >= k | incorrect)."""
-    thresholds = np.concatenate([[levels.max() + 1], levels[::-1]])  # strictest first → (0, 0)
-    hit = np.array([(conf_correct >= k).mean() if conf_correct.size else np.nan for k in thresholds])
-    fa = np.array([(conf_incorrect >= k).mean() if conf_incorrect.size else np.nan for k in thresholds])
-    return pd.DataFrame({"threshold": thresholds.astype(int), "hit_rate2": hit, "fa_rate2": fa})
-
-
-def _levels(confidence: pd.Series) -> np.ndarray:
-    return np.union1d(np.array(CONFIDENCE_LEVELS), confidence.dropna().astype(int).unique())
-
-
 def type2_roc(trials: pd.DataFrame) -> pd.DataFrame:
-    """Type-2 ROC points per participant and pooled over trials (Fleming & Lau, 2014).
+    """Type-2 ROC points per participant and pooled over trials (Fleming & Lau, 2014;
+    :func:`psyai.stats.sdt.type2_roc` over the 1–6 confidence scale).
 
     A type-2 "hit" is high confidence on a correct answer, a type-2 "false alarm" high
     confidence on an incorrect one; sweeping the confidence threshold traces the curve.
@@ -637,36 +494,13 @@ def type2_roc(trials: pd.DataFrame) -> pd.DataFrame:
     * ``hit_rate2`` — P(confidence >= threshold | correct)
     * ``fa_rate2`` — P(confidence >= threshold | incorrect)
     """
-    levels = _levels(trials["confidence"])
-    correct = (trials["response"] == trials["source"]).to_numpy()
-    conf = trials["confidence"].to_numpy(dtype=float)
-    parts = []
-    for pid, idx in trials.groupby("participant", sort=True).indices.items():
-        pts = _roc_points(conf[idx][correct[idx]], conf[idx][~correct[idx]], levels)
-        pts.insert(0, "participant", pid)
-        pts.insert(0, "unit", "participant")
-        parts.append(pts)
-    pooled = _roc_points(conf[correct], conf[~correct], levels)
-    pooled.insert(0, "participant", None)
-    pooled.insert(0, "unit", "pooled")
-    return pd.concat(parts + [pooled], ignore_index=True)
-
-
-def _auc(points: pd.DataFrame) -> float:
-    """Trapezoidal area under ROC points ordered from (0, 0) to (1, 1)."""
-    x, y = points["fa_rate2"].to_numpy(), points["hit_rate2"].to_numpy()
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        return math.nan
-    return float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2.0))
+    return sdt_type2_roc(_with_correct(trials), "correct", "confidence", "participant", CONFIDENCE_LEVELS)
 
 
 def type2_auc(trials: pd.DataFrame) -> pd.DataFrame:
-    """Area under the type-2 ROC per participant and pooled: how well confidence separates
-    correct from incorrect answers (0.5: no metacognitive sensitivity; 1: perfect).
-
-    The trapezoidal area over all confidence thresholds equals the probability that a
-    random correct trial has higher confidence than a random incorrect one, ties
-    counting one half (the Mann–Whitney form; Fleming & Lau, 2014).
+    """Area under the type-2 ROC per participant and pooled (:func:`psyai.stats.sdt.type2_auc`):
+    how well confidence separates correct from incorrect answers (0.5: no metacognitive
+    sensitivity; 1: perfect).
 
     Returns
     -------
@@ -677,34 +511,24 @@ def type2_auc(trials: pd.DataFrame) -> pd.DataFrame:
     * ``n_correct``, ``n_incorrect`` — trials
     * ``auc`` — type-2 AUC; NaN when there are no correct or no incorrect trials
     """
-    roc = type2_roc(trials)
-    correct = trials["response"] == trials["source"]
-    counts = correct.groupby(trials["participant"]).agg(["sum", "size"])
-    rows = []
-    for pid, pts in roc[roc["unit"] == "participant"].groupby("participant", sort=True):
-        n_c, n = int(counts.loc[pid, "sum"]), int(counts.loc[pid, "size"])
-        rows.append({"unit": "participant", "participant": pid, "n_correct": n_c, "n_incorrect": n - n_c,
-                     "auc": _auc(pts)})
-    rows.append({"unit": "pooled", "participant": None, "n_correct": int(correct.sum()),
-                 "n_incorrect": int((~correct).sum()), "auc": _auc(roc[roc["unit"] == "pooled"])})
-    return pd.DataFrame(rows, columns=["unit", "participant", "n_correct", "n_incorrect", "auc"])
+    return sdt_type2_auc(_with_correct(trials), "correct", "confidence", "participant", CONFIDENCE_LEVELS)
 
 
 def type2_auc_test(auc_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """One-sample t test of participant type-2 AUCs against .5 (pingouin.ttest).
+    """One-sample t test of participant type-2 AUCs against .5 (:func:`psyai.stats.means.one_sample_ttest`).
 
     Participants without both a correct and an incorrect answer have no AUC and are
     left out (``n`` says how many remain).
 
     Returns
     -------
-    pandas.DataFrame with one row as in :func:`one_sample_ttest` (``null_value`` = .5),
+    pandas.DataFrame with one row as in :func:`psyai.stats.means.one_sample_ttest` (``null_value`` = .5),
     plus ``pooled_auc`` (the AUC of all trials together: descriptive only, it mixes
     differences between participants into the curve).
     """
     per = auc_table.loc[auc_table["unit"] == "participant", "auc"]
     pooled = auc_table.loc[auc_table["unit"] == "pooled", "auc"]
-    row = one_sample_ttest(per, 0.5, level)
+    row = one_sample_ttest(per, 0.5, level).to_dict("records")[0]
     row["pooled_auc"] = float(pooled.iloc[0]) if len(pooled) else math.nan
     return pd.DataFrame([row])
 
@@ -713,7 +537,7 @@ def type2_auc_test(auc_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame
 
 
 def rt_summary(trials: pd.DataFrame, by: str | Sequence[str] = "source") -> pd.DataFrame:
-    """Response-time summaries per group (seconds).
+    """Response-time summaries per group, in seconds (:func:`psyai.stats.descriptives.quantile_summary`).
 
     Parameters
     ----------
@@ -728,21 +552,8 @@ def rt_summary(trials: pd.DataFrame, by: str | Sequence[str] = "source") -> pd.D
     which weights participants equally).
     """
     by = [by] if isinstance(by, str) else list(by)
-    t = trials.copy()
-    if "correct" in by and "correct" not in t.columns:
-        t["correct"] = t["response"] == t["source"]
-    rows = []
-    for key, d in t.groupby(by, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        rt = d["rt"].astype(float)
-        q1, med, q3 = np.quantile(rt, [0.25, 0.5, 0.75])
-        rows.append({**{b: (bool(k) if isinstance(k, (bool, np.bool_)) else k) for b, k in zip(by, key)},
-                     "n": int(rt.size), "n_participants": int(d["participant"].nunique()),
-                     "median": float(med), "q1": float(q1), "q3": float(q3), "iqr": float(q3 - q1),
-                     "mean": float(rt.mean()),
-                     "participant_median": float(d.groupby("participant")["rt"].median().median())})
-    return pd.DataFrame(rows, columns=by + ["n", "n_participants", "median", "q1", "q3", "iqr", "mean",
-                                            "participant_median"])
+    t = _with_correct(trials) if "correct" in by and "correct" not in trials.columns else trials
+    return quantile_summary(t, "rt", by, cluster="participant")
 
 
 # --------------------------------------------------------------------------- the whole analysis

@@ -127,6 +127,30 @@ class GLMMResult:
             }
         )
 
+    def tidy(self) -> pd.DataFrame:
+        """Fixed effects and random-intercept SDs in one table, in the layout of ``broom.mixed::tidy``.
+
+        Returns
+        -------
+        pandas.DataFrame with
+
+        * ``effect`` — ``fixed`` or ``ran_pars``
+        * ``group`` — grouping column of a random-effect row (None for fixed effects)
+        * ``term`` — a fixed-effect name, or ``sd_intercept``
+        * ``estimate`` — log-odds coefficient, or random-intercept SD (logit scale)
+        * ``se``, ``z``, ``p_val``, ``ci_low``, ``ci_high`` — Wald statistics of fixed
+          effects (NaN for random-effect rows)
+        * ``odds_ratio`` — ``exp(estimate)`` for fixed effects (NaN for random-effect rows)
+        """
+        fixed = self.table()
+        fixed.insert(0, "group", None)
+        fixed.insert(0, "effect", "fixed")
+        fixed["odds_ratio"] = np.exp(fixed["estimate"].astype(float))
+        ran = pd.DataFrame([{"effect": "ran_pars", "group": g, "term": "sd_intercept", "estimate": float(sd)}
+                            for g, sd in self.random_sd.items()])
+        return pd.concat([fixed, ran], ignore_index=True)[
+            ["effect", "group", "term", "estimate", "se", "z", "p_val", "ci_low", "ci_high", "odds_ratio"]]
+
 
 # --------------------------------------------------------------------------- design
 

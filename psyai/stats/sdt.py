@@ -29,12 +29,6 @@ import pandas as pd
 from scipy import stats
 
 CORRECTIONS = ("loglinear", "1/2n", "none")
-CORRECTION_NAMES = {
-    "loglinear": "the log-linear correction (Hautus, 1995): H = (hits + 0.5) / (n_signal + 1), "
-                 "F = (false alarms + 0.5) / (n_noise + 1)",
-    "1/2n": "replacing rates of 0 and 1 by 1/(2N) and 1 - 1/(2N) (Macmillan & Kaplan, 1985)",
-    "none": "no correction (d' is infinite when a rate is 0 or 1)",
-}
 
 
 def sdt_rates(hits: np.ndarray | int, n_signal: np.ndarray | int, false_alarms: np.ndarray | int,

@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_pct, fmt_stat
 from analysis.turing_test import (
-    TuringConfig, accuracy_binomial, accuracy_ttest, analyze, apply_exclusions, dprime_criterion,
-    fit_source_glmm, judged_human_rate, main, one_sample_ttest, participant_accuracy, rt_summary,
-    sdt_group, sdt_participants, type2_auc, type2_auc_test, type2_roc, write_results,
+    TuringConfig, accuracy_binomial, accuracy_ttest, analyze, apply_exclusions, fit_source_glmm, glmm_table,
+    judged_human_rate, main, participant_accuracy, rt_summary, sdt_group, sdt_participants, type2_auc,
+    type2_auc_test, type2_roc, write_results,
 )
 from psyai.errors import DataError
 from psyai.participants.observers import CohortSpec
@@ -65,59 +64,6 @@ def ref_trials() -> pd.DataFrame:
     return d
 
 
-# --------------------------------------------------------------------------- report formatting
-
-
-def test_apa_number_formatting():
-    assert fmt_p(0.0321) == "p = .032"
-    assert fmt_p(0.0004) == "p < .001"
-    assert fmt_p(0.00099999) == "p < .001"
-    assert fmt_p(0.9999) == "p > .999"
-    assert fmt_p(0.05) == "p = .050"
-    assert fmt_p(0.032, prefix=False) == ".032"
-    assert fmt_p(float("nan")) == "p = NA"
-    assert fmt_num(0.456, leading_zero=False) == ".46"
-    assert fmt_num(-0.456, leading_zero=False) == "-.46"
-    assert fmt_num(-0.001) == "0.00"
-    assert fmt_ci(0.1234, 0.3456) == "95% CI [0.12, 0.35]"
-    assert fmt_ci(58.06, 64.24, 1, level=0.9) == "90% CI [58.1, 64.2]"
-    assert fmt_ci(0.61, 0.65, leading_zero=False) == "95% CI [.61, .65]"
-    assert fmt_pct(0.6123) == "61.2%"
-    assert fmt_stat("t", 8.912, 39) == "t(39) = 8.91"
-    assert fmt_stat("t", 2.0, 37.519) == "t(37.52) = 2.00"
-    with pytest.raises(ValueError, match="not a probability"):
-        fmt_p(1.5)
-
-
-def test_banner_for_simulated_and_pilot_data():
-    assert data_banner({"real": 100}) is None
-    assert "SIMULATED" in data_banner({"simulated": 10})
-    assert "PILOT" in data_banner(["pilot"])
-    mixed = data_banner({"real": 90, "pilot": 10})
-    assert "MIXED" in mixed and "pilot (10 trials)" in mixed
-
-
-def test_html_report_is_self_contained():
-    from matplotlib.figure import Figure
-
-    fig = Figure()
-    fig.subplots().plot([0, 1], [0, 1])
-    report = HtmlReport("t <test>", banner="SIMULATED DATA")
-    report.apa('x = "1" & y < 2')
-    report.figure(fig, "a line")
-    fig2 = Figure()
-    fig2.subplots().plot([0, 1], [1, 0])
-    report.figure(fig2, "svg line", fmt="svg")
-    report.table(pd.DataFrame({"a": [1, 2], "b": [0.5, float("nan")]}), "tab")
-    page = report.render()
-    assert page.count('class="banner"') == 2  # top and bottom
-    assert "<img src=\"data:image/png;base64," in page and "<svg" in page
-    assert "x = &quot;1&quot; &amp; y &lt; 2" in page and "t &lt;test&gt;" in page
-    # nothing is fetched from elsewhere (xmlns namespace names are not fetched)
-    for external in ('src="http', "src='http", 'href="http', "url(http", "@import", "<script src", "<link"):
-        assert external not in page, external
-
-
 # --------------------------------------------------------------------------- single statistics vs references
 
 
@@ -136,48 +82,12 @@ def test_binomial_test_matches_r():
     assert per["p_val"] == pytest.approx(r["p"], rel=1e-9)
 
 
-def test_one_sample_ttest_matches_r():
+def test_accuracy_ttest_is_a_one_sample_t_test_against_half():
     # R: t.test(c(.55, .62, .48, .71, .66, .59, .53, .60), mu = .5) -> t = 3.5722, df = 7, p = 0.00907
     r = REF["ttest_fixed_acc"]
-    out = one_sample_ttest(r["x"], 0.5)
-    assert out["t"] == pytest.approx(r["t"], rel=1e-9)
-    assert out["dof"] == r["dof"]
-    assert out["p_val"] == pytest.approx(r["p"], rel=1e-7)
-    assert [out["ci_low"], out["ci_high"]] == pytest.approx(r["ci"], rel=1e-9)
-    assert out["cohen_d"] == pytest.approx(r["cohen_d"], rel=1e-9)
     table = accuracy_ttest(pd.DataFrame({"accuracy": r["x"]})).iloc[0]
     assert table["t"] == pytest.approx(3.5722, abs=1e-4)
-
-
-def test_dprime_and_criterion_by_hand():
-    # log-linear correction (Hautus, 1995): H = (21 + .5) / (25 + 1), F = (8 + .5) / (30 + 1)
-    h, f = 21.5 / 26, 8.5 / 31
-    dp, c = dprime_criterion(21, 25, 8, 30)
-    assert dp == pytest.approx(Z(h) - Z(f), rel=1e-12)
-    assert c == pytest.approx(-(Z(h) + Z(f)) / 2, rel=1e-12)
-    # R: qnorm(21.5/26) - qnorm(8.5/31) = 1.542255
-    assert dp == pytest.approx(REF["dprime_21_25_8_30"]["dprime"], rel=1e-12)
-    assert c == pytest.approx(REF["dprime_21_25_8_30"]["criterion"], rel=1e-12)
-    # a perfect participant stays finite: R qnorm(30.5/31) - qnorm(.5/31) = 4.282396
-    dp, c = dprime_criterion(30, 30, 0, 30)
-    assert dp == pytest.approx(REF["dprime_30_30_0_30"]["dprime"], rel=1e-12)
-    assert c == pytest.approx(0.0, abs=1e-12)
-    # closed form without correction: H = Phi(1), F = Phi(-1) -> d' = 2, c = 0;
-    # H = Phi(0.5), F = Phi(-0.5) shifted by c = 0.3 -> H = Phi(0.2), F = Phi(-0.8)
-    phi = NormalDist().cdf
-    dp, c = dprime_criterion(100 * phi(1.0), 100, 100 * phi(-1.0), 100, correction="none")
-    assert (dp, c) == pytest.approx((2.0, 0.0), abs=1e-12)
-    dp, c = dprime_criterion(100 * phi(0.2), 100, 100 * phi(-0.8), 100, correction="none")
-    assert (dp, c) == pytest.approx((1.0, 0.3), abs=1e-12)
-    # Macmillan & Kaplan (1985) 1/(2N): 30/30 -> 1 - 1/60, 0/30 -> 1/60
-    dp, _ = dprime_criterion(30, 30, 0, 30, correction="1/2n")
-    assert dp == pytest.approx(Z(59 / 60) - Z(1 / 60), rel=1e-12)
-    assert np.isinf(dprime_criterion(30, 30, 0, 30, correction="none")[0])
-    # vectorised, NaN where a participant saw no texts of one source
-    dps, _ = dprime_criterion(np.array([21, 3]), np.array([25, 0]), np.array([8, 1]), np.array([30, 4]))
-    assert dps[0] == pytest.approx(REF["dprime_21_25_8_30"]["dprime"]) and np.isnan(dps[1])
-    with pytest.raises(ValueError, match="use one of"):
-        dprime_criterion(1, 2, 1, 2, correction="probit")
+    assert (table["t"], table["p_val"], table["null_value"]) == pytest.approx((r["t"], r["p"], 0.5), rel=1e-7)
 
 
 def test_sdt_participants_counts_hits_and_false_alarms():
@@ -310,6 +220,10 @@ def test_glmm_matches_lme4(ref_trials):
     assert fit.random_sd["participant"] == pytest.approx(r["random_sd"]["participant"], rel=0.01)
     assert fit.random_sd["item_id"] == pytest.approx(r["random_sd"]["item_id"], rel=0.01)
     assert fit.loglik == pytest.approx(r["loglik"], abs=1e-3)
+    table = glmm_table(fit).set_index(["effect", "term", "group"], drop=False)
+    assert table.loc[("fixed", "source", None), "estimate"] == pytest.approx(r["estimate"][1], abs=2e-3)
+    assert table.loc[("ran_pars", "sd_intercept", "item_id"), "estimate"] == pytest.approx(r["random_sd"]["item_id"],
+                                                                                           rel=0.01)
 
 
 # --------------------------------------------------------------------------- exclusions

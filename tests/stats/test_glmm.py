@@ -95,6 +95,24 @@ def test_matches_lme4(name: str) -> None:
     assert fit.loglik >= ref["loglik"] - 1e-6
 
 
+def test_tidy_table_holds_lme4s_fixed_effects_and_random_sds() -> None:
+    # R: broom.mixed::tidy(glmer(y ~ x + (1 | participant) + (1 | item), family = binomial)) has these rows
+    ref = LME4["models"]["crossed"]
+    fit = fit_glmm_binomial(pd.read_csv(REFERENCE / ref["data"]), y="y", fixed=["x"], groups=["participant", "item"])
+    tidy = fit.tidy()
+    assert tidy[["effect", "term"]].values.tolist() == [["fixed", "Intercept"], ["fixed", "x"],
+                                                       ["ran_pars", "sd_intercept"], ["ran_pars", "sd_intercept"]]
+    fixed = tidy[tidy["effect"] == "fixed"]
+    np.testing.assert_allclose(fixed["estimate"], ref["estimate"], rtol=0, atol=1e-3)
+    np.testing.assert_allclose(fixed["se"], ref["se"], rtol=0.01)
+    np.testing.assert_allclose(fixed["odds_ratio"], np.exp(ref["estimate"]), rtol=2e-3)
+    np.testing.assert_allclose(fixed["z"], np.array(ref["estimate"]) / np.array(ref["se"]), rtol=0.02, atol=0.02)
+    ran = tidy[tidy["effect"] == "ran_pars"].set_index("group")["estimate"]
+    for group in ("participant", "item"):
+        assert ran[group] == pytest.approx(ref["random_sd"][group], rel=0.02, abs=1e-3)
+    assert tidy.loc[tidy["effect"] == "ran_pars", ["se", "p_val", "odds_ratio"]].isna().all().all()
+
+
 def test_singular_fit_reports_zero_sd() -> None:
     data = pd.read_csv(REFERENCE / "glmm_data_singular.csv")
     fit = fit_glmm_binomial(data, y="y", fixed=["x"], groups=["participant", "item"])

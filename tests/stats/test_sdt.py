@@ -74,3 +74,34 @@ def test_type2_auc_matches_pROC_by_hand_and_on_the_cohort():
     # no errors: no type-2 AUC
     perfect = pd.DataFrame({"participant": "p2", "correct": [True, True], "confidence": [3, 5]})
     assert np.isnan(type2_auc(perfect, "correct", "confidence").loc[0, "auc"])
+
+
+def test_dprime_and_criterion_by_hand_in_every_correction():
+    # log-linear correction (Hautus, 1995): H = (21 + .5) / (25 + 1), F = (8 + .5) / (30 + 1)
+    h, f = 21.5 / 26, 8.5 / 31
+    dp, c = dprime_criterion(21, 25, 8, 30)
+    assert dp == pytest.approx(Z(h) - Z(f), rel=1e-12)
+    assert c == pytest.approx(-(Z(h) + Z(f)) / 2, rel=1e-12)
+    # R: qnorm(21.5/26) - qnorm(8.5/31) = 1.542255
+    assert dp == pytest.approx(REF["dprime_21_25_8_30"]["dprime"], rel=1e-12)
+    assert c == pytest.approx(REF["dprime_21_25_8_30"]["criterion"], rel=1e-12)
+    # a perfect participant stays finite: R qnorm(30.5/31) - qnorm(.5/31) = 4.282396
+    dp, c = dprime_criterion(30, 30, 0, 30)
+    assert dp == pytest.approx(REF["dprime_30_30_0_30"]["dprime"], rel=1e-12)
+    assert c == pytest.approx(0.0, abs=1e-12)
+    # closed form without correction: H = Phi(1), F = Phi(-1) -> d' = 2, c = 0;
+    # H = Phi(0.5), F = Phi(-0.5) shifted by c = 0.3 -> H = Phi(0.2), F = Phi(-0.8)
+    phi = NormalDist().cdf
+    dp, c = dprime_criterion(100 * phi(1.0), 100, 100 * phi(-1.0), 100, correction="none")
+    assert (dp, c) == pytest.approx((2.0, 0.0), abs=1e-12)
+    dp, c = dprime_criterion(100 * phi(0.2), 100, 100 * phi(-0.8), 100, correction="none")
+    assert (dp, c) == pytest.approx((1.0, 0.3), abs=1e-12)
+    # Macmillan & Kaplan (1985) 1/(2N): 30/30 -> 1 - 1/60, 0/30 -> 1/60
+    dp, _ = dprime_criterion(30, 30, 0, 30, correction="1/2n")
+    assert dp == pytest.approx(Z(59 / 60) - Z(1 / 60), rel=1e-12)
+    assert np.isinf(dprime_criterion(30, 30, 0, 30, correction="none")[0])
+    # vectorised, NaN where a participant saw no texts of one source
+    dps, _ = dprime_criterion(np.array([21, 3]), np.array([25, 0]), np.array([8, 1]), np.array([30, 4]))
+    assert dps[0] == pytest.approx(REF["dprime_21_25_8_30"]["dprime"]) and np.isnan(dps[1])
+    with pytest.raises(ValueError, match="use one of"):
+        dprime_criterion(1, 2, 1, 2, correction="probit")
