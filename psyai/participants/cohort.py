@@ -3,7 +3,8 @@
 Each participant is a separate run of ``experiments/<name>.py --simulate`` —
 the same script, window, keyboard path and durable log a person gets — in a
 headless X display (Xvfb) when there is no screen. Runs go in parallel
-(``jobs``), each in its own process, as lab sessions would.
+(``jobs``), each in its own process, as lab sessions would. The script is the
+study folder's own, else psyai's copy (:func:`psyai.study.script_path`).
 """
 
 from __future__ import annotations

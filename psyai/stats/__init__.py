@@ -1,0 +1,20 @@
+"""Statistics any analysis may use: one function per method, tidy table in, tidy table out.
+
+Every function names its method and its reference, documents each column it
+returns, and is tested against an outside value (R, a textbook formula or a
+published number; the R scripts are in ``tests/stats/reference/``).
+
+- :mod:`psyai.stats.proportions`: exact binomial intervals and tests; cluster-robust means;
+- :mod:`psyai.stats.means`: t intervals, the one-sample t test, the Wilcoxon signed-rank test;
+- :mod:`psyai.stats.descriptives`: medians, quartiles and cluster medians;
+- :mod:`psyai.stats.sdt`: d′ and c, type-2 ROC and AUC;
+- :mod:`psyai.stats.agreement`: mid-ranks, Kendall's W, Krippendorff's alpha;
+- :mod:`psyai.stats.paired`: pairwise comparisons from rankings, Bradley–Terry scores, win rates;
+- :mod:`psyai.stats.correlation`: Spearman's rho with a within-item permutation baseline;
+- :mod:`psyai.stats.multiple`: adjusted p values (Holm);
+- :mod:`psyai.stats.glmm`: logistic mixed models with crossed random intercepts (Laplace, as lme4::glmer);
+- :mod:`psyai.stats.lmm`: linear mixed models with crossed random intercepts (REML, checked against lme4::lmer).
+
+Analysis scripts (``analysis/``) compose these into results, sentences and reports;
+nothing here imports an analysis script.
+"""
