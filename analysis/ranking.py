@@ -1,20 +1,25 @@
 """Ranking analysis: do participants agree, which model do they prefer, and by how much?
 
 Tidy ranking table in (one row per (trial, output), the long form of docs/DATA.md
-section "Rankings"), tidy tables out, one function per statistic:
+section "Rankings"), tidy tables out, one function per statistic. The statistics
+themselves live in :mod:`psyai.stats.agreement` and :mod:`psyai.stats.paired` (and
+:func:`psyai.stats.proportions.cluster_robust_mean`); this module composes them for
+ranking trials, writes the sentences, figures and report, and is the command line:
 
 =====================================================  ===============================================================
 :func:`trial_midranks`                                 ranks → mid-ranks per trial (ties averaged, unranked tied last)
-:func:`kendall_w_matrix`, :func:`kendall_w`            Kendall's W with tie correction per prompt, Friedman χ² test
-:func:`alpha_from_counts`, :func:`krippendorff_alpha`  Krippendorff's α (nominal, ordinal, interval, ratio)
+:func:`kendall_w`                                      Kendall's W with tie correction per prompt, Friedman χ² test
 :func:`agreement_alpha`                                ordinal α over all rankings and each Likert scale, bootstrap CI
 :func:`likert_summary`                                 mean, SD and participant-clustered CI per model and scale
 :func:`pairwise_comparisons`                           every within-trial pair of outputs of two different models
-:func:`bradley_terry_fit`, :func:`bradley_terry`       scores per model, bootstrap CIs over participants
+:func:`bradley_terry`                                  scores per model, bootstrap CIs over participants
 :func:`win_rates`                                      how often one model's output beats another's, clustered CI
 :func:`flag_rates`                                     how often outputs are flagged harmful / as inventing facts
 :func:`analyze` → :func:`write_results`                results.json and report.html
 =====================================================  ===============================================================
+
+:func:`kendall_w_matrix`, :func:`alpha_from_counts`, :func:`krippendorff_alpha` and
+:func:`bradley_terry_fit` are re-exported from psyai.stats for existing callers.
 
 Command line::
 
@@ -53,7 +58,6 @@ sciences* (2nd ed.), §9.4 (Kendall's W with ties). McGraw-Hill.
 from __future__ import annotations
 
 import argparse
-import logging
 import math
 import platform
 import sys
@@ -64,26 +68,25 @@ from typing import Sequence
 if __package__ in (None, ""):  # run as `python analysis/ranking.py`: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import choix
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from scipy import stats
-from scipy.sparse.csgraph import connected_components
 
 from psyai import report as report_lib
 from psyai.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError
+from psyai.stats import agreement, paired
+from psyai.stats.agreement import alpha_from_counts, kendall_w_matrix, krippendorff_alpha  # re-exported
+from psyai.stats.paired import bradley_terry_fit  # re-exported
+from psyai.stats.proportions import cluster_robust_mean
 
 __all__ = [
     "FLAGS", "SCALES", "RankingConfig", "agreement_alpha", "alpha_from_counts", "analyze", "bradley_terry",
     "bradley_terry_fit", "flag_rates", "kendall_w", "kendall_w_matrix", "krippendorff_alpha", "likert_summary", "main",
     "pairwise_comparisons", "trial_midranks", "win_rates", "write_results",
 ]
-
-logger = logging.getLogger(__name__)
 
 EXPERIMENT = "ranking"
 SCALES = ("helpfulness", "truthfulness", "harmlessness")  # Likert 1–7 (docs/DATA.md)
@@ -158,33 +161,6 @@ def _models(rankings: pd.DataFrame) -> pd.Series:
     return rankings["model"].astype(object).where(rankings["model"].notna(), NO_MODEL).astype(str)
 
 
-def _cluster_ratio(y_sum: np.ndarray, n_sum: np.ndarray, level: float, null: float | None = None) -> dict:
-    """A ratio of sums Σy / Σn with its participant-clustered (CR1) standard error and t interval.
-
-    The sandwich variance of the intercept of ``y ~ 1`` with clusters g (Cameron & Miller,
-    2015): V = G/(G−1) · Σ_g (y_g − r n_g)² / N², with G clusters and N = Σ n_g; the
-    interval is r ± t(G−1) · SE, and ``null`` (if given) is tested with t = (r − null) / SE.
-    """
-    y_sum, n_sum = np.asarray(y_sum, float), np.asarray(n_sum, float)
-    g, n = int(y_sum.size), float(n_sum.sum())
-    out = {"estimate": math.nan, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan,
-           "t": math.nan, "dof": math.nan, "p_val": math.nan, "n_clusters": g}
-    if n == 0:
-        return out
-    r = float(y_sum.sum() / n)
-    out["estimate"] = r
-    if g < 2:
-        return out
-    resid = y_sum - r * n_sum
-    se = math.sqrt(g / (g - 1) * float(np.sum(resid ** 2))) / n
-    half = stats.t.ppf(0.5 + level / 2, g - 1) * se
-    out.update(se=se, ci_low=r - half, ci_high=r + half, dof=float(g - 1))
-    if null is not None and se > 0:
-        t = (r - null) / se
-        out.update(t=t, p_val=float(2 * stats.t.sf(abs(t), g - 1)))
-    return out
-
-
 # --------------------------------------------------------------------------- agreement
 
 
@@ -192,74 +168,31 @@ def trial_midranks(rankings: pd.DataFrame) -> pd.Series:
     """Mid-ranks of the outputs within each trial: 1 = best, ties averaged, unranked tied last.
 
     A trial's ranks (1, 1, 3, null, null) become (1.5, 1.5, 3, 4.5, 4.5): whatever tie
-    convention the ranks follow (1, 1, 3 or 1, 1, 2), the mid-ranks are the same.
+    convention the ranks follow (1, 1, 3 or 1, 1, 2), the mid-ranks are the same
+    (:func:`psyai.stats.agreement.midranks` with the trial as block).
 
     Returns
     -------
     Series aligned with ``rankings`` (same index), float.
     """
     _check_columns(rankings, ("participant", "session", "prompt_id", "rank"))
-    filled = _numeric(rankings["rank"]).fillna(np.inf)
-    return filled.groupby([rankings[k] for k in _trial_keys(rankings)], dropna=False).rank(method="average")
-
-
-def kendall_w_matrix(ranks: np.ndarray | Sequence[Sequence[float]]) -> dict:
-    """Kendall's coefficient of concordance W of m raters ranking the same n objects, ties corrected.
-
-    Parameters
-    ----------
-    ranks : array (m raters, n objects); each row is re-ranked to mid-ranks (1 = first),
-        so any scores in which smaller is better will do. No missing values.
-
-    Returns
-    -------
-    dict with ``w`` (Siegel & Castellan, 1988, eq. 9.16:
-    W = 12 S / (m²(n³ − n) − m Σ T), S = Σ_j (R_j − R̄)², T = Σ (t³ − t) over each rater's
-    tie groups), ``w_uncorrected`` (the same without Σ T), ``chi2`` = m(n − 1) W (the
-    Friedman statistic with its tie correction), ``dof`` = n − 1, ``p_val`` (χ²
-    approximation; conservative-to-rough for small m and n), ``m``, ``n``. W is NaN when
-    m < 2, n < 2, or every rater tied every object.
-    """
-    r = np.asarray(ranks, dtype=float)
-    if r.ndim != 2:
-        raise ValueError(f"ranks has shape {r.shape}; give a 2-D array (raters, objects)")
-    m, n = r.shape
-    out = {"w": math.nan, "w_uncorrected": math.nan, "chi2": math.nan, "dof": float(max(n - 1, 0)),
-           "p_val": math.nan, "m": int(m), "n": int(n)}
-    if m < 2 or n < 2:
-        return out
-    if not np.isfinite(r).all():
-        raise ValueError("ranks has missing or infinite values; Kendall's W needs complete rankings")
-    mid = np.vstack([stats.rankdata(row, method="average") for row in r])  # (m, n)
-    totals = mid.sum(axis=0)  # (n,)
-    s = float(np.sum((totals - totals.mean()) ** 2))
-    ties = 0.0
-    for row in mid:
-        _, counts = np.unique(row, return_counts=True)
-        ties += float(np.sum(counts ** 3 - counts))
-    full = m ** 2 * (n ** 3 - n)
-    denom = full - m * ties
-    if denom <= 0:
-        return out
-    w = 12.0 * s / denom
-    chi2 = m * (n - 1) * w
-    out.update(w=w, w_uncorrected=12.0 * s / full, chi2=chi2, p_val=float(stats.chi2.sf(chi2, n - 1)))
-    return out
+    return agreement.midranks(rankings, _trial_keys(rankings), "rank")
 
 
 def kendall_w(rankings: pd.DataFrame) -> pd.DataFrame:
     """Kendall's W per prompt, over the participants who ranked it.
 
     Each participant counts once per prompt (their first trial of it, by session and
-    trial order). W needs complete blocks: a participant who was shown a different set
-    of outputs for the prompt than the others (e.g. after curation removed one) is left
-    out and counted in ``n_raters_excluded``.
+    trial order), with the trial mid-ranks (:func:`trial_midranks`). W needs complete
+    blocks: a participant who was shown a different set of outputs for the prompt than
+    the others (e.g. after curation removed one) is left out and counted in
+    ``n_raters_excluded`` (:func:`psyai.stats.agreement.kendall_w`).
 
     Returns
     -------
     DataFrame, one row per prompt: ``prompt_id``, ``n_raters`` (m), ``n_outputs`` (n),
     ``n_raters_excluded``, ``w``, ``w_uncorrected``, ``chi2``, ``dof``, ``p_val`` (see
-    :func:`kendall_w_matrix`).
+    :func:`psyai.stats.agreement.kendall_w_matrix`).
     """
     _check_columns(rankings, ("participant", "session", "prompt_id", "item_id", "rank"))
     d = rankings.assign(midrank=trial_midranks(rankings))
@@ -268,114 +201,8 @@ def kendall_w(rankings: pd.DataFrame) -> pd.DataFrame:
     keys = _trial_keys(d)
     first = d.drop_duplicates(["participant", "prompt_id"])[keys]
     d = d.merge(first, on=keys, how="inner")
-    rows = []
-    for pid, block in d.groupby("prompt_id", sort=True):
-        wide = block.pivot_table(index="participant", columns="item_id", values="midrank", aggfunc="first")
-        items_per_rater = block.groupby("participant")["item_id"].apply(frozenset)
-        full_set = items_per_rater.value_counts().idxmax()  # the set most raters saw
-        keep = items_per_rater.index[items_per_rater == full_set]
-        mat = wide.loc[keep, sorted(full_set)].to_numpy(float)
-        res = kendall_w_matrix(mat)
-        rows.append({"prompt_id": pid, "n_raters": res["m"], "n_outputs": res["n"],
-                     "n_raters_excluded": int(len(items_per_rater) - len(keep)),
-                     **{k: res[k] for k in ("w", "w_uncorrected", "chi2", "dof", "p_val")}})
-    return pd.DataFrame(rows, columns=["prompt_id", "n_raters", "n_outputs", "n_raters_excluded", "w",
-                                       "w_uncorrected", "chi2", "dof", "p_val"])
-
-
-LEVELS_OF_MEASUREMENT = ("nominal", "ordinal", "interval", "ratio")
-
-
-def alpha_from_counts(counts: np.ndarray, domain: np.ndarray, level_of_measurement: str = "ordinal") -> float:
-    """Krippendorff's α from a units × values table of counts (Krippendorff, 2011).
-
-    Parameters
-    ----------
-    counts : (U, V) array, ``counts[u, c]`` = number of coders who gave unit u the value
-        ``domain[c]``. Units with fewer than two values are not pairable and drop out.
-    domain : (V,) the values, in increasing order.
-    level_of_measurement : the distance δ² between values c and k: ``nominal`` [c ≠ k];
-        ``ordinal`` (Σ_{g=c..k} n_g − (n_c + n_k)/2)², n_g the pairable frequency of value g;
-        ``interval`` (c − k)²; ``ratio`` ((c − k)/(c + k))².
-
-    Returns
-    -------
-    float: α = 1 − (n − 1) Σ o_ck δ²_ck / Σ n_c n_k δ²_ck, with o the coincidence matrix
-    o_ck = Σ_u (n_uc n_uk − [c = k] n_uc) / (m_u − 1) and n = Σ n_c; NaN when no unit is
-    pairable or fewer than two values occur in pairable units.
-    """
-    if level_of_measurement not in LEVELS_OF_MEASUREMENT:
-        raise ValueError(f"level_of_measurement={level_of_measurement!r}: use one of "
-                         f"{', '.join(LEVELS_OF_MEASUREMENT)}")
-    counts = np.asarray(counts, dtype=float)  # (U, V)
-    domain = np.asarray(domain, dtype=float)  # (V,)
-    m_u = counts.sum(axis=1)  # (U,) values per unit
-    pairable = counts[m_u >= 2]  # (U', V)
-    if pairable.size == 0:
-        return math.nan
-    scale = 1.0 / (pairable.sum(axis=1) - 1.0)  # (U',)
-    coincidence = np.einsum("u,uc,uk->ck", scale, pairable, pairable)  # (V, V)
-    coincidence -= np.diag((scale[:, None] * pairable).sum(axis=0))
-    n_c = coincidence.sum(axis=1)  # (V,)
-    n = n_c.sum()
-    if (n_c > 0).sum() < 2:
-        return math.nan
-    c, k = np.meshgrid(domain, domain, indexing="ij")  # (V, V)
-    if level_of_measurement == "nominal":
-        delta = (c != k).astype(float)
-    elif level_of_measurement == "ordinal":
-        cum = np.cumsum(n_c)  # (V,) Σ_{g <= c} n_g
-        i, j = np.meshgrid(np.arange(domain.size), np.arange(domain.size), indexing="ij")
-        lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
-        between = cum[hi_] - cum[lo_] + n_c[lo_]  # Σ_{g = lo..hi} n_g
-        delta = (between - (n_c[i] + n_c[j]) / 2.0) ** 2
-    elif level_of_measurement == "interval":
-        delta = (c - k) ** 2
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            delta = np.where(c + k == 0, 0.0, ((c - k) / (c + k)) ** 2)
-    expected = float(np.sum(np.outer(n_c, n_c) * delta))
-    if expected == 0:
-        return math.nan
-    return float(1.0 - (n - 1.0) * np.sum(coincidence * delta) / expected)
-
-
-def krippendorff_alpha(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
-                       level_of_measurement: str = "ordinal") -> float:
-    """Krippendorff's α of a long table (one row per unit and coder).
-
-    Parameters
-    ----------
-    data : long table; rows with a missing value are left out; a coder's repeated value
-        for a unit counts once (the first).
-    unit, coder, value : column names (``unit`` may be several columns).
-    level_of_measurement : ``nominal``, ``ordinal``, ``interval`` or ``ratio``.
-
-    Returns
-    -------
-    float: α (see :func:`alpha_from_counts`; NaN when it is undefined).
-    """
-    units = [unit] if isinstance(unit, str) else list(unit)
-    counts, domain, _ = _value_counts(data, units, coder, value)
-    if counts.size == 0:
-        return math.nan
-    return alpha_from_counts(counts, domain, level_of_measurement)
-
-
-def _value_counts(d: pd.DataFrame, units: list[str], coder: str, value: str) -> tuple[np.ndarray, np.ndarray,
-                                                                                        np.ndarray]:
-    """(units × values counts, the value domain, a cluster code per unit: its prompt when units has one)."""
-    d = d.dropna(subset=[value]).drop_duplicates([*units, coder])
-    values = _numeric(d[value])
-    domain = np.sort(values.unique())
-    if d.empty:
-        return np.zeros((0, 0)), domain, np.zeros(0, dtype=int)
-    table = pd.crosstab([d[u] for u in units], values).reindex(columns=domain, fill_value=0)
-    if "prompt_id" in units:
-        cluster = table.index.get_level_values("prompt_id") if isinstance(table.index, pd.MultiIndex) else table.index
-    else:
-        cluster = table.index
-    return table.to_numpy(dtype=float), domain, pd.factorize(np.asarray(cluster))[0]
+    table = agreement.kendall_w(d, "prompt_id", "participant", "item_id", "midrank")
+    return table.rename(columns={"n_objects": "n_outputs"})
 
 
 def agreement_alpha(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -385,7 +212,8 @@ def agreement_alpha(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1
     ``rank`` the values are the trial mid-ranks (:func:`trial_midranks`); for each
     scale in :data:`SCALES` present in the table, the ratings. The interval is a
     percentile bootstrap over prompts (the outputs of one prompt are ranked together,
-    so prompts are resampled as clusters).
+    so prompts are resampled as clusters; :func:`psyai.stats.agreement.krippendorff_alpha_ci`,
+    the measures drawing in turn from one random generator seeded with ``seed``).
 
     Returns
     -------
@@ -399,25 +227,10 @@ def agreement_alpha(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1
     rows = []
     measures = [("rank", "rank_mid")] + [(s, s) for s in SCALES if s in d.columns]
     for measure, col in measures:
-        d[col] = _numeric(d[col])
-        units = ["prompt_id", "item_id"]
-        vc, domain, prompt_of_unit = _value_counts(d, units, "participant", col)  # (U, V), (V,), (U,)
-        alpha = alpha_from_counts(vc, domain, "ordinal") if vc.size else math.nan
-        pairable = vc.sum(axis=1) >= 2
-        lo = hi = math.nan
-        if math.isfinite(alpha):
-            groups = [np.flatnonzero(prompt_of_unit == p) for p in range(prompt_of_unit.max() + 1)]
-            boot = []
-            for _ in range(n_boot):
-                pick = rng.integers(0, len(groups), len(groups))  # prompts, with replacement
-                value = alpha_from_counts(vc[np.concatenate([groups[p] for p in pick])], domain, "ordinal")
-                if math.isfinite(value):
-                    boot.append(value)
-            if len(groups) >= 2 and len(boot) >= 0.9 * n_boot:  # one prompt: resampling it says nothing
-                lo, hi = (float(q) for q in np.quantile(boot, [0.5 - level / 2, 0.5 + level / 2]))
-        rows.append({"measure": measure, "alpha": alpha, "ci_low": lo, "ci_high": hi,
-                     "n_units": int(pairable.sum()), "n_coders": int(d.loc[d[col].notna(), "participant"].nunique()),
-                     "n_values": int(vc[pairable].sum()), "n_boot": int(n_boot), "level_of_measurement": "ordinal"})
+        res = agreement.krippendorff_alpha_ci(d, ["prompt_id", "item_id"], "participant", col, cluster="prompt_id",
+                                              level_of_measurement="ordinal", level=level, n_boot=n_boot, seed=rng)
+        rows.append({"measure": measure, **{k: res[k] for k in ("alpha", "ci_low", "ci_high", "n_units", "n_coders",
+                                                                 "n_values", "n_boot", "level_of_measurement")}})
     return pd.DataFrame(rows)
 
 
@@ -432,24 +245,23 @@ def likert_summary(rankings: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     DataFrame, one row per (model, scale) with ratings: ``model``, ``scale``, ``n``
     (ratings), ``n_participants``, ``mean``, ``sd`` (ddof 1, over ratings), ``median``,
     ``se`` (cluster-robust CR1, participants as clusters: a participant's ratings are not
-    independent), ``ci_low``, ``ci_high`` (mean ± t(G − 1) · SE, G participants).
+    independent; :func:`psyai.stats.proportions.cluster_robust_mean`), ``ci_low``,
+    ``ci_high`` (mean ± t(G − 1) · SE, G participants).
     """
     _check_columns(rankings, ("participant", "model"))
     models = _models(rankings)
     rows = []
     for scale in [s for s in SCALES if s in rankings.columns]:
-        values = _numeric(rankings[scale])
-        for model in sorted(models.unique()):
-            sel = (models == model) & values.notna()
-            x = values[sel]
-            if x.empty:
-                continue
-            per = x.groupby(rankings.loc[sel, "participant"]).agg(["sum", "size"])
-            ci = _cluster_ratio(per["sum"].to_numpy(), per["size"].to_numpy(), level)
-            rows.append({"model": model, "scale": scale, "n": int(x.size), "n_participants": int(len(per)),
+        d = pd.DataFrame({"model": models, "participant": rankings["participant"],
+                          "y": _numeric(rankings[scale])}).dropna(subset=["y"])
+        if d.empty:
+            continue
+        ci = cluster_robust_mean(d, "y", "participant", by="model", level=level).set_index("model")
+        for model, x in d.groupby("model", sort=True)["y"]:
+            c = ci.loc[model]
+            rows.append({"model": model, "scale": scale, "n": int(x.size), "n_participants": int(c["n_clusters"]),
                          "mean": float(x.mean()), "sd": float(x.std(ddof=1)) if x.size > 1 else math.nan,
-                         "median": float(x.median()), "se": ci["se"], "ci_low": ci["ci_low"],
-                         "ci_high": ci["ci_high"]})
+                         "median": float(x.median()), "se": c["se"], "ci_low": c["ci_low"], "ci_high": c["ci_high"]})
     return pd.DataFrame(rows, columns=["model", "scale", "n", "n_participants", "mean", "sd", "median", "se",
                                        "ci_low", "ci_high"])
 
@@ -461,25 +273,23 @@ def flag_rates(rankings: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     -------
     DataFrame, one row per (model, flag): ``model``, ``flag``, ``n`` (outputs shown),
     ``n_flagged``, ``rate``, ``se``, ``ci_low``, ``ci_high`` (participant-clustered CR1
-    interval, clipped to [0, 1]; with very rare flags prefer the counts), ``n_participants``.
+    interval, clipped to [0, 1]; :func:`psyai.stats.proportions.cluster_robust_mean`; with
+    very rare flags prefer the counts), ``n_participants``.
     """
     _check_columns(rankings, ("participant", "model"))
     models = _models(rankings)
     rows = []
     for flag in [f for f in FLAGS if f in rankings.columns]:
-        values = rankings[flag].astype("boolean")
-        for model in sorted(models.unique()):
-            sel = (models == model) & values.notna()
-            x = values[sel].astype(float)
-            if x.empty:
-                continue
-            per = x.groupby(rankings.loc[sel, "participant"]).agg(["sum", "size"])
-            ci = _cluster_ratio(per["sum"].to_numpy(), per["size"].to_numpy(), level)
+        d = pd.DataFrame({"model": models, "participant": rankings["participant"],
+                          "y": rankings[flag].astype("boolean").astype(float)}).dropna(subset=["y"])
+        if d.empty:
+            continue
+        ci = cluster_robust_mean(d, "y", "participant", by="model", level=level, clip=(0.0, 1.0)).set_index("model")
+        for model, x in d.groupby("model", sort=True)["y"]:
+            c = ci.loc[model]
             rows.append({"model": model, "flag": flag, "n": int(x.size), "n_flagged": int(x.sum()),
-                         "rate": ci["estimate"], "se": ci["se"],
-                         "ci_low": max(0.0, ci["ci_low"]) if math.isfinite(ci["ci_low"]) else math.nan,
-                         "ci_high": min(1.0, ci["ci_high"]) if math.isfinite(ci["ci_high"]) else math.nan,
-                         "n_participants": int(len(per))})
+                         "rate": c["estimate"], "se": c["se"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+                         "n_participants": int(c["n_clusters"])})
     return pd.DataFrame(rows, columns=["model", "flag", "n", "n_flagged", "rate", "se", "ci_low", "ci_high",
                                        "n_participants"])
 
@@ -496,80 +306,13 @@ def pairwise_comparisons(rankings: pd.DataFrame) -> pd.DataFrame:
     ``model_a`` < ``model_b`` (alphabetical), ``item_a``, ``item_b``, and ``outcome``:
     1 when model_a's output was ranked better, 0 when worse, 0.5 for a tie. A ranked
     output beats an unranked one; pairs of two unranked outputs are left out, and so are
-    pairs of outputs of the same model.
+    pairs of outputs of the same model (:func:`psyai.stats.paired.pairwise_comparisons`
+    with the trial as block; outputs without a model count as the model "(no model)").
     """
     _check_columns(rankings, ("participant", "session", "prompt_id", "item_id", "model", "rank"))
     keys = _trial_keys(rankings)
-    d = rankings[keys + ["item_id"]].copy()
-    d["model"] = _models(rankings)
-    d["rank"] = _numeric(rankings["rank"])
-    d["_row"] = np.arange(len(d))
-    pairs = d.merge(d, on=keys, suffixes=("_x", "_y"))
-    pairs = pairs[(pairs["_row_x"] < pairs["_row_y"]) & (pairs["model_x"] != pairs["model_y"])
-                  & ~(pairs["rank_x"].isna() & pairs["rank_y"].isna())]
-    rx, ry = pairs["rank_x"].fillna(np.inf).to_numpy(), pairs["rank_y"].fillna(np.inf).to_numpy()
-    x_wins = np.where(rx < ry, 1.0, np.where(rx > ry, 0.0, 0.5))
-    swap = (pairs["model_x"] > pairs["model_y"]).to_numpy()
-    out = pairs[keys].reset_index(drop=True)
-    out["model_a"] = np.where(swap, pairs["model_y"], pairs["model_x"])
-    out["model_b"] = np.where(swap, pairs["model_x"], pairs["model_y"])
-    out["item_a"] = np.where(swap, pairs["item_id_y"], pairs["item_id_x"])
-    out["item_b"] = np.where(swap, pairs["item_id_x"], pairs["item_id_y"])
-    out["outcome"] = np.where(swap, 1.0 - x_wins, x_wins)
-    return out
-
-
-def _comparison_tensor(comparisons: pd.DataFrame, models: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Per-participant win counts C[p, i, j] (i beat j; a tie is half a win each) and the participants."""
-    index = {m: k for k, m in enumerate(models)}
-    participants = sorted(comparisons["participant"].unique())
-    pidx = comparisons["participant"].map({p: k for k, p in enumerate(participants)}).to_numpy()
-    a = comparisons["model_a"].map(index).to_numpy()
-    b = comparisons["model_b"].map(index).to_numpy()
-    y = comparisons["outcome"].to_numpy(float)
-    tensor = np.zeros((len(participants), len(models), len(models)))  # (P, M, M)
-    np.add.at(tensor, (pidx, a, b), y)
-    np.add.at(tensor, (pidx, b, a), 1.0 - y)
-    return tensor, participants
-
-
-def _strongly_connected(comp: np.ndarray) -> bool:
-    n, _ = connected_components(comp > 0, directed=True, connection="strong")
-    return n == 1
-
-
-def bradley_terry_fit(comp: np.ndarray, alpha: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Bradley–Terry scores and their model-based covariance from a win matrix.
-
-    Parameters
-    ----------
-    comp : (M, M) array, ``comp[i, j]`` = (possibly fractional) wins of i over j.
-    alpha : choix's regularisation (0: maximum likelihood).
-
-    Returns
-    -------
-    theta : (M,) log-strengths with mean 0, P(i beats j) = 1 / (1 + exp(θ_j − θ_i)),
-        fitted by choix's iterative Luce spectral ranking (Maystre & Grossglauser, 2015).
-    cov : (M, M) covariance of theta from the observed information under the sum-to-zero
-        constraint, H⁺ with H = Σ_{i<j} n_ij p_ij (1 − p_ij)(e_i − e_j)(e_i − e_j)ᵀ. It treats
-        comparisons as independent; comparisons from one ranking are not, so prefer the
-        bootstrap intervals of :func:`bradley_terry`.
-    """
-    comp = np.asarray(comp, dtype=float)
-    m = comp.shape[0]
-    if alpha == 0 and not _strongly_connected(comp):
-        raise DataError("the Bradley-Terry maximum-likelihood scores do not exist: some model won (or lost) every "
-                        "comparison it was in against the others; collect more rankings or set bt_alpha > 0 "
-                        "(e.g. 0.01) to regularise")
-    theta = choix.ilsr_pairwise_dense(comp, alpha=alpha, max_iter=1000)
-    theta = theta - theta.mean()
-    n = comp + comp.T  # (M, M) comparisons between i and j
-    p = 1.0 / (1.0 + np.exp(theta[None, :] - theta[:, None]))  # (M, M) P(i beats j)
-    w = n * p * (1.0 - p)
-    np.fill_diagonal(w, 0.0)
-    hess = np.diag(w.sum(axis=1)) - w  # (M, M) Laplacian of the information graph
-    cov = np.linalg.pinv(hess) if m > 1 else np.zeros((1, 1))
-    return theta, cov
+    d = rankings[[*keys, "item_id", "rank"]].assign(model=_models(rankings))
+    return paired.pairwise_comparisons(d, keys, item="item_id", model="model", rank="rank")
 
 
 def bradley_terry(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 1000, seed: int = 0,
@@ -581,8 +324,9 @@ def bradley_terry(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 100
     pairwise-marginal (composite) likelihood of a Plackett–Luce ranking model, whose
     marginal pair probabilities are exactly Bradley–Terry. Because one participant's
     comparisons are not independent, the interval is a percentile bootstrap that
-    resamples participants with all their rankings (Efron & Tibshirani, 1993); the
-    model-based ``se`` is given for comparison.
+    resamples participants with all their rankings (Efron & Tibshirani, 1993;
+    :func:`psyai.stats.paired.bradley_terry`); the model-based ``se`` is given for
+    comparison.
 
     Returns
     -------
@@ -598,36 +342,14 @@ def bradley_terry(rankings: pd.DataFrame, level: float = 0.95, n_boot: int = 100
     if comps.empty:
         raise DataError("no pair of outputs from two different models was ranked; Bradley-Terry scores need "
                         "trials that show outputs of at least two models")
-    models = sorted(set(comps["model_a"]) | set(comps["model_b"]))
-    tensor, participants = _comparison_tensor(comps, models)  # (P, M, M)
-    comp = tensor.sum(axis=0)
-    theta, cov = bradley_terry_fit(comp, alpha)
-    rng = np.random.default_rng(seed)
-    n_p = len(participants)
-    boots, failed = [], 0
-    for _ in range(n_boot):
-        weights = rng.multinomial(n_p, np.full(n_p, 1.0 / n_p))  # (P,) times each participant is drawn
-        comp_b = np.tensordot(weights, tensor, axes=1)  # (M, M)
-        if alpha == 0 and not _strongly_connected(comp_b):
-            failed += 1
-            continue
-        boots.append(choix.ilsr_pairwise_dense(comp_b, alpha=alpha, max_iter=1000))
-    if failed:
-        logger.warning("%d of %d bootstrap resamples had no Bradley-Terry maximum-likelihood scores", failed, n_boot)
-    boots = np.array(boots)  # (B, M)
-    lo = hi = np.full(len(models), math.nan)
-    if n_p >= 2 and len(boots) >= 0.9 * n_boot:  # one participant: resampling them says nothing
-        boots = boots - boots.mean(axis=1, keepdims=True)
-        lo, hi = np.quantile(boots, [0.5 - level / 2, 0.5 + level / 2], axis=0)
-    n_comp = comp.sum(axis=1) + comp.sum(axis=0)
-    worth = np.exp(theta) / np.exp(theta).sum()
-    table = pd.DataFrame({"model": models, "score": theta, "ci_low": lo, "ci_high": hi,
-                          "se": np.sqrt(np.clip(np.diag(cov), 0, None)), "worth": worth,
-                          "n_comparisons": np.rint(n_comp).astype(int), "win_share": comp.sum(axis=1) / n_comp})
-    table = table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-    table["rank"] = np.arange(1, len(table) + 1)
-    info = {"n_comparisons": int(len(comps)), "n_participants": n_p, "n_boot": int(n_boot),
-            "n_boot_failed": int(failed), "alpha": float(alpha), "seed": int(seed)}
+    try:
+        table, info = paired.bradley_terry(comps, "participant", level=level, n_boot=n_boot, seed=seed, alpha=alpha)
+    except paired.NoMaximumLikelihoodError as err:
+        raise DataError("the Bradley-Terry maximum-likelihood scores do not exist: some model won (or lost) every "
+                        "comparison it was in against the others; collect more rankings or set bt_alpha > 0 "
+                        "(e.g. 0.01) to regularise") from err
+    info = {"n_comparisons": info["n_comparisons"], "n_participants": info["n_clusters"], "n_boot": info["n_boot"],
+            "n_boot_failed": info["n_boot_failed"], "alpha": info["alpha"], "seed": int(seed)}
     return table, info
 
 
@@ -639,7 +361,8 @@ def win_rates(rankings: pd.DataFrame, level: float = 0.95, reference: str | None
     of ``model`` with one of ``opponent``, the share ``model`` won (ties count half).
     Comparisons from one participant are not independent, so the standard error is the
     cluster-robust (CR1) one with participants as clusters, the interval
-    rate ± t(G − 1) · SE, and ``t``/``p_val`` test the rate against .5.
+    rate ± t(G − 1) · SE, and ``t``/``p_val`` test the rate against .5
+    (:func:`psyai.stats.paired.win_rates`).
 
     Parameters
     ----------
@@ -653,29 +376,11 @@ def win_rates(rankings: pd.DataFrame, level: float = 0.95, reference: str | None
     ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``.
     """
     comps = pairwise_comparisons(rankings)
-    columns = ["model", "opponent", "n_comparisons", "n_participants", "n_wins", "n_ties", "n_losses",
-               "win_rate", "se", "ci_low", "ci_high", "t", "dof", "p_val"]
     models = sorted(set(comps["model_a"]) | set(comps["model_b"]))
     if reference is not None and reference not in models:
         raise DataError(f"reference model {reference!r} is not in the comparisons; models: {', '.join(models)}")
-    rows = []
-    for (a, b), block in comps.groupby(["model_a", "model_b"], sort=True):
-        if reference is None:
-            model, opponent, y = a, b, block["outcome"]
-        elif reference in (a, b):
-            model, opponent = (b, a) if a == reference else (a, b)
-            y = 1.0 - block["outcome"] if a == reference else block["outcome"]
-        else:
-            continue
-        per = y.groupby(block["participant"]).agg(["sum", "size"])
-        ci = _cluster_ratio(per["sum"].to_numpy(), per["size"].to_numpy(), level, null=0.5)
-        rows.append({"model": model, "opponent": opponent, "n_comparisons": int(len(y)),
-                     "n_participants": int(len(per)), "n_wins": int((y == 1).sum()), "n_ties": int((y == 0.5).sum()),
-                     "n_losses": int((y == 0).sum()), "win_rate": ci["estimate"], "se": ci["se"],
-                     "ci_low": max(0.0, ci["ci_low"]) if math.isfinite(ci["ci_low"]) else math.nan,
-                     "ci_high": min(1.0, ci["ci_high"]) if math.isfinite(ci["ci_high"]) else math.nan,
-                     "t": ci["t"], "dof": ci["dof"], "p_val": ci["p_val"]})
-    return pd.DataFrame(rows, columns=columns)
+    table = paired.win_rates(comps, "participant", level=level, reference=reference)
+    return table.rename(columns={"n_clusters": "n_participants"})
 
 
 # --------------------------------------------------------------------------- analysis

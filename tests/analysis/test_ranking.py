@@ -1,21 +1,16 @@
-"""Tests of analysis/ranking.py.
+"""Tests of analysis/ranking.py: the ranking-specific composition of the psyai.stats functions,
+the results, sentences, report and command line.
 
-Every statistic is pinned to an independent reference:
-
-- Kendall's W: a hand computation (below) and R's ``friedman.test`` (W = χ²/(m(n−1)),
-  Friedman's statistic with its tie correction), per prompt of a simulated table;
-- Krippendorff's α: the values Krippendorff (2011, "Computing Krippendorff's
-  alpha-reliability", section C) publishes for his 4-observer, 12-unit example
-  (nominal .743, ordinal .815, interval .849, ratio .797; the same in R's irr::kripp.alpha),
-  and the ``krippendorff`` package (an independent implementation, GPL, not a psyai
-  dependency) on the simulated table, in ranking_alpha_reference.json
-  (ranking_alpha_reference.py);
-- Bradley–Terry: R's ``glm(binomial)`` on the aggregated win counts (coefficients and
-  standard errors), and parameter recovery from simulated Plackett–Luce rankings;
-- win rates, Likert means and flag rates: R's ``lm(y ~ 1)`` with
-  ``sandwich::vcovCL(type = "HC1")`` (participant-clustered SE), and statsmodels' cluster
-  covariance; interval coverage checked by simulation against a true win rate computed
-  by Gauss–Hermite quadrature.
+The statistics themselves are pinned to outside values in tests/stats/test_agreement.py
+(mid-ranks vs R's rank, Kendall's W vs a hand computation and R's friedman.test,
+Krippendorff's α vs the published example and the ``krippendorff`` package, bootstrap
+intervals vs scipy.stats.bootstrap), tests/stats/test_paired.py (comparisons vs R's pairs,
+Bradley–Terry vs R's glm, win rates vs R sandwich and statsmodels) and
+tests/stats/test_proportions.py (the cluster-robust mean behind the Likert and flag
+intervals). Here: the analysis's tables equal those functions applied to ranking trials
+(and R's values where the analysis adds something: Likert means and SDs, flag counts),
+Bradley–Terry recovers simulated utilities, and the win-rate interval covers the true
+rate (computed by Gauss–Hermite quadrature) in simulation.
 
 R values are in tests/stats/reference/ranking_reference.json, written by
 ranking_reference.R from ranking_trials.csv (simulated by ranking_make_data.py).
@@ -30,19 +25,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
 
 from analysis.ranking import (
-    RankingConfig, agreement_alpha, analyze, bradley_terry, bradley_terry_fit, flag_rates, kendall_w,
-    kendall_w_matrix, krippendorff_alpha, likert_summary, main, pairwise_comparisons, trial_midranks, win_rates,
-    write_results,
+    RankingConfig, agreement_alpha, analyze, bradley_terry, flag_rates, kendall_w, likert_summary, main,
+    pairwise_comparisons, trial_midranks, win_rates, write_results,
 )
 from psyai.errors import DataError
+from psyai.stats import agreement, paired
+from psyai.stats.agreement import krippendorff_alpha
 
 REPO = Path(__file__).resolve().parents[2]
 REF_DIR = REPO / "tests" / "stats" / "reference"
 REF = json.loads((REF_DIR / "ranking_reference.json").read_text())
-ALPHA_REF = json.loads((REF_DIR / "ranking_alpha_reference.json").read_text())
+TRIAL = ["participant", "session", "trial_index", "prompt_id"]
 
 
 @pytest.fixture(scope="module")
@@ -82,50 +77,20 @@ def simulate(utilities: dict[str, float], n_participants: int, n_prompts: int, *
 # --------------------------------------------------------------------------- Kendall's W
 
 
-def test_kendall_w_hand_example_with_ties():
-    # 3 raters, 4 objects; rater 2 ties objects 2 and 3 (mid-rank 2.5).
-    # Column sums R = 4, 5.5, 8.5, 12; mean 7.5; S = 3.5² + 2² + 1² + 4.5² = 37.5
-    # Ties: one pair, T = 2³ − 2 = 6. W = 12 S / (m²(n³ − n) − m ΣT) = 450 / (9·60 − 3·6) = 450 / 522
-    # Without the correction 450 / 540 = .8333. χ² = m(n − 1)W = 9 · 450/522 = 7.7586
-    hand = REF["kendall_hand"]
-    res = kendall_w_matrix(hand["ranks"])
-    assert res["w"] == pytest.approx(450 / 522, rel=1e-12)
-    assert res["w_uncorrected"] == pytest.approx(450 / 540, rel=1e-12)
-    # R: friedman.test(hand) -> Friedman chi-squared = 7.7586, df = 3, p-value = 0.05127
-    assert res["w"] == pytest.approx(hand["w"], rel=1e-12)
-    assert res["chi2"] == pytest.approx(hand["chi2"], rel=1e-12)
-    assert res["p_val"] == pytest.approx(hand["p"], rel=1e-9)
-    # any scores in which smaller is better give the same W (rows are re-ranked)
-    assert kendall_w_matrix([[10, 20, 30, 40], [5, 7, 7, 9], [2, 1, 3, 4]])["w"] == pytest.approx(450 / 522)
-
-
-def test_kendall_w_extremes_and_bad_input():
-    assert kendall_w_matrix([[1, 2, 3], [1, 2, 3]])["w"] == pytest.approx(1.0)
-    assert kendall_w_matrix([[1, 2, 3], [3, 2, 1]])["w"] == pytest.approx(0.0)
-    assert math.isnan(kendall_w_matrix([[1, 2, 3]])["w"])              # one rater
-    assert math.isnan(kendall_w_matrix([[1, 1, 1], [1, 1, 1]])["w"])   # everything tied
-    with pytest.raises(ValueError, match="complete rankings"):
-        kendall_w_matrix([[1, 2, np.nan], [1, 2, 3]])
-
-
-def test_kendall_w_per_prompt_matches_r_friedman(ref_table):
-    table = kendall_w(ref_table).set_index("prompt_id")
-    assert list(table.index) == sorted(REF["kendall_w"])
-    for prompt, r in REF["kendall_w"].items():
-        row = table.loc[prompt]
-        # R: friedman.test(<participants x outputs mid-ranks>)$statistic / (m (n - 1))
-        assert row["w"] == pytest.approx(r["w"], rel=1e-10)
-        assert row["chi2"] == pytest.approx(r["chi2"], rel=1e-10)
-        assert row["p_val"] == pytest.approx(r["p"], rel=1e-8)
-        assert (row["n_raters"], row["n_outputs"], row["n_raters_excluded"]) == (r["m"], r["n"], 0)
-
-
-def test_midranks_average_ties_and_put_unranked_last():
-    d = pd.DataFrame({"participant": "p", "session": 1, "prompt_id": "q",
-                      "rank": pd.array([1, 1, 3, None, None], dtype="Int64")})
-    assert trial_midranks(d).tolist() == [1.5, 1.5, 3.0, 4.5, 4.5]
-    d["rank"] = pd.array([1, 1, 2, None, None], dtype="Int64")  # dense tie convention: same mid-ranks
-    assert trial_midranks(d).tolist() == [1.5, 1.5, 3.0, 4.5, 4.5]
+def test_trial_midranks_and_kendall_w_per_prompt(ref_table):
+    # mid-ranks with the trial as block: R's rank(ties.method = "average"), unranked as Inf
+    assert trial_midranks(ref_table).tolist() == REF["midrank"]
+    table = kendall_w(ref_table)
+    assert list(table.columns) == ["prompt_id", "n_raters", "n_outputs", "n_raters_excluded", "w", "w_uncorrected",
+                                   "chi2", "dof", "p_val"]
+    direct = agreement.kendall_w(ref_table.assign(m=REF["midrank"]), "prompt_id", "participant", "item_id", "m")
+    pd.testing.assert_frame_equal(table, direct.rename(columns={"n_objects": "n_outputs"}))
+    for prompt, r in REF["kendall_w"].items():  # R: friedman.test(...)$statistic / (m (n - 1))
+        assert table.set_index("prompt_id").loc[prompt, "w"] == pytest.approx(r["w"], rel=1e-10)
+    # a participant's later trial of a prompt (here: a second session, ranked in reverse) is not counted
+    again = ref_table[ref_table["participant"] == "p01"].assign(session=2, rank=lambda t: 5 - t["rank"])
+    twice = kendall_w(pd.concat([again, ref_table], ignore_index=True))
+    pd.testing.assert_frame_equal(twice, table)
 
 
 def test_kendall_w_leaves_out_raters_shown_other_outputs(ref_table):
@@ -135,34 +100,6 @@ def test_kendall_w_leaves_out_raters_shown_other_outputs(ref_table):
 
 
 # --------------------------------------------------------------------------- Krippendorff's alpha
-
-# Krippendorff (2011), section C: observers A-D, units 1-12, '*' = missing
-KRIPP = [[1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
-         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
-         [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
-         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]]
-
-
-def test_krippendorff_alpha_matches_published_example():
-    long = pd.DataFrame([{"coder": c, "unit": u, "value": v} for c, row in enumerate(KRIPP)
-                         for u, v in enumerate(row)])
-    published = {"nominal": 0.743, "ordinal": 0.815, "interval": 0.849, "ratio": 0.797}
-    for level, value in published.items():
-        assert krippendorff_alpha(long, "unit", "coder", "value", level) == pytest.approx(value, abs=5e-4), level
-    assert math.isnan(krippendorff_alpha(long.assign(value=1), "unit", "coder", "value"))  # one value: undefined
-    with pytest.raises(ValueError, match="level_of_measurement='rank'"):
-        krippendorff_alpha(long, "unit", "coder", "value", "rank")
-
-
-def test_krippendorff_alpha_matches_the_krippendorff_package(ref_table):
-    d = ref_table.assign(midrank=trial_midranks(ref_table))
-    for measure, column in (("rank", "midrank"), ("helpfulness", "helpfulness"), ("truthfulness", "truthfulness"),
-                            ("harmlessness", "harmlessness")):
-        for level, value in ALPHA_REF[measure].items():
-            # python: krippendorff.alpha(reliability_data=<participants x outputs>, level_of_measurement=level)
-            got = krippendorff_alpha(d, ["prompt_id", "item_id"], "participant", column, level)
-            assert got == pytest.approx(value, rel=1e-12), (measure, level)
-
 
 def test_agreement_alpha_rows_and_interval(ref_table):
     table = agreement_alpha(ref_table, n_boot=200, seed=1).set_index("measure")
@@ -180,44 +117,44 @@ def test_agreement_alpha_rows_and_interval(ref_table):
     assert agreement_alpha(same, n_boot=100).loc[0, "alpha"] == pytest.approx(1.0)
 
 
+def test_agreement_alpha_draws_each_measure_in_turn_from_one_generator(ref_table):
+    table = agreement_alpha(ref_table, level=0.9, n_boot=150, seed=4).set_index("measure")
+    rng = np.random.default_rng(4)
+    d = ref_table.assign(m=trial_midranks(ref_table))
+    for measure, column in (("rank", "m"), ("helpfulness", "helpfulness"), ("truthfulness", "truthfulness"),
+                            ("harmlessness", "harmlessness")):
+        res = agreement.krippendorff_alpha_ci(d, ["prompt_id", "item_id"], "participant", column, cluster="prompt_id",
+                                              level=0.9, n_boot=150, seed=rng)
+        row = table.loc[measure]
+        for key in ("alpha", "ci_low", "ci_high", "n_units", "n_coders", "n_values", "n_boot", "level_of_measurement"):
+            assert row[key] == res[key], (measure, key)
+
+
 # --------------------------------------------------------------------------- pairs, Bradley-Terry
 
 
-def test_pairwise_comparisons_conventions():
-    d = pd.DataFrame({"participant": "p", "session": 1, "prompt_id": "q", "item_id": list("wxyzv"),
-                      "model": ["B", "A", "C", "D", "A"], "rank": pd.array([2, 2, 1, None, None], dtype="Int64")})
-    got = {(r.model_a, r.model_b, r.item_a, r.item_b): r.outcome for r in pairwise_comparisons(d).itertuples()}
-    assert got == {
-        ("A", "B", "x", "w"): 0.5,   # tie: half each
-        ("B", "C", "w", "y"): 0.0,   # C ranked better
-        ("B", "D", "w", "z"): 1.0,   # ranked beats unranked
-        ("A", "C", "x", "y"): 0.0,
-        ("A", "D", "x", "z"): 1.0,
-        ("C", "D", "y", "z"): 1.0,
-        ("A", "B", "v", "w"): 0.0,   # unranked A loses to ranked B
-        ("A", "C", "v", "y"): 0.0,
-        # v-x (both A) and v-z (both unranked) are not compared
-    }
-
-
-def test_bradley_terry_matches_r_glm(ref_table):
+def test_comparisons_bradley_terry_and_win_rates_compose_the_psyai_stats_functions(ref_table):
     comps = pairwise_comparisons(ref_table)
     assert len(comps) == REF["n_comparisons"]
-    models = ["A", "B", "C", "D"]
-    comp = np.zeros((4, 4))
-    for r in comps.itertuples():
-        i, j = models.index(r.model_a), models.index(r.model_b)
-        comp[i, j] += r.outcome
-        comp[j, i] += 1 - r.outcome
-    theta, cov = bradley_terry_fit(comp)
-    ref = REF["bradley_terry"]
-    assert ref["reference"] == "A"
-    # R: glm(cbind(wins, losses) ~ 0 + X, binomial), X = +1/-1 indicators, A fixed at 0
-    for k, model in enumerate(ref["models"], start=1):
-        assert theta[k] - theta[0] == pytest.approx(ref["estimate"][k - 1], abs=1e-6)
-        se = math.sqrt(cov[k, k] + cov[0, 0] - 2 * cov[k, 0])
-        assert se == pytest.approx(ref["se"][k - 1], rel=1e-5)
-    assert theta.sum() == pytest.approx(0.0, abs=1e-12)
+    pd.testing.assert_frame_equal(comps, paired.pairwise_comparisons(ref_table, TRIAL))
+    table, info = bradley_terry(ref_table, n_boot=150, seed=3)
+    direct, direct_info = paired.bradley_terry(comps, "participant", n_boot=150, seed=3)
+    pd.testing.assert_frame_equal(table, direct)
+    assert info == {"n_comparisons": REF["n_comparisons"], "n_participants": 12, "n_boot": 150,
+                    "n_boot_failed": 0, "alpha": 0.0, "seed": 3}
+    assert direct_info["n_clusters"] == 12
+    wins = win_rates(ref_table, reference="D")
+    pd.testing.assert_frame_equal(wins, paired.win_rates(comps, reference="D").rename(
+        columns={"n_clusters": "n_participants"}))
+    with pytest.raises(DataError, match="reference model 'Z'"):
+        win_rates(ref_table, reference="Z")
+    # outputs without a model are compared as the model "(no model)"
+    unknown = ref_table.assign(model=ref_table["model"].where(ref_table["model"] != "D"))
+    unknown_comps = pairwise_comparisons(unknown)
+    assert set(unknown_comps["model_a"]) | set(unknown_comps["model_b"]) == {"(no model)", "A", "B", "C"}
+
+
+def test_bradley_terry_table(ref_table):
     table, info = bradley_terry(ref_table, n_boot=200, seed=2)
     assert list(table["model"]) == ["B", "A", "C", "D"]  # B edges A in this small sample (R: +0.139)
     assert info["n_comparisons"] == REF["n_comparisons"] and info["n_boot_failed"] == 0
@@ -246,31 +183,6 @@ def test_bradley_terry_refuses_scores_that_do_not_exist():
 
 
 # --------------------------------------------------------------------------- clustered means and rates
-
-
-def test_win_rates_match_r_sandwich_and_statsmodels(ref_table):
-    table = win_rates(ref_table)
-    assert len(table) == len(REF["win_rates"])
-    comps = pairwise_comparisons(ref_table)
-    for row, r in zip(table.itertuples(), REF["win_rates"]):
-        assert (row.model, row.opponent) == (r["model"], r["opponent"])
-        # R: lm(outcome ~ 1) with sandwich::vcovCL(cluster = ~participant, type = "HC1"), t(G - 1)
-        assert row.win_rate == pytest.approx(r["estimate"], rel=1e-12)
-        assert row.se == pytest.approx(r["se"], rel=1e-9)
-        assert [row.ci_low, row.ci_high] == pytest.approx(r["ci"], rel=1e-9)
-        assert row.t == pytest.approx(r["t"], rel=1e-9) and row.p_val == pytest.approx(r["p"], rel=1e-7)
-        assert (row.n_comparisons, row.n_participants) == (r["n"], r["g"])
-        # statsmodels: intercept-only OLS, cluster-robust covariance (G/(G-1) correction)
-        s = comps[(comps["model_a"] == row.model) & (comps["model_b"] == row.opponent)]
-        fit = sm.OLS(s["outcome"].to_numpy(), np.ones(len(s))).fit(
-            cov_type="cluster", cov_kwds={"groups": pd.factorize(s["participant"])[0]})
-        assert row.se == pytest.approx(float(fit.bse[0]), rel=1e-9)
-        assert row.n_wins + row.n_ties + row.n_losses == row.n_comparisons
-    vs = win_rates(ref_table, reference="A").set_index("model")
-    assert vs.loc["B", "win_rate"] == pytest.approx(1 - REF["win_rates"][0]["estimate"])
-    assert set(vs["opponent"]) == {"A"} and "A" not in vs.index
-    with pytest.raises(DataError, match="reference model 'Z'"):
-        win_rates(ref_table, reference="Z")
 
 
 def test_win_rate_interval_covers_the_true_rate():

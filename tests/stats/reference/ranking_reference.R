@@ -1,4 +1,5 @@
-# Reference values for tests/analysis/test_ranking.py and tests/stats/, computed independently in R.
+# Reference values for tests/analysis/test_ranking.py and tests/stats/ (test_agreement.py, test_paired.py,
+# test_proportions.py), computed independently in R.
 #
 # Run from the repository root (R with sandwich and jsonlite; Debian:
 # r-base-core r-cran-sandwich r-cran-jsonlite):
@@ -93,5 +94,7 @@ for (flag in c("flag_harmful", "flag_invented_facts")) for (m in models) {
   out$flags[[length(out$flags) + 1]] <- list(model = m, flag = flag, rate = mean(y), se = r$se, ci = r$ci,
                                              n_flagged = sum(y))
 }
+# --- mid-ranks within each trial, one per row of ranking_trials.csv (in file order): R's rank(ties = "average")
+out$midrank <- d$midrank
 out$r_version <- R.version.string
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(here, "ranking_reference.json"))
