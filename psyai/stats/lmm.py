@@ -71,6 +71,9 @@ def _check(data: pd.DataFrame, y: str, fixed: list[str], groups: list[str], leve
     repeated = sorted({c for c in names if names.count(c) > 1})
     if repeated:
         raise DataError(f"column(s) {repeated} used more than once among y, fixed and groups; use each once")
+    if "residual" in groups:
+        raise DataError("a grouping column called 'residual' names the residual SD in the result (sd_residual); "
+                        "rename it, e.g. data.rename(columns={'residual': 'group'})")
     if "Intercept" in fixed:
         raise DataError("'Intercept' is added automatically; remove it from fixed")
     missing = [c for c in names if c not in data.columns]
