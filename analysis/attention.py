@@ -4,8 +4,6 @@ Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented i
 :mod:`psyai.data.word_tables`), tidy tables out, one function per statistic:
 
 =====================================  ==================================================================
-:func:`spearman_rho`                   Spearman's rank correlation (mid-ranks for ties)
-:func:`permutation_baseline`           rho with words shuffled within the item: null mean and p value
 :func:`human_word_scores`              per (item, word) human score: selection rate; residualised log
                                        duration (on length, log frequency, position), averaged over people
 :func:`item_correlations`              per item × human measure × model measure × layer: rho and baseline
@@ -14,6 +12,11 @@ Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented i
                                        crossed random intercepts for participants and items
 :func:`analyze` → :func:`write_results`  results.json and report.html
 =====================================  ==================================================================
+
+The statistics come from :mod:`psyai.stats`: Spearman's rho and its permutation baseline
+(:mod:`psyai.stats.correlation`), the one-sample t and Wilcoxon signed-rank tests
+(:mod:`psyai.stats.means`), Holm's adjustment (:mod:`psyai.stats.multiple`) and the mixed
+model (:func:`psyai.stats.lmm.fit_lmm_crossed`).
 
 Command line::
 
@@ -27,15 +30,17 @@ per word; proportions (relative fixation duration) are residualised unlogged. Wo
 frequency comes from the wordfreq norms (English and Japanese; ``--frequency local`` uses
 the item set's own counts instead; see :func:`psyai.data.word_tables.word_predictors`).
 The permutation baseline shuffles the model values across the words of one item,
-``n_perm`` times; its mean is the chance level of rho for that item (not exactly 0
-with ties and few words) and the item's ``p_perm`` counts shuffles with rho at least
-as large, (k + 1) / (n_perm + 1).
+``n_perm`` times; its mean is the chance level of rho for that item (exactly 0 over all
+shuffles, so the item's baseline is 0 up to Monte-Carlo error) and the item's ``p_perm``
+counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
 Across items, each (human measure, model measure, layer) is tested with a one-sample
-t test of rho − baseline against 0 and a Wilcoxon signed-rank test, both Holm-corrected
-over all rows. The mixed model is fit by REML with statsmodels MixedLM: crossed random
-intercepts for participants and items as two variance components within one group
-holding all data (the statsmodels idiom for crossed effects), checked against R lme4
-``lmer(log_rt ~ … + (1|participant) + (1|item))`` in ``tests/stats/reference/attention_lme4.R``.
+t test of rho − baseline against 0 and a Wilcoxon signed-rank test (R's rule: exact
+below 50 items without ties or zeros, else the normal approximation with continuity
+correction), both Holm-corrected over all rows. The mixed model is fit by REML with
+statsmodels MixedLM: crossed random intercepts for participants and items as two variance
+components within one group holding all data (the statsmodels idiom for crossed effects),
+checked against R lme4 ``lmer(log_rt ~ … + (1|participant) + (1|item))`` in
+``tests/stats/reference/attention_lme4.R``.
 
 References
 ----------
@@ -53,10 +58,8 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import platform
 import sys
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -67,7 +70,6 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats
 
 from psyai import report as report_lib
 from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
@@ -76,6 +78,10 @@ from psyai.data.word_tables import (BINARY_MEASURES, DURATION_MEASURES, FREQUENC
                                   head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
+from psyai.stats.correlation import permutation_baseline
+from psyai.stats.lmm import fit_lmm_crossed
+from psyai.stats.means import one_sample_ttest, wilcoxon_signed_rank
+from psyai.stats.multiple import holm
 
 log = logging.getLogger(__name__)
 EXPERIMENT = "attention"
@@ -99,42 +105,6 @@ class AttentionConfig:
 
 
 # --------------------------------------------------------------------------- correlations
-
-
-def spearman_rho(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rho: Pearson correlation of mid-ranks; NaN when either side has no spread."""
-    rx, ry = stats.rankdata(x), stats.rankdata(y)
-    rx, ry = rx - rx.mean(), ry - ry.mean()
-    den = math.sqrt(float((rx ** 2).sum() * (ry ** 2).sum()))
-    return float((rx * ry).sum() / den) if den > 0 else math.nan
-
-
-def _rho_many(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
-    """rho of one centred rank vector ``rx`` (n,) against many centred rank vectors ``ry`` (k, n)."""
-    den = np.sqrt((rx ** 2).sum() * (ry ** 2).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, ry @ rx / den, np.nan)
-
-
-def permutation_baseline(x: np.ndarray, y: np.ndarray, n_perm: int = 200,
-                         rng: np.random.Generator | None = None) -> dict:
-    """rho of x and y with y's values shuffled across the words, ``n_perm`` times.
-
-    Returns
-    -------
-    dict with ``rho`` (observed), ``rho_perm_mean``, ``rho_perm_sd`` and ``p_perm``
-    (one-sided, rho ≥ observed: (k + 1) / (n_perm + 1)).
-    """
-    rng = rng or np.random.default_rng(0)
-    rx = stats.rankdata(x); rx = rx - rx.mean()
-    ry = stats.rankdata(y); ry = ry - ry.mean()
-    rho = spearman_rho(x, y)
-    perms = rng.permuted(np.tile(ry, (n_perm, 1)), axis=1)  # (n_perm, n)
-    null = _rho_many(rx, perms)
-    if not np.isfinite(rho):
-        return {"rho": math.nan, "rho_perm_mean": math.nan, "rho_perm_sd": math.nan, "p_perm": math.nan}
-    return {"rho": rho, "rho_perm_mean": float(np.nanmean(null)), "rho_perm_sd": float(np.nanstd(null)),
-            "p_perm": float((np.sum(null >= rho - 1e-12) + 1) / (n_perm + 1))}
 
 
 def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -204,20 +174,6 @@ def item_correlations(scores: pd.DataFrame, model: pd.DataFrame, n_perm: int = 2
     return out
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm–Bonferroni adjusted p values (NaN kept as NaN)."""
-    p = np.asarray(p, float)
-    out = np.full_like(p, np.nan)
-    ok = np.flatnonzero(np.isfinite(p))
-    order = ok[np.argsort(p[ok], kind="stable")]
-    m = len(order)
-    running = 0.0
-    for k, idx in enumerate(order):
-        running = max(running, min(1.0, (m - k) * p[idx]))
-        out[idx] = running
-    return out
-
-
 def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Across items: which layers and measures agree with people beyond the permutation baseline.
 
@@ -225,9 +181,11 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     -------
     DataFrame, one row per (human_measure, model_measure, layer): ``n_items``, ``mean_rho``,
     ``mean_baseline``, ``mean_diff`` (rho − baseline), ``ci_low``/``ci_high`` (t interval of
-    mean_diff), ``t``, ``dof``, ``p_val`` (two-sided one-sample t test), ``p_holm``,
-    ``w_stat``, ``p_wilcoxon``, ``p_wilcoxon_holm`` (Holm over all rows), ``rank`` (1 = best
-    mean_diff within the human measure).
+    mean_diff), ``t``, ``dof``, ``p_val`` (two-sided one-sample t test,
+    :func:`psyai.stats.means.one_sample_ttest`), ``p_holm``, ``w_stat``, ``p_wilcoxon``
+    (:func:`psyai.stats.means.wilcoxon_signed_rank`, R's rule), ``p_wilcoxon_holm`` (Holm over
+    all rows, :func:`psyai.stats.multiple.holm`), ``rank`` (1 = best mean_diff within the
+    human measure).
     """
     defined = corrs.dropna(subset=["rho"])
     if defined.empty:
@@ -235,24 +193,15 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
                         "for all its words, e.g. nobody selected any word; check the human table's values")
     rows = []
     for (hm, mm, layer), g in defined.groupby(["human_measure", "model_measure", "layer"]):
-        d = g["rho_minus_baseline"].to_numpy()
+        d = g["rho_minus_baseline"].to_numpy()  # (n_items,)
         n = len(d)
-        mean = float(d.mean())
-        if n >= 2 and d.std(ddof=1) > 0:
-            t_res = stats.ttest_1samp(d, 0.0)
-            ci = t_res.confidence_interval(level)
-            t, p, lo, hi = float(t_res.statistic), float(t_res.pvalue), float(ci.low), float(ci.high)
-        else:
-            t = p = lo = hi = math.nan
-        if n >= 2 and np.any(d != 0):
-            w = stats.wilcoxon(d)
-            w_stat, p_w = float(w.statistic), float(w.pvalue)
-        else:
-            w_stat = p_w = math.nan
+        tt = one_sample_ttest(d, 0.0, level).iloc[0]  # NaN test columns with < 2 items or no spread
+        w = wilcoxon_signed_rank(d, 0.0).iloc[0]  # NaN with < 2 items or every difference 0
         rows.append({"human_measure": hm, "model_measure": mm, "layer": int(layer), "n_items": n,
                      "mean_rho": float(g["rho"].mean()), "mean_baseline": float(g["rho_perm_mean"].mean()),
-                     "mean_diff": mean, "ci_low": lo, "ci_high": hi, "t": t, "dof": n - 1, "p_val": p,
-                     "w_stat": w_stat, "p_wilcoxon": p_w})
+                     "mean_diff": float(d.mean()), "ci_low": float(tt["ci_low"]), "ci_high": float(tt["ci_high"]),
+                     "t": float(tt["t"]), "dof": n - 1, "p_val": float(tt["p_val"]),
+                     "w_stat": float(w["w_stat"]), "p_wilcoxon": float(w["p_val"])})
     out = pd.DataFrame(rows)
     out["p_holm"] = holm(out["p_val"].to_numpy())
     out["p_wilcoxon_holm"] = holm(out["p_wilcoxon"].to_numpy())
@@ -302,39 +251,21 @@ def lmm_data(human: pd.DataFrame, model: pd.DataFrame, attention_layer: int, con
 def reading_time_lmm(data: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFrame, dict]:
     """REML fit of log_rt ~ surprisal + attention + length + log_freq + position + (1|participant) + (1|item).
 
-    statsmodels MixedLM with one group holding all rows and two variance components
-    (participant, item): crossed random intercepts.
+    :func:`psyai.stats.lmm.fit_lmm_crossed` on :func:`lmm_data`'s columns.
 
     Returns
     -------
     (fixed, info): ``fixed`` one row per term with ``estimate``, ``se``, ``z``, ``p_val``,
     ``ci_low``, ``ci_high`` (Wald); ``info`` with ``sd_participant``, ``sd_item``,
-    ``sd_residual``, ``n_obs``, ``n_participants``, ``n_items``, ``converged``, ``method``.
+    ``sd_residual``, ``n_obs``, ``n_participants``, ``n_items``, ``converged``,
+    ``loglik_reml``, ``warnings``, ``method``.
     """
-    import statsmodels.formula.api as smf
-
-    d = data.assign(_all=1)
-    model = smf.mixedlm("log_rt ~ surprisal + attention + length + log_freq + position", d, groups="_all",
-                        re_formula="0", vc_formula={"participant": "0 + C(participant)", "item": "0 + C(item)"})
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = model.fit(reml=True, method=["lbfgs", "powell"])
-    z = stats.norm.ppf(0.5 + level / 2)
-    fe = fit.fe_params
-    se = fit.bse_fe
-    fixed = pd.DataFrame({"term": list(LMM_TERMS), "estimate": fe.to_numpy(), "se": se.to_numpy()})
-    fixed["z"] = fixed["estimate"] / fixed["se"]
-    fixed["p_val"] = 2 * stats.norm.sf(np.abs(fixed["z"]))
-    fixed["ci_low"] = fixed["estimate"] - z * fixed["se"]
-    fixed["ci_high"] = fixed["estimate"] + z * fixed["se"]
-    vc = dict(zip(model.exog_vc.names, np.sqrt(np.maximum(fit.vcomp, 0))))
-    info = {"sd_participant": float(vc["participant"]), "sd_item": float(vc["item"]),
-            "sd_residual": float(math.sqrt(fit.scale)), "n_obs": int(len(d)),
-            "n_participants": int(d["participant"].nunique()), "n_items": int(d["item"].nunique()),
-            "converged": bool(fit.converged), "loglik_reml": float(fit.llf),
-            "warnings": sorted({str(w.message).splitlines()[0] for w in caught}),
-            "method": "statsmodels MixedLM, REML; crossed random intercepts as variance components in one group"}
-    return fixed, info
+    fixed, info = fit_lmm_crossed(data, "log_rt", list(LMM_TERMS[1:]), ["participant", "item"], level)
+    return fixed, {"sd_participant": info["sd_participant"], "sd_item": info["sd_item"],
+                   "sd_residual": info["sd_residual"], "n_obs": info["n_obs"],
+                   "n_participants": info["n_levels"]["participant"], "n_items": info["n_levels"]["item"],
+                   "converged": info["converged"], "loglik_reml": info["loglik_reml"], "warnings": info["warnings"],
+                   "method": info["method"]}
 
 
 # --------------------------------------------------------------------------- analysis

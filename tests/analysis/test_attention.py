@@ -1,9 +1,11 @@
-"""Attention analysis: recovery from simulated participants, statistics against scipy and lme4, outputs.
+"""Attention analysis: recovery from simulated participants, the composition of psyai.stats, outputs.
 
-References: Spearman rho and its permutation p value against ``scipy.stats.spearmanr``
-and ``scipy.stats.permutation_test``; Holm against ``statsmodels.stats.multitest``;
-the mixed model against R ``lme4::lmer`` (tests/stats/reference/attention_lme4.R →
-attention_lme4.json, on attention_lmm_data.csv written by attention_make_data.py).
+The statistics themselves are tested in tests/stats: Spearman's rho and its permutation
+baseline in test_correlation.py, Holm in test_multiple.py, the mixed model against
+R ``lme4::lmer`` in test_lmm.py (tests/stats/reference/attention_lme4.R → attention_lme4.json,
+on attention_lmm_data.csv written by attention_make_data.py, which uses
+:func:`synthetic_model_measures` below). Here: that ``layer_agreement`` gives scipy's and
+statsmodels' numbers, and that ``reading_time_lmm`` is the lme4 model.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from analysis.attention import (AttentionConfig, analyze, holm, layer_agreement, permutation_baseline,
-                                reading_time_lmm, spearman_rho, write_results)
+from analysis.attention import AttentionConfig, analyze, layer_agreement, reading_time_lmm, write_results
 from psyai.participants.attention import SimulatedCohort, SimulationConfig
+from psyai.stats.lmm import fit_lmm_crossed
 
 REF = Path(__file__).resolve().parents[1] / "stats" / "reference"
 VOCAB = ("the a of cat dog house river mountain quickly beautiful ran is was under over table "
@@ -76,38 +78,6 @@ def test_lmm_recovers_surprisal_slope(results):
     assert results["lmm"]["sd_residual"] == pytest.approx(truth.sd_residual, rel=0.05)
 
 
-def test_spearman_against_scipy():
-    rng = np.random.default_rng(0)
-    for n in (5, 12, 40):
-        x, y = rng.normal(size=n), rng.integers(0, 4, size=n).astype(float)  # ties in y
-        assert spearman_rho(x, y) == pytest.approx(stats.spearmanr(x, y).statistic, abs=1e-12)
-    assert np.isnan(spearman_rho(np.arange(5.0), np.ones(5)))
-
-
-def test_permutation_baseline_against_scipy():
-    rng = np.random.default_rng(2)
-    x = rng.normal(size=6)
-    y = x + rng.normal(size=6)
-
-    def rho(a, axis=-1):  # permute one sample only: 6! pairings
-        return stats.spearmanr(a, y).statistic
-
-    ours = permutation_baseline(x, y, n_perm=20000, rng=np.random.default_rng(0))
-    # exact: all 6! pairings of x with y
-    ref = stats.permutation_test((x,), rho, permutation_type="pairings", alternative="greater",
-                                 n_resamples=np.inf, vectorized=False)
-    assert ours["rho"] == pytest.approx(ref.statistic, abs=1e-12)
-    assert ours["p_perm"] == pytest.approx(ref.pvalue, abs=0.01)
-    assert ours["rho_perm_mean"] == pytest.approx(np.mean(ref.null_distribution), abs=0.01)
-
-
-def test_holm_against_statsmodels():
-    p = np.array([0.01, 0.04, 0.03, 0.2, np.nan, 0.001])
-    ok = np.isfinite(p)
-    assert np.allclose(holm(p)[ok], multipletests(p[ok], method="holm")[1])
-    assert np.isnan(holm(p)[4])
-
-
 def test_layer_agreement_t_and_wilcoxon_against_scipy():
     rng = np.random.default_rng(3)
     corrs = pd.DataFrame({"item": np.tile(np.arange(10), 2), "human_measure": "h", "model_measure": "attention",
@@ -123,20 +93,22 @@ def test_layer_agreement_t_and_wilcoxon_against_scipy():
     assert np.allclose(out["p_holm"], multipletests(out["p_val"], method="holm")[1])
 
 
-def test_lmm_against_lme4():
+def test_reading_time_lmm_is_the_lme4_model():
+    """reading_time_lmm fits lmer(log_rt ~ surprisal + attention + length + log_freq + position + (1|participant)
+    + (1|item)) through psyai.stats.lmm and keeps the keys results.json has always had."""
     ref = json.loads((REF / "attention_lme4.json").read_text())
     data = pd.read_csv(REF / "attention_lmm_data.csv", dtype={"participant": str, "item": str})
     fixed, info = reading_time_lmm(data)
-    est = fixed.set_index("term")
-    for term, e, se in zip(ref["terms"], ref["estimate"], ref["se"]):
-        term = "Intercept" if term == "(Intercept)" else term
-        assert est.at[term, "estimate"] == pytest.approx(e, abs=1e-4, rel=1e-3), term
-        # statsmodels takes SEs from its own Hessian, lme4 conditional on theta: agree within 0.5%
-        assert est.at[term, "se"] == pytest.approx(se, rel=5e-3), term
-    assert info["loglik_reml"] == pytest.approx(-ref["reml_criterion"] / 2, abs=1e-3)
-    assert info["sd_participant"] == pytest.approx(ref["random_sd"]["participant"], rel=5e-3)
-    assert info["sd_item"] == pytest.approx(ref["random_sd"]["item"], rel=5e-3)
-    assert info["sd_residual"] == pytest.approx(ref["random_sd"]["Residual"], rel=5e-3)
+    assert list(info) == ["sd_participant", "sd_item", "sd_residual", "n_obs", "n_participants", "n_items",
+                          "converged", "loglik_reml", "warnings", "method"]
+    assert list(fixed.columns) == ["term", "estimate", "se", "z", "p_val", "ci_low", "ci_high"]
+    assert list(fixed["term"]) == ["Intercept" if t == "(Intercept)" else t for t in ref["terms"]]
+    assert fixed["estimate"].to_numpy() == pytest.approx(ref["estimate"], abs=1e-4, rel=1e-3)
+    assert (info["n_obs"], info["n_participants"], info["n_items"]) == (ref["n_obs"], 12, 12)
+    generic, generic_info = fit_lmm_crossed(data, "log_rt", ["surprisal", "attention", "length", "log_freq",
+                                                             "position"], ["participant", "item"])
+    pd.testing.assert_frame_equal(fixed, generic)
+    assert info["loglik_reml"] == generic_info["loglik_reml"] == pytest.approx(-ref["reml_criterion"] / 2, abs=1e-3)
 
 
 def test_results_json_strict_and_report_has_figures(results, tmp_path):
