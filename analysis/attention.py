@@ -258,14 +258,14 @@ def reading_time_lmm(data: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFr
     (fixed, info): ``fixed`` one row per term with ``estimate``, ``se``, ``z``, ``p_val``,
     ``ci_low``, ``ci_high`` (Wald); ``info`` with ``sd_participant``, ``sd_item``,
     ``sd_residual``, ``n_obs``, ``n_participants``, ``n_items``, ``converged``,
-    ``loglik_reml``, ``warnings``, ``method``.
+    ``loglik_reml``, ``warnings``, ``optimiser`` (the statsmodels optimiser whose fit was kept), ``method``.
     """
     fixed, info = fit_lmm_crossed(data, "log_rt", list(LMM_TERMS[1:]), ["participant", "item"], level)
     return fixed, {"sd_participant": info["sd_participant"], "sd_item": info["sd_item"],
                    "sd_residual": info["sd_residual"], "n_obs": info["n_obs"],
                    "n_participants": info["n_levels"]["participant"], "n_items": info["n_levels"]["item"],
                    "converged": info["converged"], "loglik_reml": info["loglik_reml"], "warnings": info["warnings"],
-                   "method": info["method"]}
+                   "optimiser": info["optimiser"], "method": info["method"]}
 
 
 # --------------------------------------------------------------------------- analysis
@@ -334,13 +334,17 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
         "method": {
             "correlation": "Spearman rank correlation per item between the human word score and the head-averaged "
                            "model measure; permutation baseline from shuffling model values within the item.",
-            "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected.",
+            "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected "
+                            "over all rows; the Wilcoxon p value is exact below 50 items without ties or zeros, else "
+                            "the normal approximation with continuity correction (R's wilcox.test).",
             "frequency": ("natural log of the word's relative frequency in the wordfreq norms (Speer 2022), "
                           "morphemes of a Japanese word combined as 1/f = sum of 1/f_i."
                           if config.frequency == "wordfreq" else
                           "natural log of the word's relative frequency within the item set (local frequency)."),
             "lmm": "REML linear mixed model, statsmodels MixedLM; crossed random intercepts for participants and "
-                   "items as variance components within one all-data group; checked against lme4::lmer.",
+                   "items as variance components within one all-data group; fitted with L-BFGS and Powell (and, "
+                   "if they disagree, Nelder-Mead and BFGS), keeping the highest REML likelihood; Wald z tests; "
+                   "checked against lme4::lmer.",
         },
         "versions": {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
                      "scipy": _version("scipy"), "statsmodels": _version("statsmodels")},

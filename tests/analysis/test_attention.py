@@ -76,6 +76,8 @@ def test_lmm_recovers_surprisal_slope(results):
                        ("attention", truth.b_attention)]:
         assert fixed[term]["ci_low"] <= true <= fixed[term]["ci_high"], term
     assert results["lmm"]["sd_residual"] == pytest.approx(truth.sd_residual, rel=0.05)
+    assert results["lmm"]["optimiser"] in ("lbfgs+powell", "powell", "nm", "bfgs")  # which fit was kept is said
+    assert "Powell" in results["method"]["lmm"] and "wilcox.test" in results["method"]["across_items"]
 
 
 def test_layer_agreement_t_and_wilcoxon_against_scipy():
@@ -100,7 +102,7 @@ def test_reading_time_lmm_is_the_lme4_model():
     data = pd.read_csv(REF / "attention_lmm_data.csv", dtype={"participant": str, "item": str})
     fixed, info = reading_time_lmm(data)
     assert list(info) == ["sd_participant", "sd_item", "sd_residual", "n_obs", "n_participants", "n_items",
-                          "converged", "loglik_reml", "warnings", "method"]
+                          "converged", "loglik_reml", "warnings", "optimiser", "method"]
     assert list(fixed.columns) == ["term", "estimate", "se", "z", "p_val", "ci_low", "ci_high"]
     assert list(fixed["term"]) == ["Intercept" if t == "(Intercept)" else t for t in ref["terms"]]
     assert fixed["estimate"].to_numpy() == pytest.approx(ref["estimate"], abs=1e-4, rel=1e-3)
