@@ -34,25 +34,12 @@ two unranked outputs are not compared, and an expressed tie counts half a win to
 each side. Comparisons of two outputs of the same model say nothing about models
 and are left out of the Bradley–Terry scores and win rates.
 
-References
-----------
-Bradley, R. A., & Terry, M. E. (1952). Rank analysis of incomplete block designs: I. The
-method of paired comparisons. *Biometrika, 39*, 324–345.
-Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
-*Journal of Human Resources, 50*, 317–372.
-Efron, B., & Tibshirani, R. J. (1993). *An introduction to the bootstrap*. Chapman & Hall.
-Hunter, D. R. (2004). MM algorithms for generalized Bradley–Terry models. *Annals of
-Statistics, 32*, 384–406.
-Kendall, M. G., & Babington Smith, B. (1939). The problem of m rankings. *Annals of
-Mathematical Statistics, 10*, 275–287.
-Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for
-Communication Departmental Papers, University of Pennsylvania.
-Maystre, L., & Grossglauser, M. (2015). Fast and accurate inference of Plackett–Luce models.
-*NeurIPS 28* (the ``choix`` library).
-Ouyang, L., et al. (2022). Training language models to follow instructions with human
-feedback. *NeurIPS 35*. arXiv:2203.02155.
-Siegel, S., & Castellan, N. J. (1988). *Nonparametric statistics for the behavioral
-sciences* (2nd ed.), §9.4 (Kendall's W with ties). McGraw-Hill.
+References: the methods' sources (Bradley & Terry, 1952; Cameron & Miller, 2015; Efron &
+Tibshirani, 1993; Hunter, 2004; Kendall & Babington Smith, 1939; Krippendorff, 2011;
+Maystre & Grossglauser, 2015; Siegel & Castellan, 1988) are given in full in
+:mod:`psyai.stats.agreement` and :mod:`psyai.stats.paired`. Ouyang, L., et al. (2022).
+Training language models to follow instructions with human feedback. *NeurIPS 35*,
+arXiv:2203.02155, for the win-rate figure.
 """
 
 from __future__ import annotations
