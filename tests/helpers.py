@@ -52,8 +52,29 @@ class Booth:
         time.sleep(settle)  # the screen is up and listening
         subprocess.run(["xdotool", "key", key], check=True, timeout=10)
 
+    def press_until(self, key: str, predicate, what: str, timeout: float = 90, every: float = 3.0) -> None:
+        """Press ``key`` until the log shows its effect: for the first screen of a session, which may
+        still be loading its fonts when the window is already up (a key pressed before the screen
+        listens is cleared with the screen's old events). Only for a key the next screen ignores."""
+        end = time.time() + timeout
+        while time.time() < end:
+            self.press(key)
+            again = min(time.time() + every, end)
+            while time.time() < again:
+                if predicate(self.records()):
+                    return
+                time.sleep(0.05)
+        raise AssertionError(f"pressed {key!r} for {timeout:.0f} s without {what}; "
+                             f"log has {[r['record'] for r in self.records()]}")
+
     def n_trials(self, phase: str) -> int:
         return sum(1 for r in self.records() if r["record"] == "trial" and r["phase"] == phase)
+
+
+def default_sigint() -> None:
+    """In the child: Ctrl-C acts as at a terminal even when the tests run where SIGINT is ignored (a shell's
+    background job), which the child would inherit, so Python would install no KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def kill_mid_session(experiment: str, args: list[str], log: Path, n_main: int, timeout: float = 180,
@@ -62,7 +83,8 @@ def kill_mid_session(experiment: str, args: list[str], log: Path, n_main: int, t
     then send it ``sig`` (``kill -9`` unless told). Returns the trial records the log holds afterwards;
     ``result`` (if given) gets the process's ``returncode`` and ``stderr``."""
     proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / f"{experiment}.py"), *args, "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     booth = Booth(log)
     try:
         booth.wait(lambda recs: booth.n_trials("main") >= n_main, timeout, f"{n_main} main trial(s) on disk")

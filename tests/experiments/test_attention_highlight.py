@@ -128,7 +128,8 @@ def test_a_person_marks_and_unmarks_words_with_the_mouse(tmp_path, texts):
             subprocess.run(["xdotool", "mouseup", "1"], check=True)
 
         booth.focus()
-        for key in ["y", "space", "2"]:
+        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
+        for key in ["space", "2"]:
             booth.press(key, settle=0.4)
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
         click(1)

@@ -94,7 +94,8 @@ def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
         booth.focus()
-        for key in ["y", "space", "2"]:
+        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
+        for key in ["space", "2"]:
             booth.press(key, settle=0.4)
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
         booth.press("space", settle=0.4)                      # "rankings begin"

@@ -108,7 +108,8 @@ def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
 
         n_words = len(segment(item["text"], "ja"))
         booth.focus()
-        for key in ["y", "space", "2"]:
+        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
+        for key in ["space", "2"]:
             booth.press(key, settle=0.4)
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
         booth.press("space", settle=0.4)                 # "press space to start reading"

@@ -31,8 +31,7 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the session header")
         booth.focus()
-        booth.press("y")
-        booth.wait(lambda recs: any(r["record"] == "consent" for r in recs), what="consent")
+        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
         booth.press("space")                       # instructions
         booth.press("1")                           # wrong answer to the comprehension check …
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="first check")
@@ -95,8 +94,7 @@ def test_declining_consent_ends_the_session_with_no_trials(tmp_path, stim_file):
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the session header")
         booth.focus()
-        booth.press("n")
-        booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
+        booth.press_until("n", lambda recs: recs[-1]["record"] == "end", "the end record")  # the thank-you screen takes space
         booth.press("space")
         out, _ = proc.communicate(timeout=30)
     finally:
