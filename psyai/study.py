@@ -103,6 +103,8 @@ def init_study(dest: str | Path, experiments: list[str] | None = None) -> list[P
     files written.
     """
     dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise PsyaiError(f"{dest} is a file, not a folder; give the study folder to create or fill")
     files = study_files(list(experiments or EXPERIMENTS))
     existing = [rel for rel in files if (dest / rel).exists()]
     if existing:
@@ -113,7 +115,11 @@ def init_study(dest: str | Path, experiments: list[str] | None = None) -> list[P
     written = []
     for rel in files:
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / rel, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / rel, target)
+        except OSError as err:
+            done = f"; copied so far: {len(written)} files" if written else "; nothing was copied"
+            raise PsyaiError(f"cannot write {target}: {err.strerror or err}{done}") from None
         written.append(target)
     return written

@@ -49,6 +49,14 @@ def test_init_refuses_to_overwrite_and_copies_nothing(tmp_path):
     with pytest.raises(PsyaiError, match="unknown experiment 'stroop'; choose from"):
         init_study(tmp_path / "other", ["stroop"])
     assert not (tmp_path / "other").exists()
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(PsyaiError, match="is a file, not a folder"):
+        init_study(tmp_path / "notes.txt")
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "experiments").write_text("a file where the folder should go")  # fails as root too
+    with pytest.raises(PsyaiError, match="cannot write .*experiments/ranking.py: File exists; nothing was copied"):
+        init_study(blocked, ["ranking"])
 
 
 def test_every_experiment_has_its_script_analysis_and_stimuli():
