@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the experiments and tests need: a virtual X server (Xvfb) for
 # headless windows, xdotool to type into them, the CJK font for Japanese, and the
-# JACK library psychtoolbox's keyboard loads. Installs what is missing (Debian,
+# JACK library psychtoolbox's keyboard loads, and the X libraries Qt's dialog loads. Installs what is missing (Debian,
 # as root); elsewhere, says what to install.
 set -euo pipefail
 missing=()
@@ -18,6 +18,14 @@ libs=$(ldconfig -p 2>/dev/null || true)
 # OpenGL libraries pyglet opens a window with
 [[ $libs == *libGL.so.1* ]] || missing+=(libgl1)
 [[ $libs == *libGLU.so.1* ]] || missing+=(libglu1-mesa)
+# what Qt 6's xcb platform plugin loads for PsychoPy's session dialog (without libxcb-cursor0 it aborts)
+for lib in libxcb-cursor.so.0:libxcb-cursor0 libxkbcommon-x11.so.0:libxkbcommon-x11-0 \
+           libxcb-icccm.so.4:libxcb-icccm4 libxcb-image.so.0:libxcb-image0 libxcb-keysyms.so.1:libxcb-keysyms1 \
+           libxcb-randr.so.0:libxcb-randr0 libxcb-render-util.so.0:libxcb-render-util0 \
+           libxcb-shape.so.0:libxcb-shape0 libxcb-xkb.so.1:libxcb-xkb1 libEGL.so.1:libegl1 \
+           libfontconfig.so.1:libfontconfig1 libdbus-1.so.3:libdbus-1-3; do
+  [[ $libs == *"${lib%%:*}"* ]] || missing+=("${lib##*:}")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -4,8 +4,10 @@
   order a session runs (checks, window, consent, instructions, phases, breaks, end);
 - :mod:`psyai.booth.session`: participant IDs, session folders, resume and refusal rules
   (no PsychoPy import, so the checks run anywhere);
-- :mod:`psyai.booth.ui`: window, screens, keyboard, slider and dialog; the one place a key
-  press (or a simulated participant's decision) enters;
+- :mod:`psyai.booth.ui`: window, screens, keyboard and slider; the one place a key press (or a
+  simulated participant's decision) enters;
+- :mod:`psyai.booth.dialog`: the session dialog, or the same questions in the terminal when no
+  dialog can open (no display, Qt's platform plugin missing);
 - :mod:`psyai.booth.i18n`: every participant-facing string in Japanese and English;
 - :mod:`psyai.booth.textlayout`: Japanese line breaks, pages and the moving window;
 - :mod:`psyai.booth.trials`: counterbalancing lists, seeded orders, attention checks;

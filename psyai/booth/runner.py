@@ -57,7 +57,7 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
 
     piloting.setPilotMode(args.pilot)
     if args.participant is None and not (args.no_dialog or args.simulate):
-        from psyai.booth.ui import session_dialog
+        from psyai.booth.dialog import session_dialog
 
         info = session_dialog({"participant": "", "session": "1", "lang": ["ja", "en"]}, title=experiment)
         args.participant, args.session, args.lang = info["participant"], info["session"], info["lang"]

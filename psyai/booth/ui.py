@@ -1,4 +1,4 @@
-"""The parts that draw and read input: window, screens, keyboard, slider, dialog.
+"""The parts that draw and read input: window, screens, keyboard, slider (the session dialog: psyai.booth.dialog).
 
 A participant's key press and a simulated participant's decision enter at one
 place: :meth:`Screens.wait_key` and :meth:`Screens.rate` ask an input object
@@ -290,19 +290,3 @@ class Screens:
                 self.win.flip()
         finally:
             self.win.mouseVisible = False
-
-
-def session_dialog(fields: dict, title: str) -> dict:
-    """PsychoPy's session dialog (participant, session, language); falls back to the terminal without a GUI."""
-    try:
-        from psychopy import gui
-
-        dlg = gui.DlgFromDict(dictionary=fields, title=title, sortKeys=False)
-        if not dlg.OK:
-            core.quit()
-        return fields
-    except ImportError:  # no Qt/wx: a plain terminal prompt
-        for key, default in fields.items():
-            answer = input(f"{key} [{default if not isinstance(default, list) else default[0]}]: ").strip()
-            fields[key] = answer or (default[0] if isinstance(default, list) else default)
-        return fields
