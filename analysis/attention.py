@@ -102,6 +102,7 @@ class AttentionConfig:
     n_examples: int = 3  # example texts drawn with human and model heat maps
     example_model_measure: str = "attention"  # model measure drawn beside the human one
     frequency: str = "wordfreq"  # word frequency: wordfreq norms, or "local" (the item set's own counts)
+    allow_mixed: bool = False  # analyse simulated participants together with real or pilot ones (refused by default)
 
 
 # --------------------------------------------------------------------------- correlations
@@ -272,10 +273,9 @@ def reading_time_lmm(data: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFr
 
 
 def _run_modes(human: pd.DataFrame) -> dict[str, int]:
-    sim = human["participant"].astype(str).str.startswith("sim-")
-    modes = {"simulated": int(human.loc[sim, "participant"].nunique()),
-             "human": int(human.loc[~sim, "participant"].nunique())}
-    return {k: v for k, v in modes.items() if v}
+    """Participants per run mode (``real``, ``pilot``, ``simulated``); a table without ``run_mode`` counts as real."""
+    modes = human["run_mode"] if "run_mode" in human.columns else pd.Series("real", index=human.index)
+    return {str(k): int(v) for k, v in human.groupby(modes)["participant"].nunique().sort_index().items()}
 
 
 def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: AttentionConfig | None = None) -> dict:
@@ -290,6 +290,10 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     """
     config = config or AttentionConfig()
     human = validate_human_table(human)
+    modes = _run_modes(human)
+    if "simulated" in modes and len(modes) > 1 and not config.allow_mixed:
+        raise DataError(f"simulated participants are mixed with {'/'.join(m for m in modes if m != 'simulated')} ones; "
+                        "analyse them separately (or set allow_mixed=True for a methods check)")
     model_measures = validate_model_measures(model_measures)
     check_same_words(human, model_measures)
     lacking = sorted(set(human["item"]) - set(model_measures["text_id"]))
@@ -317,11 +321,10 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
             fixed, info = reading_time_lmm(lmm_data(human, model, layer, config, predictors), config.level)
             lmm = {**info, "attention_layer": layer, "fixed": records(fixed)}
 
-    modes = _run_modes(human)
     results: dict = {
         "experiment": EXPERIMENT,
-        "run_modes": modes,
-        "banner": data_banner(modes),
+        "run_modes": modes,  # participants per run mode
+        "banner": data_banner(modes, unit="participants"),
         "n_participants": int(human["participant"].nunique()),
         "n_items": int(human["item"].nunique()),
         "n_items_correlated": int(corrs["item"].nunique()),  # items with at least min_words words with values

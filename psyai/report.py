@@ -136,13 +136,14 @@ def fmt_stat(name: str, value: float | None, dof: float | None = None, digits: i
     return f"{head} = {fmt_num(value, digits)}"
 
 
-def data_banner(run_modes: Mapping[str, int] | Iterable[str]) -> str | None:
+def data_banner(run_modes: Mapping[str, int] | Iterable[str], unit: str = "trials") -> str | None:
     """The warning a report must show when its data are not (only) from real participants.
 
     Parameters
     ----------
     run_modes : run modes present in the data (``real``, ``pilot``, ``simulated``),
-        or a mapping of run mode to number of trials.
+        or a mapping of run mode to a count.
+    unit : what the counts count (``trials``, ``participants`` …), said in a mixed banner.
 
     Returns
     -------
@@ -159,7 +160,7 @@ def data_banner(run_modes: Mapping[str, int] | Iterable[str]) -> str | None:
         return "SIMULATED DATA — every trial in this report comes from simulated participants, not from people."
     if flagged == ["pilot"] and modes == {"pilot"}:
         return "PILOT DATA — every trial in this report comes from pilot sessions; do not report these as results."
-    parts = ", ".join(f"{m} ({counts[m]} trials)" if counts[m] is not None else m for m in sorted(modes))
+    parts = ", ".join(f"{m} ({counts[m]} {unit})" if counts[m] is not None else m for m in sorted(modes))
     return f"MIXED DATA — this report mixes run modes: {parts}. Only real sessions are data from participants."
 
 

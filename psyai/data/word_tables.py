@@ -20,6 +20,9 @@ measure         str        ``selected`` (0/1: the participant marked the word),
 value           float      the measurement; missing values are not allowed (drop the row)
 lang            str        optional: ``en``, ``ja`` … (word frequencies; without it, an item
                            with kana or kanji counts as Japanese)
+run_mode        str        optional: ``real``, ``pilot`` or ``simulated`` (what the report's
+                           banner says; the session logs carry it). Without it, rows count
+                           as ``real``: say so with the column when they are not.
 ==============  =========  ==============================================================
 
 MODEL MEASURES table (what ``psyai attention extract`` writes)
@@ -80,6 +83,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 HUMAN_COLUMNS = ("participant", "item", "word_index", "word", "measure", "value")
+RUN_MODES = ("real", "pilot", "simulated")  # as in the session logs (psyai.data.sessions)
 MODEL_COLUMNS = ("text_id", "word_index", "word", "measure", "layer", "head", "value")
 BINARY_MEASURES = frozenset({"selected"})
 DURATION_MEASURES = frozenset({"reading_time", "total_fixation_time", "first_fixation_duration", "gaze_duration",
@@ -180,6 +184,13 @@ def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.D
     out = pd.DataFrame({c: frame[c] for c in HUMAN_COLUMNS})
     if "lang" in frame.columns:  # optional: the language of the item, for word frequencies
         out["lang"] = frame["lang"].astype(str).str.strip()
+    if "run_mode" in frame.columns:  # optional: real, pilot or simulated (the report's banner)
+        out["run_mode"] = frame["run_mode"].astype(str).str.strip()
+        bad = ~out["run_mode"].isin(RUN_MODES)
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"{_where(source)}line {_line(out, pos)}, column 'run_mode': {out.at[pos, 'run_mode']!r}; "
+                            f"use one of {', '.join(RUN_MODES)}")
     for column in ("participant", "item", "word", "measure"):
         empty = out[column].isna() | (out[column].astype(str).str.strip() == "")
         if empty.any():

@@ -81,7 +81,7 @@ class SimulatedCohort:
         return rows.set_index(["text_id", "word_index"])["value"]
 
     def generate(self, model_measures: pd.DataFrame) -> pd.DataFrame:
-        """Human word table (participant, item, word_index, word, measure, value) from model measures."""
+        """Human word table (participant, item, word_index, word, measure, value, run_mode = simulated)."""
         c = self.config
         rng = np.random.default_rng(c.seed)
         per_word = head_average(model_measures)
@@ -121,8 +121,8 @@ class SimulatedCohort:
                           + c.b_position * words["position"].to_numpy() + self.participant_effects_[p]
                           + self.item_effects_.reindex(items).to_numpy() + rng.normal(0, c.sd_residual, n_w))
                 frames.append(base.assign(measure="reading_time", value=np.exp(log_rt)))
-        out = pd.concat(frames, ignore_index=True)
-        return out[["participant", "item", "word_index", "word", "measure", "value"]]
+        out = pd.concat(frames, ignore_index=True).assign(run_mode="simulated")
+        return out[["participant", "item", "word_index", "word", "measure", "value", "run_mode"]]
 
     def truth(self) -> dict:
         """The generating settings, for recovery checks."""

@@ -20,6 +20,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from analysis.attention import AttentionConfig, analyze, layer_agreement, reading_time_lmm, write_results
+from psyai.errors import DataError
 from psyai.participants.attention import SimulatedCohort, SimulationConfig
 from psyai.stats.lmm import fit_lmm_crossed
 
@@ -234,3 +235,27 @@ def test_items_without_model_measures_are_refused_and_several_tables_join(model_
     assert main([str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
                  "--out", str(tmp_path / "out"), "--n-perm", "10"]) == 0
     assert json.loads((tmp_path / "out" / "results.json").read_text())["n_items"] == 20
+
+
+def test_the_banner_counts_participants_by_their_run_mode(model_measures):
+    """Simulated sessions (IDs like sim001, as `psyai simulate` writes them) were bannered 'MIXED DATA …
+    human (12 trials)': the run mode came from the ID's prefix and the count was of participants."""
+    human = SimulatedCohort(SimulationConfig(n_participants=6, selection_layer=1, seed=2,
+                                             measures=("selected",))).generate(model_measures)
+    human["participant"] = human["participant"].str.replace("sim-", "sim", regex=False)
+    config = AttentionConfig(n_perm=20)
+    res = analyze(human, model_measures, config)
+    assert res["run_modes"] == {"simulated": 6}
+    assert res["banner"].startswith("SIMULATED DATA")
+    # a table without run_mode (an imported corpus) is real data: no banner
+    res = analyze(human.drop(columns="run_mode"), model_measures, config)
+    assert res["run_modes"] == {"real": 6} and res["banner"] is None
+    # real and simulated participants together: refused, or named with their counts when allowed
+    mixed = human.assign(run_mode=np.where(human["participant"].isin(["sim001", "sim002"]), "real", "simulated"))
+    with pytest.raises(DataError, match="simulated participants are mixed with real ones"):
+        analyze(mixed, model_measures, config)
+    res = analyze(mixed, model_measures, AttentionConfig(n_perm=20, allow_mixed=True))
+    assert res["banner"] == ("MIXED DATA — this report mixes run modes: real (2 participants), simulated "
+                             "(4 participants). Only real sessions are data from participants.")
+    with pytest.raises(DataError, match=r"line 2, column 'run_mode': 'sim'; use one of real, pilot, simulated"):
+        analyze(human.assign(run_mode="sim"), model_measures, config)
