@@ -711,7 +711,7 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
 
 def build_parser() -> argparse.ArgumentParser:
     defaults = RankingConfig()
-    p = argparse.ArgumentParser(prog="python analysis/ranking.py",
+    p = argparse.ArgumentParser(prog=report_lib.command_name("analysis/ranking.py"),
                                 description="Analyse ranking sessions: results.json and report.html.")
     p.add_argument("data_dir", help="folder holding the sub-*/ses-* session folders (e.g. data/ranking)")
     p.add_argument("--out", required=True, help="output folder for results.json and report.html")

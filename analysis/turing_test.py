@@ -1000,7 +1000,7 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
 
 def build_parser() -> argparse.ArgumentParser:
     defaults = TuringConfig()
-    p = argparse.ArgumentParser(prog="python analysis/turing_test.py",
+    p = argparse.ArgumentParser(prog=report_lib.command_name("analysis/turing_test.py"),
                                 description="Analyse Turing-test sessions: results.json and report.html.")
     p.add_argument("data_dir", help="folder holding the sub-*/ses-* session folders (e.g. data/turing_test)")
     p.add_argument("--out", required=True, help="output folder for results.json and report.html")

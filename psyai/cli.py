@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -136,18 +137,19 @@ def _simulate(args: argparse.Namespace) -> int:
 def _analyze_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("experiment", help="analysis name, e.g. turing_test: analysis/<name>.py of the study folder you "
                                       "are in, else psyai's own")
-    p.add_argument("data_dir", help="data folder")
-    p.add_argument("--out", required=True, help="folder for results.json and report.html")
-    p.epilog = "Further options go to the analysis script: see python analysis/<name>.py --help."
+    p.add_argument("options", nargs=argparse.REMAINDER, metavar="DATA_DIR --out OUT ...",
+                   help="the analysis's own arguments: psyai analyze NAME --help lists them")
+    p.epilog = "psyai analyze turing_test data/turing_test --out results/   (psyai analyze turing_test --help)"
 
 
 def _analyze(args: argparse.Namespace) -> int:
     from psyai.study import script_path
 
     script = script_path("analysis", args.experiment)
-    console.print(f"analysis: {script}", markup=False, highlight=False, soft_wrap=True)
-    cmd = [sys.executable, str(script), args.data_dir, "--out", args.out, *args.extra]
-    return subprocess.call(cmd)
+    if not {"-h", "--help"} & set(args.options):
+        console.print(f"analysis: {script}", markup=False, highlight=False, soft_wrap=True)
+    env = {**os.environ, "PSYAI_COMMAND": f"psyai analyze {args.experiment}"}  # its usage line and errors
+    return subprocess.call([sys.executable, str(script), *args.options], env=env)
 
 
 # -- init -----------------------------------------------------------------------
@@ -241,10 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "analyze":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.extra = extra  # `psyai analyze` hands these on to the analysis script
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)

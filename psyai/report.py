@@ -373,6 +373,15 @@ def require_data_dir(path: str | Path) -> Path:
     return path
 
 
+def command_name(script: str) -> str:
+    """How the analysis was invoked, for its usage line, errors and the stamped command line:
+    ``psyai analyze NAME`` when ``psyai analyze`` ran it (it sets ``PSYAI_COMMAND``), else
+    ``python <script>``."""
+    import os
+
+    return os.environ.get("PSYAI_COMMAND") or f"python {script}"
+
+
 def run_cli(script: str, argv, compute, write, out_dir: str | Path) -> int:
     """An analysis script's command line: ``compute()`` the results, stamp the command line, ``write``
     them; print the path of report.html, or one ``error:`` line and exit status 1."""
@@ -382,7 +391,7 @@ def run_cli(script: str, argv, compute, write, out_dir: str | Path) -> int:
 
     try:
         results = compute()
-        results["command_line"] = " ".join(["python", script, *(argv if argv is not None else sys.argv[1:])])
+        results["command_line"] = " ".join([command_name(script), *(argv if argv is not None else sys.argv[1:])])
         paths = write(results, out_dir)
     except (PsyaiError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -12,12 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import Progress
 
 from psyai.attention.measures import AGGREGATIONS, FORWARD_MEASURES, MEASURES, MeasureConfig, extract, load_model
 from psyai.attention.words import UNIT_HELP, UNITS, has_japanese
 from psyai.errors import PsyaiError
+from psyai.progress import progress
 from psyai.models.loading import DTYPES
 
 logger = logging.getLogger(__name__)
@@ -84,9 +83,8 @@ def extract_command(args: argparse.Namespace) -> int:
     if not texts:
         raise PsyaiError(f"--texts {args.texts}: no texts (in language {args.lang!r})")
     loaded = load_model(args.model, device=args.device, dtype=args.dtype)
-    with Progress(console=Console(stderr=True), transient=True) as progress:  # stdout keeps its one JSON line
-        task = progress.add_task(f"{len(texts)} texts", total=len(texts))
-        results = extract(texts, loaded, config, on_batch=lambda n: progress.advance(task, n))
+    with progress(f"extracting {len(texts)} texts", len(texts)) as advance:  # stderr: stdout keeps its JSON line
+        results = extract(texts, loaded, config, on_batch=advance)
     table = to_table(results)
     table["text_id"] = [ids[i] for i in table["text_id"]]  # the stimulus ids, so human and model tables join
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from psyai.errors import PsyaiError
+from psyai.progress import progress as show_progress
 from psyai.models.loading import LoadedModel, ModelError, load_causal_lm
 from psyai.data.tables import read_rows
 
@@ -313,7 +314,7 @@ def generate_items(
     jobs = [(prompt, k) for prompt in prompt_list for k in range(1, n_per_prompt + 1)]
     taken = {_normalise(text) for text in avoid_texts}
     rows: list[dict[str, Any]] = []
-    with _progress_bar(progress, len(jobs), f"generating with {loaded.name_or_path}") as advance:
+    with show_progress(f"generating with {loaded.name_or_path}", len(jobs), enabled=progress) as advance:
         for prompt, k in jobs:
             base = text_seed(seed, prompt.prompt_id, k)
             attempts = max_attempts if temperature > 0 else 1  # greedy: every seed gives the same text
@@ -420,32 +421,6 @@ def _origin_tail(loaded: LoadedModel, use_chat: bool) -> str:
         f"{tail}, device {loaded.device.type}, psyai {__version__}, "
         f"transformers {transformers.__version__}, torch {torch.__version__}"
     )
-
-
-class _progress_bar:
-    """Context manager yielding an ``advance()`` callable; a rich bar on stderr when enabled."""
-
-    def __init__(self, enabled: bool, total: int, description: str) -> None:
-        self.enabled, self.total, self.description = enabled, total, description
-        self._progress: Any = None
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )  # fmt: skip
-        self._progress.start()
-        task = self._progress.add_task(self.description, total=self.total)
-        return lambda: self._progress.advance(task)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 # ---------------------------------------------------------------- output

@@ -17,9 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.progress import Progress
-
 from psyai.errors import PsyaiError
+from psyai.progress import progress
 from psyai.booth.session import SessionPaths
 from psyai.study import script_path
 
@@ -100,8 +99,7 @@ def run_cohort(run: CohortRun) -> list[Path]:
             raise PsyaiError(f"{paths.folder} exists; simulate into an empty --out folder (nothing was overwritten)")
     run.out.mkdir(parents=True, exist_ok=True)
     folders = []
-    with headless_display() as env, Progress(transient=True) as progress:
-        task = progress.add_task(f"simulating {run.experiment}", total=run.n_participants)
+    with headless_display() as env, progress(f"simulating {run.experiment}", run.n_participants) as advance:
         pending = list(range(run.n_participants))
         running: list[tuple[int, subprocess.Popen]] = []
         while pending or running:
@@ -118,5 +116,5 @@ def run_cohort(run: CohortRun) -> list[Path]:
                 tail = "\n".join(output.strip().splitlines()[-15:])
                 raise PsyaiError(f"simulated participant {run.participant_id(i)} failed (exit {proc.returncode}):\n{tail}")
             folders.append(SessionPaths(run.out, run.experiment, run.participant_id(i), 1).folder)
-            progress.advance(task)
+            advance()
     return folders

@@ -156,7 +156,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ..
         if f.name in skip:
             continue
         default = f.default if f.default is not MISSING else None
-        help_text = f"{f.metadata['help']} (default: {default})".replace("%", "%%")
+        shown = "none: required" if default in ("", None) else default  # an empty default is no default
+        help_text = f"{f.metadata['help']} (default: {shown})".replace("%", "%%")
         if f.type in ("bool", bool):
             parser.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=argparse.SUPPRESS, help=help_text)
