@@ -66,6 +66,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "break": "Take a short break. {done} of {total} done.\n\nPress SPACE when you are ready.",
         "quit_confirm": "Do you want to stop the experiment?\n\n[Y] Yes, stop      [N] No, continue",
         "end": "That is the end. Thank you very much!\n\nPlease tell the experimenter you are done.",
+        "measuring_screen": "Preparing the screen. One moment, please.",
         "aborted": "The session was stopped. Your answers so far have been saved.\n\nThank you.",
         # -- ranking ------------------------------------------------------------
         "rank_consent": (
@@ -192,6 +193,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "break": "少し休憩してください。{total}試行中{done}試行が終わりました。\n\n準備ができたらスペースキーを押してください。",
         "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
         "end": "これで終わりです。ご協力ありがとうございました！\n\n実験者にお知らせください。",
+        "measuring_screen": "画面を準備しています。少しお待ちください。",
         "aborted": "セッションを中止しました。ここまでの回答は保存されています。\n\nありがとうございました。",
         # -- ranking ------------------------------------------------------------
         "rank_consent": (

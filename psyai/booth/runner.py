@@ -167,7 +167,7 @@ def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, 
     if args.lang == "ja":
         ui.require_font()
     win = ui.make_window(windowed=args.windowed or args.pilot, simulated=args.simulate)
-    frame_rate = ui.measure_frame_rate(win, args.simulate)
+    frame_rate = ui.measure_frame_rate(win, args.simulate, args.lang)
     header = None
     if checked.state is None:
         header = new_header(

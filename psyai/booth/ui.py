@@ -58,17 +58,30 @@ def make_window(*, windowed: bool, simulated: bool) -> visual.Window:
     win = visual.Window(
         size=(1024, 640) if (windowed or simulated) else (1280, 800), fullscr=not (windowed or simulated),
         units="height", color=BG_COLOR, winType="pyglet", allowGUI=windowed or simulated,
-        checkTiming=not simulated,
+        checkTiming=False,  # measured by measure_frame_rate, with a message in the session's language
     )
     win.mouseVisible = False
     return win
 
 
-def measure_frame_rate(win: visual.Window, simulated: bool) -> float | None:
+def measure_frame_rate(win: visual.Window, simulated: bool, lang: str = "en") -> float | None:
+    """The screen's refresh rate, measured while a "preparing the screen" message in the session's language
+    is up (PsychoPy's own message is English only, in a font without Japanese). As PsychoPy Builder's
+    scripts do, the window then knows its frame period."""
     if simulated:
         return None
-    rate = win.getActualFrameRate(nIdentical=10, nMaxFrames=120, nWarmUpFrames=10, threshold=1)
-    return round(float(rate), 3) if rate else None
+    note = visual.TextStim(win, i18n.text("measuring_screen", lang), font=i18n.FONT, height=TEXT_HEIGHT,
+                           color=TEXT_COLOR, wrapWidth=WRAP, autoDraw=True)
+    try:
+        rate = win.getActualFrameRate(nIdentical=10, nMaxFrames=120, nWarmUpFrames=10, threshold=1, infoMsg="")
+    finally:
+        note.autoDraw = False
+    if not rate:
+        return None
+    win._monitorFrameRate = float(rate)  # as Builder's generated scripts set it
+    win.monitorFramePeriod = 1.0 / float(rate)
+    win.refreshThreshold = win.monitorFramePeriod * 1.2
+    return round(float(rate), 3)
 
 
 class KeyboardInput:

@@ -85,3 +85,52 @@ def test_simulated_rating_sets_the_slider(win):
     conf = screens.rate(slider, slider.draw, {"kind": "rate"})
     assert key.key in ("f", "j") and key.rt == source.observer.last_.rt
     assert slider.getRating() == int(conf.key) == source.observer.last_.confidence
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_frame_rate_is_measured_behind_a_message_in_the_session_language(win, lang):
+    """PsychoPy's own 'Attempting to measure frame rate…' showed in English (in a font without Japanese) in
+    every session: what is on screen while the rate is measured is our message, in the session's language.
+    Each frame is read from the back buffer just before the swap that shows it."""
+    from psychopy import visual
+
+    from psyai.booth import ui
+
+    def grab() -> np.ndarray:
+        win.getMovieFrame(buffer="back")
+        return np.asarray(win.movieFrames.pop().convert("L"), dtype=float)
+
+    shown: list[np.ndarray] = []
+    swap = win.backend.swapBuffers
+
+    def look_then_swap(*args, **kwargs):  # the real swap, after a look at what it will show
+        if len(shown) < 3:
+            shown.append(grab())
+        return swap(*args, **kwargs)
+
+    win.backend.swapBuffers = look_then_swap
+    try:
+        rate = ui.measure_frame_rate(win, simulated=False, lang=lang)
+    finally:
+        del win.backend.swapBuffers  # the instance attribute goes; the method is back
+    assert rate is None or 20 < rate < 1000
+    if rate:
+        assert win.monitorFramePeriod == pytest.approx(1 / rate, rel=1e-3)
+
+    def drawn(stim) -> np.ndarray:
+        win.clearBuffer()
+        stim.draw()
+        frame = grab()
+        win.clearBuffer()
+        return frame
+
+    ours = drawn(visual.TextStim(win, i18n.text("measuring_screen", lang), font=i18n.FONT, height=ui.TEXT_HEIGHT,
+                                 color=ui.TEXT_COLOR, wrapWidth=ui.WRAP))
+    psychopys = drawn(visual.TextBox2(win, "Attempting to measure frame rate of screen, please wait ...",
+                                      units="norm", size=(2, 2), alignment="center", letterHeight=0.1))
+    background = np.median(ours)
+    ink = lambda frame: np.abs(frame - background) > 20  # noqa: E731 - text pixels
+    assert len(shown) == 3 and ink(ours).sum() > 500
+    for frame in shown:
+        assert (ink(frame) == ink(ours)).mean() > 0.999  # our message, and nothing else
+        assert (ink(frame) & ink(psychopys)).sum() < 0.5 * ink(psychopys).sum()  # not PsychoPy's
