@@ -47,6 +47,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "[1] {key_human}      [2] {key_model}      [3] Space"
         ),
         "comprehension_wrong": "Not quite. Please read the instructions again.\n\nPress SPACE.",
+        "check_keys": "Answer with the number key 1, 2 or 3.",
+        "keys_hint": "Please answer with one of the keys {keys}.",
         "practice_intro": "First, {n} practice trials.\n\nPress SPACE to start.",
         "practice_feedback_correct": "Correct: this text was written by {truth}.\n\nPress SPACE.",
         "practice_feedback_wrong": "This text was in fact written by {truth}.\n\nPress SPACE.",
@@ -175,6 +177,8 @@ STRINGS: dict[str, dict[str, str]] = {
             "[1] {key_human}      [2] {key_model}      [3] スペース"
         ),
         "comprehension_wrong": "違います。もう一度説明をお読みください。\n\nスペースキーを押してください。",
+        "check_keys": "数字キーの 1、2、3 のどれかで答えてください。",
+        "keys_hint": "{keys} のどれかのキーで答えてください。",
         "practice_intro": "まず練習を{n}回行います。\n\nスペースキーで始めます。",
         "practice_feedback_correct": "正解です。この文章は{truth}書きました。\n\nスペースキーを押してください。",
         "practice_feedback_wrong": "この文章は実際には{truth}書きました。\n\nスペースキーを押してください。",

@@ -219,13 +219,18 @@ def demographics(screens, log: DurableLog) -> None:
 
 
 def instructions(screens, log: DurableLog, text: str, check: str, correct: str = "2") -> None:
-    """Instructions, then a comprehension check (keys 1–3); both repeat until the check is passed."""
+    """Instructions, then a comprehension check (keys 1–3, said on the screen); both repeat until the check
+    is passed. Another key (J for the answer "J", say) brings up which keys answer; the record lists it."""
     attempt = 0
+    keys = ["1", "2", "3"]
     while True:
         attempt += 1
         screens.show_message(text)
-        resp = screens.show_message(check, keys=["1", "2", "3"], context={"kind": "comprehension", "correct": correct})
-        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == correct})
+        resp = screens.show_message(check + "\n\n" + screens.t("check_keys"), keys=keys,
+                                    context={"kind": "comprehension", "correct": correct},
+                                    hint=screens.t("keys_hint", keys=", ".join(keys)))
+        log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == correct,
+                   "other_keys": resp.refused})
         if resp.key == correct:
             return
         screens.show_message(screens.t("comprehension_wrong"))

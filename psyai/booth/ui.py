@@ -10,7 +10,7 @@ are the same for both.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from psychopy import core, visual
@@ -43,6 +43,7 @@ class Quit(Exception):
 class KeyResponse:
     key: str
     rt: float  # seconds from the flip that showed the screen
+    refused: list[str] = field(default_factory=list)  # keys pressed before it that the screen does not take
 
 
 def require_font(font: str = i18n.FONT) -> None:
@@ -113,7 +114,8 @@ class KeyboardInput:
             self.kb.clearEvents()
         win.callOnFlip(self.clock.reset)
 
-    def poll(self, keys: list[str]) -> KeyResponse | None:
+    def poll(self, keys: list[str] | None) -> KeyResponse | None:
+        """The first of ``keys`` pressed since the last poll (None: any key), or None."""
         if self.backend == "event":
             for name, t in self._event.getKeys(keyList=keys, timeStamped=self.clock):
                 return KeyResponse(name, float(t))
@@ -174,14 +176,20 @@ class Screens:
         self.message = visual.TextStim(win, text="", font=i18n.FONT, height=TEXT_HEIGHT, wrapWidth=WRAP,
                                        color=TEXT_COLOR, languageStyle="LTR")
         self.fixation = visual.TextStim(win, text="+", font=i18n.FONT, height=0.06, color=TEXT_COLOR)
+        self.hint = visual.TextStim(win, text="", font=i18n.FONT, height=TEXT_HEIGHT * 0.9, wrapWidth=WRAP,
+                                    color=PROMPT_COLOR, pos=(0, -0.42), languageStyle="LTR")
 
     def t(self, key: str, **fields) -> str:
         return i18n.text(key, self.lang, **fields)
 
     # -- input -------------------------------------------------------------
     def wait_key(self, draw: Callable[[], None], keys: list[str], context: dict | None = None,
-                 allow_escape: bool = True) -> KeyResponse:
-        """Show a screen and return the first of ``keys`` pressed, RT from the flip that showed it."""
+                 allow_escape: bool = True, hint: str | None = None) -> KeyResponse:
+        """Show a screen and return the first of ``keys`` pressed, RT from the flip that showed it.
+
+        With ``hint``, a key the screen does not take brings up ``hint`` at the bottom of the
+        screen (which keys it does take), and the response lists such keys in ``refused``.
+        """
         context = context or {}
         src = self.input
         src.start(self.win)
@@ -190,16 +198,25 @@ class Screens:
         if src.simulated:
             return self._simulated(draw, keys, context)
         listen = keys + (["escape"] if allow_escape else [])
-        while True:
-            resp = src.poll(listen)
-            if resp is not None and resp.key == "escape":
-                self.confirm_quit()
-                draw()
-                self.win.flip()
-                continue
-            if resp is not None:
-                return resp
+        refused: list[str] = []
+        if hint:
+            set_text(self.hint, hint)
+
+        def screen() -> None:
             draw()
+            if refused:
+                self.hint.draw()
+
+        while True:
+            resp = src.poll(None if hint else listen)
+            if resp is not None and resp.key not in listen:
+                refused.append(resp.key)
+            elif resp is not None and resp.key == "escape":
+                self.confirm_quit()
+            elif resp is not None:
+                resp.refused = refused
+                return resp
+            screen()
             self.win.flip()
 
     def _simulated(self, draw: Callable[[], None], keys: list[str], context: dict) -> KeyResponse:
@@ -262,10 +279,10 @@ class Screens:
         clock.reset(-(since_onset + (core.getTime() - asked)))  # Clock.reset(t) makes the clock read -t
 
     def show_message(self, text: str, keys: list[str] | None = None, context: dict | None = None,
-                     allow_escape: bool = True) -> KeyResponse:
+                     allow_escape: bool = True, hint: str | None = None) -> KeyResponse:
         set_text(self.message, text)
         self.message.pos = (0, 0)
-        return self.wait_key(self.message.draw, keys or ["space"], context, allow_escape)
+        return self.wait_key(self.message.draw, keys or ["space"], context, allow_escape, hint)
 
     def show_frames(self, stims: list, n_frames: int) -> None:
         """Show ``stims`` for ``n_frames`` screen refreshes (one frame in simulated time)."""

@@ -134,3 +134,53 @@ def test_frame_rate_is_measured_behind_a_message_in_the_session_language(win, la
     for frame in shown:
         assert (ink(frame) == ink(ours)).mean() > 0.999  # our message, and nothing else
         assert (ink(frame) & ink(psychopys)).sum() < 0.5 * ink(psychopys).sum()  # not PsychoPy's
+
+
+class ScriptedKeys:
+    """A keyboard that presses the given keys, one per poll once the screen is up (the input the screen reads)."""
+
+    simulated = False
+
+    def __init__(self, keys: list[str]) -> None:
+        from psychopy import core
+
+        self.keys, self.clock = list(keys), core.Clock()
+
+    def start(self, win) -> None:
+        win.callOnFlip(self.clock.reset)
+
+    def poll(self, keys):
+        from psyai.booth.ui import KeyResponse
+
+        if not self.keys:
+            return None
+        key = self.keys.pop(0)
+        return KeyResponse(key, self.clock.getTime()) if keys is None or key in keys else None
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_key_the_screen_does_not_take_brings_up_the_keys_it_does(win, lang):
+    from psyai.booth import ui
+
+    frames: list[np.ndarray] = []
+    swap = win.backend.swapBuffers
+
+    def look_then_swap(*args, **kwargs):
+        win.getMovieFrame(buffer="back")
+        frames.append(np.asarray(win.movieFrames.pop().convert("L"), dtype=float))
+        return swap(*args, **kwargs)
+
+    screens = ui.Screens(win, lang, ScriptedKeys(["j", "x", "2"]), simulated_time=False)
+    win.backend.swapBuffers = look_then_swap
+    try:
+        resp = screens.show_message("check", keys=["1", "2", "3"], hint=screens.t("keys_hint", keys="1, 2, 3"))
+    finally:
+        del win.backend.swapBuffers
+    assert (resp.key, resp.refused) == ("2", ["j", "x"])
+    bottom = slice(int(0.85 * frames[0].shape[0]), None)  # the hint's band, below the message
+    background = np.median(frames[0])
+    ink = [int((np.abs(f[bottom] - background) > 20).sum()) for f in frames]
+    assert ink[0] == 0 and ink[-1] > 300  # nothing there at first; the hint once a wrong key came
+    # without a hint the screen ignores other keys silently, as before
+    resp = ui.Screens(win, lang, ScriptedKeys(["j", "2"]), simulated_time=False).show_message("x", keys=["2"])
+    assert (resp.key, resp.refused) == ("2", [])

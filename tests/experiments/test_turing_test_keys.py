@@ -37,7 +37,8 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="first check")
         booth.press("space")                       # … "read again"
         booth.press("space")                       # instructions again
-        booth.press("2")                           # right answer
+        booth.press("j")                           # the answer in words: not a key the check takes …
+        booth.press("2")                           # … the screen says which keys answer: the right one
         booth.wait(lambda recs: any(r["record"] == "comprehension" and r["passed"] for r in recs), what="passed check")
         booth.press("space")                       # practice intro
         for k in range(2):                         # two practice trials with feedback
@@ -68,6 +69,7 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
     recs = booth.records()
     assert recs[-1]["status"] == "aborted" and recs[-1]["n_trials_done"] == 2
     assert [r["passed"] for r in recs if r["record"] == "comprehension"] == [False, True]
+    assert [r["other_keys"] for r in recs if r["record"] == "comprehension"] == [[], ["j"]]
     trials = [r for r in recs if r["record"] == "trial"]
     assert [(r["phase"], r["response"], r["confidence"]) for r in trials] == [
         ("practice", "human", 3), ("practice", "human", 3), ("main", "model", 6), ("main", "human", 2)]
