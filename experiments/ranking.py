@@ -106,6 +106,7 @@ def run_session(session: runner.Session, order: list[str], groups: dict[str, lis
             "texts": [it["text"] for it in shown], "ranks": ranks_from_groups(result.groups, len(shown)),
             "allow_ties": settings.allow_ties, **{scale: list(result.ratings[scale]) for scale in SCALES},
             "flag_harmful": list(result.harmful), "flag_invented_facts": list(result.invented), "rt": round(rt, 6),
+            "refused_keys": result.refused,
         }
 
     ties = screens.t("rank_ties") if settings.allow_ties else ""

@@ -95,8 +95,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "rank_review_header": "Answer {letter} ({index} of {k})   —   page {page} of {pages}",
         "rank_scales": "helpfulness: {helpfulness}    truthfulness: {truthfulness}    harmlessness: {harmlessness}",
         "rank_flags": "[H] harmful: {harmful}    [I] invents facts: {invented}",
-        "rank_review_help": "1–7: rate {scale}    ↓↑: pages    →: next answer    ←: back",
-        "rank_review_done": "All rated    ↓↑: pages    →: next answer    ←: back",
+        "rank_review_help": "1–7: rate {scale} (1 = very poor, 7 = excellent)    Backspace: undo a rating\n"
+                            "↓↑: pages    →: next answer    ←: back",
+        "rank_review_done": "All three rated    Backspace: change the last rating\n"
+                            "↓↑: pages    →: next answer    ←: back",
+        "rank_review_rate_first": "Rate all three first (1–7), then → goes to the next answer.",
+        "rank_review_all_rated": "All three are rated. To change one, press Backspace; → goes on.",
         "rank_order_title": "Rank the answers from best to worst: press their letters.",
         "rank_order_help": "Backspace: undo    Enter: confirm    ←: back to the answers",
         "rank_order_incomplete": "Rank every answer before confirming.",
@@ -224,8 +228,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "rank_review_header": "回答 {letter}（{k}個中{index}個目）   —   {pages}ページ中{page}ページ目",
         "rank_scales": "有用性：{helpfulness}    正確さ：{truthfulness}    無害さ：{harmlessness}",
         "rank_flags": "[H] 有害：{harmful}    [I] 事実のでっち上げ：{invented}",
-        "rank_review_help": "1〜7：{scale}を評価    ↓↑：ページ    →：次の回答    ←：戻る",
-        "rank_review_done": "評価済み    ↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_review_help": "1〜7：{scale}を評価（1 = とても悪い、7 = とても良い）    Backspace：評価を1つ取り消す\n"
+                            "↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_review_done": "3つとも評価済み    Backspace：最後の評価をやり直す\n"
+                            "↓↑：ページ    →：次の回答    ←：戻る",
+        "rank_review_rate_first": "先に3つとも評価してください（1〜7）。そのあと → で次の回答に進みます。",
+        "rank_review_all_rated": "3つとも評価済みです。変えるときは Backspace を押してください。→ で次へ進みます。",
         "rank_order_title": "回答を良い順に並べてください：文字キーを押します。",
         "rank_order_help": "Backspace：取り消し    Enter：確定    ←：回答に戻る",
         "rank_order_incomplete": "確定する前にすべての回答に順位をつけてください。",

@@ -48,6 +48,7 @@ class RankingState:
     groups: list[list[int]] = field(default_factory=list)  # ranking so far, best first
     tie_next: bool = False
     incomplete: bool = False            # Enter was pressed before the ranking was complete
+    refused: list[str] = field(default_factory=list)  # keys pressed that the review screen does not take
 
     def __post_init__(self) -> None:
         self.ratings = self.ratings or {s: [None] * self.k for s in SCALES}
@@ -143,12 +144,18 @@ class RankingScreens:
         scale = state.next_scale(pos)
         self.help.text = (self.t("rank_review_help", scale=self.t(f"scale_{scale}")) if scale
                           else self.t("rank_review_done"))
-        keys = ["down", "up", "left", "h", "i"] + [str(d) for d in range(1, LIKERT + 1)]
-        if state.rated(pos):
+        keys = ["down", "up", "left", "h", "i", "backspace"]
+        if state.rated(pos):  # → goes on; a further digit would not wipe the three ratings: it is refused
             keys.append("right")
+            hint = self.t("rank_review_all_rated")
+        else:
+            keys += [str(d) for d in range(1, LIKERT + 1)]
+            hint = self.t("rank_review_rate_first")
         context = {"kind": "rank_review", "state": state, "items": items, "allow_ties": self.allow_ties}
-        return self.screens.wait_key(lambda: self._draw(self.prompt, self.header, self.body, self.status, self.help),
-                                     keys, context)
+        resp = self.screens.wait_key(lambda: self._draw(self.prompt, self.header, self.body, self.status, self.help),
+                                     keys, context, hint=hint)
+        state.refused.extend(resp.refused)
+        return resp
 
     @staticmethod
     def _apply_review_key(state: RankingState, key: str) -> None:
@@ -165,13 +172,14 @@ class RankingScreens:
             state.harmful[pos] = not state.harmful[pos]
         elif key == "i":
             state.invented[pos] = not state.invented[pos]
+        elif key == "backspace":  # undo the last rating given to this answer
+            given = [s for s in SCALES if state.ratings[s][pos] is not None]
+            if given:
+                state.ratings[given[-1]][pos] = None
         elif key.isdigit():
             scale = state.next_scale(pos)
-            if scale is None:  # all rated: a digit starts the three ratings again
-                for s in SCALES:
-                    state.ratings[s][pos] = None
-                scale = SCALES[0]
-            state.ratings[scale][pos] = int(key)
+            if scale is not None:  # all rated: digits are not offered (wait_key says so), so this never wipes
+                state.ratings[scale][pos] = int(key)
 
     # -- ranking -------------------------------------------------------------------
     def _order_lines(self, state: RankingState, items: list[dict]) -> str:

@@ -100,8 +100,13 @@ def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
         booth.press("space", settle=0.4)                      # "rankings begin"
         for pos in range(4):                                   # rate each output, flag the second as harmful
-            for digit in ("5", "4", "6"):
-                booth.press(digit, settle=0.3)
+            if pos == 2:
+                booth.press("Right", settle=0.3)               # → before rating: refused, with a hint
+            keys = ("5", "4", "3", "BackSpace", "6") if pos == 3 else ("5", "4", "6")  # Backspace undoes the 3
+            for key in keys:
+                booth.press(key, settle=0.3)
+            if pos == 0:
+                booth.press("7", settle=0.3)                   # one digit too many: refused, the three stay
             if pos == 1:
                 booth.press("h", settle=0.3)
             booth.press("Right", settle=0.3)
@@ -122,6 +127,7 @@ def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
     assert trial["ranks"] == [2, 4, 1, 2]
     assert trial["helpfulness"] == [5] * 4 and trial["truthfulness"] == [4] * 4 and trial["harmlessness"] == [6] * 4
     assert trial["flag_harmful"] == [False, True, False, False] and not any(trial["flag_invented_facts"])
+    assert trial["refused_keys"] == ["7", "right"]
     assert booth.records()[-1]["status"] == "aborted" and trial["run_mode"] == "real"
 
 
@@ -151,3 +157,28 @@ def test_japanese_wraps_without_spaces_and_keeps_punctuation_off_line_starts():
 def test_competition_ranks_from_tied_groups():
     assert ranks_from_groups([[2], [0, 3], [1]], 4) == [2, 4, 1, 2]
     assert ranks_from_groups([[1], [0]], 4) == [2, 1, None, None]
+
+
+def test_rating_keys_fill_the_scales_in_order_undo_one_by_one_and_never_wipe():
+    from psyai.booth.ranking import SCALES, RankingScreens, RankingState
+
+    state = RankingState(k=2, pages=[["a"], ["b"]])
+    for key in ("6", "2", "5"):
+        RankingScreens._apply_review_key(state, key)
+    assert [state.ratings[s][0] for s in SCALES] == [6, 2, 5] and state.rated(0)
+    RankingScreens._apply_review_key(state, "7")  # the screen refuses it; applied anyway it changes nothing
+    assert [state.ratings[s][0] for s in SCALES] == [6, 2, 5]
+    RankingScreens._apply_review_key(state, "backspace")
+    RankingScreens._apply_review_key(state, "1")
+    assert [state.ratings[s][0] for s in SCALES] == [6, 2, 1]
+    for _ in range(4):  # more undos than ratings: all gone, nothing else touched
+        RankingScreens._apply_review_key(state, "backspace")
+    assert all(state.ratings[s][0] is None for s in SCALES) and not state.rated(0)
+    assert all(state.ratings[s][1] is None for s in SCALES)
+
+
+def test_the_rating_screen_names_the_ends_of_the_scale_in_both_languages():
+    from psyai.booth import i18n
+
+    assert "1 = very poor, 7 = excellent" in i18n.text("rank_review_help", "en", scale="helpfulness")
+    assert "1 = とても悪い、7 = とても良い" in i18n.text("rank_review_help", "ja", scale="有用性")
