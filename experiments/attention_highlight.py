@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from psyai.booth import runner  # noqa: E402
+from psyai.errors import PsyaiError  # noqa: E402
 from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
 from psyai.booth.session import add_session_arguments, int_at_least  # noqa: E402
 
@@ -39,6 +40,7 @@ class Settings:
     n_trials: int | None = None
     unit: str = "word"           # word (Japanese: UniDic morpheme) or bunsetsu (psyai.attention.words)
     max_select: int = 3          # most words a participant may mark per text
+    min_select: int = 1          # fewest words before ENTER confirms (0: a text may be left unmarked)
     break_every: int = 10
     practice: bool = True
     demographics: bool = False
@@ -52,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--trials", type=int_at_least(1), default=None, help="texts per participant (default: all)")
     e.add_argument("--unit", choices=UNITS, default="word", help=UNIT_HELP)
     e.add_argument("--max-select", type=int_at_least(1), default=Settings.max_select, help="most words marked per text")
+    e.add_argument("--min-select", type=int_at_least(0), default=Settings.min_select,
+                   help="fewest words marked before ENTER confirms (default 1; 0 lets a text go unmarked)")
     e.add_argument("--break-every", type=int_at_least(0), default=Settings.break_every)
     e.add_argument("--no-practice", action="store_true")
     e.add_argument("--demographics", action="store_true")
@@ -119,14 +123,21 @@ class HighlightRoutine:
                 stim.draw()
             self.status.draw()
 
+        refused_enters = 0
         while True:
             self.status.text = s.t("hl_status", n=len(selected), max_select=self.settings.max_select)
+            if refused_enters and len(selected) < self.settings.min_select:  # say why ENTER did nothing
+                self.status.text += "\n" + s.t("hl_select_first", n=self.settings.min_select)
             context = {"kind": "highlight", "item_id": item["item_id"], "n_words": len(words),
-                       "selected": list(selected), "n_clicks": len(clicks), "max_select": self.settings.max_select}
+                       "selected": list(selected), "n_clicks": len(clicks), "max_select": self.settings.max_select,
+                       "min_select": self.settings.min_select}
             resp = s.wait_click(draw, rects, ["return"], context)
             elapsed += resp.rt
-            if resp.key == "return":
+            if resp.key == "return" and len(selected) >= min(self.settings.min_select, len(words)):
                 break
+            if resp.key == "return":
+                refused_enters += 1
+                continue
             i = int(resp.key.split(":")[1])
             if i in selected:
                 selected.remove(i)
@@ -140,27 +151,32 @@ class HighlightRoutine:
         return {"item_id": item["item_id"], "source": item["source"], "model": item.get("model") or None,
                 "words": [w.text for w in words], "word_starts": [w.start for w in words],
                 "selected": sorted(selected), "clicks": clicks, "max_select": self.settings.max_select,
-                "rt": round(elapsed, 6)}
+                "refused_enters": refused_enters, "rt": round(elapsed, 6)}
 
 
 def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
     screens = session.screens
     routine = HighlightRoutine(screens, settings, session.header["lang"])
+    intros = ({"practice": screens.t("texts_practice_intro", n=len(practice)), "main": screens.t("hl_main_intro")}
+              if practice else {})  # the practice is announced, and so is the start of the real texts
     return runner.run_phases(
         session, consent_text=screens.t("hl_consent", minutes=settings.minutes),
         instructions_text=screens.t("hl_instructions", max_select=settings.max_select),
         check_text=screens.t("hl_comprehension"), phases=[("practice", practice), ("main", order)],
         run_item=routine.run, break_every=settings.break_every, ask_demographics=settings.demographics,
-        intros={"main": screens.t("hl_main_intro")} if practice else {})
+        intros=intros)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # -- show dialog, check everything before a file is written ------------------------
     checked = runner.check(args, EXPERIMENT)
-    settings = (Settings(**checked.header["settings"]) if checked.header else
-                Settings(n_trials=args.trials, unit=args.unit, max_select=args.max_select, break_every=args.break_every,
-                         practice=not args.no_practice, demographics=args.demographics))
+    if args.min_select > args.max_select:
+        raise PsyaiError(f"--min-select {args.min_select} is more than --max-select {args.max_select}; lower it")
+    settings = (Settings(**{"min_select": 0, **checked.header["settings"]})  # sessions begun before min_select
+                if checked.header else
+                Settings(n_trials=args.trials, unit=args.unit, max_select=args.max_select, min_select=args.min_select,
+                         break_every=args.break_every, practice=not args.no_practice, demographics=args.demographics))
     check_segmentation(args.lang, "attach", settings.unit)
     seed, order, practice = runner.shuffled_items(checked, settings.n_trials, settings.practice)
     observer = simulation = None

@@ -118,11 +118,13 @@ class ReadingRoutine:
 def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
     screens = session.screens
     routine = ReadingRoutine(screens, settings, session.header["lang"])
+    intros = ({"practice": screens.t("texts_practice_intro", n=len(practice)), "main": screens.t("spr_main_intro")}
+              if practice else {})  # the practice is announced, and so is the start of the real texts
     return runner.run_phases(
         session, consent_text=screens.t("spr_consent", minutes=settings.minutes),
         instructions_text=screens.t("spr_instructions"), check_text=screens.t("spr_comprehension"),
         phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
-        ask_demographics=settings.demographics, intros={"main": screens.t("spr_main_intro")} if practice else {})
+        ask_demographics=settings.demographics, intros=intros)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,7 +65,9 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "truth_human": "a person",
         "truth_model": "a model",
-        "break": "Take a short break. {done} of {total} done.\n\nPress SPACE when you are ready.",
+        "break": "Take a short break. {done} of {total} done.",
+        "break_continue": "Press SPACE when you are ready.",
+        "texts_practice_intro": "First, {n} practice text(s) to get used to the task.\n\nPress SPACE to start.",
         "quit_confirm": "Do you want to stop the experiment?\n\n[Y] Yes, stop      [N] No, continue",
         "end": "That is the end. Thank you very much!\n\nPlease tell the experimenter you are done.",
         "measuring_screen": "Preparing the screen. One moment, please.",
@@ -140,13 +142,14 @@ STRINGS: dict[str, dict[str, str]] = {
             "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
         ),
         "hl_instructions": (
-            "Each text appears with a question. Click the words that matter most for answering it — "
-            "at most {max_select}. Click a word again to unselect it. Press ENTER when you are done.\n\n"
+            "Read each text and click the words that matter most for what it says — at least one, at most "
+            "{max_select}. Click a word again to unselect it. Press ENTER when you are done.\n\n"
             "Press SPACE to continue."
         ),
         "hl_comprehension": "A quick check. How do you unselect a word?\n\n[1] press Delete      [2] click it again      [3] press Enter",
         "hl_task": "Which words matter most for what this text says? Click up to {max_select}.",
         "hl_status": "Selected: {n} of at most {max_select}.   ENTER: done",
+        "hl_select_first": "Click at least {n} word(s) first, then press ENTER.",
         "hl_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
     },
     "ja": {
@@ -198,7 +201,9 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "truth_human": "人が",
         "truth_model": "モデルが",
-        "break": "少し休憩してください。{total}試行中{done}試行が終わりました。\n\n準備ができたらスペースキーを押してください。",
+        "break": "少し休憩してください。{total}問中{done}問が終わりました。",
+        "break_continue": "準備ができたらスペースキーを押してください。",
+        "texts_practice_intro": "まず、練習として{n}つの文章で課題に慣れてください。\n\nスペースキーで始めます。",
         "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
         "end": "これで終わりです。ご協力ありがとうございました！\n\n実験者にお知らせください。",
         "measuring_screen": "画面を準備しています。少しお待ちください。",
@@ -272,13 +277,14 @@ STRINGS: dict[str, dict[str, str]] = {
             "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
         ),
         "hl_instructions": (
-            "各文章は質問と一緒に表示されます。質問に答えるうえで最も重要な語を、最大{max_select}個まで"
-            "クリックしてください。もう一度クリックすると選択を取り消せます。終わったらEnterキーを押します。\n\n"
+            "文章を読み、その内容にとって最も重要な語をクリックしてください。1個以上、最大{max_select}個まで"
+            "選べます。もう一度クリックすると選択を取り消せます。終わったらEnterキーを押します。\n\n"
             "スペースキーで次へ進みます。"
         ),
         "hl_comprehension": "確認です。選択を取り消すにはどうしますか？\n\n[1] Deleteキー      [2] もう一度クリック      [3] Enterキー",
         "hl_task": "この文章の内容にとって最も重要な語はどれですか？最大{max_select}個クリックしてください。",
         "hl_status": "選択：{n}個（最大{max_select}個）   Enter：完了",
+        "hl_select_first": "先に{n}個以上の語をクリックしてから、Enterキーを押してください。",
         "hl_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
     },
 }

@@ -276,9 +276,15 @@ def word_values(path: str | None) -> dict:
     return {(str(r.text_id), int(r.word_index)): float(r.value) for r in table.itertuples()}
 
 
+BREAK_MIN_SECONDS = 2.0  # a break screen takes no key before this: a task's own key (SPACE) cannot skip it unseen
+
+
 def take_break(screens, log: DurableLog, done: int, total: int) -> None:
-    pause = screens.show_message(screens.t("break", done=done, total=total))
-    log.write({"record": "break", "after_trial": done - 1, "duration": round(pause.rt, 3)})
+    """The break screen: for :data:`BREAK_MIN_SECONDS` it takes no key, then it says how to go on."""
+    rest = screens.t("break", done=done, total=total)
+    waited = screens.show_for(rest, BREAK_MIN_SECONDS)
+    pause = screens.show_message(rest + "\n\n" + screens.t("break_continue"))
+    log.write({"record": "break", "after_trial": done - 1, "duration": round(waited + pause.rt, 3)})
 
 
 def finish(screens, log: DurableLog, status: str, n_done: int) -> str:

@@ -284,6 +284,19 @@ class Screens:
         self.message.pos = (0, 0)
         return self.wait_key(self.message.draw, keys or ["space"], context, allow_escape, hint)
 
+    def show_for(self, text: str, seconds: float) -> float:
+        """``text`` for ``seconds`` (none in simulated time), taking no key; returns the seconds it was up."""
+        set_text(self.message, text)
+        self.message.pos = (0, 0)
+        clock = core.Clock()
+        self.message.draw()
+        self.win.flip()
+        clock.reset()
+        while not self.simulated_time and clock.getTime() < seconds:
+            self.message.draw()
+            self.win.flip()
+        return clock.getTime() if not self.simulated_time else 0.0
+
     def show_frames(self, stims: list, n_frames: int) -> None:
         """Show ``stims`` for ``n_frames`` screen refreshes (one frame in simulated time)."""
         for _ in range(1 if self.simulated_time else n_frames):

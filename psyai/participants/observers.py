@@ -216,8 +216,9 @@ class HighlightObserver:
     def passes_comprehension(self) -> bool:
         return True
 
-    def choose(self, item_id: str, n_words: int, max_select: int) -> list[int]:
-        """The words this participant selects in one text, in click order."""
+    def choose(self, item_id: str, n_words: int, max_select: int, min_select: int = 0) -> list[int]:
+        """The words this participant selects in one text, in click order: each with its probability, then
+        the most probable of the rest up to ``min_select`` (the task takes no fewer)."""
         z = np.array([self.measures.get((item_id, i), 0.0) for i in range(n_words)], dtype=float)
         if z.std() > 0:
             z = (z - z.mean()) / z.std()
@@ -225,13 +226,18 @@ class HighlightObserver:
         picked = np.flatnonzero(self.rng_.random(n_words) < p)
         if len(picked) > max_select:
             picked = picked[np.argsort(-p[picked], kind="stable")[:max_select]]
+        short = min(min_select, n_words) - len(picked)
+        if short > 0:
+            rest = np.setdiff1d(np.arange(n_words), picked)
+            picked = np.concatenate([picked, rest[np.argsort(-p[rest], kind="stable")[:short]]])
         return [int(i) for i in self.rng_.permutation(picked)]
 
     def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:
         if context["kind"] != "highlight":
             raise ValueError(f"HighlightObserver has no answer for a {context['kind']!r} screen")
         if self._plan is None or self._plan[0] != context["item_id"] or context["n_clicks"] == 0:
-            self._plan = (context["item_id"], self.choose(context["item_id"], context["n_words"], context["max_select"]))
+            self._plan = (context["item_id"], self.choose(context["item_id"], context["n_words"], context["max_select"],
+                                                          context.get("min_select", 0)))
         todo = [i for i in self._plan[1] if i not in context["selected"]]
         if todo:
             return f"click:{todo[0]}", float(0.4 + self.rng_.lognormal(np.log(0.8), 0.4))

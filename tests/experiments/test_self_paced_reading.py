@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -157,3 +158,44 @@ def test_moving_window_layout_never_moves():
     assert len(widths) == 1  # every step has the same line widths: only the revealed word changes
     assert all(max(w) <= 20 for w in widths)
     assert screens[0].startswith("涼しい") and "＿" in screens[0]
+
+
+def test_a_break_takes_no_key_at_first_so_reading_on_cannot_skip_it(tmp_path, texts):
+    """SPACE reveals words and used to dismiss the break at once: a reader pressing on skipped it unseen."""
+    from psyai.attention.words import segment
+    from psyai.booth.runner import BREAK_MIN_SECONDS
+
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, str(EXPERIMENTS / "self_paced_reading.py"), "--participant", "B1", "--stimuli", str(texts),
+         "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--lang", "en", "--no-practice",
+         "--trials", "2", "--break-every", "1", "--seed", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    booth = Booth(log_path(data, "B1"))
+    try:
+        booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
+        items = {it["item_id"]: it for it in load_stimuli(texts).items}
+        first = items[booth.records()[0]["trial_order"][0]]
+        booth.focus()
+        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
+        for key in ["space", "2"]:
+            booth.press(key, settle=0.4)
+        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
+        booth.press("space", settle=0.4)                 # "press space to start reading"
+        for _ in range(len(segment(first["text"], "en"))):
+            booth.press("space", settle=0.3)
+        if first["question"]:
+            booth.press("y", settle=0.4)
+        booth.wait(lambda recs: booth.n_trials("main") == 1, what="the first text on disk")
+        for _ in range(4):                               # reading on, as if the text went on
+            booth.press("space", settle=0.1)
+        time.sleep(0.3)
+        assert not any(r["record"] == "break" for r in booth.records()), "the break was skipped by reading keys"
+        time.sleep(BREAK_MIN_SECONDS)
+        booth.press("space", settle=0.2)                 # now the break says SPACE goes on, and it does
+        booth.wait(lambda recs: any(r["record"] == "break" for r in recs), what="the break record")
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    pause = next(r for r in booth.records() if r["record"] == "break")
+    assert pause["after_trial"] == 0 and pause["duration"] >= BREAK_MIN_SECONDS

@@ -174,3 +174,15 @@ def test_simulated_agreement_is_in_the_instructgpt_range_by_default():
         agree += same / 2
         total += d.shape[0] * d.shape[1] * (d.shape[1] - 1) / 2
     assert 0.70 < agree / total < 0.82
+
+
+def test_a_highlighter_marks_at_least_the_fewest_the_task_takes():
+    from psyai.participants.observers import HighlightObserver
+
+    never = HighlightObserver(intercept=-30.0, weight=0.0, seed=1)  # would mark nothing on its own
+    assert never.choose("t1", 6, max_select=3) == []
+    measures = {("t1", i): float(i) for i in range(6)}
+    picky = HighlightObserver(intercept=-30.0, weight=0.5, measures=measures, seed=1)
+    assert picky.choose("t1", 6, max_select=3, min_select=2) in ([5, 4], [4, 5])  # the two most probable
+    assert len(HighlightObserver(seed=2).choose("t1", 6, max_select=3, min_select=3)) == 3
+    assert HighlightObserver(intercept=-30.0, seed=3).choose("t1", 1, max_select=3, min_select=2) == [0]
