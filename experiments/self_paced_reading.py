@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from psyai.booth import runner  # noqa: E402
+from psyai.booth.reading import reading_font  # noqa: E402
 from psyai.attention.words import UNIT_HELP, UNITS, check_segmentation  # noqa: E402
 from psyai.booth.session import add_session_arguments, int_at_least  # noqa: E402
 
@@ -77,31 +78,29 @@ def words_of(item: dict, lang: str, unit: str = "word") -> list[tuple[int, int]]
 class ReadingRoutine:
     """One text: the masked layout, then one word per SPACE, then the question if there is one."""
 
-    def __init__(self, screens, settings: Settings, lang: str) -> None:
-        from psychopy import visual
+    LEFT, TOP = -0.7, 0.2
 
-        from psyai.booth import i18n, ui
+    def __init__(self, screens, settings: Settings, lang: str) -> None:
+        from psyai.booth import ui
 
         self.screens, self.lang, self.unit = screens, lang, settings.unit
         self.cells = settings.cells_per_line or (40 if lang == "ja" else 56)
-        self.window = visual.TextStim(screens.win, "", font=i18n.MONO_FONT, height=ui.TEXT_HEIGHT,
-                                      wrapWidth=10, color=ui.TEXT_COLOR, pos=(-0.7, 0.2), anchorHoriz="left",
-                                      anchorVert="top", alignText="left", languageStyle="LTR")
+        self.ui = ui
 
     def run(self, item: dict) -> dict:
-        from psyai.booth.textlayout import moving_window, word_lines
+        from psyai.booth.reading import MovingWindow
+        from psyai.booth.textlayout import word_lines
 
-        s = self.screens
+        s, ui = self.screens, self.ui
         text = item["text"]
         spans = words_of(item, self.lang, self.unit)
-        lines = word_lines(text, spans, self.cells)
-        self.window.text = moving_window(text, spans, lines, None)
+        window = MovingWindow(s.win, text, spans, word_lines(text, spans, self.cells), font=reading_font(self.lang),
+                              height=ui.TEXT_HEIGHT, left=self.LEFT, top=self.TOP, color=ui.TEXT_COLOR)
         s.show_message(s.t("spr_ready"))
         rts = []
         for i, (start, end) in enumerate(spans):
-            self.window.text = moving_window(text, spans, lines, i)
-            resp = s.wait_key(self.window.draw, ["space"], {"kind": "spr_word", "item_id": item["item_id"],
-                                                            "index": i, "word": text[start:end]})
+            resp = s.wait_key(lambda i=i: window.draw(i), ["space"], {"kind": "spr_word", "item_id": item["item_id"],
+                                                                     "index": i, "word": text[start:end]})
             rts.append(round(resp.rt, 6))
         response = correct = None
         if item.get("question"):
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
                                    seed=int(rng.integers(2**31)))
         simulation = {"index": args.sim_index or 0, "observer": observer.params(), "measures": args.sim_measures}
     # -- set up window and data --------------------------------------------------------
-    session = runner.open_session(checked, seed=seed, list_index=0, n_lists=1,
+    session = runner.open_session(checked, seed=seed, list_index=0, n_lists=1, fonts=(reading_font(args.lang),),
                                   trial_order=[it["item_id"] for it in order],
                                   practice_order=[it["item_id"] for it in practice], settings=asdict(settings),
                                   observer=observer, simulation=simulation)

@@ -13,6 +13,8 @@ command -v fc-list >/dev/null || missing+=(fontconfig)
 # (whole outputs captured: `grep -q` in a pipe would make pipefail see SIGPIPE)
 fonts=$(fc-list "Noto Sans CJK JP" 2>/dev/null || true)
 [ -n "$fonts" ] || missing+=(fonts-noto-cjk)
+mono=$(fc-list "DejaVu Sans Mono" 2>/dev/null || true)  # English self-paced reading: a monospace Latin font
+[ -n "$mono" ] || missing+=(fonts-dejavu-core)
 libs=$(ldconfig -p 2>/dev/null || true)
 [[ $libs == *libjack.so.0* ]] || missing+=(libjack-jackd2-0)
 # OpenGL libraries pyglet opens a window with

@@ -11,8 +11,10 @@ LANGS = ("ja", "en")
 
 # The font PsychoPy draws with: Noto Sans CJK JP covers Japanese and Latin.
 FONT = "Noto Sans CJK JP"
-# Its monospace cut, for layouts that must not move (the self-paced reading window).
-MONO_FONT = "Noto Sans Mono CJK JP"
+# A monospace Latin font for English self-paced reading (a word and its mask equally wide; Debian's
+# fonts-dejavu-core, which fontconfig itself depends on). Noto Sans CJK's monospace cut cannot be used:
+# pyglet loads the first face of the font collection, the proportional one.
+LATIN_MONO_FONT = "DejaVu Sans Mono"
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {

@@ -157,15 +157,18 @@ class Session:
 
 def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, trial_order: list[str],
                  practice_order: list[str], settings: dict, observer=None, simulation: dict | None = None,
-                 header_extra: dict | None = None) -> Session:
-    """Open the window, then write the header (new session) or reopen the log (resume)."""
+                 header_extra: dict | None = None, fonts: tuple[str, ...] = ()) -> Session:
+    """Open the window, then write the header (new session) or reopen the log (resume).
+
+    ``fonts``: fonts the experiment's own screens need besides the session font (refused, before
+    anything is written, when one is not installed)."""
     from psychopy import data as pdata
 
     from psyai.booth import ui
 
     args = checked.args
-    if args.lang == "ja":
-        ui.require_font()
+    for font in ((ui.i18n.FONT,) if args.lang == "ja" else ()) + tuple(fonts):
+        ui.require_font(font)
     win = ui.make_window(windowed=args.windowed or args.pilot, simulated=args.simulate)
     frame_rate = ui.measure_frame_rate(win, args.simulate, args.lang)
     header = None
