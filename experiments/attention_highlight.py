@@ -85,21 +85,35 @@ class HighlightRoutine:
                                       pos=(0, -0.4), wrapWidth=1.4)
         ui.set_text(self.task, screens.t("hl_task", max_select=settings.max_select))
 
+    # a marked word: black on a highlighter yellow (contrast about 15:1; white on mustard was about 2:1)
+    MARK_FILL, MARK_TEXT = (1.0, 0.78, -0.45), "black"
+
     def layout(self, words: list[str]) -> tuple[list, list[tuple[float, float, float, float]]]:
-        """One TextStim per word, left to right, wrapped; and each word's clickable rectangle."""
+        """One TextStim per word, left to right, wrapped; and each word's clickable rectangle.
+
+        Widths are the words' advance widths as the font draws them (``boundingBox``, pixels), so a
+        box fits its word and the gaps between words are the font's space, whatever the word's length.
+        """
         visual, ui = self.visual, self.ui
-        gap = ui.TEXT_HEIGHT * (0.35 if self.lang == "en" else 0.25)
+        px = self.screens.win.size[1]  # window units are "height"
+
+        def stim(text: str):
+            return visual.TextStim(self.screens.win, text, font=self.i18n.FONT, height=ui.TEXT_HEIGHT,
+                                   color=ui.TEXT_COLOR, anchorHoriz="left", alignText="left", wrapWidth=10)
+
+        space = (stim("x x").boundingBox[0] - stim("xx").boundingBox[0]) / px
+        gap = max(space, ui.TEXT_HEIGHT * 0.3) if self.lang == "en" else ui.TEXT_HEIGHT * 0.3
+        pad = gap * 0.4  # the box reaches a little into the gap on each side
         stims, rects = [], []
         x, y = self.LEFT, self.TOP
         for word in words:
-            stim = visual.TextStim(self.screens.win, word, font=self.i18n.FONT, height=ui.TEXT_HEIGHT,
-                                   color=ui.TEXT_COLOR, anchorHoriz="left", alignText="left", wrapWidth=10)
-            w = float(stim.size[0])
+            s = stim(word)
+            w = float(s.boundingBox[0]) / px
             if x > self.LEFT and x + w > self.RIGHT:
                 x, y = self.LEFT, y - self.LINE
-            stim.pos = (x, y)
-            stims.append(stim)
-            rects.append((x - gap / 2, y - self.LINE / 2, x + w + gap / 2, y + self.LINE / 2))
+            s.pos = (x, y)
+            stims.append(s)
+            rects.append((x - pad, y - self.LINE / 2, x + w + pad, y + self.LINE / 2))
             x += w + gap
         return stims, rects
 
@@ -110,7 +124,7 @@ class HighlightRoutine:
         words = segment(item["text"], self.lang, unit=self.settings.unit)
         stims, rects = self.layout([w.text for w in words])
         marks = [visual.Rect(s.win, width=x1 - x0, height=y1 - y0, pos=((x0 + x1) / 2, (y0 + y1) / 2),
-                             fillColor=(0.55, 0.45, -0.6), lineColor=None) for x0, y0, x1, y1 in rects]
+                             fillColor=self.MARK_FILL, lineColor=None) for x0, y0, x1, y1 in rects]
         selected: list[int] = []
         clicks: list[dict] = []
         elapsed = 0.0
@@ -119,7 +133,8 @@ class HighlightRoutine:
             self.task.draw()
             for i in selected:
                 marks[i].draw()
-            for stim in stims:
+            for i, stim in enumerate(stims):
+                stim.color = self.MARK_TEXT if i in selected else self.ui.TEXT_COLOR
                 stim.draw()
             self.status.draw()
 

@@ -149,3 +149,66 @@ def test_a_person_marks_and_unmarks_words_with_the_mouse(tmp_path, texts):
     assert [(c["word_index"], c["action"]) for c in trial["clicks"]] == [(1, "select"), (3, "select"), (1, "unselect")]
     assert trial["refused_enters"] == 1
     assert trial["run_mode"] == "real"
+
+
+def _luminance(rgb255: np.ndarray) -> float:
+    """WCAG 2 relative luminance of an sRGB colour."""
+    c = np.asarray(rgb255, dtype=float) / 255.0
+    lin = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2])
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_boxes_fit_their_words_with_even_gaps_and_a_marked_word_reads_at_4_5_to_1(lang):
+    """English boxes were about twice their word's width, gaps grew with word length, white on mustard
+    read at about 2:1. Measured on the rendered words."""
+    sys.path.insert(0, str(EXPERIMENTS))
+    import attention_highlight as ah
+
+    from psyai.attention.words import segment
+    from psyai.booth import ui
+    from psyai.participants.observers import HighlightObserver
+
+    text = {"en": "A tiny cat watched extraordinarily unremarkable WWW mmm ii birds, quietly.",
+            "ja": "小さな猫がとても静かに鳥を見ていた。"}[lang]
+    words = [w.text for w in segment(text, lang)]
+    win = ui.make_window(windowed=True, simulated=True)
+    try:
+        screens = ui.Screens(win, lang, ui.SimulatedInput(HighlightObserver()), simulated_time=True)
+        routine = ah.HighlightRoutine(screens, ah.Settings(), lang)
+        stims, rects = routine.layout(words)
+        width, height = win.size
+        to_px = lambda x: width / 2 + x * height  # noqa: E731
+        gaps = [round((rects[i + 1][0] - rects[i][2]) * height, 3) for i in range(len(rects) - 1)
+                if rects[i + 1][1] == rects[i][1]]  # boxes on one line
+        assert gaps and max(gaps) - min(gaps) < 0.01 and min(gaps) > 0  # even, and boxes never touch
+        for stim, (x0, y0, x1, y1) in zip(stims, rects):
+            win.clearBuffer()
+            stim.draw()
+            win.getMovieFrame(buffer="back")
+            ink = np.asarray(win.movieFrames.pop().convert("L"), dtype=float)
+            cols = np.flatnonzero((np.abs(ink - np.median(ink)) > 40).any(axis=0))
+            ink_w = cols.max() - cols.min() + 1
+            assert to_px(x0) <= cols.min() + 1 and cols.max() - 1 <= to_px(x1)  # the word inside its box
+            assert (x1 - x0) * height <= 1.2 * ink_w + 16, stim.text  # and the box no wider than needed
+        # a marked word: its text against its box, as drawn
+        mark = ah.HighlightRoutine.MARK_FILL
+        from psychopy import visual
+
+        x0, y0, x1, y1 = rects[1]
+        box = visual.Rect(win, width=x1 - x0, height=y1 - y0, pos=((x0 + x1) / 2, (y0 + y1) / 2), fillColor=mark,
+                          lineColor=None)
+        win.clearBuffer()
+        box.draw()
+        stims[1].color = ah.HighlightRoutine.MARK_TEXT
+        stims[1].draw()
+        win.getMovieFrame(buffer="back")
+        rgb = np.asarray(win.movieFrames.pop().convert("RGB"), dtype=float)
+        inside = rgb[int(height / 2 - y1 * height) + 2:int(height / 2 - y0 * height) - 2,
+                     int(to_px(x0)) + 2:int(to_px(x1)) - 2].reshape(-1, 3)
+        lum = np.array([_luminance(c) for c in inside])
+        fill, text_colour = np.median(lum), lum.min()
+        assert (max(fill, text_colour) + 0.05) / (min(fill, text_colour) + 0.05) >= 4.5
+    finally:
+        win.close()
+        sys.path.remove(str(EXPERIMENTS))
