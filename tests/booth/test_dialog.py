@@ -50,8 +50,13 @@ def _start(tmp_path, env: dict, stdin=None):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def header() -> dict:
+        # The log may exist before its first line is written (or while it is half written):
+        # only a whole first line, ending in a newline, is read.
         logs = list(data.glob("turing_test/sub-*/ses-*/*_log.jsonl"))
-        return json.loads(logs[0].read_text(encoding="utf-8").splitlines()[0]) if logs else {}
+        if not logs:
+            return {}
+        text = logs[0].read_text(encoding="utf-8")
+        return json.loads(text.split("\n", 1)[0]) if "\n" in text else {}
 
     return proc, header
 
