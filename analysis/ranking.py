@@ -145,7 +145,10 @@ def _numeric(series: pd.Series) -> pd.Series:
 
 
 def _models(rankings: pd.DataFrame) -> pd.Series:
-    return rankings["model"].astype(object).where(rankings["model"].notna(), NO_MODEL).astype(str)
+    """Each output's model as reports name it: ``model_name`` (psyai.data.load_rankings gives it), else ``model``."""
+    col = rankings["model_name"] if "model_name" in rankings.columns else rankings["model"]
+    col = col.astype(object).where(col.notna(), rankings["model"]) if "model_name" in rankings.columns else col
+    return col.astype(object).where(col.notna(), NO_MODEL).astype(str)
 
 
 # --------------------------------------------------------------------------- agreement

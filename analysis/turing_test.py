@@ -395,7 +395,8 @@ def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "so
     -------
     pandas.DataFrame, one row per group:
 
-    * ``group`` — ``human``, ``model``, or the model's name
+    * ``group`` — ``human``, ``model``, or the model's name (``model_name`` where the table has it, e.g.
+      ``gpt2`` or a local folder's last component with its weights' hash; else ``model``)
     * ``source``, ``model`` — the text source and model (None for human texts or when by="source")
     * ``n`` — trials; ``n_judged_human`` — trials answered "human"
     * ``estimate`` — ``n_judged_human / n``, pooled over trials
@@ -414,6 +415,8 @@ def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "so
         t["group"], t["group_model"] = t["source"], None
     else:
         model_col = t["model"] if "model" in t.columns else pd.Series(None, index=t.index, dtype=object)
+        if "model_name" in t.columns:  # the model's name in reports (psyai.data.load gives it)
+            model_col = t["model_name"].astype(object).where(t["model_name"].notna(), model_col)
         t["group_model"] = np.where(t["source"] == "model", model_col.fillna("(unknown model)").astype(str), None)
         t["group"] = np.where(t["source"] == "model", t["group_model"], "human")
     rows = []

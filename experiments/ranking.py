@@ -103,6 +103,7 @@ def run_session(session: runner.Session, order: list[str], groups: dict[str, lis
         return {
             "prompt_id": trial["prompt_id"], "prompt": shown[0].get("prompt", ""),
             "item_ids": [it["item_id"] for it in shown], "models": [it["model"] for it in shown],
+            "model_names": [it.get("model_name") or it["model"] for it in shown],
             "texts": [it["text"] for it in shown], "ranks": ranks_from_groups(result.groups, len(shown)),
             "allow_ties": settings.allow_ties, **{scale: list(result.ratings[scale]) for scale in SCALES},
             "flag_harmful": list(result.harmful), "flag_invented_facts": list(result.invented), "rt": round(rt, 6),

@@ -109,6 +109,7 @@ class ReadingRoutine:
             response = "yes" if resp.key == "y" else "no"
             correct = response == item["answer"]
         return {"item_id": item["item_id"], "source": item["source"], "model": item.get("model") or None,
+                "model_name": item.get("model_name") or None,
                 "words": [text[a:b] for a, b in spans], "word_starts": [a for a, _ in spans], "rts": rts,
                 "question": item.get("question") or None, "answer": item.get("answer") or None,
                 "response": response, "correct": correct, "rt": round(sum(rts), 6)}

@@ -151,7 +151,8 @@ class TrialRoutine:
         truth = item["expected"] if item["source"] == "check" else item["source"]
         return {
             "item_id": item["item_id"], "is_check": item["source"] == "check", "source": item["source"],
-            "model": item.get("model") or None, "prompt_id": item.get("prompt_id") or None,
+            "model": item.get("model") or None, "model_name": item.get("model_name") or None,
+            "prompt_id": item.get("prompt_id") or None,
             "response": response, "response_key": key.key,
             "correct": response == truth, "expected": item.get("expected"),
             "rt": round(key.rt, 6), "confidence": int(conf.key), "confidence_rt": round(conf.rt, 6),

@@ -439,3 +439,15 @@ def test_script_runs_from_the_repository_root(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("report.html")
+
+
+def test_models_are_reported_by_their_display_names():
+    rows = []
+    for pid, answers in (("p1", ["human", "model", "human"]), ("p2", ["human", "human", "model"])):
+        for k, (src, model, name) in enumerate([("human", None, None), ("model", "/lab/x/run3", "run3@0a1b2c3d"),
+                                                 ("model", "/lab/y/base", "base-model")]):
+            rows.append({"participant": pid, "item_id": f"i{k}", "source": src, "model": model, "model_name": name,
+                         "response": answers[k]})
+    by_model = judged_human_rate(make_trials(rows), "model").set_index("group")
+    assert by_model.index.tolist() == ["human", "base-model", "run3@0a1b2c3d"]  # never a file path
+    assert by_model.loc["run3@0a1b2c3d", ["n", "n_judged_human"]].tolist() == [2, 1]
