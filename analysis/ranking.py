@@ -646,7 +646,8 @@ def build_report(results: dict) -> HtmlReport:
     level = results["settings"]["level"]
     tables = results["tables"]
     sentences = results["sentences"]
-    report = HtmlReport("Rankings: agreement and preferences between models", banner=results["banner"])
+    report = HtmlReport("Rankings: agreement and preferences between models", banner=results["banner"],
+                         versions=results["versions"])
     modes = ", ".join(f"{k}: {v:,} trials" for k, v in results["run_modes"].items())
     report.paragraph(f"{results['n_participants']} participants, {results['n_trials']:,} ranking trials, "
                      f"{results['n_prompts']} prompts, {results['n_outputs']} outputs from "
