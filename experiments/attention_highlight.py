@@ -180,7 +180,7 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         instructions_text=screens.t("hl_instructions", max_select=settings.max_select),
         check_text=screens.t("hl_comprehension"), phases=[("practice", practice), ("main", order)],
         run_item=routine.run, break_every=settings.break_every, ask_demographics=settings.demographics,
-        intros=intros)
+        intros=intros, debrief=screens.t("hl_debrief"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -113,11 +113,12 @@ def run_session(session: runner.Session, order: list[str], groups: dict[str, lis
     ties = screens.t("rank_ties") if settings.allow_ties else ""
     return runner.run_phases(
         session, consent_text=screens.t("rank_consent", minutes=settings.minutes),
-        instructions_text=screens.t("rank_instructions", k_range=f"{MIN_K}–{MAX_K}", ties=ties),
+        instructions_text=screens.t("rank_instructions", k_range=f"{MIN_K}{'〜' if screens.lang == 'ja' else '–'}{MAX_K}",
+                                    ties=ties),
         check_text=screens.t("rank_comprehension"),
         phases=[("main", [{"prompt_id": pid, "trial_index": i} for i, pid in enumerate(order)])],
         run_item=run_item, break_every=settings.break_every, ask_demographics=settings.demographics,
-        intros={"main": screens.t("rank_main_intro")})
+        intros={"main": screens.t("rank_main_intro")}, debrief=screens.t("rank_debrief"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -124,7 +124,7 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         session, consent_text=screens.t("spr_consent", minutes=settings.minutes),
         instructions_text=screens.t("spr_instructions"), check_text=screens.t("spr_comprehension"),
         phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
-        ask_demographics=settings.demographics, intros=intros)
+        ask_demographics=settings.demographics, intros=intros, debrief=screens.t("spr_debrief"))
 
 
 def main(argv: list[str] | None = None) -> int:

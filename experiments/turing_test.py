@@ -178,7 +178,8 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         session, consent_text=screens.t("consent", minutes=settings.minutes),
         instructions_text=screens.t("instructions", **keys), check_text=screens.t("comprehension", **keys),
         phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
-        ask_demographics=settings.demographics, intros=intros, after_trial=feedback)
+        ask_demographics=settings.demographics, intros=intros, after_trial=feedback,
+        debrief=screens.t("turing_debrief"))
 
 
 def resolve_orders(checked: runner.Checked, settings: Settings) -> tuple[list[dict], list[dict], int, int, int]:
