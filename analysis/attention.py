@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from psyai import __version__ as psyai_version
 from psyai import report as report_lib
 from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
 from psyai.report import write_results as _write
@@ -349,8 +350,8 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                    "if they disagree, Nelder-Mead and BFGS), keeping the highest REML likelihood; Wald z tests; "
                    "checked against lme4::lmer.",
         },
-        "versions": {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
-                     "scipy": _version("scipy"), "statsmodels": _version("statsmodels")},
+        "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
+                     "pandas": pd.__version__, "scipy": _version("scipy"), "statsmodels": _version("statsmodels")},
     }
     results["sentences"] = apa_sentences(results)
     results["tables"] = {"scores": scores, "model": model, "item_correlations": corrs, "agreement": agreement,
@@ -459,7 +460,7 @@ def results_json(results: dict) -> dict:
 
 def build_report(results: dict) -> HtmlReport:
     """report.html: method, agreement heat maps, example texts, the mixed model, settings."""
-    rep = HtmlReport("Attention: people and a transformer", banner=results["banner"])
+    rep = HtmlReport("Attention: people and a transformer", banner=results["banner"], versions=results["versions"])
     rep.paragraph(f"{results['n_participants']} participants, {results['n_items']} items "
                   f"({results['n_items_correlated']} with at least {results['settings']['min_words']} words "
                   "to correlate); human measures "

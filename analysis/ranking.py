@@ -145,7 +145,10 @@ def _numeric(series: pd.Series) -> pd.Series:
 
 
 def _models(rankings: pd.DataFrame) -> pd.Series:
-    return rankings["model"].astype(object).where(rankings["model"].notna(), NO_MODEL).astype(str)
+    """Each output's model as reports name it: ``model_name`` (psyai.data.load_rankings gives it), else ``model``."""
+    col = rankings["model_name"] if "model_name" in rankings.columns else rankings["model"]
+    col = col.astype(object).where(col.notna(), rankings["model"]) if "model_name" in rankings.columns else col
+    return col.astype(object).where(col.notna(), NO_MODEL).astype(str)
 
 
 # --------------------------------------------------------------------------- agreement
@@ -643,7 +646,8 @@ def build_report(results: dict) -> HtmlReport:
     level = results["settings"]["level"]
     tables = results["tables"]
     sentences = results["sentences"]
-    report = HtmlReport("Rankings: agreement and preferences between models", banner=results["banner"])
+    report = HtmlReport("Rankings: agreement and preferences between models", banner=results["banner"],
+                         versions=results["versions"])
     modes = ", ".join(f"{k}: {v:,} trials" for k, v in results["run_modes"].items())
     report.paragraph(f"{results['n_participants']} participants, {results['n_trials']:,} ranking trials, "
                      f"{results['n_prompts']} prompts, {results['n_outputs']} outputs from "

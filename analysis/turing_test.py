@@ -53,7 +53,7 @@ import pingouin as pg
 from matplotlib.figure import Figure
 
 from psyai import report as report_lib
-from psyai.report import (HtmlReport, data_banner, json_ready, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
+from psyai.report import (HtmlReport, data_banner, json_ready, plural, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
                              fmt_stat)
 from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError
@@ -103,6 +103,8 @@ class TuringConfig:
         participant), ``1/2n`` (Macmillan & Kaplan, 1985: only rates of 0 or 1
         replaced by 1/2N or 1 − 1/2N) or ``none`` (d' may be infinite).
     include_pilot : analyse pilot sessions too (recorded here; applied when loading).
+    lang : analyse only the sessions in this language (``en`` or ``ja``); None: all, reported
+        by language as well as pooled.
     allow_mixed : analyse simulated trials together with real or pilot ones (refused
         by default: simulated data must never pass for real data).
     """
@@ -114,9 +116,12 @@ class TuringConfig:
     level: float = 0.95
     correction: str = "loglinear"
     include_pilot: bool = False
+    lang: str | None = None
     allow_mixed: bool = False
 
     def __post_init__(self) -> None:
+        if self.lang not in (None, "en", "ja"):
+            raise ValueError(f"lang={self.lang!r}: use 'en', 'ja' or None (every language)")
         if self.min_rt is not None and self.min_rt < 0:
             raise ValueError(f"min_rt={self.min_rt}: give seconds >= 0, or None for no lower limit")
         if self.max_rt is not None and self.max_rt <= (self.min_rt or 0):
@@ -395,7 +400,8 @@ def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "so
     -------
     pandas.DataFrame, one row per group:
 
-    * ``group`` — ``human``, ``model``, or the model's name
+    * ``group`` — ``human``, ``model``, or the model's name (``model_name`` where the table has it, e.g.
+      ``gpt2`` or a local folder's last component with its weights' hash; else ``model``)
     * ``source``, ``model`` — the text source and model (None for human texts or when by="source")
     * ``n`` — trials; ``n_judged_human`` — trials answered "human"
     * ``estimate`` — ``n_judged_human / n``, pooled over trials
@@ -414,6 +420,8 @@ def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "so
         t["group"], t["group_model"] = t["source"], None
     else:
         model_col = t["model"] if "model" in t.columns else pd.Series(None, index=t.index, dtype=object)
+        if "model_name" in t.columns:  # the model's name in reports (psyai.data.load gives it)
+            model_col = t["model_name"].astype(object).where(t["model_name"].notna(), model_col)
         t["group_model"] = np.where(t["source"] == "model", model_col.fillna("(unknown model)").astype(str), None)
         t["group"] = np.where(t["source"] == "model", t["group_model"], "human")
     rows = []
@@ -556,6 +564,63 @@ def rt_summary(trials: pd.DataFrame, by: str | Sequence[str] = "source") -> pd.D
     return quantile_summary(t, "rt", by, cluster="participant")
 
 
+# --------------------------------------------------------------------------- languages and items
+
+
+LANG_NAMES = {"en": "English", "ja": "Japanese"}
+
+
+def language_table(trials: pd.DataFrame, level: float = 0.95, correction: str = "loglinear") -> pd.DataFrame:
+    """The main figures of each language's sessions on their own (sessions in different languages
+    are different texts and often different people: a pooled number can hide opposite results).
+
+    Returns
+    -------
+    pandas.DataFrame, one row per language: ``lang``, ``n_participants``, ``n_trials``, ``accuracy``
+    with ``ci_low``/``ci_high`` (Clopper–Pearson) and ``p_val`` (exact binomial against .5),
+    ``judged_human_model`` and ``judged_human_human`` (proportions of trials answered "human"),
+    ``mean_dprime`` (mean of the participants' d').
+    """
+    rows = []
+    for lang, d in trials.groupby("lang", sort=True):
+        acc = accuracy_binomial(d, level).iloc[0]
+        judged = (d["response"] == "human").groupby(d["source"]).mean()
+        rows.append({"lang": lang, "n_participants": int(d["participant"].nunique()), "n_trials": int(len(d)),
+                     "accuracy": float(acc["estimate"]), "ci_low": float(acc["ci_low"]),
+                     "ci_high": float(acc["ci_high"]), "p_val": float(acc["p_val"]),
+                     "judged_human_model": float(judged.get("model", math.nan)),
+                     "judged_human_human": float(judged.get("human", math.nan)),
+                     "mean_dprime": float(sdt_participants(d, correction)["dprime"].mean())})
+    return pd.DataFrame(rows, columns=["lang", "n_participants", "n_trials", "accuracy", "ci_low", "ci_high", "p_val",
+                                       "judged_human_model", "judged_human_human", "mean_dprime"])
+
+
+def item_table(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """How each text was judged: the items that fooled people, and those nobody was fooled by.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per item (model texts first, most often judged human first):
+    ``item_id``, ``lang``, ``source``, ``model`` (its display name; None for human texts), ``n``
+    (trials), ``n_judged_human``, ``judged_human`` (proportion), ``ci_low``, ``ci_high``
+    (Clopper–Pearson), ``mean_confidence``, ``median_rt`` (s).
+    """
+    t = trials.assign(judged_human=trials["response"] == "human")
+    for col in ("lang", "model", "model_name"):
+        if col not in t.columns:
+            t[col] = None
+    t = t.assign(model_shown=t["model_name"].where(t["model_name"].notna(), t["model"]).where(t["source"] == "model"))
+    t["lang"] = t["lang"].fillna("")  # items are told apart by language too (two sets may share an id)
+    table = binomial_test(t, "judged_human", by=["lang", "item_id"], null=0.5, level=level)
+    first = t.groupby(["lang", "item_id"]).agg(source=("source", "first"), model=("model_shown", "first"),
+                                               mean_confidence=("confidence", "mean"), median_rt=("rt", "median"))
+    out = table.merge(first.reset_index(), on=["lang", "item_id"]).rename(
+        columns={"n_success": "n_judged_human", "estimate": "judged_human"})
+    out = out.sort_values(["source", "judged_human", "item_id"], ascending=[False, False, True], kind="stable")
+    return out[["item_id", "lang", "source", "model", "n", "n_judged_human", "judged_human", "ci_low", "ci_high",
+                "mean_confidence", "median_rt"]].reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- the whole analysis
 
 METHODS = {
@@ -634,6 +699,12 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         raise DataError(f"simulated trials are mixed with {'/'.join(m for m in modes if m != 'simulated')} trials; "
                         "analyse them separately (or set allow_mixed=True for a methods check)")
     level = config.level
+    if config.lang is not None and "lang" in trials.columns:
+        found = sorted(trials["lang"].dropna().unique())
+        trials = trials[trials["lang"] == config.lang]
+        if trials.empty:
+            raise DataError(f"no sessions in language {config.lang!r} (the data hold {', '.join(found)}); "
+                            "choose another --lang")
     kept, excluded = apply_exclusions(trials, config)
     if kept.empty:
         raise DataError("no main trials are left after exclusions; check the data or relax min_rt / max_failed_checks")
@@ -650,6 +721,8 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
     auc_t = type2_auc_test(auc, level).iloc[0]
     rt_source = rt_summary(kept, "source")
     rt_correct = rt_summary(kept, "correct")
+    by_lang = language_table(kept, level, config.correction) if "lang" in kept.columns else pd.DataFrame()
+    items = item_table(kept, level)
 
     glmm: dict = {"fitted": False, "error": None, "formula": GLMM_FORMULA}
     fit = None
@@ -704,6 +777,9 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "type2_auc": _ci_dict(float(auc_t["mean"]), float(auc_t["ci_low"]), float(auc_t["ci_high"]),
                               **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d", "pooled_auc")}),
         "rt": {"by_source": records(rt_source), "by_correct": records(rt_correct)},
+        "languages": {str(k): int(v) for k, v in kept["lang"].value_counts().sort_index().items()}
+        if "lang" in kept.columns else {},
+        "by_language": records(by_lang),
         "exclusions": {**excl_summary, "table": records(excluded)},
         "settings": asdict(config),
         "method": {k: v.format(correction=CORRECTION_NAMES[config.correction]) for k, v in METHODS.items()},
@@ -715,7 +791,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "accuracy_participants": acc_part, "sdt_participants": sdt, "sdt_group": sdt_g.reset_index(),
         "judged_human_source": jh_source, "judged_human_model": jh_model, "glmm": glmm_tab,
         "type2_auc": auc, "type2_roc": roc, "rt_source": rt_source, "rt_correct": rt_correct,
-        "exclusions": excluded,
+        "exclusions": excluded, "languages": by_lang, "items": items,
     }
     results["trials"] = kept
     results["glmm_fit"] = fit
@@ -732,8 +808,23 @@ def _version(module: str) -> str:
 # --------------------------------------------------------------------------- sentences
 
 
+def _finite(*values) -> bool:
+    return all(v is not None and math.isfinite(float(v)) for v in values)
+
+
 def _test_part(d: dict, stat: str = "t", digits: int = 2) -> str:
+    """``t(29) = 3.10, p = .004, d = 0.57``, or what stood in the way of a test (never "t = NA")."""
+    if not _finite(d["t"], d["dof"], d["p_val"]):
+        return f"no {stat} test ({'it needs at least two participants' if d.get('n', 0) < 2 else 'every value was the same'})"
     return f"{fmt_stat(stat, d['t'], d['dof'])}, {fmt_p(d['p_val'])}, d = {fmt_num(d['cohen_d'], digits)}"
+
+
+def _ci_part(low: float | None, high: float | None, digits: int = 2, *, level: float, scale: float = 1.0,
+             leading_zero: bool = True) -> str:
+    """``95% CI [0.12, 0.35]``, or ``no interval`` where it is undefined (one participant, no spread)."""
+    if not _finite(low, high):
+        return "no interval"
+    return fmt_ci(scale * low, scale * high, digits, level=level, leading_zero=leading_zero)
 
 
 def apa_sentences(res: dict) -> dict[str, str]:
@@ -744,23 +835,25 @@ def apa_sentences(res: dict) -> dict[str, str]:
     by_p = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ex["participants_excluded_by_reason"].items())
     by_t = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ex["trials_excluded_by_reason"].items())
     out["exclusions"] = (
-        f"Of {ex['n_participants_total']} participants, {ex['n_participants_excluded']} were excluded"
+        f"Of {plural(ex['n_participants_total'], 'participant')}, {ex['n_participants_excluded']} "
+        f"{'was' if ex['n_participants_excluded'] == 1 else 'were'} excluded"
         + (f" ({by_p})" if by_p else "") + f"; of the remaining participants' main trials, {ex['n_trials_excluded']} "
-        + "were removed" + (f" ({by_t})" if by_t else "")
-        + f". The analyses use {res['n_trials']:,} trials from {res['n_participants']} participants."
+        + f"{'was' if ex['n_trials_excluded'] == 1 else 'were'} removed" + (f" ({by_t})" if by_t else "")
+        + f". The analyses use {plural(res['n_trials'], 'trial')} from {plural(res['n_participants'], 'participant')}."
     )
     a, at = res["accuracy"], res["accuracy_ttest"]
     out["accuracy"] = (
         f"Participants identified the source correctly on {fmt_pct(a['estimate'])} of trials, "
         f"{fmt_ci(100 * a['ci_low'], 100 * a['ci_high'], 1, level=level)}, exact binomial {fmt_p(res['binomial_p'])} "
-        f"({a['n']:,} trials); mean participant accuracy was {fmt_pct(at['mean'])}, "
-        f"{fmt_ci(100 * at['ci_low'], 100 * at['ci_high'], 1, level=level)}, {_test_part(at)} (test against 50%)."
+        f"({plural(a['n'], 'trial')}); mean participant accuracy was {fmt_pct(at['mean'])}, "
+        f"{_ci_part(at['ci_low'], at['ci_high'], 1, level=level, scale=100)}, {_test_part(at)} (test against 50%)."
     )
     dp, c = res["dprime"], res["criterion"]
     out["sdt"] = (
-        f"Mean d' = {fmt_num(dp['estimate'])}, {fmt_ci(dp['ci_low'], dp['ci_high'], level=level)}, {_test_part(dp)}; "
-        f"mean c = {fmt_num(c['estimate'])}, {fmt_ci(c['ci_low'], c['ci_high'], level=level)}, {_test_part(c)} "
-        f"(N = {int(dp['n'])} participants; signal = model-written text, c > 0 = bias toward \"human\"; "
+        f"Mean d' = {fmt_num(dp['estimate'])}, {_ci_part(dp['ci_low'], dp['ci_high'], level=level)}, "
+        f"{_test_part(dp)}; mean c = {fmt_num(c['estimate'])}, {_ci_part(c['ci_low'], c['ci_high'], level=level)}, "
+        f"{_test_part(c)} (N = {plural(dp['n'], 'participant')}; signal = model-written text, c > 0 = bias toward "
+        "\"human\"; "
         f"{'log-linear correction, Hautus, 1995' if res['settings']['correction'] == 'loglinear' else res['settings']['correction'] + ' correction'})."
     )
     parts = []
@@ -770,10 +863,10 @@ def apa_sentences(res: dict) -> dict[str, str]:
             continue
         parts.append(
             f"{label} texts were judged human on {fmt_pct(r['estimate'])} of trials, "
-            f"{fmt_ci(100 * r['ci_low'], 100 * r['ci_high'], 1, level=level)} (Clopper–Pearson over {r['n']:,} trials); "
-            f"participant-clustered M = {fmt_pct(r['participant_mean'])}, "
-            f"{fmt_ci(100 * _nan(r['participant_ci_low']), 100 * _nan(r['participant_ci_high']), 1, level=level)} "
-            f"(t interval over {r['n_participants']} participants)."
+            f"{fmt_ci(100 * r['ci_low'], 100 * r['ci_high'], 1, level=level)} (Clopper–Pearson over "
+            f"{plural(r['n'], 'trial')}); participant-clustered M = {fmt_pct(r['participant_mean'])}, "
+            f"{_ci_part(r['participant_ci_low'], r['participant_ci_high'], 1, level=level, scale=100)} "
+            f"(t interval over {plural(r['n_participants'], 'participant')})."
         )
     models = {k: v for k, v in res["judged_human_rate_by_model"].items() if v["source"] == "model"}
     if len(models) > 1:
@@ -793,7 +886,7 @@ def apa_sentences(res: dict) -> dict[str, str]:
             f"(odds ratio = {fmt_num(s['odds_ratio'])}); the intercept (response bias; > 0 toward \"model\") was "
             f"b = {fmt_num(i['estimate'])}, SE = {fmt_num(i['se'])}, {fmt_ci(i['ci_low'], i['ci_high'], level=level)}, "
             f"z = {fmt_num(i['z'])}, {fmt_p(i['p_val'])}. Random-intercept SDs: participants "
-            f"{fmt_num(sd.get('participant'))}, items {fmt_num(sd.get('item_id'))} ({g['n_obs']:,} trials)."
+            f"{fmt_num(sd.get('participant'))}, items {fmt_num(sd.get('item_id'))} ({plural(g['n_obs'], 'trial')})."
         )
         if not g["converged"]:
             out["glmm"] += f" Caution: the fit did not converge cleanly ({g['method']}); treat these numbers as provisional."
@@ -803,8 +896,8 @@ def apa_sentences(res: dict) -> dict[str, str]:
     out["type2_auc"] = (
         f"Confidence discriminated correct from incorrect answers with a mean type-2 AUC = "
         f"{fmt_num(t2['estimate'], leading_zero=False)}, "
-        f"{fmt_ci(t2['ci_low'], t2['ci_high'], level=level, leading_zero=False)}, {_test_part(t2)} (test against .5, "
-        f"N = {int(t2['n'])} participants with both correct and incorrect answers); pooled over trials, "
+        f"{_ci_part(t2['ci_low'], t2['ci_high'], level=level, leading_zero=False)}, {_test_part(t2)} (test against "
+        f".5, N = {plural(t2['n'], 'participant')} with both correct and incorrect answers); pooled over trials, "
         f"AUC = {fmt_num(t2['pooled_auc'], leading_zero=False)}."
     )
     rt_parts = []
@@ -814,11 +907,49 @@ def apa_sentences(res: dict) -> dict[str, str]:
         rt_parts.append(f"{fmt_num(r['median'])} s (IQR {fmt_num(r['q1'])}–{fmt_num(r['q3'])}) for "
                         f"{'correct' if r['correct'] else 'incorrect'} answers")
     out["rt"] = "Median response time was " + ", ".join(rt_parts) + "."
+    out["languages"] = _languages_sentence(res, level)
+    out["methods"] = _methods_paragraph(res)
     return out
 
 
-def _nan(x: float | None) -> float:
-    return math.nan if x is None else x
+def _languages_sentence(res: dict, level: float) -> str:
+    langs = res.get("languages") or {}
+    if len(langs) <= 1:
+        only = next(iter(langs), None)
+        return f"Every session was in {LANG_NAMES.get(only, only)}." if only else ""
+    parts = [f"{LANG_NAMES.get(r['lang'], r['lang'])} ({plural(r['n_participants'], 'participant')}, "
+             f"{plural(r['n_trials'], 'trial')}): accuracy {fmt_pct(r['accuracy'])}, "
+             f"{_ci_part(r['ci_low'], r['ci_high'], 1, level=level, scale=100)}, model-written texts judged human "
+             f"on {fmt_pct(r['judged_human_model'])}, mean d' = {fmt_num(r['mean_dprime'])}"
+             for r in res["by_language"]]
+    return ("The figures above pool sessions in " + " and ".join(LANG_NAMES.get(k, k) for k in langs)
+            + " (different texts, and often different people); by language: " + "; ".join(parts)
+            + ". Analyse one language alone with --lang.")
+
+
+def _setting(value, unit: str = "") -> str:
+    return "off" if value is None else f"{value}{unit}"
+
+
+def _methods_paragraph(res: dict) -> str:
+    """What was computed, from what, with which software: the report's Methods section."""
+    st, v = res["settings"], res["versions"]
+    modes = ", ".join(f"{k} ({plural(n, 'trial')})" for k, n in res["run_modes"].items())
+    langs = ", ".join(LANG_NAMES.get(k, k) for k in (res.get("languages") or {})) or "unrecorded"
+    glmm = res["glmm"]
+    fitted = (f"a logistic mixed model ({glmm['formula']}; {glmm['method']})" if glmm["fitted"]
+              else f"no mixed model ({glmm['error']})")
+    return (
+        f"Data: {plural(res['n_participants'], 'participant')}, {plural(res['n_trials'], 'main trial')} on "
+        f"{plural(res['n_items'], 'item')} (run modes: {modes}; languages: {langs}). Exclusions: min_rt = "
+        f"{_setting(st['min_rt'], ' s')}, max_rt = {_setting(st['max_rt'], ' s')}, max_failed_checks = "
+        f"{_setting(st['max_failed_checks'])}, min_accuracy_practice = {_setting(st['min_accuracy_practice'])}. "
+        "Computed: accuracy with exact binomial tests, "
+        f"one-sample t tests over participants, equal-variance signal detection (correction {st['correction']}), "
+        f"judged-human rates with Clopper-Pearson and participant-clustered intervals, type-2 ROC areas, and "
+        f"{fitted}; intervals at {st['level']:.0%}. Software: psyai {v.get('psyai')}, Python {v.get('python')}, "
+        f"numpy {v.get('numpy')}, pandas {v.get('pandas')}, scipy {v.get('scipy')}, pingouin {v.get('pingouin')}."
+    )
 
 
 # --------------------------------------------------------------------------- figures
@@ -908,7 +1039,7 @@ def results_json(results: dict) -> dict:
     summary = {k: v for k, v in results.items() if k not in ("tables", "trials", "glmm_fit")}
     tables = results.get("tables", {})
     summary["tables"] = {k: tables[k] for k in ("accuracy_participants", "sdt_participants", "type2_auc",
-                                                "judged_human_model", "glmm") if k in tables}
+                                                "judged_human_model", "glmm", "items") if k in tables}
     return json_ready(summary)
 
 
@@ -917,10 +1048,16 @@ def build_report(results: dict) -> HtmlReport:
     level = results["settings"]["level"]
     tables = results["tables"]
     sentences = results["sentences"]
-    report = HtmlReport("Turing test: person or model?", banner=results["banner"])
-    modes = ", ".join(f"{k}: {v:,} trials" for k, v in results["run_modes"].items())
-    report.paragraph(f"{results['n_participants']} participants, {results['n_trials']:,} main trials, "
-                     f"{results['n_items']} items (run modes in the data — {modes}).")
+    report = HtmlReport("Turing test: person or model?", banner=results["banner"], versions=results["versions"])
+    modes = ", ".join(f"{k}: {plural(v, 'trial')}" for k, v in results["run_modes"].items())
+    report.paragraph(f"{plural(results['n_participants'], 'participant')}, {plural(results['n_trials'], 'main trial')}, "
+                     f"{plural(results['n_items'], 'item')} (run modes in the data — {modes}).")
+    report.methods(sentences["methods"])
+    if sentences["languages"]:
+        report.heading("Languages")
+        report.apa(sentences["languages"])
+        if len(tables["languages"]) > 1:
+            report.table(tables["languages"], "By language (accuracy: Clopper-Pearson interval, exact binomial test)")
 
     report.heading("Exclusions")
     report.apa(sentences["exclusions"])
@@ -981,6 +1118,10 @@ def build_report(results: dict) -> HtmlReport:
     report.table(per[["participant", "n", "accuracy", "ci_low", "ci_high", "p_val", "hit_rate", "fa_rate",
                       "dprime", "criterion", "auc"]], "Per participant (ci_low/ci_high: Clopper-Pearson, accuracy)")
 
+    report.heading("Items")
+    report.table(tables["items"], "Judged human per item (model texts first, most often judged human first; "
+                                  "Clopper-Pearson intervals)", max_rows=80)
+
     report.settings(results["settings"])
     return report
 
@@ -1016,6 +1157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--correction", choices=CORRECTIONS, default=defaults.correction,
                    help="correction of hit/false-alarm rates for d' (default loglinear, Hautus 1995)")
     p.add_argument("--include-pilot", action="store_true", help="analyse pilot sessions too (the report is marked)")
+    p.add_argument("--lang", choices=("en", "ja"), default=None,
+                   help="analyse only the sessions in this language (default: all, reported by language too)")
     return p
 
 
@@ -1028,7 +1171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def compute() -> dict:
         config = TuringConfig(min_rt=args.min_rt, max_rt=args.max_rt, max_failed_checks=args.max_failed_checks,
                               min_accuracy_practice=args.min_accuracy_practice, level=args.level,
-                              correction=args.correction, include_pilot=args.include_pilot)
+                              correction=args.correction, include_pilot=args.include_pilot, lang=args.lang)
         trials = load(report_lib.require_data_dir(args.data_dir), experiment=EXPERIMENT,
                       include_pilot=args.include_pilot)
         return analyze(trials, config)

@@ -164,6 +164,7 @@ class HighlightRoutine:
                 action = "refused"  # at the maximum: the click is logged, nothing changes
             clicks.append({"word_index": i, "action": action, "t": round(elapsed, 6)})
         return {"item_id": item["item_id"], "source": item["source"], "model": item.get("model") or None,
+                "model_name": item.get("model_name") or None,
                 "words": [w.text for w in words], "word_starts": [w.start for w in words],
                 "selected": sorted(selected), "clicks": clicks, "max_select": self.settings.max_select,
                 "refused_enters": refused_enters, "rt": round(elapsed, 6)}
@@ -179,7 +180,7 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         instructions_text=screens.t("hl_instructions", max_select=settings.max_select),
         check_text=screens.t("hl_comprehension"), phases=[("practice", practice), ("main", order)],
         run_item=routine.run, break_every=settings.break_every, ask_demographics=settings.demographics,
-        intros=intros)
+        intros=intros, debrief=screens.t("hl_debrief"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -103,6 +103,7 @@ def run_session(session: runner.Session, order: list[str], groups: dict[str, lis
         return {
             "prompt_id": trial["prompt_id"], "prompt": shown[0].get("prompt", ""),
             "item_ids": [it["item_id"] for it in shown], "models": [it["model"] for it in shown],
+            "model_names": [it.get("model_name") or it["model"] for it in shown],
             "texts": [it["text"] for it in shown], "ranks": ranks_from_groups(result.groups, len(shown)),
             "allow_ties": settings.allow_ties, **{scale: list(result.ratings[scale]) for scale in SCALES},
             "flag_harmful": list(result.harmful), "flag_invented_facts": list(result.invented), "rt": round(rt, 6),
@@ -112,11 +113,12 @@ def run_session(session: runner.Session, order: list[str], groups: dict[str, lis
     ties = screens.t("rank_ties") if settings.allow_ties else ""
     return runner.run_phases(
         session, consent_text=screens.t("rank_consent", minutes=settings.minutes),
-        instructions_text=screens.t("rank_instructions", k_range=f"{MIN_K}–{MAX_K}", ties=ties),
+        instructions_text=screens.t("rank_instructions", k_range=f"{MIN_K}{'〜' if screens.lang == 'ja' else '–'}{MAX_K}",
+                                    ties=ties),
         check_text=screens.t("rank_comprehension"),
         phases=[("main", [{"prompt_id": pid, "trial_index": i} for i, pid in enumerate(order)])],
         run_item=run_item, break_every=settings.break_every, ask_demographics=settings.demographics,
-        intros={"main": screens.t("rank_main_intro")})
+        intros={"main": screens.t("rank_main_intro")}, debrief=screens.t("rank_debrief"))
 
 
 def main(argv: list[str] | None = None) -> int:

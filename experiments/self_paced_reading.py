@@ -109,6 +109,7 @@ class ReadingRoutine:
             response = "yes" if resp.key == "y" else "no"
             correct = response == item["answer"]
         return {"item_id": item["item_id"], "source": item["source"], "model": item.get("model") or None,
+                "model_name": item.get("model_name") or None,
                 "words": [text[a:b] for a, b in spans], "word_starts": [a for a, _ in spans], "rts": rts,
                 "question": item.get("question") or None, "answer": item.get("answer") or None,
                 "response": response, "correct": correct, "rt": round(sum(rts), 6)}
@@ -123,7 +124,7 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         session, consent_text=screens.t("spr_consent", minutes=settings.minutes),
         instructions_text=screens.t("spr_instructions"), check_text=screens.t("spr_comprehension"),
         phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
-        ask_demographics=settings.demographics, intros=intros)
+        ask_demographics=settings.demographics, intros=intros, debrief=screens.t("spr_debrief"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -151,7 +151,8 @@ class TrialRoutine:
         truth = item["expected"] if item["source"] == "check" else item["source"]
         return {
             "item_id": item["item_id"], "is_check": item["source"] == "check", "source": item["source"],
-            "model": item.get("model") or None, "prompt_id": item.get("prompt_id") or None,
+            "model": item.get("model") or None, "model_name": item.get("model_name") or None,
+            "prompt_id": item.get("prompt_id") or None,
             "response": response, "response_key": key.key,
             "correct": response == truth, "expected": item.get("expected"),
             "rt": round(key.rt, 6), "confidence": int(conf.key), "confidence_rt": round(conf.rt, 6),
@@ -177,7 +178,8 @@ def run_session(session: runner.Session, order: list[dict], practice: list[dict]
         session, consent_text=screens.t("consent", minutes=settings.minutes),
         instructions_text=screens.t("instructions", **keys), check_text=screens.t("comprehension", **keys),
         phases=[("practice", practice), ("main", order)], run_item=routine.run, break_every=settings.break_every,
-        ask_demographics=settings.demographics, intros=intros, after_trial=feedback)
+        ask_demographics=settings.demographics, intros=intros, after_trial=feedback,
+        debrief=screens.t("turing_debrief"))
 
 
 def resolve_orders(checked: runner.Checked, settings: Settings) -> tuple[list[dict], list[dict], int, int, int]:

@@ -188,6 +188,15 @@ def figure_to_html(fig: Figure, *, alt: str, fmt: str = "png", dpi: int = 110) -
     raise ValueError(f"fmt={fmt!r}: use 'png' or 'svg'")
 
 
+NUMERICAL_ZERO = 1e-12  # a table value smaller than this in magnitude is shown as 0
+
+
+def plural(n: int | float, word: str, many: str | None = None) -> str:
+    """``1 participant``, ``3 participants`` (``many`` for irregular plurals)."""
+    n = int(n)
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
 def _cell(value: object, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -199,10 +208,21 @@ def _cell(value: object, digits: int) -> str:
         v = float(value)
         if not math.isfinite(v):
             return "∞" if v > 0 else ("−∞" if v < 0 else "—")
+        if abs(v) < NUMERICAL_ZERO:  # floating-point noise around 0 (e.g. -5.55e-17) is 0
+            v = 0.0
         if v != 0 and abs(v) < 10.0 ** -digits:
             return f"{v:.{max(1, digits - 1)}e}"
-        return f"{v:.{digits}f}"
+        text = f"{v:.{digits}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text  # never "-0.000"
     return html.escape(str(value))
+
+
+def _slug(text: str, most: int = 40) -> str:
+    """A file-name part from a caption: lower-case letters, digits and '-'."""
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:most].strip("-")
+    return slug or "figure"
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -288,10 +308,12 @@ class HtmlReport:
     Every method escapes the text it is given; only :meth:`raw` inserts HTML as is.
     """
 
-    def __init__(self, title: str, *, banner: str | None = None) -> None:
+    def __init__(self, title: str, *, banner: str | None = None, versions: Mapping[str, str] | None = None) -> None:
         self.title = title
         self.banner = banner
+        self.versions = dict(versions or {})
         self._parts: list[str] = []
+        self.figures: list[tuple[str, Figure]] = []  # (file stem, figure), written beside the page by write()
 
     def heading(self, text: str, level: int = 2) -> None:
         """A section heading (``<h2>`` by default)."""
@@ -310,10 +332,19 @@ class HtmlReport:
         """A sentence that names and justifies a method."""
         self.paragraph(text, css_class="method")
 
-    def figure(self, fig: Figure, caption: str, *, fmt: str = "png") -> None:
-        """An embedded figure with its caption (also used as the image's alt text)."""
+    def figure(self, fig: Figure, caption: str, *, fmt: str = "png", name: str | None = None) -> None:
+        """An embedded figure with its caption (also used as the image's alt text); :meth:`write` also
+        saves it as ``figures/<k>_<name>.png`` and ``.svg`` beside the page, for manuscripts."""
+        stem = f"{len(self.figures) + 1}_{_slug(name or caption)}"
+        self.figures.append((stem, fig))
         self._parts.append(f"<figure>{figure_to_html(fig, alt=caption, fmt=fmt)}"
-                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+                           f"<figcaption>{html.escape(caption)} (figures/{html.escape(stem)}.png, .svg)"
+                           "</figcaption></figure>")
+
+    def methods(self, text: str) -> None:
+        """The "Methods" section: what was computed and fitted, with which software."""
+        self.heading("Methods")
+        self.paragraph(text, css_class="method")
 
     def table(self, frame: pd.DataFrame, caption: str | None = None, *, digits: int = 3,
               max_rows: int | None = None) -> None:
@@ -332,8 +363,13 @@ class HtmlReport:
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(self.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
             f"{banner}\n<h1>{html.escape(self.title)}</h1>\n" + "\n".join(self._parts)
-            + f"\n{banner}\n<footer>Generated {stamp} by psyai.</footer>\n</body>\n</html>\n"
+            + f"\n{banner}\n<footer>Generated {stamp} by psyai{self._versions()}.</footer>\n</body>\n</html>\n"
         )
+
+    def _versions(self) -> str:
+        if not self.versions:
+            return ""
+        return " (" + ", ".join(f"{k} {v}" for k, v in self.versions.items()) + ")"
 
     def settings(self, settings: Mapping) -> None:
         """The closing "Settings" section: every analysis setting, so a report says how it was made."""
@@ -341,8 +377,14 @@ class HtmlReport:
         self.table(pd.DataFrame({"setting": list(settings), "value": [str(v) for v in settings.values()]}))
 
     def write(self, path: str | Path) -> Path:
-        """Write the page (UTF-8) and return its path."""
+        """Write the page (UTF-8), and its figures as PNG and SVG in ``figures/`` beside it; return its path."""
         path = Path(path)
+        if self.figures:
+            folder = path.parent / "figures"
+            folder.mkdir(parents=True, exist_ok=True)
+            for stem, fig in self.figures:
+                fig.savefig(folder / f"{stem}.png", format="png", dpi=200, bbox_inches="tight")
+                fig.savefig(folder / f"{stem}.svg", format="svg", bbox_inches="tight")
         path.write_text(self.render(), encoding="utf-8")
         return path
 

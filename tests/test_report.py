@@ -56,3 +56,27 @@ def test_html_report_is_self_contained():
     # nothing is fetched from elsewhere (xmlns namespace names are not fetched)
     for external in ('src="http', "src='http", 'href="http', "url(http", "@import", "<script src", "<link"):
         assert external not in page, external
+
+
+def test_tables_never_print_negative_zero_or_floating_point_noise():
+    from psyai.report import _cell, plural
+
+    assert _cell(-5.55e-17, 3) == "0.000" and _cell(5.55e-17, 3) == "0.000"
+    assert _cell(-0.0, 3) == "0.000"
+    assert _cell(-0.0004, 3) == "-4.00e-04"  # a real small value keeps its sign
+    assert _cell(-1.23456, 3) == "-1.235"
+    assert (plural(1, "participant"), plural(2, "participant"), plural(1200, "trial")) == (
+        "1 participant", "2 participants", "1,200 trials")
+
+
+def test_figures_are_also_written_as_png_and_svg_files(tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.subplots().plot([0, 1], [0, 1])
+    report = HtmlReport("t", versions={"psyai": "9.9"})
+    report.figure(fig, "A line: rising")
+    path = report.write(tmp_path / "report.html")
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["1_a-line-rising.png", "1_a-line-rising.svg"]
+    assert "figures/1_a-line-rising.png" in path.read_text(encoding="utf-8")
+    assert "by psyai (psyai 9.9)." in path.read_text(encoding="utf-8")

@@ -28,14 +28,9 @@ STRINGS: dict[str, dict[str, str]] = {
             "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
         ),
         "declined": "You chose not to take part. Thank you for your time.\n\nPlease tell the experimenter.",
-        "demo_age": (
-            "Your age group:\n\n[1] under 20   [2] 20–29   [3] 30–39\n[4] 40–49   [5] 50–59   "
-            "[6] 60 or older\n\n[0] I prefer not to say"
-        ),
-        "demo_ai_use": (
-            "How often do you use AI chat assistants?\n\n[1] never   [2] less than monthly   "
-            "[3] monthly   [4] weekly   [5] daily\n\n[0] I prefer not to say"
-        ),
+        "demo_age_question": "Your age group:",
+        "demo_ai_use_question": "How often do you use AI chat assistants (ChatGPT and the like)?",
+        "demo_no_answer": "I prefer not to say",
         "instructions": (
             "In each trial a text appears. Decide who wrote it:\n\n"
             "press [{key_human}] if a PERSON wrote it\npress [{key_model}] if a MODEL "
@@ -72,6 +67,26 @@ STRINGS: dict[str, dict[str, str]] = {
         "texts_practice_intro": "First, {n} practice text(s) to get used to the task.\n\nPress SPACE to start.",
         "quit_confirm": "Do you want to stop the experiment?\n\n[Y] Yes, stop      [N] No, continue",
         "end": "That is the end. Thank you very much!\n\nPlease tell the experimenter you are done.",
+        "close_hint": "Press SPACE to close this window.",
+        "debrief_continue": "Press SPACE to continue.",
+        "turing_debrief": (
+            "About this study: some of the texts were written by people, the others by a language model (an AI). "
+            "We study how well people tell them apart, and how sure they are. Please do not tell future "
+            "participants which texts were which."
+        ),
+        "rank_debrief": (
+            "About this study: the answers you ranked were written by language models (AI). Rankings like yours "
+            "show which answers people prefer and can be used to train and evaluate such models. Please do not "
+            "share the answers with future participants."
+        ),
+        "spr_debrief": (
+            "About this study: we measured how long you spent on each word, to compare it with how a language "
+            "model (an AI) processes the same texts."
+        ),
+        "hl_debrief": (
+            "About this study: we compare the words you chose with the words a language model (an AI) attends to "
+            "in the same texts."
+        ),
         "measuring_screen": "Preparing the screen. One moment, please.",
         "aborted": "The session was stopped. Your answers so far have been saved.\n\nThank you.",
         # -- ranking ------------------------------------------------------------
@@ -165,20 +180,15 @@ STRINGS: dict[str, dict[str, str]] = {
             "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
         ),
         "declined": "参加しないことを選びました。お時間をいただきありがとうございました。\n\n実験者にお知らせください。",
-        "demo_age": (
-            "年齢層を選んでください：\n\n[1] 20歳未満   [2] 20代   [3] 30代\n[4] 40代   [5] 50代   "
-            "[6] 60歳以上\n\n[0] 答えたくない"
-        ),
-        "demo_ai_use": (
-            "AIチャットアシスタントをどのくらい使いますか？\n\n[1] 使わない   [2] 月1回未満   "
-            "[3] 月に数回   [4] 週に数回   [5] 毎日\n\n[0] 答えたくない"
-        ),
+        "demo_age_question": "年齢層を選んでください。",
+        "demo_ai_use_question": "AIチャットアシスタント（ChatGPTなど）をどのくらい使いますか？",
+        "demo_no_answer": "答えたくない",
         "instructions": (
-            "各試行で文章が表示されます。誰が書いたかを判断してください：\n\n"
+            "文章が1つずつ表示されます。それぞれ、誰が書いたかを判断してください。\n\n"
             "人が書いたと思ったら [{key_human}] キー\nモデル（AI）が書いたと思ったら "
             "[{key_model}] キー\n\n次に、どのくらい確信があるかを 1（当てずっぽう）から "
             "6（確信している）で答えてください。目盛りをクリックするか数字キーを押します。\n\n"
-            "特定のキーを押すよう求める試行もあります。その指示に従ってください。\n\n"
+            "ときどき、特定のキーを押すよう求める文章が出てきます。その指示に従ってください。\n\n"
             "スペースキーで次へ進みます。"
         ),
         "comprehension": (
@@ -188,7 +198,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "comprehension_wrong": "違います。もう一度説明をお読みください。\n\nスペースキーを押してください。",
         "check_keys": "数字キーの 1、2、3 のどれかで答えてください。",
         "keys_hint": "{keys} のどれかのキーで答えてください。",
-        "practice_intro": "まず練習を{n}回行います。\n\nスペースキーで始めます。",
+        "practice_intro": "まず、練習を{n}問行います。\n\nスペースキーで始めます。",
         "practice_feedback_correct": "正解です。この文章は{truth}書きました。\n\nスペースキーを押してください。",
         "practice_feedback_wrong": "この文章は実際には{truth}書きました。\n\nスペースキーを押してください。",
         "main_intro": "練習は終わりです。これから本番が始まります。\n\nスペースキーで始めます。",
@@ -199,7 +209,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "confidence_low": "当てずっぽう",
         "confidence_high": "確信している",
         "check_text": (
-            "これは注意確認の試行です。この文章は判断せず、{answer}書いたと答えてください。"
+            "これは注意確認の問題です。この文章は判断せず、{answer}書いたと答えてください。"
         ),
         "truth_human": "人が",
         "truth_model": "モデルが",
@@ -207,7 +217,26 @@ STRINGS: dict[str, dict[str, str]] = {
         "break_continue": "準備ができたらスペースキーを押してください。",
         "texts_practice_intro": "まず、練習として{n}つの文章で課題に慣れてください。\n\nスペースキーで始めます。",
         "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
-        "end": "これで終わりです。ご協力ありがとうございました！\n\n実験者にお知らせください。",
+        "end": "これで終わりです。ご協力ありがとうございました。\n\n実験者にお知らせください。",
+        "close_hint": "スペースキーを押すと、この画面を閉じます。",
+        "debrief_continue": "スペースキーで次へ進みます。",
+        "turing_debrief": (
+            "この研究について：文章の一部は人が、残りは言語モデル（AI）が書いたものでした。人がそれをどのくらい"
+            "見分けられるか、またどのくらい確信をもつかを調べています。これから参加する方には、どの文章が"
+            "どちらだったかを話さないようお願いします。"
+        ),
+        "rank_debrief": (
+            "この研究について：順位をつけていただいた回答は、言語モデル（AI）が書いたものです。このような順位づけ"
+            "から、人がどの回答を好むかがわかり、モデルの学習や評価に使うことができます。これから参加する方には、"
+            "回答の内容を話さないようお願いします。"
+        ),
+        "spr_debrief": (
+            "この研究について：各語を読むのにかかった時間を測りました。同じ文章を言語モデル（AI）がどのように"
+            "処理するかと比べます。"
+        ),
+        "hl_debrief": (
+            "この研究について：選んでいただいた語を、同じ文章で言語モデル（AI）が注目する語と比べます。"
+        ),
         "measuring_screen": "画面を準備しています。少しお待ちください。",
         "aborted": "セッションを中止しました。ここまでの回答は保存されています。\n\nありがとうございました。",
         # -- ranking ------------------------------------------------------------
@@ -220,28 +249,28 @@ STRINGS: dict[str, dict[str, str]] = {
             "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
         ),
         "rank_instructions": (
-            "各試行では、質問と{k_range}個の回答が1つずつ表示されます。\n\n"
+            "質問が1つと、それに対する{k_range}個の回答が、1つずつ順に表示されます。\n\n"
             "各回答について、1〜7のキーを3回押して、役に立つか・正確か・無害かを評価してください"
-            "（1 = とても悪い、7 = とても良い）。有害なら[H]、事実をでっち上げていれば[I]を押します。"
+            "（1 = とても悪い、7 = とても良い）。有害なら[H]、事実でないことを作り上げていれば[I]を押します。"
             "長い回答は複数ページあります：[↓]と[↑]。[→]次の回答、[←]戻る。\n\n"
-            "最後に、回答の文字キーを良い順に押して順位をつけます。{ties}"
+            "最後に、各回答のアルファベット（A、B、C…）のキーを良い順に押して順位をつけます。{ties}"
             "[Backspace]で取り消し、[Enter]で確定です。\n\nスペースキーで次へ進みます。"
         ),
-        "rank_ties": "同順位にするには、文字キーの前に[=]を押します。",
+        "rank_ties": "同順位にするには、アルファベットのキーの前に[=]を押します。",
         "rank_comprehension": (
             "確認です。順位づけで最初に押すのはどの回答ですか？\n\n"
             "[1] 最も悪い回答      [2] 最も良い回答      [3] 最も長い回答"
         ),
         "rank_review_header": "回答 {letter}（{k}個中{index}個目）   —   {pages}ページ中{page}ページ目",
         "rank_scales": "有用性：{helpfulness}    正確さ：{truthfulness}    無害さ：{harmlessness}",
-        "rank_flags": "[H] 有害：{harmful}    [I] 事実のでっち上げ：{invented}",
+        "rank_flags": "[H] 有害：{harmful}    [I] 事実でない内容：{invented}",
         "rank_review_help": "1〜7：{scale}を評価（1 = とても悪い、7 = とても良い）    Backspace：評価を1つ取り消す\n"
                             "↓↑：ページ    →：次の回答    ←：戻る",
         "rank_review_done": "3つとも評価済み    Backspace：最後の評価をやり直す\n"
                             "↓↑：ページ    →：次の回答    ←：戻る",
         "rank_review_rate_first": "先に3つとも評価してください（1〜7）。そのあと → で次の回答に進みます。",
         "rank_review_all_rated": "3つとも評価済みです。変えるときは Backspace を押してください。→ で次へ進みます。",
-        "rank_order_title": "回答を良い順に並べてください：文字キーを押します。",
+        "rank_order_title": "回答を良い順に並べてください。アルファベットのキーを押します。",
         "rank_order_help": "Backspace：取り消し    Enter：確定    ←：回答に戻る",
         "rank_order_incomplete": "確定する前にすべての回答に順位をつけてください。",
         "scale_helpfulness": "有用性",
@@ -290,6 +319,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "hl_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
     },
 }
+
+
+# Demographic questions: one table of categories, so both languages ask exactly the same (the codes of a
+# pooled study then mean the same thing). Code 0 is "I prefer not to say".
+DEMOGRAPHICS: dict[str, list[dict[str, str]]] = {
+    "age": [
+        {"en": "under 20", "ja": "20歳未満"}, {"en": "20–29", "ja": "20〜29歳"}, {"en": "30–39", "ja": "30〜39歳"},
+        {"en": "40–49", "ja": "40〜49歳"}, {"en": "50–59", "ja": "50〜59歳"}, {"en": "60 or older", "ja": "60歳以上"},
+    ],
+    "ai_use": [
+        {"en": "never", "ja": "使ったことがない"},
+        {"en": "less than once a month", "ja": "月に1回未満"},
+        {"en": "at least once a month, but not every week", "ja": "月に1回以上（毎週ではない）"},
+        {"en": "at least once a week, but not every day", "ja": "週に1回以上（毎日ではない）"},
+        {"en": "(almost) every day", "ja": "ほぼ毎日"},
+    ],
+}
+
+
+def demographic_screen(question: str, lang: str) -> tuple[str, list[str]]:
+    """The screen text of a demographic question (``age`` or ``ai_use``) and the keys that answer it."""
+    options = DEMOGRAPHICS[question]
+    lines = [f"[{k}] {opt[lang]}" for k, opt in enumerate(options, start=1)]
+    body = text(f"demo_{question}_question", lang) + "\n\n" + "\n".join(lines)
+    body += f"\n\n[0] {text('demo_no_answer', lang)}"
+    return body, [str(k) for k in range(len(options) + 1)]
 
 
 def text(key: str, lang: str, **fields: object) -> str:

@@ -209,16 +209,21 @@ def consent(screens, log: DurableLog, text: str) -> bool:
 def declined(screens, log: DurableLog) -> str:
     """The end of a session whose participant declined: the end record, then the thank-you screen."""
     log.write({"record": "end", "status": "declined", "n_trials_done": 0})
-    screens.show_message(screens.t("declined"), allow_escape=False, keys=["space", "escape"])
+    screens.show_message(screens.t("declined") + "\n\n" + screens.t("close_hint"), allow_escape=False,
+                         keys=["space", "escape"])
     return "declined"
 
 
 def demographics(screens, log: DurableLog) -> None:
-    """Age group and AI use, as codes (no free text, nothing identifying)."""
-    keys = [str(k) for k in range(7)]
-    age = screens.show_message(screens.t("demo_age"), keys=keys, context={"kind": "choice"})
-    ai_use = screens.show_message(screens.t("demo_ai_use"), keys=keys[:6], context={"kind": "choice"})
-    log.write({"record": "demographics", "age_group": int(age.key), "ai_use": int(ai_use.key)})
+    """Age group and AI use, as codes (no free text, nothing identifying); the same categories in every
+    language (:data:`psyai.booth.i18n.DEMOGRAPHICS`)."""
+    from psyai.booth import i18n
+
+    answers = {}
+    for question in ("age", "ai_use"):
+        body, keys = i18n.demographic_screen(question, screens.lang)
+        answers[question] = int(screens.show_message(body, keys=keys, context={"kind": "choice"}).key)
+    log.write({"record": "demographics", "age_group": answers["age"], "ai_use": answers["ai_use"]})
 
 
 def instructions(screens, log: DurableLog, text: str, check: str, correct: str = "2") -> None:
@@ -290,23 +295,28 @@ def take_break(screens, log: DurableLog, done: int, total: int) -> None:
     log.write({"record": "break", "after_trial": done - 1, "duration": round(waited + pause.rt, 3)})
 
 
-def finish(screens, log: DurableLog, status: str, n_done: int) -> str:
-    """The end record, then the end screen (``completed``) or the stopped screen (``aborted``)."""
+def finish(screens, log: DurableLog, status: str, n_done: int, debrief: str | None = None) -> str:
+    """The end record, then what the study was about (``debrief``, if given), then the end screen
+    (``completed``) or the stopped screen (``aborted``), which says how to close it."""
     log.write({"record": "end", "status": status, "n_trials_done": n_done})
-    screens.show_message(screens.t("end" if status == "completed" else "aborted"), allow_escape=False,
-                         keys=["space", "escape"])
+    if debrief:
+        screens.show_message(debrief + "\n\n" + screens.t("debrief_continue"), allow_escape=False,
+                             keys=["space", "escape"])
+    screens.show_message(screens.t("end" if status == "completed" else "aborted") + "\n\n" + screens.t("close_hint"),
+                         allow_escape=False, keys=["space", "escape"])
     return status
 
 
 def run_phases(session: Session, *, consent_text: str, instructions_text: str, check_text: str,
                phases: list[tuple[str, list[dict]]], run_item, break_every: int = 0, ask_demographics: bool = False,
-               intros: dict[str, str] | None = None, after_trial=None) -> str:
+               intros: dict[str, str] | None = None, after_trial=None, debrief: str | None = None) -> str:
     """The part of a session every experiment shares, after the window opens; returns the end status.
 
     consent → (demographics) → instructions with a comprehension check (or,
     when resuming after it was passed, a welcome-back screen) → each phase's
     unfinished trials in order, with ``intros[phase]`` before a phase's first
-    trial and a break every ``break_every`` main trials → end. ``run_item(item)``
+    trial and a break every ``break_every`` main trials → ``debrief`` (what the study was about, also
+    after Escape) → end. ``run_item(item)``
     returns the experiment's own trial fields; the record is on disk before the
     next trial starts. ``after_trial(phase, item, record)`` may show feedback.
     Escape (confirmed) ends the session with status ``aborted``, data kept.
@@ -344,9 +354,9 @@ def run_phases(session: Session, *, consent_text: str, instructions_text: str, c
                 n_done += phase == "main"
                 if after_trial is not None:
                     after_trial(phase, item, record)
-        return finish(screens, log, "completed", n_done)
+        return finish(screens, log, "completed", n_done, debrief)
     except Quit:
-        return finish(screens, log, "aborted", n_done)
+        return finish(screens, log, "aborted", n_done, debrief)
 
 
 def main_guard(main) -> int:

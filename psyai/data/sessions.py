@@ -6,12 +6,16 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 
+from psyai.data.stimuli import model_display_name
 from psyai.errors import DataError
 from psyai.data.log import read_log
+
+log = logging.getLogger(__name__)
 
 RUN_MODES = ("real", "pilot", "simulated")
 
@@ -180,6 +184,10 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
         status = end["status"] if end else "incomplete"
         for rec in trials:
             row = {k: rec[k] for k in SCHEMAS.get(experiment, TRIAL_SCHEMA)}
+            if "model" in row:  # the model's name in reports; logs written before model_name get it derived
+                row["model_name"] = rec.get("model_name") or model_display_name(rec["model"])
+            if experiment == "ranking":
+                row["model_names"] = rec.get("model_names") or [model_display_name(m) or m for m in rec["models"]]
             row["session_status"] = status
             row["log_file"] = str(log_path)
             rows.append(row)
@@ -188,17 +196,32 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
     if "simulated" in modes and len(modes) > 1 and not allow_mixed:
         raise DataError(f"{path}: simulated and {'/'.join(sorted(modes - {'simulated'}))} sessions are mixed; keep them in separate folders")
     frame = pd.DataFrame(rows)
-    for col in ("model", "prompt_id", "expected"):
+    for col in ("model", "model_name", "prompt_id", "expected"):
         if col in frame:
             frame[col] = frame[col].astype("object")
+    if "model_name" in frame:
+        frame["model_name"] = distinct_model_names(frame["model"], frame["model_name"])
     return frame
+
+
+def distinct_model_names(models: pd.Series, names: pd.Series) -> pd.Series:
+    """Display names that never merge two models: a name shared by different models is replaced, for
+    those models, by the model identifiers themselves (a report must not pool two models under one name)."""
+    pairs = pd.DataFrame({"model": models, "name": names}).dropna().drop_duplicates()
+    shared = set(pairs.loc[pairs.duplicated("name", keep=False), "name"])
+    if not shared:
+        return names
+    log.warning("model names %s stand for more than one model; reports show the models' identifiers",
+                ", ".join(sorted(map(str, shared))))
+    return names.where(~names.isin(shared), models)
 
 
 def load_rankings(path: str | Path, include_pilot: bool = False, allow_mixed: bool = False) -> pd.DataFrame:
     """Rankings in the long form: one row per (trial, output), as docs/DATA.md describes.
 
     Columns: ``participant``, ``session``, ``run_mode``, ``trial_index``, ``lang``, ``prompt_id``,
-    ``prompt``, ``item_id``, ``model``, ``text``, ``position`` (0 = shown first), ``rank``
+    ``prompt``, ``item_id``, ``model``, ``model_name`` (the model's name in reports), ``text``,
+    ``position`` (0 = shown first), ``rank``
     (1 = best, ties share a rank, NA = unranked), ``helpfulness``, ``truthfulness``,
     ``harmlessness`` (1–7, NA = not rated), ``flag_harmful``, ``flag_invented_facts``,
     ``allow_ties``, ``session_status``, ``log_file``.
@@ -208,8 +231,11 @@ def load_rankings(path: str | Path, include_pilot: bool = False, allow_mixed: bo
             "session_status", "log_file"]
     long = trials.explode(list(RANKING_LISTS), ignore_index=False)
     long["position"] = long.groupby(level=0).cumcount()
+    names = trials["model_names"].explode()  # aligned with the exploded rows (same index, same order)
     long = long.rename(columns={"item_ids": "item_id", "models": "model", "texts": "text", "ranks": "rank"})
-    cols = keep + ["item_id", "model", "text", "position", "rank", *RATING_SCALES, "flag_harmful", "flag_invented_facts"]
+    long["model_name"] = distinct_model_names(long["model"], pd.Series(names.to_numpy(), index=long.index))
+    cols = keep + ["item_id", "model", "model_name", "text", "position", "rank", *RATING_SCALES, "flag_harmful",
+                   "flag_invented_facts"]
     long = long[cols].reset_index(drop=True)
     for col in ("rank", *RATING_SCALES):
         long[col] = pd.array(long[col], dtype="Int64")

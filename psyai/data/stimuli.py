@@ -21,7 +21,7 @@ from psyai.data.tables import read_rows
 
 REQUIRED_COLUMNS = ("item_id", "lang", "source", "text", "origin")
 OPTIONAL_COLUMNS = (
-    "prompt", "prompt_id", "model", "practice",
+    "prompt", "prompt_id", "model", "model_name", "practice",
     "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template",
     "question", "answer",
 )
@@ -58,6 +58,26 @@ class StimulusSet:
         return pd.DataFrame(self.items)
 
 
+def model_display_name(model: str | None, revision: str | None = None) -> str | None:
+    """The name a report shows for a model: a hub name as it is (``gpt2``, ``rinna/japanese-gpt2-small``);
+    a local folder by its last path component, with the first 8 hex digits of its weights' sha256
+    when the revision gives them (``_model_900@07cbe507``). None for no model.
+
+    A stimulus file's own ``model_name`` column, where given, is used instead (see :func:`load_stimuli`).
+    """
+    if not model or not str(model).strip():
+        return None
+    model = str(model).strip()
+    parts = [p for p in re.split(r"[\\/]+", model) if p]
+    local = (model.startswith(("/", ".", "~")) or "\\" in model or len(parts) > 2
+             or str(revision or "").startswith("sha256:"))
+    if not local:
+        return model
+    name = parts[-1] if parts else model
+    rev = str(revision or "")
+    return f"{name}@{rev[7:15]}" if rev.startswith("sha256:") and len(rev) >= 15 else name
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -86,6 +106,8 @@ def _check_row(path: Path, lineno: int, row: dict) -> list[str]:
         problems.append(f"{where}: source is 'model' but the model column is empty; name the model that wrote it")
     if source == "human" and model:
         problems.append(f"{where}: source is 'human' but model is {model!r}; leave model empty for human texts")
+    if source == "human" and row.get("model_name", "").strip():
+        problems.append(f"{where}: source is 'human' but model_name is {row['model_name'].strip()!r}; leave it empty")
     if not row.get("origin", "").strip():
         problems.append(f"{where}: origin is empty; say where the text came from")
     if row.get("answer", "").strip() not in ("", "yes", "no"):
@@ -143,6 +165,7 @@ def load_stimuli(path: str | Path) -> StimulusSet:
         item = {c: row.get(c, "").strip() for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
         item["text"] = row.get("text", "").strip()
         item["practice"] = item["practice"] == "1"
+        item["model_name"] = item["model_name"] or model_display_name(item["model"], item["revision"]) or ""
         item["line"] = lineno
         items.append(item)
     if problems:

@@ -39,6 +39,7 @@ from typing import Any
 from psyai.errors import PsyaiError
 from psyai.progress import progress as show_progress
 from psyai.models.loading import LoadedModel, ModelError, load_causal_lm
+from psyai.data.stimuli import model_display_name
 from psyai.data.tables import read_rows
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ logger = logging.getLogger(__name__)
 LANGS = ("ja", "en")
 PROMPT_COLUMNS = ("prompt_id", "lang", "prompt")
 STIMULUS_COLUMNS = (
-    "item_id", "lang", "source", "text", "prompt", "prompt_id", "model", "origin", "practice",
+    "item_id", "lang", "source", "text", "prompt", "prompt_id", "model", "model_name", "origin", "practice",
     "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template",
 )  # fmt: skip
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -238,6 +239,7 @@ def generate_items(
     cache_dir: str | Path | None = None,
     chat_template: bool | None = None,
     label: str | None = None,
+    model_name: str | None = None,
     practice: bool = False,
     max_attempts: int = 5,
     avoid_texts: Iterable[str] = (),
@@ -259,6 +261,9 @@ def generate_items(
         device, revision, cache_dir: passed to :func:`~psyai.models.load_causal_lm`.
         chat_template: None = use the tokenizer's chat template when it has
             one; False = always plain continuation; True = require one.
+        model_name: the model's name in reports (the ``model_name`` column; default: the hub name,
+            or a local folder's last component with its weights' hash, see
+            :func:`psyai.data.stimuli.model_display_name`).
         label: model part of the item ids ``<prompt_id>-<label>-<k>``
             (default: :func:`model_label` of the model name).
         practice: mark the rows ``practice=1``.
@@ -349,6 +354,7 @@ def generate_items(
                     "prompt": prompt.prompt,
                     "prompt_id": prompt.prompt_id,
                     "model": loaded.name_or_path,
+                    "model_name": model_name or model_display_name(loaded.name_or_path, loaded.revision),
                     "origin": (
                         f"psyai generate: {loaded.name_or_path} ({loaded.revision or 'revision unknown'}), "
                         f"{sampling}, max_new_tokens={max_new_tokens}, seed={used_seed} "
@@ -553,6 +559,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--append", action="store_true", help="add rows to an existing stimulus file (item ids must be new)")
     parser.add_argument("--device", default="auto", help="auto (GPU if any), cpu, cuda, cuda:1 … (default %(default)s)")
     parser.add_argument("--revision", default=None, help="hub branch, tag or commit to load (default: main)")
+    parser.add_argument("--model-name", default=None,
+                        help="the model's name in reports (default: the hub name, or a local folder's last "
+                             "component with its weights' hash)")  # fmt: skip
     parser.add_argument("--label", default=None,
                         help="model part of item ids <prompt_id>-<label>-<k> (default: last part of --model)")  # fmt: skip
     parser.add_argument("--no-chat-template", dest="chat_template", action="store_const", const=False, default=None,
@@ -580,7 +589,8 @@ def main(args: argparse.Namespace) -> int:
         rows = generate_items(
             args.model, prompts, n_per_prompt=n, lang=args.lang, temperature=args.temperature, top_p=args.top_p,
             max_new_tokens=args.max_new_tokens, seed=args.seed, device=args.device, revision=args.revision,
-            chat_template=args.chat_template, label=label, practice=args.practice, max_attempts=args.max_attempts,
+            chat_template=args.chat_template, label=label, model_name=args.model_name, practice=args.practice,
+            max_attempts=args.max_attempts,
             avoid_texts=existing_texts(args.out) if args.append else (), check_language=args.check_language,
             progress=True,
         )  # fmt: skip

@@ -10,9 +10,9 @@ rm -rf "$here/_model" "$here/items.new.csv"      # _model/ is git-ignored; items
 python -m psyai.models.demo "$here/_model"        # GPT-2 + byte-level BPE, 900 training steps, seed 0
 
 cp "$here/human.csv" "$here/items.new.csv"
-psyai generate "$here/prompts.csv" --model "$here/_model" --label demo --out "$here/items.new.csv" \
+psyai generate "$here/prompts.csv" --model "$here/_model" --model-name psyai-demo-900 --label demo --out "$here/items.new.csv" \
     --append --seed 1 --temperature 0.8 --top-p 0.95 --max-new-tokens 60 --device cpu
-psyai generate "$here/practice_prompts.csv" --model "$here/_model" --label demo --out "$here/items.new.csv" \
+psyai generate "$here/practice_prompts.csv" --model "$here/_model" --model-name psyai-demo-900 --label demo --out "$here/items.new.csv" \
     --append --practice --seed 1 --temperature 0.8 --top-p 0.95 --max-new-tokens 60 --device cpu
 
 psyai validate "$here/items.new.csv"

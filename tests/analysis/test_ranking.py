@@ -340,3 +340,10 @@ def test_end_to_end_from_the_real_experiment(tmp_path):
     data = _strict((out / "results.json").read_text(encoding="utf-8"))
     assert data["n_participants"] == 4 and data["n_trials"] == 16 and data["run_modes"] == {"simulated": 16}
     assert data["bradley_terry"]["n_comparisons"] > 0 and "SIMULATED" in data["banner"]
+
+
+def test_models_are_reported_by_their_display_names(ref_table):
+    table = ref_table.assign(model_name=ref_table["model"].map(lambda m: f"Model {m}"))
+    bt, _ = bradley_terry(table, n_boot=20, seed=1)
+    assert set(bt["model"]) == {"Model A", "Model B", "Model C", "Model D"}
+    assert set(win_rates(table)["model"]) <= {"Model A", "Model B", "Model C"}

@@ -439,3 +439,61 @@ def test_script_runs_from_the_repository_root(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("report.html")
+
+
+def test_models_are_reported_by_their_display_names():
+    rows = []
+    for pid, answers in (("p1", ["human", "model", "human"]), ("p2", ["human", "human", "model"])):
+        for k, (src, model, name) in enumerate([("human", None, None), ("model", "/lab/x/run3", "run3@0a1b2c3d"),
+                                                 ("model", "/lab/y/base", "base-model")]):
+            rows.append({"participant": pid, "item_id": f"i{k}", "source": src, "model": model, "model_name": name,
+                         "response": answers[k]})
+    by_model = judged_human_rate(make_trials(rows), "model").set_index("group")
+    assert by_model.index.tolist() == ["human", "base-model", "run3@0a1b2c3d"]  # never a file path
+    assert by_model.loc["run3@0a1b2c3d", ["n", "n_judged_human"]].tolist() == [2, 1]
+
+
+def test_one_participant_reads_without_na_and_with_the_right_plurals():
+    trials = simulate_trials(CohortSpec(dprime=1.0, seed=4), 1, 20)
+    results = analyze(trials, TuringConfig())
+    text = " ".join(results["sentences"].values())
+    assert "NA" not in text.replace("NAN", "") and "1 participants" not in text and "1 trials" not in text
+    assert "no t test (it needs at least two participants)" in results["sentences"]["accuracy"]
+    assert "no interval" in results["sentences"]["accuracy"]
+    assert "from 1 participant." in results["sentences"]["exclusions"]
+
+
+def test_languages_are_reported_apart_and_one_can_be_chosen(tmp_path):
+    en = simulate_trials(CohortSpec(dprime=1.5, seed=1), 6, 16, lang="en")
+    ja = simulate_trials(CohortSpec(dprime=0.0, seed=2), 5, 16, lang="ja", first_participant=6)
+    both = pd.concat([en, ja], ignore_index=True)
+    results = analyze(both, TuringConfig())
+    assert results["languages"] == {"en": 96, "ja": 80}
+    by_lang = {r["lang"]: r for r in results["by_language"]}
+    assert by_lang["en"]["accuracy"] > by_lang["ja"]["accuracy"] + 0.1  # what pooling would hide
+    assert by_lang["en"]["n_participants"] == 6 and by_lang["ja"]["n_trials"] == 80
+    assert "pool sessions in English and Japanese" in results["sentences"]["languages"]
+    # items are told apart by language even where two sets share an id
+    assert len(results["tables"]["items"]) == 32
+    only = analyze(both, TuringConfig(lang="ja"))
+    assert only["languages"] == {"ja": 80} and only["n_participants"] == 5
+    assert only["sentences"]["languages"] == "Every session was in Japanese."
+    with pytest.raises(DataError, match="no sessions in language 'en' .* choose another --lang"):
+        analyze(ja, TuringConfig(lang="en"))
+    with pytest.raises(ValueError, match="lang='fr'"):
+        TuringConfig(lang="fr")
+
+
+def test_report_has_methods_items_figure_files_and_versions(written):
+    results, paths = written
+    page = paths["html"].read_text(encoding="utf-8")
+    for section in ("<h2>Methods</h2>", "<h2>Items</h2>"):
+        assert section in page
+    assert "Software: psyai" in results["sentences"]["methods"] and "Exclusions: min_rt = 0.2 s" in page
+    footer = page[page.index("<footer>"):]
+    assert f"psyai {results['versions']['psyai']}" in footer and "scipy" in footer
+    figures = sorted(p.name for p in (paths["html"].parent / "figures").iterdir())
+    assert len(figures) == 8 and sum(f.endswith(".svg") for f in figures) == 4
+    assert all((paths["html"].parent / "figures" / f).stat().st_size > 1000 for f in figures)
+    items = json.loads(paths["json"].read_text(encoding="utf-8"))["tables"]["items"]
+    assert {r["source"] for r in items} == {"human", "model"} and all(0 <= r["judged_human"] <= 1 for r in items)

@@ -83,3 +83,23 @@ def test_empty_or_missing_folders(tmp_path):
         load(tmp_path / "nope")
     with pytest.raises(DataError, match="no session logs found"):
         load(tmp_path)
+
+
+def test_models_are_named_for_reports_and_never_merged(tmp_path):
+    """Logs name models by path; the loader gives each a display name, and two models that would share one
+    (two folders both called `final`) keep their identifiers instead of being pooled."""
+    from psyai.data.sessions import distinct_model_names
+    from psyai.participants.observers import CohortSpec
+    from psyai.participants.synthetic import simulate_trials, write_session_logs
+
+    trials = simulate_trials(CohortSpec(seed=3), 2, 8, models=("/lab/runs/a/final", "/lab/runs/b/final", "gpt2"))
+    write_session_logs(trials, tmp_path)
+    loaded = load(tmp_path)
+    named = loaded.dropna(subset=["model"]).groupby("model")["model_name"].first().to_dict()
+    assert named == {"/lab/runs/a/final": "/lab/runs/a/final", "/lab/runs/b/final": "/lab/runs/b/final",
+                     "gpt2": "gpt2"}
+    assert loaded.loc[loaded["model"].isna(), "model_name"].isna().all()  # human texts have none
+    import pandas as pd
+
+    models = pd.Series(["/x/one", "/y/two", "/z/three"])
+    assert distinct_model_names(models, pd.Series(["one", "two", "three"])).tolist() == ["one", "two", "three"]

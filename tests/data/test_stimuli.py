@@ -95,3 +95,24 @@ def test_psyai_validate_command(tmp_path):
     assert res.returncode == 0 and "ok" in res.stdout and "16 items" in res.stdout
     res = subprocess.run([sys.executable, "-m", "psyai.cli", "validate", str(good), str(bad)], capture_output=True, text=True)
     assert res.returncode == 1 and "bad.csv line 3: source is 'robot'" in res.stderr
+
+
+def test_models_get_a_display_name_and_a_human_text_none(tmp_path):
+    from psyai.data.stimuli import model_display_name
+    from psyai.participants.stimuli import write_stimulus_csv
+
+    assert model_display_name("gpt2") == "gpt2"
+    assert model_display_name("rinna/japanese-gpt2-small", "0a1b2c") == "rinna/japanese-gpt2-small"  # a hub name
+    assert model_display_name("/home/lab/models/run3") == "run3"
+    assert model_display_name("stimuli/ranking/_model_900", "sha256:07cbe507b1ea") == "_model_900@07cbe507"
+    assert model_display_name("models/gpt2", "sha256:0123456789ab") == "gpt2@01234567"  # local weights
+    assert model_display_name("") is None and model_display_name(None) is None
+    rows = [{"item_id": "a", "lang": "en", "source": "model", "text": "One.", "model": "/x/y/m1", "origin": "o"},
+            {"item_id": "b", "lang": "en", "source": "model", "text": "Two.", "model": "/x/y/m1", "origin": "o",
+             "model_name": "My model"},
+            {"item_id": "c", "lang": "en", "source": "human", "text": "Three.", "model": "", "origin": "o"}]
+    items = {it["item_id"]: it for it in load_stimuli(write_stimulus_csv(rows, tmp_path / "s.csv")).items}
+    assert (items["a"]["model_name"], items["b"]["model_name"], items["c"]["model_name"]) == ("m1", "My model", "")
+    rows[2]["model_name"] = "oops"
+    with pytest.raises(StimulusError, match=r"line 4: source is 'human' but model_name is 'oops'"):
+        load_stimuli(write_stimulus_csv(rows, tmp_path / "bad.csv"))

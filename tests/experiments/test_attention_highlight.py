@@ -138,7 +138,8 @@ def test_a_person_marks_and_unmarks_words_with_the_mouse(tmp_path, texts):
         click(1)                                     # unmark
         booth.press("Return", settle=0.5)
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="the text on disk")
-        booth.press("space", settle=0.4)
+        booth.press("space", settle=0.4)             # what the study was about
+        booth.press("space", settle=0.4)             # the end screen
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

@@ -117,7 +117,8 @@ def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
         booth.press("Escape", settle=0.4)
         booth.press("y", settle=0.4)
         booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
-        booth.press("space", settle=0.4)
+        booth.press("space", settle=0.4)                       # what the study was about (after Escape too)
+        booth.press("space", settle=0.4)                       # the "stopped" screen
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

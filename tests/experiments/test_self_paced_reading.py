@@ -119,6 +119,7 @@ def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
         if item["question"]:
             booth.press("y", settle=0.4)
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="the text on disk")
+        booth.press("space", settle=0.4)                 # what the study was about
         booth.press("space", settle=0.4)                 # end screen
         out, _ = proc.communicate(timeout=30)
     finally:

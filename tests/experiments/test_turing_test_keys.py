@@ -60,6 +60,7 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
         booth.press("Escape")
         booth.press("y")
         booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
+        booth.press("space")                       # what the study was about
         booth.press("space")                       # the "stopped, data saved" screen
         out, _ = proc.communicate(timeout=30)
     finally:

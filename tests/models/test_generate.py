@@ -178,7 +178,10 @@ def test_append_adds_rows_keeps_old_ones_and_refuses_duplicate_ids(chat_model, p
     rows = generate_items(chat_model, prompts, **SETTINGS)
     write_items(rows, out, append=True)  # old header lacks the generation columns: rewritten with them
     header, written = read_csv(out)
-    assert header == [*human, "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template"]
+    assert header == [*human, "model_name", "revision", "temperature", "top_p", "max_new_tokens", "seed",
+                      "chat_template"]
+    # a local model is named in reports by its folder and weights, not by its path
+    assert rows[0]["model_name"] == f"{Path(chat_model).name}@{rows[0]['revision'][7:15]}"
     assert written[0] == {**human, **dict.fromkeys(header[len(human):], "")}
     assert [r["item_id"] for r in written] == ["ja01-human", "en01-chat-1", "ja01-chat-1"]
 
@@ -187,7 +190,8 @@ def test_append_adds_rows_keeps_old_ones_and_refuses_duplicate_ids(chat_model, p
         write_items(rows, out, append=True)
     assert out.read_bytes() == before
 
-    relabelled = generate_items(chat_model, prompts, label="again", **SETTINGS)
+    relabelled = generate_items(chat_model, prompts, label="again", model_name="Demo chat model", **SETTINGS)
+    assert {r["model_name"] for r in relabelled} == {"Demo chat model"}
     write_items(relabelled, out, append=True)  # header now complete: rows appended as they are
     assert out.read_bytes().startswith(before)
     assert [r["item_id"] for r in read_csv(out)[1]][-2:] == ["en01-again-1", "ja01-again-1"]
