@@ -113,6 +113,29 @@ class TrialRoutine:
         ]
         self.keymap = {"human": settings.key_human, "model": settings.key_model}
 
+    # The prompt, then the text below it, from TOP down to BOTTOM (above the question at -0.24);
+    # a pair too long at full size is set smaller, one step at a time, until it fits.
+    TOP, BOTTOM, GAP = 0.44, -0.205, 0.03
+    SCALES = (1.0, 0.92, 0.85, 0.78, 0.72, 0.66)
+
+    def layout(self, prompt: str, body: str) -> float:
+        """Place the prompt and the text so neither overlaps the other or the question; returns the
+        letter-size scale used (1.0 unless the pair is too long; recorded as ``text_scale``)."""
+        from psyai.booth import ui
+
+        for scale in self.SCALES:
+            self.prompt.height, self.text.height = ui.TEXT_HEIGHT * 0.9 * scale, ui.TEXT_HEIGHT * scale
+            ui.set_text(self.prompt, prompt)
+            ui.set_text(self.text, body)
+            y = self.TOP
+            if prompt:
+                self.prompt.pos = (0, y)
+                y -= ui.drawn_height(self.prompt) + self.GAP
+            self.text.pos = (0, y)
+            if y - ui.drawn_height(self.text) >= self.BOTTOM:
+                break
+        return scale
+
     def _draw_text(self) -> None:
         if self.prompt.text:
             self.prompt.draw()
@@ -127,9 +150,7 @@ class TrialRoutine:
             body, prompt = s.t("check_text", answer=answer), ""
         else:
             body, prompt = item["text"], item.get("prompt", "")
-        ui.set_text(self.prompt, f"{s.t('prompt_label')} {prompt}" if prompt else "")
-        ui.set_text(self.text, body)
-        self.text.pos = (0, 0.2 if prompt else 0.3)
+        scale = self.layout(f"{s.t('prompt_label')} {prompt}" if prompt else "", body)
         s.show_frames([s.fixation], self.settings.fixation_frames)
 
         def draw_judgment() -> None:
@@ -156,6 +177,7 @@ class TrialRoutine:
             "response": response, "response_key": key.key,
             "correct": response == truth, "expected": item.get("expected"),
             "rt": round(key.rt, 6), "confidence": int(conf.key), "confidence_rt": round(conf.rt, 6),
+            "text_scale": scale,
         }
 
 

@@ -35,6 +35,11 @@ def set_text(stim, text: str) -> None:
     stim.text = wrap_cjk(text, ems)
 
 
+def drawn_height(stim) -> float:
+    """The height of a TextStim's text as the font lays it out, in window ("height") units."""
+    return float(stim.boundingBox[1]) / stim.win.size[1] if stim.text else 0.0
+
+
 class Quit(Exception):
     """The participant pressed Escape and confirmed: end the session, keep the data."""
 

@@ -3,8 +3,8 @@
 # prompt from the demo model, generated with `psyai generate`.
 # Run from anywhere; needs the psyai command (pip install -e .). Takes 2-3 minutes on a CPU.
 set -eu
-here=stimuli/turing_test
-cd "$(dirname "$0")/../.."
+here=stimuli/turing_test/tiny_model
+cd "$(dirname "$0")/../../.."
 
 rm -rf "$here/_model" "$here/items.new.csv"      # _model/ is git-ignored; items.new.csv a leftover
 python -m psyai.models.demo "$here/_model"        # GPT-2 + byte-level BPE, 900 training steps, seed 0
