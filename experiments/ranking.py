@@ -140,13 +140,14 @@ def main(argv: list[str] | None = None) -> int:
             order = order[: settings.n_trials]
     observer = simulation = None
     if args.simulate:
-        from psyai.participants.rankers import CohortRankers, RankingAgent
+        from psyai.participants.rankers import CohortRankers, RankingAgent, utility_source
 
         cohort = CohortRankers(noise=args.sim_noise, participant_sd=args.sim_participant_sd, model=args.sim_ranker,
                                seed=args.sim_seed)
         ranker = cohort.participant(args.sim_index or 0)
         observer = RankingAgent(ranker, seed=ranker.seed)
-        simulation = {"cohort": cohort.to_dict(), "index": args.sim_index or 0, "observer": ranker.params()}
+        simulation = {"cohort": cohort.to_dict(), "index": args.sim_index or 0, "observer": ranker.params(),
+                      "utility": utility_source([it for pid in order for it in groups[pid]])}
     # -- set up window and data --------------------------------------------------------
     session = runner.open_session(checked, seed=seed, list_index=0, n_lists=1, trial_order=order, practice_order=[],
                                   settings=asdict(settings), observer=observer, simulation=simulation)

@@ -10,6 +10,7 @@ first), so a researcher can fix a file in one pass.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ REQUIRED_COLUMNS = ("item_id", "lang", "source", "text", "origin")
 OPTIONAL_COLUMNS = (
     "prompt", "prompt_id", "model", "model_name", "practice",
     "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template",
-    "question", "answer",
+    "question", "answer", "mixed_script", "quality", "quality_scale",
 )
 LANGS = ("ja", "en")
 SOURCES = ("human", "model")
@@ -78,6 +79,38 @@ def model_display_name(model: str | None, revision: str | None = None) -> str | 
     return f"{name}@{rev[7:15]}" if rev.startswith("sha256:") and len(rev) >= 15 else name
 
 
+# Characters of Japanese writing (and of other East Asian scripts an English text should not hold):
+# hiragana, katakana (with half-width and phonetic extensions), CJK ideographs, CJK punctuation,
+# full-width forms and hangul.
+_EAST_ASIAN = re.compile(
+    "[\u3000-\u303f\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff00-\uffef\uac00-\ud7af\U00020000-\U0002fa1f]"
+)
+_JAPANESE = re.compile("[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                       "\uff66-\uff9d\U00020000-\U0002fa1f]")
+SCRIPT_CHECKED = ("text", "prompt", "question")  # the columns a participant reads
+
+
+def script_problem(text: str, lang: str) -> str | None:
+    """Why ``text`` is not in the script of ``lang``, or None.
+
+    English (``en``): no Japanese or other East Asian character (kana, kanji, full-width forms,
+    CJK punctuation, hangul) — the first is named with its position. Japanese (``ja``): at least
+    one kana or kanji; Latin words inside Japanese (AI, Python) are normal and pass. Chinese, which
+    shares the kanji, is not told apart from a Japanese text written in kanji alone (a word list).
+    """
+    if not text.strip():
+        return None
+    if lang == "en":
+        m = _EAST_ASIAN.search(text)
+        if m:
+            return (f"has {m.group()!r} (U+{ord(m.group()):04X}, character {m.start() + 1}), "
+                    "a Japanese or other East Asian character, in an English item")
+    elif lang == "ja" and not _JAPANESE.search(text):
+        return "has no Japanese character (kana or kanji)"
+    return None
+
+
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -114,6 +147,25 @@ def _check_row(path: Path, lineno: int, row: dict) -> list[str]:
         problems.append(f"{where}: answer is {row['answer']!r}; a comprehension question's answer is 'yes' or 'no'")
     if row.get("question", "").strip() and not row.get("answer", "").strip():
         problems.append(f"{where}: question has no answer; give 'yes' or 'no' in the answer column")
+    if lang in LANGS and row.get("mixed_script", "").strip() != "1":
+        for column in SCRIPT_CHECKED:
+            why = script_problem(row.get(column, ""), lang)
+            if why:
+                problems.append(f"{where}: {column} {why}; set lang to the language it is written in, fix the "
+                                "text, or put 1 in a mixed_script column if the other script belongs there")
+    quality = row.get("quality", "").strip()
+    if quality:
+        try:
+            ok = math.isfinite(float(quality))
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(f"{where}: quality is {quality!r}; give the published score as a number, or leave it empty")
+        elif not row.get("quality_scale", "").strip():
+            problems.append(f"{where}: quality {quality} has no quality_scale; say what the score is and its range "
+                            "(who judged, on what scale)")
+    if row.get("mixed_script", "").strip() not in ("", "0", "1"):
+        problems.append(f"{where}: mixed_script is {row['mixed_script']!r}; use 1 (other scripts intended) or 0/empty")
     if row.get("practice", "").strip() not in ("", "0", "1"):
         problems.append(f"{where}: practice is {row['practice']!r}; use 1 (practice item) or 0/empty")
     return problems
@@ -168,6 +220,15 @@ def load_stimuli(path: str | Path) -> StimulusSet:
         item["model_name"] = item["model_name"] or model_display_name(item["model"], item["revision"]) or ""
         item["line"] = lineno
         items.append(item)
+    quality_by_prompt: dict[str, list[tuple[int, bool]]] = {}
+    for item in items:
+        if item["prompt_id"]:
+            quality_by_prompt.setdefault(item["prompt_id"], []).append((item["line"], bool(item["quality"])))
+    for pid, marks in quality_by_prompt.items():
+        if len({has for _, has in marks}) > 1:
+            missing = [str(line) for line, has in marks if not has]
+            problems.append(f"{path} line {', '.join(missing)}: prompt_id {pid!r} has a quality score on some rows "
+                            "and not on these; give every version of a prompt one, or none")
     if problems:
         shown = problems[:MAX_REPORTED_PROBLEMS]
         more = len(problems) - len(shown)

@@ -39,7 +39,7 @@ from typing import Any
 from psyai.errors import PsyaiError
 from psyai.progress import progress as show_progress
 from psyai.models.loading import LoadedModel, ModelError, load_causal_lm
-from psyai.data.stimuli import model_display_name
+from psyai.data.stimuli import model_display_name, script_problem
 from psyai.data.tables import read_rows
 
 logger = logging.getLogger(__name__)
@@ -53,10 +53,6 @@ STIMULUS_COLUMNS = (
 ID_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 MAX_ID_LENGTH = 64  # psyai.data.stimuli refuses longer item ids
 SEED_LIMIT = 2**31
-# kana, CJK ideographs (with extension A) and half-width katakana: a ja text holds some
-JAPANESE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
-# those, CJK punctuation (。、「」) and full-width forms: an en text holds none
-CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 REPLACEMENT = "\ufffd"
 
 # Sampling settings a model's generation_config.json may set, with their neutral values;
@@ -385,10 +381,11 @@ def _unusable(text: str, taken: set[str], lang: str | None) -> str | None:
         return "broken text (U+FFFD, half a character)"
     if _normalise(text) in taken:
         return "text already in the set"
-    if lang == "en" and CJK_RE.search(text):
-        return "Japanese characters or punctuation in an English text"
-    if lang == "ja" and not JAPANESE_RE.search(text):
-        return "no Japanese characters in a Japanese text"
+    if lang is not None:
+        # the rule `psyai validate` applies, so a kept text always validates
+        why = script_problem(text, lang)
+        if why:
+            return f"the text {why}"
     return None
 
 
@@ -572,7 +569,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "text is an error (default %(default)s)")  # fmt: skip
     parser.add_argument("--no-language-check", dest="check_language", action="store_false",
                         help="keep texts that are not in the prompt's language (by default an en text with "
-                             "Japanese characters, or a ja text without any, is regenerated with the next seed)")  # fmt: skip
+                             "Japanese characters, or a ja text without any, is regenerated with the next seed); "
+                             "psyai validate refuses such texts unless a mixed_script column marks them")  # fmt: skip
 
 
 def main(args: argparse.Namespace) -> int:

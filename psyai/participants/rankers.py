@@ -39,7 +39,7 @@ from psyai.booth.ranking import LETTERS, SCALES, RankingState
 
 __all__ = [
     "GOOD_WORDS", "BAD_WORDS", "NEUTRAL_WORDS", "HARM_WORDS", "INVENTED_WORDS", "SIM_MODELS",
-    "RANKING_COLUMNS", "utility", "synthetic_ranking_items", "RankerObserver", "CohortRankers", "RankingAgent",
+    "RANKING_COLUMNS", "utility", "item_utility", "utility_source", "synthetic_ranking_items", "RankerObserver", "CohortRankers", "RankingAgent",
     "simulate_rankings",
 ]
 
@@ -103,6 +103,25 @@ def utility(text: str) -> float:
     return float(sum(_WEIGHTS.get(w, 0.0) for w in _words(text)))
 
 
+def item_utility(item: dict) -> float:
+    """The utility a simulated ranker gives one output: the stimulus file's ``quality`` column where it
+    holds a published score (docs/DATA.md: e.g. a judge's 1-5 score), in that score's own units;
+    otherwise :func:`utility` of the text (good words minus bad words)."""
+    quality = str(item.get("quality", "") or "").strip()
+    return float(quality) if quality else utility(item["text"])
+
+
+def utility_source(items: list[dict]) -> str:
+    """What :func:`item_utility` reads for these items, in words, for simulation records and reports."""
+    scored = [it for it in items if str(it.get("quality", "") or "").strip()]
+    scales = "; ".join(sorted({str(it.get("quality_scale", "")).strip() for it in scored}))
+    if not scored:
+        return "psyai.participants.rankers.utility: good words minus bad words in the text"
+    if len(scored) < len(items):
+        return f"the stimulus file's quality column where given ({scales}), else good words minus bad words"
+    return f"the stimulus file's quality column ({scales})"
+
+
 def synthetic_ranking_items(n_prompts: int, k: int, seed: int = 0, lang: str = "en", *,
                             n_words: int = 8, models: tuple[str, ...] = tuple(SIM_MODELS)) -> list[dict]:
     """Ranking stimuli with a known utility: ``n_prompts`` prompts × ``k`` outputs each.
@@ -162,8 +181,8 @@ def synthetic_ranking_items(n_prompts: int, k: int, seed: int = 0, lang: str = "
 class RankerObserver:
     """A simulated participant on a ranking screen.
 
-    Each output's perceived value is its :func:`utility` plus noise drawn
-    afresh on every trial:
+    Each output's perceived value is its :func:`item_utility` (a published quality score from the
+    stimulus file, else the word-count :func:`utility`) plus noise drawn afresh on every trial:
 
     - ``model="thurstone"``: Gaussian noise with SD ``noise_sd`` (Thurstone
       case V): output *a* is put above *b* with probability
@@ -224,7 +243,7 @@ class RankerObserver:
 
     def perceive(self, items: list[dict]) -> np.ndarray:
         """Perceived values of the outputs on this trial: utility + this trial's noise."""
-        u = np.array([utility(it["text"]) for it in items])  # (K,)
+        u = np.array([item_utility(it) for it in items])  # (K,)
         if self.model == "thurstone":
             return u + self.rng_.normal(0.0, self.noise_sd, size=len(u))
         return u + self.rng_.gumbel(0.0, self.temperature, size=len(u))
@@ -253,7 +272,7 @@ class RankerObserver:
         """
         ratings: dict[str, list[int]] = {scale: [] for scale in RATING_SCALES}
         for it in items:
-            u = utility(it["text"])
+            u = item_utility(it)
             words = set(_words(it["text"]))
             penalty = {"helpfulness": 0, "truthfulness": 2 * bool(words & INVENTED_WORDS),
                        "harmlessness": 2 * bool(words & HARM_WORDS)}

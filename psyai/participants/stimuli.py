@@ -29,7 +29,7 @@ def write_synthetic_stimuli(path: str | Path, n_prompts: int = 20, langs: tuple[
         for k in range(n_practice):
             source = ("human", "model")[k % 2]
             rows.append({"item_id": f"{lang}-practice-{k}", "lang": lang, "source": source,
-                         "text": f"Practice text {k} ({lang}).", "prompt": "", "prompt_id": "",
+                         "text": f"Practice text {k}." if lang == "en" else f"練習用のテキスト {k} です。", "prompt": "", "prompt_id": "",
                          "model": "synthetic-model" if source == "model" else "",
                          "origin": "synthetic test item", "practice": "1"})
     return write_stimulus_csv(rows, path)

@@ -34,12 +34,31 @@ def write(tmp_path, body: str, name: str = "s.csv", header: str = HEADER):
     ("a2,en,human,Bad \ufffd char.,,,,demo,0\n", "line 3: text contains U+FFFD"),
     ("a2,en,human,Text two.,,,,demo,yes\n", "line 3: practice is 'yes'"),
     ("a2,en,human,Too,many,fields,,,,demo,0\n", "line 3: more fields than header columns"),
+    ("a2,en,human,Mother especially母 likes it.,,,,demo,0\n",
+     "line 3: text has '母' (U+6BCD, character 18), a Japanese or other East Asian character, in an English item; "
+     "set lang to the language it is written in"),
+    ("a2,en,human,Text two.,日本語の質問,,,demo,0\n", "line 3: prompt has '日' (U+65E5, character 1)"),
+    ("a2,en,human,Full-width\uff01,,,,demo,0\n", "line 3: text has '\uff01' (U+FF01, character 11)"),
+    ("a2,ja,human,This is English.,,,,demo,0\n", "line 3: text has no Japanese character (kana or kanji)"),
 ])
 def test_each_problem_names_file_line_and_fix(tmp_path, row, message):
     path = write(tmp_path, GOOD + row)
     with pytest.raises(StimulusError, match=None) as err:
         load_stimuli(path)
     assert f"{path} {message}" in str(err.value)
+
+
+def test_scripts_pass_where_they_belong(tmp_path):
+    """Latin words inside Japanese pass; another script is accepted where mixed_script says it is meant."""
+    header = "item_id,lang,source,text,origin,mixed_script\n"
+    body = ("j1,ja,human,AIとPython 3.12で毎日プログラムを書きます。,demo,\n"
+            "j2,ja,human,カタカナだけ,demo,0\n"
+            "j3,ja,human,明快、簡潔、有益。,demo,0\n"
+            "e1,en,human,The word 'kawaii' (可愛い) is hard to translate.,demo,1\n")
+    stim = load_stimuli(write(tmp_path, body, header=header))
+    assert [it["item_id"] for it in stim.items] == ["j1", "j2", "j3", "e1"]
+    with pytest.raises(StimulusError, match=r"line 2: mixed_script is 'yes'"):
+        load_stimuli(write(tmp_path, "e2,en,human,Plain.,demo,yes\n", name="t.csv", header=header))
 
 
 def test_line_numbers_count_multiline_quoted_texts(tmp_path):
@@ -116,3 +135,29 @@ def test_models_get_a_display_name_and_a_human_text_none(tmp_path):
     rows[2]["model_name"] = "oops"
     with pytest.raises(StimulusError, match=r"line 4: source is 'human' but model_name is 'oops'"):
         load_stimuli(write_stimulus_csv(rows, tmp_path / "bad.csv"))
+
+
+def test_quality_scores_are_numbers_with_a_scale_on_every_version_of_a_prompt(tmp_path):
+    header = "item_id,lang,source,text,prompt_id,model,origin,quality,quality_scale\n"
+    good = ("r1,en,model,One.,p1,m1,x,4,judge 1-5\n"
+            "r2,en,model,Two.,p1,m2,x,2.5,judge 1-5\n")
+    stim = load_stimuli(write(tmp_path, good, header=header))
+    assert [it["quality"] for it in stim.items] == ["4", "2.5"]
+    for body, message in [
+        ("r3,en,model,Three.,p2,m1,x,high,judge 1-5\n", "line 4: quality is 'high'; give the published score as a number"),
+        ("r3,en,model,Three.,p2,m1,x,nan,judge 1-5\n", "line 4: quality is 'nan'"),
+        ("r3,en,model,Three.,p2,m1,x,3,\n", "line 4: quality 3 has no quality_scale"),
+        ("r3,en,model,Three.,p1,m3,x,,\n", "line 4: prompt_id 'p1' has a quality score on some rows and not on these"),
+    ]:
+        path = write(tmp_path, good + body, name="q.csv", header=header)
+        with pytest.raises(StimulusError) as err:
+            load_stimuli(path)
+        assert f"{path} {message}" in str(err.value)
+
+
+def test_the_shipped_sets_validate():
+    """What the README and `make demo` run: both real-text sets and the tiny-model set pass validation."""
+    from tests.helpers import ROOT
+
+    for rel in ("turing_test/items.csv", "turing_test/tiny_model/items.csv", "ranking/items.csv", "attention/items.csv"):
+        assert load_stimuli(ROOT / "stimuli" / rel).items

@@ -27,6 +27,7 @@ from psyai.models.generate import (
 )
 from psyai.models.loading import load_causal_lm, weights_sha256
 from psyai.data.stimuli import load_stimuli
+from psyai.errors import StimulusError
 
 PROMPTS = "prompt_id,lang,prompt\nen01,en,Describe your favourite season.\nja01,ja,好きな季節について書いてください。\n"
 # The tiny test models mix English and Japanese freely: the language check would refuse most texts.
@@ -89,7 +90,13 @@ def test_cli_writes_schema_rows_with_provenance(chat_model, prompts, tmp_path):
         assert row["chat_template"] == "1"
         for part in (chat_model, revision, f"seed={row['seed']}", "run seed 7", "temperature=0.8", "chat template"):
             assert part in row["origin"]
-    assert len(load_stimuli(out).items) == 4  # the project's validator (psyai validate) accepts the file
+    # the project's validator (psyai validate) finds nothing wrong but, where the tiny model drifted into
+    # the other language, the script rule that --no-language-check switched off
+    try:
+        assert len(load_stimuli(out).items) == 4
+    except StimulusError as err:
+        for line in str(err).splitlines():
+            assert "East Asian character, in an English item" in line or "has no Japanese character" in line, line
 
 
 def test_same_seed_same_texts_other_seed_other_texts(chat_model, plain_model, prompts):

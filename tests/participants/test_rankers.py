@@ -186,3 +186,41 @@ def test_a_highlighter_marks_at_least_the_fewest_the_task_takes():
     assert picky.choose("t1", 6, max_select=3, min_select=2) in ([5, 4], [4, 5])  # the two most probable
     assert len(HighlightObserver(seed=2).choose("t1", 6, max_select=3, min_select=3)) == 3
     assert HighlightObserver(intercept=-30.0, seed=3).choose("t1", 1, max_select=3, min_select=2) == [0]
+
+
+def test_published_quality_is_the_utility_where_a_file_gives_one():
+    """A `quality` column replaces the word count; its source is recorded in words."""
+    from psyai.participants.rankers import item_utility, utility_source
+
+    scored = {"text": "wrong wrong wrong.", "quality": "4.5", "quality_scale": "judge 1-5"}
+    plain = {"text": "clear accurate wrong."}
+    assert item_utility(scored) == 4.5 and item_utility(plain) == utility(plain["text"]) == 1.0
+    assert utility_source([scored]) == "the stimulus file's quality column (judge 1-5)"
+    assert "good words minus bad words" in utility_source([plain])
+    assert "where given" in utility_source([scored, plain])
+
+
+@pytest.mark.parametrize("lang, noise", [("en", 0.3), ("ja", 2.0)])
+def test_shipped_ranking_set_shows_the_better_model_winning(lang, noise):
+    """The shipped real set, ranked by simulated participants who follow its published scores: the model
+    with the highest mean score beats the one with the lowest, with a participant-clustered interval above
+    50 %, and the Bradley-Terry order follows the mean scores at the ends."""
+    from analysis.ranking import bradley_terry, win_rates
+    from psyai.data.stimuli import load_stimuli
+    from tests.helpers import ROOT
+
+    items = [it for it in load_stimuli(ROOT / "stimuli" / "ranking" / "items.csv").items if it["lang"] == lang]
+    means = pd.DataFrame(items).assign(q=lambda d: d.quality.astype(float)).groupby("model_name").q.mean()
+    best, worst = means.idxmax(), means.idxmin()
+    frame = simulate_rankings(CohortRankers(noise=noise, seed=5), items, 12)
+    frame["model"] = frame["item_id"].map({it["item_id"]: it["model_name"] for it in items})
+    wins = win_rates(frame)
+    row = wins[(wins.model == best) & (wins.opponent == worst)]
+    if row.empty:
+        row = wins[(wins.model == worst) & (wins.opponent == best)]
+        low = 1 - float(row.ci_high.iloc[0])
+    else:
+        low = float(row.ci_low.iloc[0])
+    assert low > 0.5, (best, worst, row)
+    bt = bradley_terry(frame, n_boot=200)[0].set_index("model").score
+    assert bt.idxmax() == best and bt.idxmin() == worst
