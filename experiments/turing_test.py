@@ -94,9 +94,11 @@ class TrialRoutine:
         win = screens.win
         font = i18n.FONT
         self.prompt = visual.TextStim(win, "", font=font, height=ui.TEXT_HEIGHT * 0.9, wrapWidth=ui.WRAP,
-                                      color=ui.PROMPT_COLOR, pos=(0, 0.33), anchorVert="top", languageStyle="LTR")
+                                      color=ui.PROMPT_COLOR, pos=(0, 0.33), anchorVert="top", alignText="left",
+                                      languageStyle="LTR")
         self.text = visual.TextStim(win, "", font=font, height=ui.TEXT_HEIGHT, wrapWidth=ui.WRAP,
-                                    color=ui.TEXT_COLOR, pos=(0, 0.2), anchorVert="top", languageStyle="LTR")
+                                    color=ui.TEXT_COLOR, pos=(0, 0.2), anchorVert="top", alignText="left",
+                                    languageStyle="LTR")
         self.question = visual.TextStim(win, screens.t("question", key_human=settings.key_human.upper(),
                                                        key_model=settings.key_model.upper()),
                                         font=font, height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.24))
@@ -150,7 +152,8 @@ class TrialRoutine:
             body, prompt = s.t("check_text", answer=answer), ""
         else:
             body, prompt = item["text"], item.get("prompt", "")
-        scale = self.layout(f"{s.t('prompt_label')} {prompt}" if prompt else "", body)
+        label = s.t("prompt_label")
+        scale = self.layout(f"{label}{'' if label.endswith('：') else ' '}{prompt}" if prompt else "", body)
         s.show_frames([s.fixation], self.settings.fixation_frames)
 
         def draw_judgment() -> None:
