@@ -171,13 +171,16 @@ class HighlightRoutine:
 
 
 def run_session(session: runner.Session, order: list[dict], practice: list[dict], settings: Settings) -> str:
+    from psyai.booth import i18n
+
     screens = session.screens
     routine = HighlightRoutine(screens, settings, session.header["lang"])
     intros = ({"practice": screens.t("texts_practice_intro", n=len(practice)), "main": screens.t("hl_main_intro")}
               if practice else {})  # the practice is announced, and so is the start of the real texts
     return runner.run_phases(
         session, consent_text=screens.t("hl_consent", minutes=settings.minutes),
-        instructions_text=screens.t("hl_instructions", max_select=settings.max_select),
+        instructions_text=screens.t("hl_instructions", how_many=i18n.how_many_words(
+            screens.lang, settings.min_select, settings.max_select)),
         check_text=screens.t("hl_comprehension"), phases=[("practice", practice), ("main", order)],
         run_item=routine.run, break_every=settings.break_every, ask_demographics=settings.demographics,
         intros=intros, debrief=screens.t("hl_debrief"))

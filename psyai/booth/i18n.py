@@ -24,7 +24,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "program (a language model). For each one you will say who you think wrote it, "
             "and how sure you are.\n\n"
             "The session takes about {minutes} minutes. Your answers are stored under a code "
-            "number, never with your name. You may stop at any time by pressing Escape.\n\n"
+            "number, never with your name. You may stop at any time by pressing Escape; stopping has no disadvantage for you.\n\n"
             "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
         ),
         "declined": "You chose not to take part. Thank you for your time.\n\nPlease tell the experimenter.",
@@ -32,11 +32,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "demo_ai_use_question": "How often do you use AI chat assistants (ChatGPT and the like)?",
         "demo_no_answer": "I prefer not to say",
         "instructions": (
-            "In each trial a text appears. Decide who wrote it:\n\n"
+            "Texts appear one at a time, some with the prompt the writer was given above them. "
+            "Decide who wrote each text:\n\n"
             "press [{key_human}] if a PERSON wrote it\npress [{key_model}] if a MODEL "
             "(AI) wrote it\n\nThen rate how sure you are on a scale from 1 (guessing) to "
             "6 (certain): click the scale or press a number key.\n\n"
-            "Some trials ask you to press a particular key: please do as they say.\n\n"
+            "Now and then a text asks you to give a particular answer: please do as it says.\n\n"
             "Press SPACE to continue."
         ),
         "comprehension": (
@@ -95,7 +96,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "For each question you will read several answers written by computer programs "
             "(language models), rate each one, and then put them in order from best to worst.\n\n"
             "The session takes about {minutes} minutes. Your answers are stored under a code number, "
-            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "never with your name. You may stop at any time by pressing Escape; stopping has no disadvantage for you.\n\n"
             "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
         ),
         "rank_instructions": (
@@ -135,11 +136,11 @@ STRINGS: dict[str, dict[str, str]] = {
             "You will read short texts one word at a time, at your own pace, and answer a few "
             "questions about them.\n\n"
             "The session takes about {minutes} minutes. Your answers are stored under a code number, "
-            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "never with your name. You may stop at any time by pressing Escape; stopping has no disadvantage for you.\n\n"
             "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
         ),
         "spr_instructions": (
-            "Each text appears as a row of dashes. Press SPACE to see the next word; the word before "
+            "Each text appears hidden under a row of underscores (___). Press SPACE to see the next word; the word before "
             "disappears again. Read at your normal pace, so that you understand the text.\n\n"
             "After some texts a yes/no question asks about what you read: [Y] yes, [N] no.\n\n"
             "Press SPACE to continue."
@@ -155,12 +156,12 @@ STRINGS: dict[str, dict[str, str]] = {
             "Welcome, and thank you for taking part.\n\n"
             "You will read short texts and click the words that matter most for what each text says.\n\n"
             "The session takes about {minutes} minutes. Your answers are stored under a code number, "
-            "never with your name. You may stop at any time by pressing Escape.\n\n"
+            "never with your name. You may stop at any time by pressing Escape; stopping has no disadvantage for you.\n\n"
             "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
         ),
         "hl_instructions": (
-            "Read each text and click the words that matter most for what it says — at least one, at most "
-            "{max_select}. Click a word again to unselect it. Press ENTER when you are done.\n\n"
+            "Read each text and click the words that matter most for what it says. {how_many} "
+            "Click a word again to unselect it. Press ENTER when you are done.\n\n"
             "Press SPACE to continue."
         ),
         "hl_comprehension": "A quick check. How do you unselect a word?\n\n[1] press Delete      [2] click it again      [3] press Enter",
@@ -171,152 +172,230 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "ja": {
         "consent": (
-            "ご参加ありがとうございます。\n\n"
-            "これから短い文章を読んでいただきます。人が書いたものと、コンピュータプログラム"
-            "（言語モデル）が書いたものがあります。それぞれについて、誰が書いたと思うか、"
-            "どのくらい確信があるかを答えてください。\n\n"
-            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
-            "Escキーでいつでも中止できます。\n\n"
-            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+            "ご参加ありがとうございます。\n"
+            "\n"
+            "これから短い文章をいくつか読んでいただきます。文章には、人が書いたものと、AI（言語モデルと呼ばれるコンピュータプログラム）が書いたものがあります。文章ごとに、人とAIのどちらが書いたと思うか、またその判断にどのくらい自信があるかを答えてください。\n"
+            "\n"
+            "所要時間は約{minutes}分です。回答はお名前と結びつけず、番号だけで保存されます。途中でやめたくなったときは、いつでもEscキーで中止できます。中止しても不利益はありません。\n"
+            "\n"
+            "参加に同意しますか？\n"
+            "\n"
+            "[Y] 同意する      [N] 同意しない"
         ),
-        "declined": "参加しないことを選びました。お時間をいただきありがとうございました。\n\n実験者にお知らせください。",
-        "demo_age_question": "年齢層を選んでください。",
-        "demo_ai_use_question": "AIチャットアシスタント（ChatGPTなど）をどのくらい使いますか？",
-        "demo_no_answer": "答えたくない",
+        "declined": (
+            "参加しないことを選択されました。お時間をいただき、ありがとうございました。\n"
+            "\n"
+            "実験者にお知らせください。"
+        ),
+        "demo_age_question": "あなたの年齢に当てはまるものを選んでください。",
+        "demo_ai_use_question": "ChatGPTなどのAIチャットサービスを、どのくらいの頻度で使っていますか？",
+        "demo_no_answer": "回答しない",
         "instructions": (
-            "文章が1つずつ表示されます。それぞれ、誰が書いたかを判断してください。\n\n"
-            "人が書いたと思ったら [{key_human}] キー\nモデル（AI）が書いたと思ったら "
-            "[{key_model}] キー\n\n次に、どのくらい確信があるかを 1（当てずっぽう）から "
-            "6（確信している）で答えてください。目盛りをクリックするか数字キーを押します。\n\n"
-            "ときどき、特定のキーを押すよう求める文章が出てきます。その指示に従ってください。\n\n"
-            "スペースキーで次へ進みます。"
+            "文章が1つずつ表示されます。文章の上に、書き手に出されたお題が表示されることがあります。それぞれの文章を、人とAIのどちらが書いたかを判断してください。\n"
+            "\n"
+            "人が書いたと思ったら[{key_human}]キー、\n"
+            "AIが書いたと思ったら[{key_model}]キーを押してください。\n"
+            "\n"
+            "次に、その判断にどのくらい自信があるかを、1（当てずっぽう）〜6（確信がある）の6段階で答えてください。目盛りをクリックするか、数字キーを押して答えます。\n"
+            "\n"
+            "ときどき、答え方を指定する文章が表示されます。そのときは、文章の指示どおりに答えてください。\n"
+            "\n"
+            "スペースキーを押すと次に進みます。"
         ),
         "comprehension": (
-            "確認です。モデルが書いたと思ったときに押すキーはどれですか？\n\n"
-            "[1] {key_human}      [2] {key_model}      [3] スペース"
+            "確認です。AIが書いたと思ったときに押すキーはどれですか？\n"
+            "\n"
+            "[1] {key_human}キー      [2] {key_model}キー      [3] スペースキー"
         ),
-        "comprehension_wrong": "違います。もう一度説明をお読みください。\n\nスペースキーを押してください。",
-        "check_keys": "数字キーの 1、2、3 のどれかで答えてください。",
-        "keys_hint": "{keys} のどれかのキーで答えてください。",
-        "practice_intro": "まず、練習を{n}問行います。\n\nスペースキーで始めます。",
-        "practice_feedback_correct": "正解です。この文章は{truth}書きました。\n\nスペースキーを押してください。",
-        "practice_feedback_wrong": "この文章は実際には{truth}書きました。\n\nスペースキーを押してください。",
-        "main_intro": "練習は終わりです。これから本番が始まります。\n\nスペースキーで始めます。",
-        "resume_intro": "おかえりなさい。中断したところから続けます。\n\nスペースキーで続けます。",
-        "prompt_label": "質問：",
-        "question": "この文章を書いたのは？   [{key_human}] 人      [{key_model}] モデル",
-        "confidence_question": "どのくらい確信がありますか？",
+        "comprehension_wrong": (
+            "正しくありません。もう一度説明をお読みください。\n"
+            "\n"
+            "スペースキーを押すと説明に戻ります。"
+        ),
+        "check_keys": "数字キー（1、2、3）のいずれかで答えてください。",
+        "keys_hint": "{keys} のいずれかのキーを押してください。",
+        "practice_intro": (
+            "まず、練習を{n}問行います。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
+        "practice_feedback_correct": (
+            "正解です。この文章は{truth}書いたものでした。\n"
+            "\n"
+            "スペースキーを押してください。"
+        ),
+        "practice_feedback_wrong": (
+            "この文章は、実際には{truth}書いたものでした。\n"
+            "\n"
+            "スペースキーを押してください。"
+        ),
+        "main_intro": (
+            "練習はここまでです。次から本番です。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
+        "resume_intro": (
+            "中断したところから再開します。\n"
+            "\n"
+            "スペースキーを押すと続きが始まります。"
+        ),
+        "prompt_label": "お題：",
+        "question": "この文章を書いたのは？   [{key_human}] 人      [{key_model}] AI",
+        "confidence_question": "どのくらい自信がありますか？",
         "confidence_low": "当てずっぽう",
-        "confidence_high": "確信している",
+        "confidence_high": "確信がある",
         "check_text": (
-            "これは注意確認の問題です。この文章は判断せず、{answer}書いたと答えてください。"
+            "これは確認用の問題です。この文章については判断せず、「{answer}書いた」と答えてください。"
         ),
         "truth_human": "人が",
-        "truth_model": "モデルが",
-        "break": "少し休憩してください。{total}問中{done}問が終わりました。",
+        "truth_model": "AIが",
+        "break": "少し休憩してください。全{total}件中{done}件が終わりました。",
         "break_continue": "準備ができたらスペースキーを押してください。",
-        "texts_practice_intro": "まず、練習として{n}つの文章で課題に慣れてください。\n\nスペースキーで始めます。",
+        "texts_practice_intro": (
+            "まず練習を{n}回行って、課題に慣れていただきます。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
         "quit_confirm": "実験を中止しますか？\n\n[Y] はい、中止する      [N] いいえ、続ける",
-        "end": "これで終わりです。ご協力ありがとうございました。\n\n実験者にお知らせください。",
-        "close_hint": "スペースキーを押すと、この画面を閉じます。",
-        "debrief_continue": "スペースキーで次へ進みます。",
+        "end": (
+            "これで実験は終了です。ご協力ありがとうございました。\n"
+            "\n"
+            "終わったことを実験者にお知らせください。"
+        ),
+        "close_hint": "スペースキーを押すと、この画面が閉じます。",
+        "debrief_continue": "スペースキーを押すと次に進みます。",
         "turing_debrief": (
-            "この研究について：文章の一部は人が、残りは言語モデル（AI）が書いたものでした。人がそれをどのくらい"
-            "見分けられるか、またどのくらい確信をもつかを調べています。これから参加する方には、どの文章が"
-            "どちらだったかを話さないようお願いします。"
+            "この研究について：今回の文章の一部は人が、残りはAI（言語モデル）が書いたものでした。この研究では、人が両者をどのくらい見分けられるか、また自分の判断にどのくらい自信をもっているかを調べています。これから参加する方には、どの文章がどちらだったかを話さないようにお願いします。"
         ),
         "rank_debrief": (
-            "この研究について：順位をつけていただいた回答は、言語モデル（AI）が書いたものです。このような順位づけ"
-            "から、人がどの回答を好むかがわかり、モデルの学習や評価に使うことができます。これから参加する方には、"
-            "回答の内容を話さないようお願いします。"
+            "この研究について：順位をつけていただいた回答は、すべてAI（言語モデル）が書いたものです。このような順位づけから、人がどのような回答を好むかがわかります。その結果は、AIの学習や性能評価に役立てることができます。これから参加する方には、回答の内容を話さないようにお願いします。"
         ),
         "spr_debrief": (
-            "この研究について：各語を読むのにかかった時間を測りました。同じ文章を言語モデル（AI）がどのように"
-            "処理するかと比べます。"
+            "この研究について：文章を読むときに、各語にかかった時間を測定しました。この結果を、AI（言語モデル）が同じ文章をどのように処理するかと比較します。"
         ),
         "hl_debrief": (
-            "この研究について：選んでいただいた語を、同じ文章で言語モデル（AI）が注目する語と比べます。"
+            "この研究について：選んでいただいた語を、AI（言語モデル）が同じ文章を処理するときに注目する語と比較します。"
         ),
         "measuring_screen": "画面を準備しています。少しお待ちください。",
-        "aborted": "セッションを中止しました。ここまでの回答は保存されています。\n\nありがとうございました。",
+        "aborted": (
+            "実験を中止しました。ここまでの記録は保存されています。\n"
+            "\n"
+            "ご協力ありがとうございました。"
+        ),
         # -- ranking ------------------------------------------------------------
         "rank_consent": (
-            "ご参加ありがとうございます。\n\n"
-            "各質問について、コンピュータプログラム（言語モデル）が書いた複数の回答を読み、"
-            "それぞれを評価したうえで、良いものから悪いものへ順位をつけていただきます。\n\n"
-            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
-            "Escキーでいつでも中止できます。\n\n"
-            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+            "ご参加ありがとうございます。\n"
+            "\n"
+            "この実験では、質問と、それに対してAI（言語モデルと呼ばれるコンピュータプログラム）が書いた複数の回答を読んでいただきます。回答を1つずつ評価したうえで、良いと思う順に順位をつけてください。\n"
+            "\n"
+            "所要時間は約{minutes}分です。あなたの評価や順位づけは、お名前と結びつけず、番号だけで保存されます。途中でやめたくなったときは、いつでもEscキーで中止できます。中止しても不利益はありません。\n"
+            "\n"
+            "参加に同意しますか？\n"
+            "\n"
+            "[Y] 同意する      [N] 同意しない"
         ),
         "rank_instructions": (
-            "質問が1つと、それに対する{k_range}個の回答が、1つずつ順に表示されます。\n\n"
-            "各回答について、1〜7のキーを3回押して、役に立つか・正確か・無害かを評価してください"
-            "（1 = とても悪い、7 = とても良い）。有害なら[H]、事実でないことを作り上げていれば[I]を押します。"
-            "長い回答は複数ページあります：[↓]と[↑]。[→]次の回答、[←]戻る。\n\n"
-            "最後に、各回答のアルファベット（A、B、C…）のキーを良い順に押して順位をつけます。{ties}"
-            "[Backspace]で取り消し、[Enter]で確定です。\n\nスペースキーで次へ進みます。"
+            "1問ごとに、質問が1つと、それに対する回答が{k_range}個表示されます。回答は1つずつ順番に表示されます。\n"
+            "\n"
+            "回答ごとに、有用性（役に立つか）、正確さ（内容が正しいか）、無害さ（害がないか）の3項目を、この順に数字キー（1〜7）で評価してください（1＝とても悪い、7＝とても良い）。有害な内容があれば[H]キー、事実と異なる内容（作り話）があれば[I]キーを押します。長い回答は複数のページに分かれているので、[↓][↑]キーでページを切り替えてください。[→]キーで次の回答に進み、[←]キーで前の回答に戻ります。\n"
+            "\n"
+            "最後に、良いと思う順に回答のアルファベット（A、B、C…）のキーを押して、順位をつけます。{ties}Backspaceキーで取り消し、Enterキーで確定します。\n"
+            "\n"
+            "スペースキーを押すと次に進みます。"
         ),
-        "rank_ties": "同順位にするには、アルファベットのキーの前に[=]を押します。",
+        "rank_ties": "[=]キーを押してから回答のアルファベットキーを押すと、その回答は直前に選んだ回答と同じ順位になります。",
         "rank_comprehension": (
-            "確認です。順位づけで最初に押すのはどの回答ですか？\n\n"
+            "確認です。順位をつけるとき、最初にキーを押すのはどの回答ですか？\n"
+            "\n"
             "[1] 最も悪い回答      [2] 最も良い回答      [3] 最も長い回答"
         ),
-        "rank_review_header": "回答 {letter}（{k}個中{index}個目）   —   {pages}ページ中{page}ページ目",
+        "rank_review_header": "回答 {letter}（全{k}件中{index}件目）   ／   {page}／{pages}ページ",
         "rank_scales": "有用性：{helpfulness}    正確さ：{truthfulness}    無害さ：{harmlessness}",
-        "rank_flags": "[H] 有害：{harmful}    [I] 事実でない内容：{invented}",
-        "rank_review_help": "1〜7：{scale}を評価（1 = とても悪い、7 = とても良い）    Backspace：評価を1つ取り消す\n"
-                            "↓↑：ページ    →：次の回答    ←：戻る",
-        "rank_review_done": "3つとも評価済み    Backspace：最後の評価をやり直す\n"
-                            "↓↑：ページ    →：次の回答    ←：戻る",
-        "rank_review_rate_first": "先に3つとも評価してください（1〜7）。そのあと → で次の回答に進みます。",
-        "rank_review_all_rated": "3つとも評価済みです。変えるときは Backspace を押してください。→ で次へ進みます。",
-        "rank_order_title": "回答を良い順に並べてください。アルファベットのキーを押します。",
-        "rank_order_help": "Backspace：取り消し    Enter：確定    ←：回答に戻る",
-        "rank_order_incomplete": "確定する前にすべての回答に順位をつけてください。",
+        "rank_flags": "[H] 有害な内容：{harmful}    [I] 事実と異なる内容：{invented}",
+        "rank_review_help": (
+            "1〜7：{scale}を評価（1＝とても悪い、7＝とても良い）    Backspace：直前の評価を取り消す\n"
+            "↓↑：ページ切り替え    →：次の回答    ←：前の回答"
+        ),
+        "rank_review_done": (
+            "3項目とも評価済み    Backspace：最後の評価をやり直す\n"
+            "↓↑：ページ切り替え    →：次の回答    ←：前の回答"
+        ),
+        "rank_review_rate_first": "先に3項目（有用性・正確さ・無害さ）をすべて数字キー（1〜7）で評価してください。そのあと[→]キーで次の回答に進めます。",
+        "rank_review_all_rated": "3項目とも評価済みです。評価を変えるときはBackspaceキーを押してください。[→]キーで次に進みます。",
+        "rank_order_title": "良いと思う順に、回答のアルファベットキーを押してください。",
+        "rank_order_help": "Backspace：取り消し    Enter：確定    ←：回答の確認に戻る",
+        "rank_order_incomplete": "すべての回答に順位をつけてから、確定してください。",
         "scale_helpfulness": "有用性",
         "scale_truthfulness": "正確さ",
         "scale_harmlessness": "無害さ",
-        "yes": "はい",
-        "no": "いいえ",
-        "rank_main_intro": "これから順位づけが始まります。\n\nスペースキーで始めます。",
+        "yes": "あり",
+        "no": "なし",
+        "rank_main_intro": (
+            "それでは、課題に入ります。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
         # -- self-paced reading ---------------------------------------------------
         "spr_consent": (
-            "ご参加ありがとうございます。\n\n"
-            "短い文章を一語ずつ自分のペースで読み、内容についていくつかの質問に答えていただきます。\n\n"
-            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
-            "Escキーでいつでも中止できます。\n\n"
-            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+            "ご参加ありがとうございます。\n"
+            "\n"
+            "短い文章を一語ずつ自分のペースで読み、内容についていくつかの質問に答えていただきます。\n"
+            "\n"
+            "所要時間は約{minutes}分です。回答はお名前と結びつけず、番号だけで保存されます。途中でやめたくなったときは、いつでもEscキーで中止できます。中止しても不利益はありません。\n"
+            "\n"
+            "参加に同意しますか？\n"
+            "\n"
+            "[Y] 同意する      [N] 同意しない"
         ),
         "spr_instructions": (
-            "文章は下線の列として表示されます。スペースキーを押すと次の語が表示され、前の語は"
-            "再び隠れます。内容が理解できるよう、ふだんのペースで読んでください。\n\n"
-            "いくつかの文章の後に、内容についての質問があります：[Y] はい、[N] いいえ。\n\n"
-            "スペースキーで次へ進みます。"
+            "文章は、はじめは下線（＿＿＿）で隠された状態で表示されます。スペースキーを押すたびに次の語が1つ表示され、前の語はまた下線に戻ります。内容を理解できるように、ふだんどおりのペースで読んでください。\n"
+            "\n"
+            "文章によっては、読み終わった後に内容についての質問が出ます。[Y]キー（はい）か[N]キー（いいえ）で答えてください。\n"
+            "\n"
+            "スペースキーを押すと次に進みます。"
         ),
         "spr_comprehension": (
-            "確認です。次の語を表示するキーはどれですか？\n\n[1] Enter      [2] スペース      [3] Y"
+            "確認です。次の語を表示するキーはどれですか？\n"
+            "\n"
+            "[1] Enterキー      [2] スペースキー      [3] Yキー"
         ),
-        "spr_ready": "スペースキーを押すと読み始めます。",
+        "spr_ready": "準備ができたら、スペースキーを押して読み始めてください。",
         "spr_question": "{question}\n\n[Y] はい      [N] いいえ",
-        "spr_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
+        "spr_main_intro": (
+            "練習はここまでです。次から本番です。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
         # -- attention highlight ------------------------------------------------
         "hl_consent": (
-            "ご参加ありがとうございます。\n\n"
-            "短い文章を読み、内容にとって最も重要な語をクリックしていただきます。\n\n"
-            "所要時間は約{minutes}分です。回答は名前ではなく番号で保存されます。"
-            "Escキーでいつでも中止できます。\n\n"
-            "参加に同意しますか？\n\n[Y] 同意する      [N] 同意しない"
+            "ご参加ありがとうございます。\n"
+            "\n"
+            "短い文章を読み、それぞれの内容を伝えるうえで特に重要だと思う語をクリックしていただきます。\n"
+            "\n"
+            "所要時間は約{minutes}分です。回答はお名前と結びつけず、番号だけで保存されます。途中でやめたくなったときは、いつでもEscキーで中止できます。中止しても不利益はありません。\n"
+            "\n"
+            "参加に同意しますか？\n"
+            "\n"
+            "[Y] 同意する      [N] 同意しない"
         ),
         "hl_instructions": (
-            "文章を読み、その内容にとって最も重要な語をクリックしてください。1個以上、最大{max_select}個まで"
-            "選べます。もう一度クリックすると選択を取り消せます。終わったらEnterキーを押します。\n\n"
-            "スペースキーで次へ進みます。"
+            "文章を読み、内容を伝えるうえで特に重要だと思う語をクリックしてください。{how_many}選んだ語をもう一度クリックすると、選択を取り消せます。選び終わったらEnterキーを押してください。\n"
+            "\n"
+            "スペースキーを押すと次に進みます。"
         ),
-        "hl_comprehension": "確認です。選択を取り消すにはどうしますか？\n\n[1] Deleteキー      [2] もう一度クリック      [3] Enterキー",
-        "hl_task": "この文章の内容にとって最も重要な語はどれですか？最大{max_select}個クリックしてください。",
-        "hl_status": "選択：{n}個（最大{max_select}個）   Enter：完了",
-        "hl_select_first": "先に{n}個以上の語をクリックしてから、Enterキーを押してください。",
-        "hl_main_intro": "これから本番の文章が始まります。\n\nスペースキーで始めます。",
+        "hl_comprehension": (
+            "確認です。選んだ語の選択を取り消すには、どうしますか？\n"
+            "\n"
+            "[1] Deleteキーを押す      [2] もう一度クリックする      [3] Enterキーを押す"
+        ),
+        "hl_task": "この文章の内容を伝えるうえで特に重要な語はどれですか？{max_select}語までクリックしてください。",
+        "hl_status": "選択中：{n}語（最大{max_select}語）   Enter：完了",
+        "hl_select_first": "{n}語以上クリックしてから、Enterキーを押してください。",
+        "hl_main_intro": (
+            "練習はここまでです。次から本番です。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
     },
 }
 
@@ -336,6 +415,24 @@ DEMOGRAPHICS: dict[str, list[dict[str, str]]] = {
         {"en": "(almost) every day", "ja": "ほぼ毎日"},
     ],
 }
+
+
+def how_many_words(lang: str, min_select: int, max_select: int) -> str:
+    """The sentence of the highlight instructions that says how many words to mark (``{how_many}``)."""
+    if lang == "ja":
+        if min_select == 0:
+            return f"{max_select}語まで選べます（選ばなくてもかまいません）。"
+        return f"{max_select}語を選んでください。" if min_select == max_select else f"{min_select}〜{max_select}語を選んでください。"
+    if min_select == 0:
+        return f"You may mark up to {max_select} (or none)."
+    if min_select == max_select:
+        return f"Mark exactly {max_select}."
+    return f"Mark at least {min_select} and at most {max_select}."
+
+
+def key_list(lang: str, keys: list[str]) -> str:
+    """Keys named in a hint: "1, 2, 3" in English, 「1、2、3」 in Japanese."""
+    return ("、" if lang == "ja" else ", ").join(keys)
 
 
 def demographic_screen(question: str, lang: str) -> tuple[str, list[str]]:

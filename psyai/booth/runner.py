@@ -229,6 +229,8 @@ def demographics(screens, log: DurableLog) -> None:
 def instructions(screens, log: DurableLog, text: str, check: str, correct: str = "2") -> None:
     """Instructions, then a comprehension check (keys 1–3, said on the screen); both repeat until the check
     is passed. Another key (J for the answer "J", say) brings up which keys answer; the record lists it."""
+    from psyai.booth import i18n
+
     attempt = 0
     keys = ["1", "2", "3"]
     while True:
@@ -236,7 +238,7 @@ def instructions(screens, log: DurableLog, text: str, check: str, correct: str =
         screens.show_message(text)
         resp = screens.show_message(check + "\n\n" + screens.t("check_keys"), keys=keys,
                                     context={"kind": "comprehension", "correct": correct},
-                                    hint=screens.t("keys_hint", keys=", ".join(keys)))
+                                    hint=screens.t("keys_hint", keys=i18n.key_list(screens.lang, keys)))
         log.write({"record": "comprehension", "attempt": attempt, "passed": resp.key == correct,
                    "other_keys": resp.refused})
         if resp.key == correct:

@@ -1,5 +1,6 @@
 """Every participant-facing string exists in Japanese and English with the same placeholders."""
 
+import re
 import string
 
 import pytest
@@ -44,8 +45,37 @@ def test_japanese_wording_a_participant_reads():
     """Words a native reader stumbled on: researcher jargon (試行), a colon ending a sentence, でっち上げ,
     文字キー for the letters A-E, and 4-9 written with a dash beside 1〜7."""
     ja = " ".join(i18n.STRINGS["ja"].values())
-    for bad in ("試行", "でっち", "文字キー", "ください：", "4–9"):
+    for bad in ("試行", "でっち", "文字キー", "ください：", "4–9", "注意確認", "おかえり", "3つとも", "{n}つ", "問中"):
         assert bad not in ja, bad
+    # the machine is "AI" on every screen (モデル alone reads as a fashion model), introduced once as
+    # AI（言語モデル…） in each consent; confidence is 自信, the everyday word
+    assert re.findall(r"(?<!言語)モデル", ja) == []
+    for key in ("consent", "rank_consent"):
+        assert "AI（言語モデル" in i18n.STRINGS["ja"][key]
+    assert "確信" not in i18n.text("confidence_question", "ja")
+    assert i18n.text("prompt_label", "ja") == "お題："  # the Japanese prompts are requests, not questions
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_consents_say_stopping_costs_nothing(lang):
+    for key in ("consent", "rank_consent", "spr_consent", "hl_consent"):
+        assert ("no disadvantage" if lang == "en" else "不利益はありません") in i18n.STRINGS[lang][key], key
+
+
+@pytest.mark.parametrize("lang, lo, hi, expected", [
+    ("en", 1, 3, "Mark at least 1 and at most 3."), ("en", 0, 3, "You may mark up to 3 (or none)."),
+    ("en", 2, 2, "Mark exactly 2."), ("ja", 1, 3, "1〜3語を選んでください。"), ("ja", 0, 3, "3語まで選べます（選ばなくてもかまいません）。"),
+    ("ja", 2, 2, "2語を選んでください。"),
+])
+def test_highlight_instructions_say_how_many_words_as_set(lang, lo, hi, expected):
+    """The instructions followed --min-select / --max-select; they said "at least one" whatever was set."""
+    assert i18n.how_many_words(lang, lo, hi) == expected
+    assert expected in i18n.text("hl_instructions", lang, how_many=i18n.how_many_words(lang, lo, hi))
+
+
+def test_keys_are_listed_in_each_language_s_punctuation():
+    assert i18n.key_list("en", ["1", "2", "3"]) == "1, 2, 3"
+    assert i18n.key_list("ja", ["1", "2", "3"]) == "1、2、3"
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

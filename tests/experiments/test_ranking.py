@@ -182,4 +182,4 @@ def test_the_rating_screen_names_the_ends_of_the_scale_in_both_languages():
     from psyai.booth import i18n
 
     assert "1 = very poor, 7 = excellent" in i18n.text("rank_review_help", "en", scale="helpfulness")
-    assert "1 = とても悪い、7 = とても良い" in i18n.text("rank_review_help", "ja", scale="有用性")
+    assert "1＝とても悪い、7＝とても良い" in i18n.text("rank_review_help", "ja", scale="有用性")
