@@ -59,6 +59,7 @@ from psyai import __version__ as psyai_version
 from psyai.errors import DataError, PsyaiError
 from psyai.stats.descriptives import quantile_summary
 from psyai.stats.means import mean_ci, one_sample_ttest
+from psyai.stats.mixed import TURING_GLMM
 from psyai.stats.proportions import binomial_test, clopper_pearson
 from psyai.stats.sdt import CORRECTIONS, sdt_table
 from psyai.stats.sdt import type2_auc as sdt_type2_auc
@@ -444,41 +445,71 @@ def judged_human_rate(trials: pd.DataFrame, by: Literal["source", "model"] = "so
 
 # --------------------------------------------------------------------------- GLMM
 
-GLMM_FORMULA = "responded_model ~ source + (1 | participant) + (1 | item_id), source: model = +0.5, human = -0.5"
-
-
-def fit_source_glmm(trials: pd.DataFrame, level: float = 0.95):
-    """Mixed-effects logistic regression of "model" responses on the source of the text.
-
-    ``logit P(response = "model") = b0 + b1 * source + u_participant + w_item`` with
-    ``source`` coded +0.5 for model and −0.5 for human texts and crossed random
-    intercepts for participants and items (Baayen, Davidson & Bates, 2008), fitted by
-    maximum likelihood with the Laplace approximation as ``lme4::glmer`` does
-    (:func:`psyai.stats.glmm.fit_glmm_binomial`). With this coding ``b1`` is the
-    sensitivity on the logit scale (the log odds ratio of answering "model" to a model
-    vs. a human text; about 1.7 × d' when the probit and logit agree) and ``b0`` the
-    response bias (log odds of "model" midway between the sources; > 0: bias toward "model").
-
-    Returns
-    -------
-    psyai.stats.glmm.GLMMResult with terms ``Intercept`` and ``source``.
-    """
-    from psyai.stats.glmm import fit_glmm_binomial  # imported here: the analysis runs without it
-
-    data = pd.DataFrame({
-        "responded_model": (trials["response"] == "model").astype(int).to_numpy(),
-        "source": np.where(trials["source"] == "model", 0.5, -0.5),
+def glmm_data(trials: pd.DataFrame) -> pd.DataFrame:
+    """The GLMM's columns: ``judged_human`` (0/1), ``source`` (human = +0.5, model = -0.5),
+    ``participant``, ``item_id``."""
+    return pd.DataFrame({
+        "judged_human": (trials["response"] == "human").astype(int).to_numpy(),
+        "source": np.where(trials["source"] == "human", 0.5, -0.5),
         "participant": trials["participant"].astype(str).to_numpy(),
         "item_id": trials["item_id"].astype(str).to_numpy(),
     })
-    return fit_glmm_binomial(data, "responded_model", ["source"], ["participant", "item_id"], level=level)
+
+
+def fit_source_glmm(trials: pd.DataFrame, level: float = 0.95, formula: str = TURING_GLMM):
+    """Mixed-effects logistic regression of "human" judgments on the source of the text.
+
+    ``logit P(judged human) = b0 + b1 * source + u_participant + s_participant * source + w_item``
+    with ``source`` coded +0.5 for human and −0.5 for model texts (the default ``formula``,
+    :data:`psyai.stats.mixed.TURING_GLMM`): participants differ in bias (``u``) and in sensitivity
+    (``s``), items in how human they read (``w``) — the maximal model of the design (Barr, Levy,
+    Scheepers & Tily, 2013). Fitted by ML with the Laplace approximation as ``lme4::glmer``
+    (:func:`psyai.stats.mixed.fit_mixed`). With this coding ``b1`` is the sensitivity on the logit
+    scale (the log odds ratio of answering "human" to a human vs. a model text; about 1.7 × d′) and
+    ``b0`` the bias (log odds of "human" midway between the sources; > 0 toward "human", the sign of
+    the SDT criterion c).
+
+    When the fit is singular the random effects are simplified by the stated rule of
+    :func:`psyai.stats.mixed.simplification_ladder` (slopes uncorrelated with intercepts, then
+    intercepts only) and the model kept is named in the report.
+
+    Returns
+    -------
+    (psyai.stats.mixed.MixedResult, list of dict)
+        The fit kept (terms ``(Intercept)`` and ``source``) and every model tried.
+    """
+    from psyai.stats.mixed import fit_first_nonsingular, simplification_ladder
+
+    return fit_first_nonsingular(glmm_data(trials), simplification_ladder(formula), family="binomial", level=level)
 
 
 def glmm_table(fit) -> pd.DataFrame:
-    """A fitted GLMM as one tidy table (:meth:`psyai.stats.glmm.GLMMResult.tidy`, the layout of
-    broom.mixed::tidy): terms ``Intercept`` (bias) and ``source`` (sensitivity), log odds with
-    Wald statistics and odds ratios, then the random-intercept SDs of participants and items."""
-    return fit.tidy()
+    """A fitted GLMM as one tidy table in the layout of broom.mixed::tidy: ``effect`` (``fixed`` or
+    ``ran_pars``), ``group``, ``term`` (``(Intercept)`` = bias, ``source`` = sensitivity, log odds;
+    ``sd__…``/``cor__…`` for random effects), ``estimate``, ``se``, ``z``, ``p_val``, ``ci_low``,
+    ``ci_high``, ``odds_ratio`` (fixed effects)."""
+    fixed = fit.fixed.rename(columns={"statistic": "z"}).drop(columns=["df"])
+    fixed.insert(0, "group", None)
+    fixed.insert(0, "effect", "fixed")
+    fixed["odds_ratio"] = np.exp(fixed["estimate"].astype(float))
+    ran = fit.random.assign(effect="ran_pars")
+    return pd.concat([fixed, ran], ignore_index=True)[
+        ["effect", "group", "term", "estimate", "se", "z", "p_val", "ci_low", "ci_high", "odds_ratio"]]
+
+
+def _glmm_summary(fit, tried: list[dict]) -> dict:
+    """What results.json and the sentences say about a GLMM fit."""
+    fixed = fit.fixed.set_index("term")
+    row = lambda term: {"estimate": float(fixed.loc[term, "estimate"]), "se": float(fixed.loc[term, "se"]),  # noqa: E731
+                        "z": float(fixed.loc[term, "statistic"]), "p_val": float(fixed.loc[term, "p_val"]),
+                        "ci_low": float(fixed.loc[term, "ci_low"]), "ci_high": float(fixed.loc[term, "ci_high"])}
+    return {"fitted": True, "error": None, "formula": fit.formula, "tried": tried,
+            "simplified": len(tried) > 1, "intercept": row("(Intercept)"),
+            "source": {**row("source"), "odds_ratio": float(np.exp(fixed.loc["source", "estimate"]))},
+            "random": {f"{g}:{t}": float(e) for g, t, e in zip(fit.random.group, fit.random.term, fit.random.estimate)},
+            "loglik": float(fit.loglik), "n_obs": int(fit.n_obs), "n_groups": fit.n_groups,
+            "converged": bool(fit.converged), "singular": bool(fit.singular), "warnings": fit.warnings,
+            "method": fit.method, "se_method": fit.se_method, "description": fit.describe()}
 
 
 # --------------------------------------------------------------------------- confidence
@@ -642,10 +673,16 @@ METHODS = {
                          "ci_low/ci_high: Clopper-Pearson interval over trials (treats trials as independent). "
                          "participant_ci_low/participant_ci_high: participant-clustered t interval of the mean of "
                          "participants' own rates.",
-    "glmm": "Mixed-effects logistic regression " + GLMM_FORMULA + ", crossed random intercepts for participants "
-            "and items (Baayen, Davidson & Bates, 2008), maximum likelihood with the Laplace approximation as "
-            "lme4::glmer (psyai.stats.glmm.fit_glmm_binomial); Wald z tests and intervals. source = sensitivity "
-            "on the logit scale; Intercept = response bias (log odds of 'model' midway between the sources).",
+    "glmm": "Mixed-effects logistic regression of 'human' judgments on the source of the text, " + TURING_GLMM
+            + " (source: human = +0.5, model = -0.5): random intercepts and source slopes for participants (who "
+            "differ in bias and in sensitivity) and random intercepts for items (Barr, Levy, Scheepers & Tily, "
+            "2013; Baayen, Davidson & Bates, 2008). When that fit is singular, the slopes are fitted uncorrelated "
+            "with the intercepts, then dropped, and the model kept is named. Maximum likelihood with the Laplace "
+            "approximation, as lme4::glmer (psyai.stats.mixed.fit_mixed, engine mixedlm); SEs from the Hessian "
+            "of the deviance over (theta, beta) as glmer; Wald z tests and intervals. source = sensitivity on "
+            "the logit scale (log odds ratio of 'human' for human vs model texts, about 1.7 x d'); (Intercept) "
+            "= bias (log odds of 'human' midway between the sources; > 0 toward 'human', as c > 0). With several "
+            "models, the same model is fitted to each model's texts against all human texts.",
     "type2_auc": "Type-2 ROC (Fleming & Lau, 2014): P(confidence >= k | correct) against P(confidence >= k | "
                  "incorrect) over thresholds k of the 1-6 scale; area by the trapezoid rule (= the Mann-Whitney "
                  "probability that a correct trial is rated more confident than an incorrect one, ties 1/2). "
@@ -724,27 +761,29 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
     by_lang = language_table(kept, level, config.correction) if "lang" in kept.columns else pd.DataFrame()
     items = item_table(kept, level)
 
-    glmm: dict = {"fitted": False, "error": None, "formula": GLMM_FORMULA}
+    glmm: dict = {"fitted": False, "error": None, "formula": TURING_GLMM}
     fit = None
     glmm_tab = pd.DataFrame()
     try:
-        fit = fit_source_glmm(kept, level)
-    except ImportError as err:
-        glmm["error"] = f"psyai.stats.glmm is not available ({err})"
+        fit, tried = fit_source_glmm(kept, level)
     except (ValueError, np.linalg.LinAlgError, PsyaiError) as err:
         glmm["error"] = f"the model could not be fitted: {err}"
     if fit is not None:
         glmm_tab = glmm_table(fit)
-        fixed = glmm_tab[glmm_tab["effect"] == "fixed"].set_index("term")
-        glmm.update(
-            fitted=True,
-            intercept={k: float(fixed.loc["Intercept", k]) for k in ("estimate", "se", "z", "p_val", "ci_low", "ci_high")},
-            source={k: float(fixed.loc["source", k]) for k in ("estimate", "se", "z", "p_val", "ci_low", "ci_high", "odds_ratio")},
-            random_sd={str(k): float(v) for k, v in fit.random_sd.items()}, loglik=float(fit.loglik),
-            n_obs=int(fit.n_obs), n_groups={str(k): int(v) for k, v in fit.n_groups.items()},
-            converged=bool(fit.converged), method=str(fit.method))
+        glmm = _glmm_summary(fit, tried)
         if not fit.converged:
-            logger.warning("the GLMM did not converge cleanly; see results.json glmm.method")
+            logger.warning("the GLMM did not converge cleanly; see results.json glmm.warnings")
+    # one model per generating model, where there are several: its texts against all human texts
+    glmm_by_model: dict = {}
+    model_names = sorted(kept.loc[kept["source"] == "model", "model_name"].dropna().unique()) \
+        if "model_name" in kept else []
+    if fit is not None and len(model_names) > 1:
+        for name in model_names:
+            part = kept[(kept["source"] == "human") | (kept["model_name"] == name)]
+            try:
+                glmm_by_model[str(name)] = _glmm_summary(*fit_source_glmm(part, level))
+            except (ValueError, np.linalg.LinAlgError, PsyaiError) as err:
+                glmm_by_model[str(name)] = {"fitted": False, "error": f"the model could not be fitted: {err}"}
 
     excl_summary = exclusion_summary(trials, kept, excluded)
     results: dict = {
@@ -774,6 +813,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
                                                                        "participant_ci_high")}
                                        for r in records(jh_model)},
         "glmm": glmm,
+        "glmm_by_model": glmm_by_model,
         "type2_auc": _ci_dict(float(auc_t["mean"]), float(auc_t["ci_low"]), float(auc_t["ci_high"]),
                               **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d", "pooled_auc")}),
         "rt": {"by_source": records(rt_source), "by_correct": records(rt_correct)},
@@ -794,7 +834,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "exclusions": excluded, "languages": by_lang, "items": items,
     }
     results["trials"] = kept
-    results["glmm_fit"] = fit
+    results["glmm_fit"] = fit  # the psyai.stats.mixed.MixedResult kept (or None)
     return results
 
 
@@ -876,20 +916,10 @@ def apa_sentences(res: dict) -> dict[str, str]:
     out["judged_human_rate"] = " ".join(parts)
     g = res["glmm"]
     if g["fitted"]:
-        s, i = g["source"], g["intercept"]
-        sd = g["random_sd"]
-        out["glmm"] = (
-            "In a logistic mixed-effects regression of \"model\" responses on the source of the text "
-            "(model = +0.5, human = -0.5) with crossed random intercepts for participants and items, "
-            f"the source effect (sensitivity, log odds) was b = {fmt_num(s['estimate'])}, SE = {fmt_num(s['se'])}, "
-            f"{fmt_ci(s['ci_low'], s['ci_high'], level=level)}, z = {fmt_num(s['z'])}, {fmt_p(s['p_val'])} "
-            f"(odds ratio = {fmt_num(s['odds_ratio'])}); the intercept (response bias; > 0 toward \"model\") was "
-            f"b = {fmt_num(i['estimate'])}, SE = {fmt_num(i['se'])}, {fmt_ci(i['ci_low'], i['ci_high'], level=level)}, "
-            f"z = {fmt_num(i['z'])}, {fmt_p(i['p_val'])}. Random-intercept SDs: participants "
-            f"{fmt_num(sd.get('participant'))}, items {fmt_num(sd.get('item_id'))} ({plural(g['n_obs'], 'trial')})."
-        )
-        if not g["converged"]:
-            out["glmm"] += f" Caution: the fit did not converge cleanly ({g['method']}); treat these numbers as provisional."
+        out["glmm"] = _glmm_sentence(g, level)
+        for name, gm in res.get("glmm_by_model", {}).items():
+            out["glmm"] += (f" {name} against human texts: " + (_glmm_sentence(gm, level, short=True) if gm["fitted"]
+                                                                else f"not fitted ({gm['error']})."))
     else:
         out["glmm"] = f"The mixed-effects model was not fitted: {g['error']}"
     t2 = res["type2_auc"]
@@ -931,13 +961,37 @@ def _setting(value, unit: str = "") -> str:
     return "off" if value is None else f"{value}{unit}"
 
 
+def _glmm_sentence(g: dict, level: float, short: bool = False) -> str:
+    """The APA sentence of a Turing-test GLMM (:func:`_glmm_summary`), naming the model kept and why."""
+    s, i, r = g["source"], g["intercept"], g["random"]
+    effect = (f"the source effect (sensitivity, log odds of 'human' for human vs model texts) was "
+              f"b = {fmt_num(s['estimate'])}, SE = {fmt_num(s['se'])}, {fmt_ci(s['ci_low'], s['ci_high'], level=level)}, "
+              f"z = {fmt_num(s['z'])}, {fmt_p(s['p_val'])} (odds ratio = {fmt_num(s['odds_ratio'])})")
+    if short:
+        return effect[0].upper() + effect[1:] + f", {g['formula']}."
+    sds = ", ".join(f"{k.split(':')[0]} {k.split(':')[1].replace('sd__', '')} {fmt_num(v)}"
+                    for k, v in r.items() if ":sd__" in k)
+    out = (f"In a logistic mixed-effects regression of 'human' judgments on the source of the text (human = +0.5, "
+           f"model = -0.5), {g['formula']}, {effect}; the intercept (bias; > 0 toward 'human', as c) was "
+           f"b = {fmt_num(i['estimate'])}, SE = {fmt_num(i['se'])}, {fmt_ci(i['ci_low'], i['ci_high'], level=level)}, "
+           f"z = {fmt_num(i['z'])}, {fmt_p(i['p_val'])}. Random-effect SDs: {sds} ({plural(g['n_obs'], 'trial')}).")
+    if g["simplified"]:
+        dropped = "; ".join(t["formula"] for t in g["tried"][:-1])
+        out += f" The fuller model ({dropped}) was singular, so this simpler one was fitted."
+    elif g["singular"]:
+        out += " Caution: even the simplest model was singular (a variance component at zero)."
+    if not g["converged"]:
+        out += " Caution: the fit did not converge cleanly; treat these numbers as provisional."
+    return out
+
+
 def _methods_paragraph(res: dict) -> str:
     """What was computed, from what, with which software: the report's Methods section."""
     st, v = res["settings"], res["versions"]
     modes = ", ".join(f"{k} ({plural(n, 'trial')})" for k, n in res["run_modes"].items())
     langs = ", ".join(LANG_NAMES.get(k, k) for k in (res.get("languages") or {})) or "unrecorded"
     glmm = res["glmm"]
-    fitted = (f"a logistic mixed model ({glmm['formula']}; {glmm['method']})" if glmm["fitted"]
+    fitted = (glmm["description"][0].lower() + glmm["description"][1:].rstrip(".") if glmm["fitted"]
               else f"no mixed model ({glmm['error']})")
     return (
         f"Data: {plural(res['n_participants'], 'participant')}, {plural(res['n_trials'], 'main trial')} on "
@@ -1090,12 +1144,13 @@ def build_report(results: dict) -> HtmlReport:
     report.apa(sentences["glmm"])
     report.method(
         "Why this model: every participant judged many texts and every text was judged by many participants, "
-        "so both are random samples; crossed random intercepts for participants and items (Baayen, Davidson, & "
-        "Bates, 2008) let the source effect generalise over new texts as well as new people, which the pooled "
-        "binomial test and the by-participant t test do not. It is fitted by maximum likelihood with the Laplace "
-        "approximation, as lme4::glmer does by default; intervals are Wald intervals. " + results["method"]["glmm"])
+        "so both are random samples, and participants differ in how well they tell the sources apart; random "
+        "intercepts for participants and items and random source slopes for participants let the source effect "
+        "generalise over new texts as well as new people, which the pooled binomial test and the by-participant "
+        "t test do not. " + results["method"]["glmm"])
     if len(tables["glmm"]):
-        report.table(tables["glmm"], "GLMM: fixed effects (log odds) and random-intercept SDs")
+        report.table(tables["glmm"], f"GLMM ({results['glmm']['formula']}): fixed effects (log odds) and random-effect "
+                                     "SDs and correlations")
 
     report.heading("Confidence and accuracy (type-2 ROC)")
     report.apa(sentences["type2_auc"])

@@ -229,6 +229,21 @@ def _attention(args: argparse.Namespace) -> int:
 COMMANDS["attention"] = (_attention_args, _attention, "word-level attention, rollout, saliency and surprisal of a model")
 
 
+def _stats_args(p: argparse.ArgumentParser) -> None:
+    from psyai.stats import cli as stats_cli
+
+    stats_cli.add_arguments(p.add_subparsers(dest="stats_command", required=True, metavar="ACTION"))
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from psyai.stats import cli as stats_cli
+
+    return stats_cli.run(args)
+
+
+COMMANDS["stats"] = (_stats_args, _stats, "mixed models on any table, and their speed and coverage figures")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="psyai", description="Psychology experiments on language models.")
     parser.add_argument("--version", action="version", version=f"psyai {__version__}")

@@ -1,4 +1,4 @@
-# Reference values for tests/stats/test_glmm.py, computed with lme4::glmer.
+# Reference values for tests/stats/test_mixed.py (random-intercept GLMMs), computed with lme4::glmer.
 #
 # Run from the repository root (needs R with lme4 and jsonlite, e.g. Debian's
 # r-base-core r-cran-lme4):

@@ -1,4 +1,4 @@
-"""Write the seeded datasets behind the lme4 parity tests in tests/stats/test_glmm.py.
+"""Write the seeded datasets behind the lme4 parity tests in tests/stats/test_mixed.py.
 
 glmm_data.csv: 30 participants each judge 40 texts ("was this written by a
 model?"); half of the texts are from a model (x = +0.5), half from people

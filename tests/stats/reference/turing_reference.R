@@ -64,6 +64,22 @@ rt <- lapply(c(human = "human", model = "model"), function(src) {
 d$x <- ifelse(d$source == "model", 0.5, -0.5)
 m <- glmer(said_model ~ x + (1 | participant) + (1 | item_id), data = d, family = binomial)
 vc <- as.data.frame(VarCorr(m))
+# The analysis's default model (psyai.stats.mixed.TURING_GLMM): judged human by source, human = +0.5,
+# model = -0.5, by-participant random slopes
+d$judged_human <- as.integer(d$response == "human")
+d$src <- ifelse(d$source == "human", 0.5, -0.5)
+m2 <- glmer(judged_human ~ src + (1 + src | participant) + (1 | item_id), data = d, family = binomial)
+ranpars <- function(m) {
+  vc <- as.data.frame(VarCorr(m))
+  grp <- sub("\\.[0-9]+$", "", vc$grp)  # (1 + x || g) names its groups g and g.1
+  as.list(setNames(vc$sdcor, ifelse(is.na(vc$var2), paste0(grp, ":sd__", vc$var1),
+                                    paste0(grp, ":cor__", vc$var1, ".", vc$var2))))
+}
+describe <- function(m, call) {
+  list(call = call, terms = names(fixef(m)), estimate = unname(fixef(m)), se = unname(sqrt(diag(as.matrix(vcov(m))))),
+       random = ranpars(m), loglik = as.numeric(logLik(m)), singular = isSingular(m))
+}
+m3 <- glmer(judged_human ~ src + (1 + src || participant) + (1 | item_id), data = d, family = binomial)
 
 # small hand examples
 small_correct <- c(TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE)
@@ -97,7 +113,10 @@ out <- list(
     glmm = list(call = "glmer(said_model ~ x + (1 | participant) + (1 | item_id), family = binomial)",
                 terms = names(fixef(m)), estimate = unname(fixef(m)),
                 se = unname(sqrt(diag(as.matrix(vcov(m))))),
-                random_sd = as.list(setNames(vc$sdcor, vc$grp)), loglik = as.numeric(logLik(m)))
+                random_sd = as.list(setNames(vc$sdcor, vc$grp)), loglik = as.numeric(logLik(m))),
+    glmm_slopes = describe(m2, "glmer(judged_human ~ src + (1 + src | participant) + (1 | item_id), family = binomial)"),
+    glmm_slopes_uncorrelated = describe(
+      m3, "glmer(judged_human ~ src + (1 + src || participant) + (1 | item_id), family = binomial)")
   )
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), file.path(here, "turing_reference.json"))
