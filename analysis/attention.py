@@ -4,8 +4,8 @@ Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented i
 :mod:`psyai.data.word_tables`), tidy tables out, one function per statistic:
 
 =====================================  ==================================================================
-:func:`human_word_scores`              per (item, word) human score: selection rate; residualised log
-                                       duration (on length, log frequency, position), averaged over people
+:func:`human_word_scores`              per (item, word) human score: selection rate; mean over people
+                                       (raw, default) or residualised log duration (``--human-score residual``)
 :func:`item_correlations`              per item × human measure × model measure × layer: rho and baseline
 :func:`layer_agreement`                across items: mean rho − baseline, t test and Wilcoxon, Holm
 :func:`reading_time_lmm`               log RT ~ surprisal + attention + length + log_freq + position,
@@ -23,10 +23,14 @@ Command line::
     python analysis/attention.py HUMAN_TABLE_OR_DATA --model-measures FILE --out OUT
 
 Method notes. Model measures are head averages (``head == -1`` rows, or the mean over
-heads). Human selection is the share of participants who marked the word. Durations
-(reading time, fixation times) are logged, residualised on word length, log frequency
-and position by ordinary least squares over all rows, and averaged over participants
-per word; proportions (relative fixation duration) are residualised unlogged. Word
+heads). Human selection is the share of participants who marked the word. Other human
+measures are, by default (``human_score="raw"``), the mean over participants per word, as in
+the published human–model comparisons (per-sentence Spearman of raw relative fixation
+duration against attention and saliency, Hollenstein & Beinborn 2021). With
+``human_score="residual"`` durations (reading time, fixation times) are logged,
+residualised on word length, log frequency and position by ordinary least squares over
+all rows, and averaged over participants per word; proportions (relative fixation
+duration) are residualised unlogged. Word
 frequency comes from the wordfreq norms (English and Japanese; ``--frequency local`` uses
 the item set's own counts instead; see :func:`psyai.data.word_tables.word_predictors`).
 The permutation baseline shuffles the model values across the words of one item,
@@ -46,6 +50,8 @@ References
 ----------
 Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with crossed
 random effects for subjects and items. *Journal of Memory and Language, 59*, 390–412.
+Hollenstein, N., & Beinborn, L. (2021). Relative importance in sentence processing. *Proceedings
+of the 59th Annual Meeting of the ACL (Volume 2: Short Papers)*, 141–150.
 Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
 Journal of Statistics, 6*, 65–70.
 Sood, E., Tannert, S., Frassinelli, D., Bulling, A., & Vu, N. T. (2020). Interpreting attention
@@ -95,6 +101,7 @@ class AttentionConfig:
     n_perm: int = 200  # shuffles of the words within an item for the permutation baseline
     seed: int = 0  # seed of the permutation shuffles
     level: float = 0.95  # confidence level of intervals
+    human_score: str = "raw"  # raw: mean over participants (the published convention); residual: log durations residualised on length, log frequency and position
     min_words: int = 4  # items with fewer words are left out of the correlations
     lmm_attention_measure: str = "attention"  # model measure entering the mixed model as attention
     lmm_attention_layer: int | None = None  # its layer; None: the layer agreeing best with reading times
@@ -108,24 +115,67 @@ class AttentionConfig:
 
 # --------------------------------------------------------------------------- correlations
 
+HUMAN_SCORE_METHOD = {
+    "raw": ("Human word scores are raw (--human-score raw, the default): the share of participants who selected "
+            "the word, or the mean of the measure over participants (durations in ms, a skipped word counting as "
+            "0); nothing is regressed out, as in the published human-model comparisons (per-item Spearman of raw "
+            "scores, Hollenstein & Beinborn 2021). Word length and frequency therefore stay in the score: their own "
+            "per-item correlations with it are reported beside every model measure. --human-score residual "
+            "removes them instead."),
+    "residual": ("Human word scores are residualised (--human-score residual): durations are logged (skipped "
+                 "words left out), regressed on word length, log frequency and position by ordinary least squares "
+                 "over all rows, and the residuals averaged over participants; proportions are residualised "
+                 "unlogged; selection is the share of participants who selected the word. This departs from the "
+                 "published convention of correlating raw scores (Hollenstein & Beinborn 2021; --human-score raw, "
+                 "the default): a model measure that agrees with people through word length or frequency alone "
+                 "scores near zero here."),
+}
 
-def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = None) -> pd.DataFrame:
+
+HUMAN_SCORES = ("raw", "residual")
+
+
+def score_name(measure: str, human_score: str = "raw") -> str:
+    """The name of a human measure's per-word score: ``selection_rate`` for ``selected`` (``<m>_rate`` for
+    another binary measure), else ``<measure>_mean`` (raw) or ``<measure>_resid`` (residual)."""
+    if measure in BINARY_MEASURES:
+        return "selection_rate" if measure == "selected" else f"{measure}_rate"
+    return f"{measure}_{'mean' if human_score == 'raw' else 'resid'}"
+
+
+def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = None,
+                      human_score: str = "raw") -> pd.DataFrame:
     """One human score per (item, word_index, measure).
 
-    Binary measures (``selected``): the share of participants who marked the word.
-    Other measures: logged if a duration (zeros, i.e. skipped words, are left out),
-    residualised on length, log frequency and position by OLS over all rows, averaged
-    over participants. Returns columns ``item``, ``word_index``, ``word``, ``measure``
-    (``selection_rate`` / ``<measure>_resid``), ``value``, ``n_participants``.
+    Binary measures (``selected``): the share of participants who marked the word, in either mode.
+
+    Other measures, ``human_score="raw"`` (the default, the published convention of human–model
+    comparisons, e.g. Hollenstein & Beinborn, 2021): the mean of the recorded value over
+    participants (durations in ms with skipped words as 0; proportions as they are); nothing is
+    regressed out, so word length and frequency stay in the score (see the ``rho_length`` and
+    ``rho_freq`` baselines of :func:`item_correlations`).
+
+    ``human_score="residual"``: logged if a duration (zeros, i.e. skipped words, are left out),
+    residualised on length, log frequency and position by OLS over all rows, averaged over
+    participants: what people attend to beyond what those three predict.
+
+    Returns
+    -------
+    DataFrame with columns ``item``, ``word_index``, ``word``, ``measure`` (:func:`score_name`:
+    ``selection_rate``, ``<measure>_mean`` or ``<measure>_resid``), ``value``, ``n_participants``.
     """
-    predictors = word_predictors(human) if predictors is None else predictors
+    if human_score not in HUMAN_SCORES:
+        raise DataError(f"human score {human_score!r}: use one of {', '.join(HUMAN_SCORES)} (--human-score)")
     out = []
     for measure, rows in human.groupby("measure", sort=True):
-        if measure in BINARY_MEASURES:
+        name = score_name(measure, human_score)
+        if measure in BINARY_MEASURES or human_score == "raw":
             g = rows.groupby(["item", "word_index"], as_index=False).agg(
                 word=("word", "first"), value=("value", "mean"), n_participants=("participant", "nunique"))
-            out.append(g.assign(measure="selection_rate" if measure == "selected" else f"{measure}_rate"))
+            out.append(g.assign(measure=name))
             continue
+        if predictors is None:
+            predictors = word_predictors(human)
         d = rows.merge(predictors[["item", "word_index", "length", "log_freq", "position"]], on=["item", "word_index"])
         if measure in DURATION_MEASURES:
             d = d[d["value"] > 0]
@@ -137,7 +187,7 @@ def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = Non
         d = d.assign(resid=y - X @ beta)
         g = d.groupby(["item", "word_index"], as_index=False).agg(
             word=("word", "first"), value=("resid", "mean"), n_participants=("participant", "nunique"))
-        out.append(g.assign(measure=f"{measure}_resid"))
+        out.append(g.assign(measure=name))
     return pd.concat(out, ignore_index=True)[["item", "word_index", "word", "measure", "value", "n_participants"]]
 
 
@@ -305,7 +355,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                         "table to --model-measures")
     predictors = word_predictors(human, source=config.frequency)
     model = head_average(model_measures)
-    scores = human_word_scores(human, predictors)
+    scores = human_word_scores(human, predictors, config.human_score)
     corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words)
     agreement = layer_agreement(corrs, config.level)
     best = agreement[agreement["rank"] == 1].drop_duplicates("human_measure")
@@ -315,7 +365,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     if (human["measure"] == config.rt_measure).any() and (model["measure"] == config.surprisal_measure).any():
         layer = config.lmm_attention_layer
         if layer is None:
-            cand = agreement[(agreement["human_measure"] == f"{config.rt_measure}_resid")
+            cand = agreement[(agreement["human_measure"] == score_name(config.rt_measure, config.human_score))
                              & (agreement["model_measure"] == config.lmm_attention_measure)]
             layer = int(cand.sort_values("mean_diff", ascending=False)["layer"].iloc[0]) if len(cand) else None
         if layer is not None:
@@ -336,6 +386,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
         "lmm": lmm,
         "settings": asdict(config),
         "method": {
+            "human_score": HUMAN_SCORE_METHOD[config.human_score],
             "correlation": "Spearman rank correlation per item between the human word score and the head-averaged "
                            "model measure; permutation baseline from shuffling model values within the item.",
             "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected "
@@ -359,6 +410,15 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     return results
 
 
+def _score_words(human_measure: str, human_score: str) -> str:
+    """How a human score was made, in the words of a results sentence."""
+    if not human_measure.endswith(("_mean", "_resid")):
+        return "share of participants"
+    if human_score == "raw":
+        return "raw: mean over participants, nothing regressed out"
+    return "residualised on word length, log frequency and position"
+
+
 def _version(module: str) -> str:
     try:
         return __import__(module).__version__
@@ -374,7 +434,7 @@ def apa_sentences(res: dict) -> dict[str, str]:
         row = next(r for r in res["agreement"] if r["human_measure"] == b["human_measure"]
                    and r["model_measure"] == b["model_measure"] and r["layer"] == b["layer"])
         out[b["human_measure"]] = (
-            f"{b['human_measure']} agreed best with {b['model_measure']} at layer {b['layer']}: mean Spearman "
+            f"{b['human_measure']} ({_score_words(b['human_measure'], res['settings']['human_score'])}) agreed best with {b['model_measure']} at layer {b['layer']}: mean Spearman "
             f"rho = {fmt_num(row['mean_rho'], leading_zero=False)}, {fmt_num(row['mean_diff'], leading_zero=False)} "
             f"above the permutation baseline, {fmt_ci(row['ci_low'], row['ci_high'], level=level)}, "
             f"{fmt_stat('t', row['t'], row['dof'])}, {fmt_p(row['p_holm'])} (Holm), over {row['n_items']} items.")
@@ -516,6 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=AttentionConfig.seed)
     p.add_argument("--level", type=float, default=AttentionConfig.level)
     p.add_argument("--lmm-attention-layer", type=int, default=None)
+    p.add_argument("--human-score", choices=HUMAN_SCORES, default=AttentionConfig.human_score,
+                   help="human word score correlated with the model: raw (mean over participants, the published "
+                        "convention) or residual (log durations with length, log frequency and position regressed "
+                        "out) (default %(default)s)")
     p.add_argument("--frequency", choices=FREQUENCY_SOURCES, default=AttentionConfig.frequency,
                    help="word frequency for the predictors: wordfreq norms (en, ja, …) or local (the item set's own "
                         "counts) (default %(default)s)")
@@ -528,7 +592,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def compute() -> dict:
         config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
-                                 lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency)
+                                 lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency,
+                                 human_score=args.human_score)
         model = pd.concat([read_model_measures(path) for path in args.model_measures], ignore_index=True)
         return analyze(load_human_table(args.human), model, config)
 

@@ -259,3 +259,90 @@ def test_the_banner_counts_participants_by_their_run_mode(model_measures):
                              "(4 participants). Only real sessions are data from participants.")
     with pytest.raises(DataError, match=r"line 2, column 'run_mode': 'sim'; use one of real, pilot, simulated"):
         analyze(human.assign(run_mode="sim"), model_measures, config)
+
+
+# --------------------------------------------------------------------------- raw and residual human scores
+
+LENGTH_VOCAB = ("a I the of cat dog was house river table quickly mountain computer beautiful language "
+                "understanding international").split()
+
+
+def length_driven_tables(n_items: int = 30, n_words: int = 10, n_participants: int = 8,
+                         seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People's total fixation time driven by word length AND by the model's attention (independent of length);
+    the model's saliency driven by word length alone, as a summed-over-tokens saliency of a long word is.
+
+    log TRT = 5.3 + 0.12 length + 0.25 attention + participant + noise; saliency = length + noise."""
+    rng = np.random.default_rng(seed)
+    human, model = [], []
+    for i in range(n_items):
+        words = [LENGTH_VOCAB[k] for k in rng.integers(0, len(LENGTH_VOCAB), n_words)]
+        length = np.array([len(w) for w in words], float)  # (n_words,)
+        attention = rng.normal(0, 1, n_words)  # (n_words,)
+        saliency = length + rng.normal(0, 1.5, n_words)  # (n_words,)
+        for w, word in enumerate(words):
+            model.append((f"s{i:02d}", w, word, "saliency", -1, -1, saliency[w]))
+            model.append((f"s{i:02d}", w, word, "attention", 0, -1, attention[w]))
+        for p in range(n_participants):
+            log_trt = 5.3 + 0.12 * length + 0.25 * attention + rng.normal(0, 0.1) + rng.normal(0, 0.2, n_words)
+            human += [(f"P{p:02d}", f"s{i:02d}", w, word, "total_fixation_time", float(np.exp(log_trt[w])))
+                      for w, word in enumerate(words)]
+    return (pd.DataFrame(human, columns=["participant", "item", "word_index", "word", "measure", "value"]),
+            pd.DataFrame(model, columns=["text_id", "word_index", "word", "measure", "layer", "head", "value"]))
+
+
+@pytest.fixture(scope="module")
+def length_driven():
+    human, model = length_driven_tables()
+    return (human, model, analyze(human, model, AttentionConfig(n_perm=50)),
+            analyze(human, model, AttentionConfig(n_perm=50, human_score="residual")))
+
+
+def _agreement_row(res: dict, human_measure: str, model_measure: str) -> dict:
+    return next(r for r in res["agreement"] if r["human_measure"] == human_measure
+                and r["model_measure"] == model_measure)
+
+
+def test_raw_scores_are_the_default_and_keep_a_length_driven_agreement(length_driven):
+    """The published comparisons (Hollenstein & Beinborn 2021) correlate raw fixation scores with saliency per
+    sentence; psyai regressed length out first and turned a strong saliency-fixation correlation into none."""
+    _, _, raw, resid = length_driven
+    assert raw["settings"]["human_score"] == "raw" and resid["settings"]["human_score"] == "residual"
+    assert {r["human_measure"] for r in raw["agreement"]} == {"total_fixation_time_mean"}
+    assert {r["human_measure"] for r in resid["agreement"]} == {"total_fixation_time_resid"}
+    assert _agreement_row(raw, "total_fixation_time_mean", "saliency")["mean_rho"] > 0.5
+    # residualising removes the length part: saliency, driven by length alone, falls to chance …
+    assert abs(_agreement_row(resid, "total_fixation_time_resid", "saliency")["mean_rho"]) < 0.15
+    # … and attention, the part of people's score length does not explain, stands out more
+    raw_att = _agreement_row(raw, "total_fixation_time_mean", "attention")["mean_rho"]
+    resid_att = _agreement_row(resid, "total_fixation_time_resid", "attention")["mean_rho"]
+    assert 0.1 < raw_att < resid_att and resid_att > 0.4
+
+
+def test_the_human_score_is_named_in_the_method_sentences_and_report(length_driven, tmp_path):
+    _, _, raw, resid = length_driven
+    assert "raw" in raw["method"]["human_score"] and "Hollenstein & Beinborn 2021" in raw["method"]["human_score"]
+    assert "residualised" in resid["method"]["human_score"]
+    assert "(raw: mean over participants, nothing regressed out)" in raw["sentences"]["total_fixation_time_mean"]
+    assert "(residualised on word length, log frequency and position)" in \
+        resid["sentences"]["total_fixation_time_resid"]
+    html = write_results(raw, tmp_path)["html"].read_text()
+    assert "--human-score raw, the default" in html and "human_score" in html
+
+
+def test_raw_scores_are_per_word_means_and_rho_is_scipys_per_item(length_driven):
+    """Outside check: the per-word mean over participants and scipy.stats.spearmanr, item by item."""
+    human, model, raw, _ = length_driven
+    corrs = raw["tables"]["item_correlations"].query("model_measure == 'saliency'").set_index("item")
+    means = human.groupby(["item", "word_index"])["value"].mean()
+    sal = model.query("measure == 'saliency'").set_index(["text_id", "word_index"])["value"]
+    for item in ("s00", "s07", "s29"):
+        expected = stats.spearmanr(means.loc[item].sort_index(), sal.loc[item].sort_index()).statistic
+        assert corrs.at[item, "rho"] == pytest.approx(expected, abs=1e-12)
+    assert _agreement_row(raw, "total_fixation_time_mean", "saliency")["mean_rho"] == pytest.approx(corrs["rho"].mean())
+
+
+def test_an_unknown_human_score_is_refused(length_driven):
+    human, model, _, _ = length_driven
+    with pytest.raises(DataError, match="human score 'resid': use one of raw, residual"):
+        analyze(human, model, AttentionConfig(n_perm=5, human_score="resid"))
