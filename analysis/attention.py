@@ -85,7 +85,7 @@ from psyai.data.word_tables import (BINARY_MEASURES, DURATION_MEASURES, FREQUENC
                                   head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
-from psyai.stats.correlation import permutation_baseline
+from psyai.stats.correlation import permutation_baseline, spearman_rho
 from psyai.stats.lmm import fit_lmm_crossed
 from psyai.stats.means import one_sample_ttest, wilcoxon_signed_rank
 from psyai.stats.multiple import holm
@@ -192,38 +192,53 @@ def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = Non
 
 
 def item_correlations(scores: pd.DataFrame, model: pd.DataFrame, n_perm: int = 200, seed: int = 0,
-                      min_words: int = 4) -> pd.DataFrame:
-    """Per item, Spearman rho between each human score and each model measure × layer.
+                      min_words: int = 4, predictors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per item, Spearman rho between each human score and each model measure × layer, beside the
+    word-length and word-frequency baselines on the same words.
 
     Parameters
     ----------
     scores : :func:`human_word_scores` output.
     model : :func:`psyai.data.word_tables.head_average` output (text_id, word_index, measure, layer, value).
+    min_words : items with fewer words having both values are left out.
+    predictors : :func:`psyai.data.word_tables.word_predictors` output (``item``, ``word_index``,
+        ``length``, ``log_freq``); computed from ``scores`` with the wordfreq norms if omitted.
 
     Returns
     -------
     DataFrame, one row per (item, human_measure, model_measure, layer): ``n_words``,
-    ``rho``, ``rho_perm_mean``, ``rho_perm_sd``, ``p_perm``, ``rho_minus_baseline``.
+    ``rho``, ``rho_perm_mean``, ``rho_perm_sd``, ``p_perm``, ``rho_minus_baseline``, and the
+    baselines ``rho_length`` (Spearman rho of the human score with word length, in characters)
+    and ``rho_freq`` (with word frequency; rank-based, so the same for log frequency; usually
+    negative, rarer words being read longer), both over the row's words, as the published
+    human–model comparisons report them (Hollenstein & Beinborn, 2021).
     """
     rng = np.random.default_rng(seed)
+    predictors = word_predictors(scores) if predictors is None else predictors
+    pred = predictors.set_index(["item", "word_index"])[["length", "log_freq"]]
     m = model.rename(columns={"text_id": "item", "measure": "model_measure"})
     rows = []
     for (hm, item), h in scores.groupby(["measure", "item"], sort=True):
         h = h.set_index("word_index")["value"]
+        p = pred.loc[item] if item in pred.index.get_level_values("item") else pd.DataFrame(columns=pred.columns)
         for (mm, layer), g in m[m["item"] == item].groupby(["model_measure", "layer"], sort=True):
             joined = pd.concat([h.rename("h"), g.set_index("word_index")["value"].rename("m")], axis=1).dropna()
             if len(joined) < min_words:
                 continue
             res = permutation_baseline(joined["h"].to_numpy(), joined["m"].to_numpy(), n_perm, rng)
+            words = p.reindex(joined.index)  # (n_words, 2)
             rows.append({"item": item, "human_measure": hm, "model_measure": mm, "layer": int(layer),
-                         "n_words": len(joined), **res})
+                         "n_words": len(joined), **res,
+                         "rho_length": spearman_rho(joined["h"], words["length"].astype(float)),
+                         "rho_freq": spearman_rho(joined["h"], words["log_freq"].astype(float))})
     out = pd.DataFrame(rows, columns=["item", "human_measure", "model_measure", "layer", "n_words", "rho",
-                                      "rho_perm_mean", "rho_perm_sd", "p_perm"])
+                                      "rho_perm_mean", "rho_perm_sd", "p_perm", "rho_length", "rho_freq"])
     if out.empty:
         raise DataError("no item has human scores and model measures for the same words (check that item IDs "
                         "match text_id and word indices match)")
     out["rho_minus_baseline"] = out["rho"] - out["rho_perm_mean"]
-    return out
+    return out[["item", "human_measure", "model_measure", "layer", "n_words", "rho", "rho_perm_mean", "rho_perm_sd",
+                "p_perm", "rho_minus_baseline", "rho_length", "rho_freq"]]
 
 
 def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -232,7 +247,9 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     Returns
     -------
     DataFrame, one row per (human_measure, model_measure, layer): ``n_items``, ``mean_rho``,
-    ``mean_baseline``, ``mean_diff`` (rho − baseline), ``ci_low``/``ci_high`` (t interval of
+    ``mean_baseline``, ``mean_diff`` (rho − baseline), ``mean_rho_length`` and ``mean_rho_freq``
+    (the mean over the same items of the word-length and word-frequency baselines, NaN when
+    ``corrs`` lacks ``rho_length``/``rho_freq``), ``ci_low``/``ci_high`` (t interval of
     mean_diff), ``t``, ``dof``, ``p_val`` (two-sided one-sample t test,
     :func:`psyai.stats.means.one_sample_ttest`), ``p_holm``, ``w_stat``, ``p_wilcoxon``
     (:func:`psyai.stats.means.wilcoxon_signed_rank`, R's rule), ``p_wilcoxon_holm`` (Holm over
@@ -251,7 +268,10 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         w = wilcoxon_signed_rank(d, 0.0).iloc[0]  # NaN with < 2 items or every difference 0
         rows.append({"human_measure": hm, "model_measure": mm, "layer": int(layer), "n_items": n,
                      "mean_rho": float(g["rho"].mean()), "mean_baseline": float(g["rho_perm_mean"].mean()),
-                     "mean_diff": float(d.mean()), "ci_low": float(tt["ci_low"]), "ci_high": float(tt["ci_high"]),
+                     "mean_diff": float(d.mean()),
+                     "mean_rho_length": float(g["rho_length"].mean()) if "rho_length" in g else np.nan,
+                     "mean_rho_freq": float(g["rho_freq"].mean()) if "rho_freq" in g else np.nan,
+                     "ci_low": float(tt["ci_low"]), "ci_high": float(tt["ci_high"]),
                      "t": float(tt["t"]), "dof": n - 1, "p_val": float(tt["p_val"]),
                      "w_stat": float(w["w_stat"]), "p_wilcoxon": float(w["p_val"])})
     out = pd.DataFrame(rows)
@@ -259,7 +279,7 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out["p_wilcoxon_holm"] = holm(out["p_wilcoxon"].to_numpy())
     out["rank"] = out.groupby("human_measure")["mean_diff"].rank(ascending=False, method="min").astype(int)
     cols = ["human_measure", "model_measure", "layer", "n_items", "mean_rho", "mean_baseline", "mean_diff",
-            "ci_low", "ci_high", "t", "dof", "p_val", "p_holm", "w_stat", "p_wilcoxon", "p_wilcoxon_holm", "rank"]
+            "mean_rho_length", "mean_rho_freq", "ci_low", "ci_high", "t", "dof", "p_val", "p_holm", "w_stat", "p_wilcoxon", "p_wilcoxon_holm", "rank"]
     return out[cols].sort_values(["human_measure", "rank", "model_measure", "layer"]).reset_index(drop=True)
 
 
@@ -356,7 +376,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     predictors = word_predictors(human, source=config.frequency)
     model = head_average(model_measures)
     scores = human_word_scores(human, predictors, config.human_score)
-    corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words)
+    corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words, predictors)
     agreement = layer_agreement(corrs, config.level)
     best = agreement[agreement["rank"] == 1].drop_duplicates("human_measure")
 
@@ -381,14 +401,18 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
         "n_items_correlated": int(corrs["item"].nunique()),  # items with at least min_words words with values
         "human_measures": sorted(human["measure"].unique()),
         "model_measures": sorted(model["measure"].unique()),
-        "best": records(best[["human_measure", "model_measure", "layer", "mean_rho", "mean_diff", "p_holm"]]),
+        "best": records(best[["human_measure", "model_measure", "layer", "mean_rho", "mean_diff", "p_holm",
+                              "mean_rho_length", "mean_rho_freq"]]),
         "agreement": records(agreement),
         "lmm": lmm,
         "settings": asdict(config),
         "method": {
             "human_score": HUMAN_SCORE_METHOD[config.human_score],
             "correlation": "Spearman rank correlation per item between the human word score and the head-averaged "
-                           "model measure; permutation baseline from shuffling model values within the item.",
+                           "model measure; permutation baseline from shuffling model values within the item. Beside "
+                           "every model measure, the same items' Spearman correlations of the human score with word "
+                           "length (characters) and with word frequency, averaged over items (mean_rho_length, "
+                           "mean_rho_freq): the baselines a model measure is read against.",
             "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected "
                             "over all rows; the Wilcoxon p value is exact below 50 items without ties or zeros, else "
                             "the normal approximation with continuity correction (R's wilcox.test).",
@@ -437,7 +461,9 @@ def apa_sentences(res: dict) -> dict[str, str]:
             f"{b['human_measure']} ({_score_words(b['human_measure'], res['settings']['human_score'])}) agreed best with {b['model_measure']} at layer {b['layer']}: mean Spearman "
             f"rho = {fmt_num(row['mean_rho'], leading_zero=False)}, {fmt_num(row['mean_diff'], leading_zero=False)} "
             f"above the permutation baseline, {fmt_ci(row['ci_low'], row['ci_high'], level=level)}, "
-            f"{fmt_stat('t', row['t'], row['dof'])}, {fmt_p(row['p_holm'])} (Holm), over {row['n_items']} items.")
+            f"{fmt_stat('t', row['t'], row['dof'])}, {fmt_p(row['p_holm'])} (Holm), over {row['n_items']} items; "
+            f"on the same items word length alone gave mean rho = {fmt_num(row['mean_rho_length'], leading_zero=False)} "
+            f"and word frequency mean rho = {fmt_num(row['mean_rho_freq'], leading_zero=False)}.")
     if res["lmm"]:
         s = next(r for r in res["lmm"]["fixed"] if r["term"] == "surprisal")
         out["lmm"] = (f"In the mixed model of log reading time, each unit of surprisal lengthened reading by "

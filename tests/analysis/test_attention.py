@@ -346,3 +346,29 @@ def test_an_unknown_human_score_is_refused(length_driven):
     human, model, _, _ = length_driven
     with pytest.raises(DataError, match="human score 'resid': use one of raw, residual"):
         analyze(human, model, AttentionConfig(n_perm=5, human_score="resid"))
+
+
+def test_length_and_frequency_baselines_stand_beside_every_model_measure(length_driven):
+    """Per item, Spearman of the human score with word length and with word frequency on the same words, averaged
+    over the same items in every agreement row: raw fixation times follow length (and, inversely, frequency);
+    the residual scores do not."""
+    human, model, raw, resid = length_driven
+    corrs = raw["tables"]["item_correlations"]
+    assert {"rho_length", "rho_freq"} <= set(corrs.columns)
+    for res in (raw, resid):
+        assert all(np.isfinite(r["mean_rho_length"]) and np.isfinite(r["mean_rho_freq"]) for r in res["agreement"])
+        assert {"mean_rho_length", "mean_rho_freq"} <= set(res["best"][0])
+    row = _agreement_row(raw, "total_fixation_time_mean", "saliency")
+    assert row["mean_rho_length"] > 0.7 and row["mean_rho_freq"] < -0.4
+    assert row["mean_rho_length"] == pytest.approx(corrs.query("model_measure == 'saliency'")["rho_length"].mean())
+    assert abs(_agreement_row(resid, "total_fixation_time_resid", "saliency")["mean_rho_length"]) < 0.2
+    # outside check, item by item: scipy's Spearman of the per-word mean with the word's length in characters
+    means = human.groupby(["item", "word_index"]).agg(value=("value", "mean"), word=("word", "first"))
+    first = corrs.query("model_measure == 'attention'").set_index("item")
+    for item in ("s00", "s13"):
+        m = means.loc[item].sort_index()
+        assert first.at[item, "rho_length"] == pytest.approx(
+            stats.spearmanr(m["value"], m["word"].str.len()).statistic, abs=1e-12)
+    assert "word length alone gave mean rho = ." in raw["sentences"]["total_fixation_time_mean"]
+    assert "word frequency mean rho = -." in raw["sentences"]["total_fixation_time_mean"]
+    assert "mean_rho_length" in raw["method"]["correlation"]
