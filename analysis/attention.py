@@ -102,7 +102,7 @@ class AttentionConfig:
     seed: int = 0  # seed of the permutation shuffles
     level: float = 0.95  # confidence level of intervals
     human_score: str = "raw"  # raw: mean over participants (the published convention); residual: log durations residualised on length, log frequency and position
-    min_words: int = 4  # items with fewer words are left out of the correlations
+    min_words: int = 4  # items with fewer words (having both a human and a model value) are left out of the correlations; at least 3
     lmm_attention_measure: str = "attention"  # model measure entering the mixed model as attention
     lmm_attention_layer: int | None = None  # its layer; None: the layer agreeing best with reading times
     surprisal_measure: str = "surprisal"  # the model measure used as surprisal in the mixed model
@@ -349,6 +349,29 @@ def _run_modes(human: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in human.groupby(modes)["participant"].nunique().sort_index().items()}
 
 
+MEASURE_SETTINGS = {"rt_measure": ("human", "--rt-measure"), "surprisal_measure": ("model", "--surprisal-measure"),
+                    "lmm_attention_measure": ("model", "--lmm-attention-measure"),
+                    "example_model_measure": ("model", "--example-model-measure")}
+
+
+def _check_settings(config: AttentionConfig, human: pd.DataFrame, model_measures: pd.DataFrame) -> None:
+    """Refuse settings that would silently change the analysis: fewer than 3 words per item (rho of two words is
+    ±1), an unknown human score, and a measure name changed from its default that the tables do not have (the
+    defaults may be absent: highlight data has no reading times, and the mixed model is then not fitted)."""
+    if config.min_words < 3:
+        raise DataError(f"min_words {config.min_words}: Spearman's rho of fewer than 3 words is ±1 or undefined; "
+                        "use --min-words 3 or more")
+    if config.human_score not in HUMAN_SCORES:
+        raise DataError(f"human score {config.human_score!r}: use one of {', '.join(HUMAN_SCORES)} (--human-score)")
+    defaults = AttentionConfig()
+    for field, (side, flag) in MEASURE_SETTINGS.items():
+        name = getattr(config, field)
+        have = sorted((human if side == "human" else model_measures)["measure"].unique())
+        if name != getattr(defaults, field) and name not in have:
+            raise DataError(f"{flag} {name!r} is not a measure of the {side} table ({', '.join(have)}); "
+                            "pass one of those")
+
+
 def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: AttentionConfig | None = None) -> dict:
     """Every statistic of the attention analysis.
 
@@ -367,6 +390,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                         "analyse them separately (or set allow_mixed=True for a methods check)")
     model_measures = validate_model_measures(model_measures)
     check_same_words(human, model_measures)
+    _check_settings(config, human, model_measures)
     lacking = sorted(set(human["item"]) - set(model_measures["text_id"]))
     if lacking:
         raise DataError(f"{len(lacking)} of {human['item'].nunique()} items have no model measures "
@@ -601,7 +625,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-perm", type=int, default=AttentionConfig.n_perm)
     p.add_argument("--seed", type=int, default=AttentionConfig.seed)
     p.add_argument("--level", type=float, default=AttentionConfig.level)
-    p.add_argument("--lmm-attention-layer", type=int, default=None)
+    p.add_argument("--min-words", type=int, default=AttentionConfig.min_words,
+                   help="items with fewer words having both a human and a model value are left out of the "
+                        "correlations, at least 3 (default %(default)s)")
+    p.add_argument("--rt-measure", default=AttentionConfig.rt_measure,
+                   help="human measure modelled by the mixed model (default %(default)s)")
+    p.add_argument("--surprisal-measure", default=AttentionConfig.surprisal_measure,
+                   help="model measure entering the mixed model as surprisal (default %(default)s)")
+    p.add_argument("--lmm-attention-measure", default=AttentionConfig.lmm_attention_measure,
+                   help="model measure entering the mixed model as attention (default %(default)s)")
+    p.add_argument("--lmm-attention-layer", type=int, default=None,
+                   help="its layer (default: the layer agreeing best with the --rt-measure score)")
+    p.add_argument("--example-model-measure", default=AttentionConfig.example_model_measure,
+                   help="model measure drawn beside people's in the example texts (default %(default)s)")
     p.add_argument("--human-score", choices=HUMAN_SCORES, default=AttentionConfig.human_score,
                    help="human word score correlated with the model: raw (mean over participants, the published "
                         "convention) or residual (log durations with length, log frequency and position regressed "
@@ -619,7 +655,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     def compute() -> dict:
         config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
                                  lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency,
-                                 human_score=args.human_score)
+                                 human_score=args.human_score, min_words=args.min_words,
+                                 rt_measure=args.rt_measure, surprisal_measure=args.surprisal_measure,
+                                 lmm_attention_measure=args.lmm_attention_measure,
+                                 example_model_measure=args.example_model_measure)
         model = pd.concat([read_model_measures(path) for path in args.model_measures], ignore_index=True)
         return analyze(load_human_table(args.human), model, config)
 

@@ -372,3 +372,40 @@ def test_length_and_frequency_baselines_stand_beside_every_model_measure(length_
     assert "word length alone gave mean rho = ." in raw["sentences"]["total_fixation_time_mean"]
     assert "word frequency mean rho = -." in raw["sentences"]["total_fixation_time_mean"]
     assert "mean_rho_length" in raw["method"]["correlation"]
+
+
+def test_cli_takes_the_human_score_min_words_and_measure_names_and_records_them(length_driven, tmp_path, capsys):
+    from analysis.attention import build_parser, main
+
+    human, model, _, _ = length_driven
+    human.to_csv(tmp_path / "human.csv", index=False)
+    model.to_csv(tmp_path / "mm.csv", index=False)
+    base = [str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "mm.csv"), "--n-perm", "10"]
+    defaults = build_parser().parse_args([*base, "--out", "x"])  # the command line's defaults are the config's
+    assert {k: getattr(defaults, k) for k in ("human_score", "min_words", "rt_measure", "surprisal_measure",
+                                              "lmm_attention_measure", "example_model_measure")} == \
+        {k: getattr(AttentionConfig(), k) for k in ("human_score", "min_words", "rt_measure", "surprisal_measure",
+                                                    "lmm_attention_measure", "example_model_measure")}
+    assert main([*base, "--out", str(tmp_path / "out"), "--human-score", "residual", "--min-words", "10",
+                 "--rt-measure", "total_fixation_time", "--lmm-attention-measure", "saliency",
+                 "--example-model-measure", "saliency"]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {k: res["settings"][k] for k in ("human_score", "min_words", "rt_measure", "lmm_attention_measure",
+                                            "example_model_measure")} == {
+        "human_score": "residual", "min_words": 10, "rt_measure": "total_fixation_time",
+        "lmm_attention_measure": "saliency", "example_model_measure": "saliency"}
+    assert "--human-score residual --min-words 10" in res["command_line"]
+    assert "residualised" in res["method"]["human_score"] and res["n_items_correlated"] == 30
+    assert {r["human_measure"] for r in res["agreement"]} == {"total_fixation_time_resid"}
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "saliency at layer -1 (right)" in html  # the example texts draw the measure asked for
+    # every item has 10 words: with --min-words 11 none is left, and the error says so
+    assert main([*base, "--out", str(tmp_path / "none"), "--min-words", "11"]) == 1
+    assert "no item has human scores and model measures" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "two"), "--min-words", "2"]) == 1
+    assert "min_words 2: Spearman's rho of fewer than 3 words" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "typo"), "--surprisal-measure", "surprise"]) == 1
+    assert ("--surprisal-measure 'surprise' is not a measure of the model table (attention, saliency); pass one of "
+            "those") in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "typo"), "--rt-measure", "trt"]) == 1
+    assert "--rt-measure 'trt' is not a measure of the human table (total_fixation_time)" in capsys.readouterr().err
