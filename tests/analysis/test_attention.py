@@ -5,7 +5,10 @@ baseline in test_correlation.py, Holm in test_multiple.py, the mixed model again
 R ``lme4::lmer`` in test_lmm.py (tests/stats/reference/attention_lme4.R → attention_lme4.json,
 on attention_lmm_data.csv written by attention_make_data.py, which uses
 :func:`synthetic_model_measures` below). Here: that ``layer_agreement`` gives scipy's and
-statsmodels' numbers, and that ``reading_time_lmm`` is the lme4 model.
+statsmodels' numbers, that ``reading_time_lmm`` is the lme4 model, and that the per-item agreement of raw
+and residual human scores and its length and frequency baselines are base R's ``cor(method = "spearman")``
+(tests/stats/reference/attention_spearman.R → attention_spearman.json, on attention_spearman_data.csv written
+by attention_spearman_make_data.py, which uses :func:`length_driven_tables` below).
 """
 
 from __future__ import annotations
@@ -409,3 +412,22 @@ def test_cli_takes_the_human_score_min_words_and_measure_names_and_records_them(
             "those") in capsys.readouterr().err
     assert main([*base, "--out", str(tmp_path / "typo"), "--rt-measure", "trt"]) == 1
     assert "--rt-measure 'trt' is not a measure of the human table (total_fixation_time)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("human_score", ["raw", "residual"])
+def test_agreement_matches_r_cor_spearman(human_score):
+    """Outside check against base R: per-word mean (raw, skipped words as 0) or OLS residual of log time averaged
+    over participants (residual), then cor(method = "spearman") per item with saliency, length and log frequency,
+    and their means over items. R: tests/stats/reference/attention_spearman.R on attention_spearman_data.csv."""
+    ref = json.loads((REF / "attention_spearman.json").read_text())[human_score]
+    data = pd.read_csv(REF / "attention_spearman_data.csv", dtype={"participant": str, "item": str})
+    human = data[["participant", "item", "word_index", "word", "value"]].assign(measure="total_fixation_time")
+    model = (data.drop_duplicates(["item", "word_index"])[["item", "word_index", "word", "saliency"]]
+             .rename(columns={"item": "text_id", "saliency": "value"}).assign(measure="saliency", layer=-1, head=-1))
+    res = analyze(human, model, AttentionConfig(n_perm=10, human_score=human_score, frequency="local"))
+    corrs = res["tables"]["item_correlations"].set_index("item").loc[ref["item"]]
+    for column in ("rho", "rho_length", "rho_freq"):
+        assert corrs[column].to_numpy() == pytest.approx(ref[column], abs=1e-9), column
+    row = res["agreement"][0]
+    for key in ("mean_rho", "mean_rho_length", "mean_rho_freq"):
+        assert row[key] == pytest.approx(ref[key], abs=1e-9), key
