@@ -431,3 +431,13 @@ def test_agreement_matches_r_cor_spearman(human_score):
     row = res["agreement"][0]
     for key in ("mean_rho", "mean_rho_length", "mean_rho_freq"):
         assert row[key] == pytest.approx(ref[key], abs=1e-9), key
+
+
+def test_readme_and_data_md_say_which_human_score_and_options_the_analysis_uses():
+    from tests.helpers import ROOT
+
+    readme, data_md = (ROOT / "README.md").read_text(), (ROOT / "docs" / "DATA.md").read_text()
+    for text in (readme, data_md):
+        assert "--human-score" in text and "--min-words" in text and "--rt-measure" in text
+    assert "raw` (default)" in data_md and "Hollenstein & Beinborn 2021" in data_md
+    assert "`rho_length`" in data_md and "`mean_rho_freq`" in data_md
