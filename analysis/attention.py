@@ -6,8 +6,10 @@ Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented i
 =====================================  ==================================================================
 :func:`human_word_scores`              per (item, word) human score: selection rate; mean over people
                                        (raw, default) or residualised log duration (``--human-score residual``)
-:func:`item_correlations`              per item × human measure × model measure × layer: rho and baseline
-:func:`layer_agreement`                across items: mean rho − baseline, t test and Wilcoxon, Holm
+:func:`item_correlations`              per item × human measure × model measure × layer: rho, permutation
+                                       baseline, and rho of the human score with word length and frequency
+:func:`layer_agreement`                across items: mean rho − baseline, t test and Wilcoxon, Holm; mean
+                                       length and frequency baselines beside every model measure
 :func:`reading_time_lmm`               log RT ~ surprisal + attention + length + log_freq + position,
                                        crossed random intercepts for participants and items
 :func:`analyze` → :func:`write_results`  results.json and report.html
@@ -115,6 +117,7 @@ class AttentionConfig:
 
 # --------------------------------------------------------------------------- correlations
 
+HUMAN_SCORES = ("raw", "residual")  # --human-score; what each is: HUMAN_SCORE_METHOD
 HUMAN_SCORE_METHOD = {
     "raw": ("Human word scores are raw (--human-score raw, the default): the share of participants who selected "
             "the word, or the mean of the measure over participants (durations in ms, a skipped word counting as "
@@ -130,9 +133,6 @@ HUMAN_SCORE_METHOD = {
                  "the default): a model measure that agrees with people through word length or frequency alone "
                  "scores near zero here."),
 }
-
-
-HUMAN_SCORES = ("raw", "residual")
 
 
 def score_name(measure: str, human_score: str = "raw") -> str:
