@@ -4,10 +4,12 @@ Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented i
 :mod:`psyai.data.word_tables`), tidy tables out, one function per statistic:
 
 =====================================  ==================================================================
-:func:`human_word_scores`              per (item, word) human score: selection rate; residualised log
-                                       duration (on length, log frequency, position), averaged over people
-:func:`item_correlations`              per item × human measure × model measure × layer: rho and baseline
-:func:`layer_agreement`                across items: mean rho − baseline, t test and Wilcoxon, Holm
+:func:`human_word_scores`              per (item, word) human score: selection rate; mean over people
+                                       (raw, default) or residualised log duration (``--human-score residual``)
+:func:`item_correlations`              per item × human measure × model measure × layer: rho, permutation
+                                       baseline, and rho of the human score with word length and frequency
+:func:`layer_agreement`                across items: mean rho − baseline, t test and Wilcoxon, Holm; mean
+                                       length and frequency baselines beside every model measure
 :func:`reading_time_lmm`               log RT ~ surprisal + attention + length + log_freq + position,
                                        crossed random intercepts for participants and items
 :func:`analyze` → :func:`write_results`  results.json and report.html
@@ -23,10 +25,14 @@ Command line::
     python analysis/attention.py HUMAN_TABLE_OR_DATA --model-measures FILE --out OUT
 
 Method notes. Model measures are head averages (``head == -1`` rows, or the mean over
-heads). Human selection is the share of participants who marked the word. Durations
-(reading time, fixation times) are logged, residualised on word length, log frequency
-and position by ordinary least squares over all rows, and averaged over participants
-per word; proportions (relative fixation duration) are residualised unlogged. Word
+heads). Human selection is the share of participants who marked the word. Other human
+measures are, by default (``human_score="raw"``), the mean over participants per word, as in
+the published human–model comparisons (per-sentence Spearman of raw relative fixation
+duration against attention and saliency, Hollenstein & Beinborn 2021). With
+``human_score="residual"`` durations (reading time, fixation times) are logged,
+residualised on word length, log frequency and position by ordinary least squares over
+all rows, and averaged over participants per word; proportions (relative fixation
+duration) are residualised unlogged. Word
 frequency comes from the wordfreq norms (English and Japanese; ``--frequency local`` uses
 the item set's own counts instead; see :func:`psyai.data.word_tables.word_predictors`).
 The permutation baseline shuffles the model values across the words of one item,
@@ -46,6 +52,8 @@ References
 ----------
 Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with crossed
 random effects for subjects and items. *Journal of Memory and Language, 59*, 390–412.
+Hollenstein, N., & Beinborn, L. (2021). Relative importance in sentence processing. *Proceedings
+of the 59th Annual Meeting of the ACL (Volume 2: Short Papers)*, 141–150.
 Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
 Journal of Statistics, 6*, 65–70.
 Sood, E., Tannert, S., Frassinelli, D., Bulling, A., & Vu, N. T. (2020). Interpreting attention
@@ -79,7 +87,7 @@ from psyai.data.word_tables import (BINARY_MEASURES, DURATION_MEASURES, FREQUENC
                                   head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
-from psyai.stats.correlation import permutation_baseline
+from psyai.stats.correlation import permutation_baseline, spearman_rho
 from psyai.stats.lmm import fit_lmm_crossed
 from psyai.stats.means import one_sample_ttest, wilcoxon_signed_rank
 from psyai.stats.multiple import holm
@@ -95,7 +103,8 @@ class AttentionConfig:
     n_perm: int = 200  # shuffles of the words within an item for the permutation baseline
     seed: int = 0  # seed of the permutation shuffles
     level: float = 0.95  # confidence level of intervals
-    min_words: int = 4  # items with fewer words are left out of the correlations
+    human_score: str = "raw"  # raw: mean over participants (the published convention); residual: log durations residualised on length, log frequency and position
+    min_words: int = 4  # items with fewer words (having both a human and a model value) are left out of the correlations; at least 3
     lmm_attention_measure: str = "attention"  # model measure entering the mixed model as attention
     lmm_attention_layer: int | None = None  # its layer; None: the layer agreeing best with reading times
     surprisal_measure: str = "surprisal"  # the model measure used as surprisal in the mixed model
@@ -108,24 +117,65 @@ class AttentionConfig:
 
 # --------------------------------------------------------------------------- correlations
 
+HUMAN_SCORES = ("raw", "residual")  # --human-score; what each is: HUMAN_SCORE_METHOD
+HUMAN_SCORE_METHOD = {
+    "raw": ("Human word scores are raw (--human-score raw, the default): the share of participants who selected "
+            "the word, or the mean of the measure over participants (durations in ms, a skipped word counting as "
+            "0); nothing is regressed out, as in the published human-model comparisons (per-item Spearman of raw "
+            "scores, Hollenstein & Beinborn 2021). Word length and frequency therefore stay in the score: their own "
+            "per-item correlations with it are reported beside every model measure. --human-score residual "
+            "removes them instead."),
+    "residual": ("Human word scores are residualised (--human-score residual): durations are logged (skipped "
+                 "words left out), regressed on word length, log frequency and position by ordinary least squares "
+                 "over all rows, and the residuals averaged over participants; proportions are residualised "
+                 "unlogged; selection is the share of participants who selected the word. This departs from the "
+                 "published convention of correlating raw scores (Hollenstein & Beinborn 2021; --human-score raw, "
+                 "the default): a model measure that agrees with people through word length or frequency alone "
+                 "scores near zero here."),
+}
 
-def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = None) -> pd.DataFrame:
+
+def score_name(measure: str, human_score: str = "raw") -> str:
+    """The name of a human measure's per-word score: ``selection_rate`` for ``selected`` (``<m>_rate`` for
+    another binary measure), else ``<measure>_mean`` (raw) or ``<measure>_resid`` (residual)."""
+    if measure in BINARY_MEASURES:
+        return "selection_rate" if measure == "selected" else f"{measure}_rate"
+    return f"{measure}_{'mean' if human_score == 'raw' else 'resid'}"
+
+
+def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = None,
+                      human_score: str = "raw") -> pd.DataFrame:
     """One human score per (item, word_index, measure).
 
-    Binary measures (``selected``): the share of participants who marked the word.
-    Other measures: logged if a duration (zeros, i.e. skipped words, are left out),
-    residualised on length, log frequency and position by OLS over all rows, averaged
-    over participants. Returns columns ``item``, ``word_index``, ``word``, ``measure``
-    (``selection_rate`` / ``<measure>_resid``), ``value``, ``n_participants``.
+    Binary measures (``selected``): the share of participants who marked the word, in either mode.
+
+    Other measures, ``human_score="raw"`` (the default, the published convention of human–model
+    comparisons, e.g. Hollenstein & Beinborn, 2021): the mean of the recorded value over
+    participants (durations in ms with skipped words as 0; proportions as they are); nothing is
+    regressed out, so word length and frequency stay in the score (see the ``rho_length`` and
+    ``rho_freq`` baselines of :func:`item_correlations`).
+
+    ``human_score="residual"``: logged if a duration (zeros, i.e. skipped words, are left out),
+    residualised on length, log frequency and position by OLS over all rows, averaged over
+    participants: what people attend to beyond what those three predict.
+
+    Returns
+    -------
+    DataFrame with columns ``item``, ``word_index``, ``word``, ``measure`` (:func:`score_name`:
+    ``selection_rate``, ``<measure>_mean`` or ``<measure>_resid``), ``value``, ``n_participants``.
     """
-    predictors = word_predictors(human) if predictors is None else predictors
+    if human_score not in HUMAN_SCORES:
+        raise DataError(f"human score {human_score!r}: use one of {', '.join(HUMAN_SCORES)} (--human-score)")
     out = []
     for measure, rows in human.groupby("measure", sort=True):
-        if measure in BINARY_MEASURES:
+        name = score_name(measure, human_score)
+        if measure in BINARY_MEASURES or human_score == "raw":
             g = rows.groupby(["item", "word_index"], as_index=False).agg(
                 word=("word", "first"), value=("value", "mean"), n_participants=("participant", "nunique"))
-            out.append(g.assign(measure="selection_rate" if measure == "selected" else f"{measure}_rate"))
+            out.append(g.assign(measure=name))
             continue
+        if predictors is None:
+            predictors = word_predictors(human)
         d = rows.merge(predictors[["item", "word_index", "length", "log_freq", "position"]], on=["item", "word_index"])
         if measure in DURATION_MEASURES:
             d = d[d["value"] > 0]
@@ -137,43 +187,58 @@ def human_word_scores(human: pd.DataFrame, predictors: pd.DataFrame | None = Non
         d = d.assign(resid=y - X @ beta)
         g = d.groupby(["item", "word_index"], as_index=False).agg(
             word=("word", "first"), value=("resid", "mean"), n_participants=("participant", "nunique"))
-        out.append(g.assign(measure=f"{measure}_resid"))
+        out.append(g.assign(measure=name))
     return pd.concat(out, ignore_index=True)[["item", "word_index", "word", "measure", "value", "n_participants"]]
 
 
 def item_correlations(scores: pd.DataFrame, model: pd.DataFrame, n_perm: int = 200, seed: int = 0,
-                      min_words: int = 4) -> pd.DataFrame:
-    """Per item, Spearman rho between each human score and each model measure × layer.
+                      min_words: int = 4, predictors: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per item, Spearman rho between each human score and each model measure × layer, beside the
+    word-length and word-frequency baselines on the same words.
 
     Parameters
     ----------
     scores : :func:`human_word_scores` output.
     model : :func:`psyai.data.word_tables.head_average` output (text_id, word_index, measure, layer, value).
+    min_words : items with fewer words having both values are left out.
+    predictors : :func:`psyai.data.word_tables.word_predictors` output (``item``, ``word_index``,
+        ``length``, ``log_freq``); computed from ``scores`` with the wordfreq norms if omitted.
 
     Returns
     -------
     DataFrame, one row per (item, human_measure, model_measure, layer): ``n_words``,
-    ``rho``, ``rho_perm_mean``, ``rho_perm_sd``, ``p_perm``, ``rho_minus_baseline``.
+    ``rho``, ``rho_perm_mean``, ``rho_perm_sd``, ``p_perm``, ``rho_minus_baseline``, and the
+    baselines ``rho_length`` (Spearman rho of the human score with word length, in characters)
+    and ``rho_freq`` (with word frequency; rank-based, so the same for log frequency; usually
+    negative, rarer words being read longer), both over the row's words, as the published
+    human–model comparisons report them (Hollenstein & Beinborn, 2021).
     """
     rng = np.random.default_rng(seed)
+    predictors = word_predictors(scores) if predictors is None else predictors
+    pred = predictors.set_index(["item", "word_index"])[["length", "log_freq"]]
     m = model.rename(columns={"text_id": "item", "measure": "model_measure"})
     rows = []
     for (hm, item), h in scores.groupby(["measure", "item"], sort=True):
         h = h.set_index("word_index")["value"]
+        p = pred.loc[item] if item in pred.index.get_level_values("item") else pd.DataFrame(columns=pred.columns)
         for (mm, layer), g in m[m["item"] == item].groupby(["model_measure", "layer"], sort=True):
             joined = pd.concat([h.rename("h"), g.set_index("word_index")["value"].rename("m")], axis=1).dropna()
             if len(joined) < min_words:
                 continue
             res = permutation_baseline(joined["h"].to_numpy(), joined["m"].to_numpy(), n_perm, rng)
+            words = p.reindex(joined.index)  # (n_words, 2)
             rows.append({"item": item, "human_measure": hm, "model_measure": mm, "layer": int(layer),
-                         "n_words": len(joined), **res})
+                         "n_words": len(joined), **res,
+                         "rho_length": spearman_rho(joined["h"], words["length"].astype(float)),
+                         "rho_freq": spearman_rho(joined["h"], words["log_freq"].astype(float))})
     out = pd.DataFrame(rows, columns=["item", "human_measure", "model_measure", "layer", "n_words", "rho",
-                                      "rho_perm_mean", "rho_perm_sd", "p_perm"])
+                                      "rho_perm_mean", "rho_perm_sd", "p_perm", "rho_length", "rho_freq"])
     if out.empty:
         raise DataError("no item has human scores and model measures for the same words (check that item IDs "
                         "match text_id and word indices match)")
     out["rho_minus_baseline"] = out["rho"] - out["rho_perm_mean"]
-    return out
+    return out[["item", "human_measure", "model_measure", "layer", "n_words", "rho", "rho_perm_mean", "rho_perm_sd",
+                "p_perm", "rho_minus_baseline", "rho_length", "rho_freq"]]
 
 
 def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -182,7 +247,9 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     Returns
     -------
     DataFrame, one row per (human_measure, model_measure, layer): ``n_items``, ``mean_rho``,
-    ``mean_baseline``, ``mean_diff`` (rho − baseline), ``ci_low``/``ci_high`` (t interval of
+    ``mean_baseline``, ``mean_diff`` (rho − baseline), ``mean_rho_length`` and ``mean_rho_freq``
+    (the mean over the same items of the word-length and word-frequency baselines, NaN when
+    ``corrs`` lacks ``rho_length``/``rho_freq``), ``ci_low``/``ci_high`` (t interval of
     mean_diff), ``t``, ``dof``, ``p_val`` (two-sided one-sample t test,
     :func:`psyai.stats.means.one_sample_ttest`), ``p_holm``, ``w_stat``, ``p_wilcoxon``
     (:func:`psyai.stats.means.wilcoxon_signed_rank`, R's rule), ``p_wilcoxon_holm`` (Holm over
@@ -201,7 +268,10 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         w = wilcoxon_signed_rank(d, 0.0).iloc[0]  # NaN with < 2 items or every difference 0
         rows.append({"human_measure": hm, "model_measure": mm, "layer": int(layer), "n_items": n,
                      "mean_rho": float(g["rho"].mean()), "mean_baseline": float(g["rho_perm_mean"].mean()),
-                     "mean_diff": float(d.mean()), "ci_low": float(tt["ci_low"]), "ci_high": float(tt["ci_high"]),
+                     "mean_diff": float(d.mean()),
+                     "mean_rho_length": float(g["rho_length"].mean()) if "rho_length" in g else np.nan,
+                     "mean_rho_freq": float(g["rho_freq"].mean()) if "rho_freq" in g else np.nan,
+                     "ci_low": float(tt["ci_low"]), "ci_high": float(tt["ci_high"]),
                      "t": float(tt["t"]), "dof": n - 1, "p_val": float(tt["p_val"]),
                      "w_stat": float(w["w_stat"]), "p_wilcoxon": float(w["p_val"])})
     out = pd.DataFrame(rows)
@@ -209,7 +279,7 @@ def layer_agreement(corrs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out["p_wilcoxon_holm"] = holm(out["p_wilcoxon"].to_numpy())
     out["rank"] = out.groupby("human_measure")["mean_diff"].rank(ascending=False, method="min").astype(int)
     cols = ["human_measure", "model_measure", "layer", "n_items", "mean_rho", "mean_baseline", "mean_diff",
-            "ci_low", "ci_high", "t", "dof", "p_val", "p_holm", "w_stat", "p_wilcoxon", "p_wilcoxon_holm", "rank"]
+            "mean_rho_length", "mean_rho_freq", "ci_low", "ci_high", "t", "dof", "p_val", "p_holm", "w_stat", "p_wilcoxon", "p_wilcoxon_holm", "rank"]
     return out[cols].sort_values(["human_measure", "rank", "model_measure", "layer"]).reset_index(drop=True)
 
 
@@ -279,6 +349,29 @@ def _run_modes(human: pd.DataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in human.groupby(modes)["participant"].nunique().sort_index().items()}
 
 
+MEASURE_SETTINGS = {"rt_measure": ("human", "--rt-measure"), "surprisal_measure": ("model", "--surprisal-measure"),
+                    "lmm_attention_measure": ("model", "--lmm-attention-measure"),
+                    "example_model_measure": ("model", "--example-model-measure")}
+
+
+def _check_settings(config: AttentionConfig, human: pd.DataFrame, model_measures: pd.DataFrame) -> None:
+    """Refuse settings that would silently change the analysis: fewer than 3 words per item (rho of two words is
+    ±1), an unknown human score, and a measure name changed from its default that the tables do not have (the
+    defaults may be absent: highlight data has no reading times, and the mixed model is then not fitted)."""
+    if config.min_words < 3:
+        raise DataError(f"min_words {config.min_words}: Spearman's rho of fewer than 3 words is ±1 or undefined; "
+                        "use --min-words 3 or more")
+    if config.human_score not in HUMAN_SCORES:
+        raise DataError(f"human score {config.human_score!r}: use one of {', '.join(HUMAN_SCORES)} (--human-score)")
+    defaults = AttentionConfig()
+    for field, (side, flag) in MEASURE_SETTINGS.items():
+        name = getattr(config, field)
+        have = sorted((human if side == "human" else model_measures)["measure"].unique())
+        if name != getattr(defaults, field) and name not in have:
+            raise DataError(f"{flag} {name!r} is not a measure of the {side} table ({', '.join(have)}); "
+                            "pass one of those")
+
+
 def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: AttentionConfig | None = None) -> dict:
     """Every statistic of the attention analysis.
 
@@ -297,6 +390,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                         "analyse them separately (or set allow_mixed=True for a methods check)")
     model_measures = validate_model_measures(model_measures)
     check_same_words(human, model_measures)
+    _check_settings(config, human, model_measures)
     lacking = sorted(set(human["item"]) - set(model_measures["text_id"]))
     if lacking:
         raise DataError(f"{len(lacking)} of {human['item'].nunique()} items have no model measures "
@@ -305,8 +399,8 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                         "table to --model-measures")
     predictors = word_predictors(human, source=config.frequency)
     model = head_average(model_measures)
-    scores = human_word_scores(human, predictors)
-    corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words)
+    scores = human_word_scores(human, predictors, config.human_score)
+    corrs = item_correlations(scores, model, config.n_perm, config.seed, config.min_words, predictors)
     agreement = layer_agreement(corrs, config.level)
     best = agreement[agreement["rank"] == 1].drop_duplicates("human_measure")
 
@@ -315,7 +409,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     if (human["measure"] == config.rt_measure).any() and (model["measure"] == config.surprisal_measure).any():
         layer = config.lmm_attention_layer
         if layer is None:
-            cand = agreement[(agreement["human_measure"] == f"{config.rt_measure}_resid")
+            cand = agreement[(agreement["human_measure"] == score_name(config.rt_measure, config.human_score))
                              & (agreement["model_measure"] == config.lmm_attention_measure)]
             layer = int(cand.sort_values("mean_diff", ascending=False)["layer"].iloc[0]) if len(cand) else None
         if layer is not None:
@@ -331,13 +425,18 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
         "n_items_correlated": int(corrs["item"].nunique()),  # items with at least min_words words with values
         "human_measures": sorted(human["measure"].unique()),
         "model_measures": sorted(model["measure"].unique()),
-        "best": records(best[["human_measure", "model_measure", "layer", "mean_rho", "mean_diff", "p_holm"]]),
+        "best": records(best[["human_measure", "model_measure", "layer", "mean_rho", "mean_diff", "p_holm",
+                              "mean_rho_length", "mean_rho_freq"]]),
         "agreement": records(agreement),
         "lmm": lmm,
         "settings": asdict(config),
         "method": {
+            "human_score": HUMAN_SCORE_METHOD[config.human_score],
             "correlation": "Spearman rank correlation per item between the human word score and the head-averaged "
-                           "model measure; permutation baseline from shuffling model values within the item.",
+                           "model measure; permutation baseline from shuffling model values within the item. Beside "
+                           "every model measure, the same items' Spearman correlations of the human score with word "
+                           "length (characters) and with word frequency, averaged over items (mean_rho_length, "
+                           "mean_rho_freq): the baselines a model measure is read against.",
             "across_items": "one-sample t test and Wilcoxon signed-rank test of rho minus baseline, Holm-corrected "
                             "over all rows; the Wilcoxon p value is exact below 50 items without ties or zeros, else "
                             "the normal approximation with continuity correction (R's wilcox.test).",
@@ -359,6 +458,15 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
     return results
 
 
+def _score_words(human_measure: str, human_score: str) -> str:
+    """How a human score was made, in the words of a results sentence."""
+    if not human_measure.endswith(("_mean", "_resid")):
+        return "share of participants"
+    if human_score == "raw":
+        return "raw: mean over participants, nothing regressed out"
+    return "residualised on word length, log frequency and position"
+
+
 def _version(module: str) -> str:
     try:
         return __import__(module).__version__
@@ -374,10 +482,12 @@ def apa_sentences(res: dict) -> dict[str, str]:
         row = next(r for r in res["agreement"] if r["human_measure"] == b["human_measure"]
                    and r["model_measure"] == b["model_measure"] and r["layer"] == b["layer"])
         out[b["human_measure"]] = (
-            f"{b['human_measure']} agreed best with {b['model_measure']} at layer {b['layer']}: mean Spearman "
+            f"{b['human_measure']} ({_score_words(b['human_measure'], res['settings']['human_score'])}) agreed best with {b['model_measure']} at layer {b['layer']}: mean Spearman "
             f"rho = {fmt_num(row['mean_rho'], leading_zero=False)}, {fmt_num(row['mean_diff'], leading_zero=False)} "
             f"above the permutation baseline, {fmt_ci(row['ci_low'], row['ci_high'], level=level)}, "
-            f"{fmt_stat('t', row['t'], row['dof'])}, {fmt_p(row['p_holm'])} (Holm), over {row['n_items']} items.")
+            f"{fmt_stat('t', row['t'], row['dof'])}, {fmt_p(row['p_holm'])} (Holm), over {row['n_items']} items; "
+            f"on the same items word length alone gave mean rho = {fmt_num(row['mean_rho_length'], leading_zero=False)} "
+            f"and word frequency mean rho = {fmt_num(row['mean_rho_freq'], leading_zero=False)}.")
     if res["lmm"]:
         s = next(r for r in res["lmm"]["fixed"] if r["term"] == "surprisal")
         out["lmm"] = (f"In the mixed model of log reading time, each unit of surprisal lengthened reading by "
@@ -515,7 +625,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-perm", type=int, default=AttentionConfig.n_perm)
     p.add_argument("--seed", type=int, default=AttentionConfig.seed)
     p.add_argument("--level", type=float, default=AttentionConfig.level)
-    p.add_argument("--lmm-attention-layer", type=int, default=None)
+    p.add_argument("--min-words", type=int, default=AttentionConfig.min_words,
+                   help="items with fewer words having both a human and a model value are left out of the "
+                        "correlations, at least 3 (default %(default)s)")
+    p.add_argument("--rt-measure", default=AttentionConfig.rt_measure,
+                   help="human measure modelled by the mixed model (default %(default)s)")
+    p.add_argument("--surprisal-measure", default=AttentionConfig.surprisal_measure,
+                   help="model measure entering the mixed model as surprisal (default %(default)s)")
+    p.add_argument("--lmm-attention-measure", default=AttentionConfig.lmm_attention_measure,
+                   help="model measure entering the mixed model as attention (default %(default)s)")
+    p.add_argument("--lmm-attention-layer", type=int, default=None,
+                   help="its layer (default: the layer agreeing best with the --rt-measure score)")
+    p.add_argument("--example-model-measure", default=AttentionConfig.example_model_measure,
+                   help="model measure drawn beside people's in the example texts (default %(default)s)")
+    p.add_argument("--human-score", choices=HUMAN_SCORES, default=AttentionConfig.human_score,
+                   help="human word score correlated with the model: raw (mean over participants, the published "
+                        "convention) or residual (log durations with length, log frequency and position regressed "
+                        "out) (default %(default)s)")
     p.add_argument("--frequency", choices=FREQUENCY_SOURCES, default=AttentionConfig.frequency,
                    help="word frequency for the predictors: wordfreq norms (en, ja, …) or local (the item set's own "
                         "counts) (default %(default)s)")
@@ -528,7 +654,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def compute() -> dict:
         config = AttentionConfig(n_perm=args.n_perm, seed=args.seed, level=args.level,
-                                 lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency)
+                                 lmm_attention_layer=args.lmm_attention_layer, frequency=args.frequency,
+                                 human_score=args.human_score, min_words=args.min_words,
+                                 rt_measure=args.rt_measure, surprisal_measure=args.surprisal_measure,
+                                 lmm_attention_measure=args.lmm_attention_measure,
+                                 example_model_measure=args.example_model_measure)
         model = pd.concat([read_model_measures(path) for path in args.model_measures], ignore_index=True)
         return analyze(load_human_table(args.human), model, config)
 

@@ -5,7 +5,10 @@ baseline in test_correlation.py, Holm in test_multiple.py, the mixed model again
 R ``lme4::lmer`` in test_lmm.py (tests/stats/reference/attention_lme4.R → attention_lme4.json,
 on attention_lmm_data.csv written by attention_make_data.py, which uses
 :func:`synthetic_model_measures` below). Here: that ``layer_agreement`` gives scipy's and
-statsmodels' numbers, and that ``reading_time_lmm`` is the lme4 model.
+statsmodels' numbers, that ``reading_time_lmm`` is the lme4 model, and that the per-item agreement of raw
+and residual human scores and its length and frequency baselines are base R's ``cor(method = "spearman")``
+(tests/stats/reference/attention_spearman.R → attention_spearman.json, on attention_spearman_data.csv written
+by attention_spearman_make_data.py, which uses :func:`length_driven_tables` below).
 """
 
 from __future__ import annotations
@@ -259,3 +262,182 @@ def test_the_banner_counts_participants_by_their_run_mode(model_measures):
                              "(4 participants). Only real sessions are data from participants.")
     with pytest.raises(DataError, match=r"line 2, column 'run_mode': 'sim'; use one of real, pilot, simulated"):
         analyze(human.assign(run_mode="sim"), model_measures, config)
+
+
+# --------------------------------------------------------------------------- raw and residual human scores
+
+LENGTH_VOCAB = ("a I the of cat dog was house river table quickly mountain computer beautiful language "
+                "understanding international").split()
+
+
+def length_driven_tables(n_items: int = 30, n_words: int = 10, n_participants: int = 8,
+                         seed: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """People's total fixation time driven by word length AND by the model's attention (independent of length);
+    the model's saliency driven by word length alone, as a summed-over-tokens saliency of a long word is.
+
+    log TRT = 5.3 + 0.12 length + 0.25 attention + participant + noise; saliency = length + noise."""
+    rng = np.random.default_rng(seed)
+    human, model = [], []
+    for i in range(n_items):
+        words = [LENGTH_VOCAB[k] for k in rng.integers(0, len(LENGTH_VOCAB), n_words)]
+        length = np.array([len(w) for w in words], float)  # (n_words,)
+        attention = rng.normal(0, 1, n_words)  # (n_words,)
+        saliency = length + rng.normal(0, 1.5, n_words)  # (n_words,)
+        for w, word in enumerate(words):
+            model.append((f"s{i:02d}", w, word, "saliency", -1, -1, saliency[w]))
+            model.append((f"s{i:02d}", w, word, "attention", 0, -1, attention[w]))
+        for p in range(n_participants):
+            log_trt = 5.3 + 0.12 * length + 0.25 * attention + rng.normal(0, 0.1) + rng.normal(0, 0.2, n_words)
+            human += [(f"P{p:02d}", f"s{i:02d}", w, word, "total_fixation_time", float(np.exp(log_trt[w])))
+                      for w, word in enumerate(words)]
+    return (pd.DataFrame(human, columns=["participant", "item", "word_index", "word", "measure", "value"]),
+            pd.DataFrame(model, columns=["text_id", "word_index", "word", "measure", "layer", "head", "value"]))
+
+
+@pytest.fixture(scope="module")
+def length_driven():
+    human, model = length_driven_tables()
+    return (human, model, analyze(human, model, AttentionConfig(n_perm=50)),
+            analyze(human, model, AttentionConfig(n_perm=50, human_score="residual")))
+
+
+def _agreement_row(res: dict, human_measure: str, model_measure: str) -> dict:
+    return next(r for r in res["agreement"] if r["human_measure"] == human_measure
+                and r["model_measure"] == model_measure)
+
+
+def test_raw_scores_are_the_default_and_keep_a_length_driven_agreement(length_driven):
+    """The published comparisons (Hollenstein & Beinborn 2021) correlate raw fixation scores with saliency per
+    sentence; psyai regressed length out first and turned a strong saliency-fixation correlation into none."""
+    _, _, raw, resid = length_driven
+    assert raw["settings"]["human_score"] == "raw" and resid["settings"]["human_score"] == "residual"
+    assert {r["human_measure"] for r in raw["agreement"]} == {"total_fixation_time_mean"}
+    assert {r["human_measure"] for r in resid["agreement"]} == {"total_fixation_time_resid"}
+    assert _agreement_row(raw, "total_fixation_time_mean", "saliency")["mean_rho"] > 0.5
+    # residualising removes the length part: saliency, driven by length alone, falls to chance …
+    assert abs(_agreement_row(resid, "total_fixation_time_resid", "saliency")["mean_rho"]) < 0.15
+    # … and attention, the part of people's score length does not explain, stands out more
+    raw_att = _agreement_row(raw, "total_fixation_time_mean", "attention")["mean_rho"]
+    resid_att = _agreement_row(resid, "total_fixation_time_resid", "attention")["mean_rho"]
+    assert 0.1 < raw_att < resid_att and resid_att > 0.4
+
+
+def test_the_human_score_is_named_in_the_method_sentences_and_report(length_driven, tmp_path):
+    _, _, raw, resid = length_driven
+    assert "raw" in raw["method"]["human_score"] and "Hollenstein & Beinborn 2021" in raw["method"]["human_score"]
+    assert "residualised" in resid["method"]["human_score"]
+    assert "(raw: mean over participants, nothing regressed out)" in raw["sentences"]["total_fixation_time_mean"]
+    assert "(residualised on word length, log frequency and position)" in \
+        resid["sentences"]["total_fixation_time_resid"]
+    html = write_results(raw, tmp_path)["html"].read_text()
+    assert "--human-score raw, the default" in html and "human_score" in html
+
+
+def test_raw_scores_are_per_word_means_and_rho_is_scipys_per_item(length_driven):
+    """Outside check: the per-word mean over participants and scipy.stats.spearmanr, item by item."""
+    human, model, raw, _ = length_driven
+    corrs = raw["tables"]["item_correlations"].query("model_measure == 'saliency'").set_index("item")
+    means = human.groupby(["item", "word_index"])["value"].mean()
+    sal = model.query("measure == 'saliency'").set_index(["text_id", "word_index"])["value"]
+    for item in ("s00", "s07", "s29"):
+        expected = stats.spearmanr(means.loc[item].sort_index(), sal.loc[item].sort_index()).statistic
+        assert corrs.at[item, "rho"] == pytest.approx(expected, abs=1e-12)
+    assert _agreement_row(raw, "total_fixation_time_mean", "saliency")["mean_rho"] == pytest.approx(corrs["rho"].mean())
+
+
+def test_an_unknown_human_score_is_refused(length_driven):
+    human, model, _, _ = length_driven
+    with pytest.raises(DataError, match="human score 'resid': use one of raw, residual"):
+        analyze(human, model, AttentionConfig(n_perm=5, human_score="resid"))
+
+
+def test_length_and_frequency_baselines_stand_beside_every_model_measure(length_driven):
+    """Per item, Spearman of the human score with word length and with word frequency on the same words, averaged
+    over the same items in every agreement row: raw fixation times follow length (and, inversely, frequency);
+    the residual scores do not."""
+    human, model, raw, resid = length_driven
+    corrs = raw["tables"]["item_correlations"]
+    assert {"rho_length", "rho_freq"} <= set(corrs.columns)
+    for res in (raw, resid):
+        assert all(np.isfinite(r["mean_rho_length"]) and np.isfinite(r["mean_rho_freq"]) for r in res["agreement"])
+        assert {"mean_rho_length", "mean_rho_freq"} <= set(res["best"][0])
+    row = _agreement_row(raw, "total_fixation_time_mean", "saliency")
+    assert row["mean_rho_length"] > 0.7 and row["mean_rho_freq"] < -0.4
+    assert row["mean_rho_length"] == pytest.approx(corrs.query("model_measure == 'saliency'")["rho_length"].mean())
+    assert abs(_agreement_row(resid, "total_fixation_time_resid", "saliency")["mean_rho_length"]) < 0.2
+    # outside check, item by item: scipy's Spearman of the per-word mean with the word's length in characters
+    means = human.groupby(["item", "word_index"]).agg(value=("value", "mean"), word=("word", "first"))
+    first = corrs.query("model_measure == 'attention'").set_index("item")
+    for item in ("s00", "s13"):
+        m = means.loc[item].sort_index()
+        assert first.at[item, "rho_length"] == pytest.approx(
+            stats.spearmanr(m["value"], m["word"].str.len()).statistic, abs=1e-12)
+    assert "word length alone gave mean rho = ." in raw["sentences"]["total_fixation_time_mean"]
+    assert "word frequency mean rho = -." in raw["sentences"]["total_fixation_time_mean"]
+    assert "mean_rho_length" in raw["method"]["correlation"]
+
+
+def test_cli_takes_the_human_score_min_words_and_measure_names_and_records_them(length_driven, tmp_path, capsys):
+    from analysis.attention import build_parser, main
+
+    human, model, _, _ = length_driven
+    human.to_csv(tmp_path / "human.csv", index=False)
+    model.to_csv(tmp_path / "mm.csv", index=False)
+    base = [str(tmp_path / "human.csv"), "--model-measures", str(tmp_path / "mm.csv"), "--n-perm", "10"]
+    defaults = build_parser().parse_args([*base, "--out", "x"])  # the command line's defaults are the config's
+    assert {k: getattr(defaults, k) for k in ("human_score", "min_words", "rt_measure", "surprisal_measure",
+                                              "lmm_attention_measure", "example_model_measure")} == \
+        {k: getattr(AttentionConfig(), k) for k in ("human_score", "min_words", "rt_measure", "surprisal_measure",
+                                                    "lmm_attention_measure", "example_model_measure")}
+    assert main([*base, "--out", str(tmp_path / "out"), "--human-score", "residual", "--min-words", "10",
+                 "--rt-measure", "total_fixation_time", "--lmm-attention-measure", "saliency",
+                 "--example-model-measure", "saliency"]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert {k: res["settings"][k] for k in ("human_score", "min_words", "rt_measure", "lmm_attention_measure",
+                                            "example_model_measure")} == {
+        "human_score": "residual", "min_words": 10, "rt_measure": "total_fixation_time",
+        "lmm_attention_measure": "saliency", "example_model_measure": "saliency"}
+    assert "--human-score residual --min-words 10" in res["command_line"]
+    assert "residualised" in res["method"]["human_score"] and res["n_items_correlated"] == 30
+    assert {r["human_measure"] for r in res["agreement"]} == {"total_fixation_time_resid"}
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "saliency at layer -1 (right)" in html  # the example texts draw the measure asked for
+    # every item has 10 words: with --min-words 11 none is left, and the error says so
+    assert main([*base, "--out", str(tmp_path / "none"), "--min-words", "11"]) == 1
+    assert "no item has human scores and model measures" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "two"), "--min-words", "2"]) == 1
+    assert "min_words 2: Spearman's rho of fewer than 3 words" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "typo"), "--surprisal-measure", "surprise"]) == 1
+    assert ("--surprisal-measure 'surprise' is not a measure of the model table (attention, saliency); pass one of "
+            "those") in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "typo"), "--rt-measure", "trt"]) == 1
+    assert "--rt-measure 'trt' is not a measure of the human table (total_fixation_time)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("human_score", ["raw", "residual"])
+def test_agreement_matches_r_cor_spearman(human_score):
+    """Outside check against base R: per-word mean (raw, skipped words as 0) or OLS residual of log time averaged
+    over participants (residual), then cor(method = "spearman") per item with saliency, length and log frequency,
+    and their means over items. R: tests/stats/reference/attention_spearman.R on attention_spearman_data.csv."""
+    ref = json.loads((REF / "attention_spearman.json").read_text())[human_score]
+    data = pd.read_csv(REF / "attention_spearman_data.csv", dtype={"participant": str, "item": str})
+    human = data[["participant", "item", "word_index", "word", "value"]].assign(measure="total_fixation_time")
+    model = (data.drop_duplicates(["item", "word_index"])[["item", "word_index", "word", "saliency"]]
+             .rename(columns={"item": "text_id", "saliency": "value"}).assign(measure="saliency", layer=-1, head=-1))
+    res = analyze(human, model, AttentionConfig(n_perm=10, human_score=human_score, frequency="local"))
+    corrs = res["tables"]["item_correlations"].set_index("item").loc[ref["item"]]
+    for column in ("rho", "rho_length", "rho_freq"):
+        assert corrs[column].to_numpy() == pytest.approx(ref[column], abs=1e-9), column
+    row = res["agreement"][0]
+    for key in ("mean_rho", "mean_rho_length", "mean_rho_freq"):
+        assert row[key] == pytest.approx(ref[key], abs=1e-9), key
+
+
+def test_readme_and_data_md_say_which_human_score_and_options_the_analysis_uses():
+    from tests.helpers import ROOT
+
+    readme, data_md = (ROOT / "README.md").read_text(), (ROOT / "docs" / "DATA.md").read_text()
+    for text in (readme, data_md):
+        assert "--human-score" in text and "--min-words" in text and "--rt-measure" in text
+    assert "raw` (default)" in data_md and "Hollenstein & Beinborn 2021" in data_md
+    assert "`rho_length`" in data_md and "`mean_rho_freq`" in data_md
