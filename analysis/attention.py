@@ -18,7 +18,7 @@ Tidy tables in (a HUMAN WORD TABLE and a MODEL MEASURES table, both documented i
 The statistics come from :mod:`psyai.stats`: Spearman's rho and its permutation baseline
 (:mod:`psyai.stats.correlation`), the one-sample t and Wilcoxon signed-rank tests
 (:mod:`psyai.stats.means`), Holm's adjustment (:mod:`psyai.stats.multiple`) and the mixed
-model (:func:`psyai.stats.lmm.fit_lmm_crossed`).
+model (:func:`psyai.stats.mixed.fit_mixed`).
 
 Command line::
 
@@ -42,11 +42,9 @@ counts shuffles with rho at least as large, (k + 1) / (n_perm + 1).
 Across items, each (human measure, model measure, layer) is tested with a one-sample
 t test of rho − baseline against 0 and a Wilcoxon signed-rank test (R's rule: exact
 below 50 items without ties or zeros, else the normal approximation with continuity
-correction), both Holm-corrected over all rows. The mixed model is fit by REML with
-statsmodels MixedLM: crossed random intercepts for participants and items as two variance
-components within one group holding all data (the statsmodels idiom for crossed effects),
-checked against R lme4 ``lmer(log_rt ~ … + (1|participant) + (1|item))`` in
-``tests/stats/reference/attention_lme4.R``.
+correction), both Holm-corrected over all rows. The reading-time mixed model (:data:`RT_FORMULA`,
+or ``--rt-formula``) is fitted whenever the human table has reading times, by REML with
+Satterthwaite t tests (:mod:`psyai.stats.mixed`, checked against lme4 and lmerTest).
 
 References
 ----------
@@ -75,20 +73,21 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import math
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from psyai import __version__ as psyai_version
 from psyai import report as report_lib
-from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, records
+from psyai.report import HtmlReport, data_banner, fmt_ci, fmt_num, fmt_p, fmt_stat, json_ready, plural, records
 from psyai.report import write_results as _write
 from psyai.data.word_tables import (BINARY_MEASURES, DURATION_MEASURES, FREQUENCY_SOURCES, check_same_words,
                                   head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
 from psyai.errors import DataError
 from psyai.stats.correlation import permutation_baseline, spearman_rho
-from psyai.stats.lmm import fit_lmm_crossed
 from psyai.stats.means import one_sample_ttest, wilcoxon_signed_rank
 from psyai.stats.multiple import holm
 
@@ -109,6 +108,7 @@ class AttentionConfig:
     lmm_attention_layer: int | None = None  # its layer; None: the layer agreeing best with reading times
     surprisal_measure: str = "surprisal"  # the model measure used as surprisal in the mixed model
     rt_measure: str = "reading_time"  # the human measure modelled by the mixed model
+    rt_formula: str | None = None  # the reading-time mixed model (lme4 syntax); None: RT_FORMULA (+ attention)
     n_examples: int = 3  # example texts drawn with human and model heat maps
     example_model_measure: str = "attention"  # model measure drawn beside the human one
     frequency: str = "wordfreq"  # word frequency: wordfreq norms, or "local" (the item set's own counts)
@@ -291,53 +291,82 @@ def best_layers(agreement: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- mixed model
 
 
-LMM_TERMS = ("Intercept", "surprisal", "attention", "length", "log_freq", "position")
+RT_FORMULA = ("log_rt ~ surprisal + length + log_freq + position + prev_surprisal + prev_length + prev_log_freq"
+              " + (1 + surprisal | participant) + (1 | item)")
+WORD_PREDICTORS = ("surprisal", "attention", "length", "log_freq", "position")
 
 
-def lmm_data(human: pd.DataFrame, model: pd.DataFrame, attention_layer: int, config: AttentionConfig,
+def rt_formula(config: AttentionConfig, has_surprisal: bool, has_attention: bool) -> str:
+    """The reading-time model to fit: ``config.rt_formula`` as given, or the default :data:`RT_FORMULA`
+    (surprisal, length, log frequency and position of the word and of the word before it — spillover,
+    Smith & Levy, 2013 — with by-participant surprisal slopes and random intercepts for participants
+    and texts) with ``+ attention`` where the model has the attention measure and without the
+    surprisal terms where it has no surprisal."""
+    if config.rt_formula:
+        return config.rt_formula
+    words = [w for w in ("surprisal", "length", "log_freq", "position") if has_surprisal or w != "surprisal"]
+    fixed = words + (["attention"] if has_attention else []) + [f"prev_{w}" for w in words if w != "position"]
+    slope = "(1 + surprisal | participant)" if has_surprisal else "(1 | participant)"
+    formula = f"log_rt ~ {' + '.join(fixed)} + {slope} + (1 | item)"
+    return formula
+
+
+def lmm_data(human: pd.DataFrame, model: pd.DataFrame, attention_layer: int | None, config: AttentionConfig,
              predictors: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per reading time: participant, item, log_rt and the predictors of the mixed model.
+    """One row per reading time: participant, item, word_index, log_rt and the word's predictors, with
+    the previous word's as ``prev_<name>`` (spillover; the first word of a text, having none, is left out).
 
-    ``attention`` is the model measure ``config.lmm_attention_measure`` at ``attention_layer``,
-    z-scored within the item (raw attention depends on text length); surprisal is raw.
+    ``surprisal`` is the model measure ``config.surprisal_measure`` (raw); ``attention`` the model measure
+    ``config.lmm_attention_measure`` at ``attention_layer``, z-scored within the item (raw attention
+    depends on text length); either column is absent when the model measures lack it. Skipped words
+    (0 ms) are left out.
     """
     predictors = word_predictors(human) if predictors is None else predictors
     rt = human[(human["measure"] == config.rt_measure) & (human["value"] > 0)]
     if rt.empty:
         raise DataError(f"no {config.rt_measure!r} rows in the human table; the mixed model needs reading times")
     m = model.rename(columns={"text_id": "item"})
-    surp = m[m["measure"] == config.surprisal_measure].groupby(["item", "word_index"])["value"].mean().rename("surprisal")
-    att = m[(m["measure"] == config.lmm_attention_measure) & (m["layer"] == attention_layer)].set_index(
-        ["item", "word_index"])["value"]
-    if surp.empty or att.empty:
-        raise DataError(f"the model measures lack {config.surprisal_measure!r} or {config.lmm_attention_measure!r} "
-                        f"at layer {attention_layer}; the mixed model needs both")
-    att = within_item_z(att, att.index.get_level_values("item")).rename("attention")
-    d = (rt.merge(predictors[["item", "word_index", "length", "log_freq", "position"]], on=["item", "word_index"])
-         .join(surp, on=["item", "word_index"]).join(att, on=["item", "word_index"]))
-    d = d.assign(log_rt=np.log(d["value"])).dropna(subset=["surprisal", "attention"])
-    return d[["participant", "item", "word_index", "log_rt", "surprisal", "attention", "length", "log_freq",
-              "position"]].reset_index(drop=True)
+    words = predictors[["item", "word_index", "length", "log_freq", "position"]].copy()
+    surp = m[m["measure"] == config.surprisal_measure].groupby(["item", "word_index"])["value"].mean()
+    if len(surp):
+        words = words.join(surp.rename("surprisal"), on=["item", "word_index"])
+    if attention_layer is not None:
+        att = m[(m["measure"] == config.lmm_attention_measure) & (m["layer"] == attention_layer)].set_index(
+            ["item", "word_index"])["value"]
+        if len(att):
+            words = words.join(within_item_z(att, att.index.get_level_values("item")).rename("attention"),
+                               on=["item", "word_index"])
+    names = [c for c in WORD_PREDICTORS if c in words.columns]
+    prev = words[["item", "word_index", *[c for c in names if c != "attention"]]].copy()
+    prev["word_index"] += 1
+    prev = prev.rename(columns={c: f"prev_{c}" for c in names if c != "attention"})
+    d = rt.merge(words, on=["item", "word_index"]).merge(prev, on=["item", "word_index"], how="left")
+    d = d.assign(log_rt=np.log(d["value"]))
+    keep = ["participant", "item", "word_index", "log_rt", *names, *[f"prev_{c}" for c in names if c != "attention"]]
+    return d[keep].dropna().reset_index(drop=True)
 
 
-def reading_time_lmm(data: pd.DataFrame, level: float = 0.95) -> tuple[pd.DataFrame, dict]:
-    """REML fit of log_rt ~ surprisal + attention + length + log_freq + position + (1|participant) + (1|item).
-
-    :func:`psyai.stats.lmm.fit_lmm_crossed` on :func:`lmm_data`'s columns.
+def reading_time_lmm(data: pd.DataFrame, formula: str = RT_FORMULA, level: float = 0.95):
+    """The mixed model of log reading time, :func:`psyai.stats.mixed.fit_mixed` (REML, Satterthwaite t
+    tests, Wald t intervals) on :func:`lmm_data`'s columns; a singular fit is simplified by
+    :func:`psyai.stats.mixed.simplification_ladder` and the model kept is named.
 
     Returns
     -------
-    (fixed, info): ``fixed`` one row per term with ``estimate``, ``se``, ``z``, ``p_val``,
-    ``ci_low``, ``ci_high`` (Wald); ``info`` with ``sd_participant``, ``sd_item``,
-    ``sd_residual``, ``n_obs``, ``n_participants``, ``n_items``, ``converged``,
-    ``loglik_reml``, ``warnings``, ``optimiser`` (the statsmodels optimiser whose fit was kept), ``method``.
+    (fixed, info): ``fixed`` one row per term with ``estimate``, ``se``, ``t``, ``df`` (Satterthwaite),
+    ``p_val``, ``ci_low``, ``ci_high``; ``info`` with ``formula`` (fitted), ``tried``, ``random`` (SDs and
+    correlations), ``sd_residual``, ``n_obs``, ``n_participants``, ``n_items``, ``converged``,
+    ``singular``, ``loglik_reml``, ``warnings``, ``method`` (a Methods sentence).
     """
-    fixed, info = fit_lmm_crossed(data, "log_rt", list(LMM_TERMS[1:]), ["participant", "item"], level)
-    return fixed, {"sd_participant": info["sd_participant"], "sd_item": info["sd_item"],
-                   "sd_residual": info["sd_residual"], "n_obs": info["n_obs"],
-                   "n_participants": info["n_levels"]["participant"], "n_items": info["n_levels"]["item"],
-                   "converged": info["converged"], "loglik_reml": info["loglik_reml"], "warnings": info["warnings"],
-                   "optimiser": info["optimiser"], "method": info["method"]}
+    from psyai.stats.mixed import fit_first_nonsingular, simplification_ladder
+
+    fit, tried = fit_first_nonsingular(data, simplification_ladder(formula), level=level)
+    fixed = fit.fixed.rename(columns={"statistic": "t"})
+    random = {f"{g}:{t}": float(e) for g, t, e in zip(fit.random.group, fit.random.term, fit.random.estimate)}
+    return fixed, {"formula": fit.formula, "tried": tried, "random": random, "sd_residual": fit.sigma,
+                   "n_obs": fit.n_obs, "n_participants": fit.n_groups.get("participant"),
+                   "n_items": fit.n_groups.get("item"), "converged": fit.converged, "singular": fit.singular,
+                   "loglik_reml": fit.loglik, "warnings": fit.warnings, "method": fit.describe()}
 
 
 # --------------------------------------------------------------------------- analysis
@@ -406,15 +435,16 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
 
     lmm = None
     fixed = pd.DataFrame()
-    if (human["measure"] == config.rt_measure).any() and (model["measure"] == config.surprisal_measure).any():
+    if (human["measure"] == config.rt_measure).any():  # fitted whenever there are reading times
         layer = config.lmm_attention_layer
-        if layer is None:
+        has_attention = (model["measure"] == config.lmm_attention_measure).any()
+        if layer is None and has_attention:
             cand = agreement[(agreement["human_measure"] == score_name(config.rt_measure, config.human_score))
                              & (agreement["model_measure"] == config.lmm_attention_measure)]
             layer = int(cand.sort_values("mean_diff", ascending=False)["layer"].iloc[0]) if len(cand) else None
-        if layer is not None:
-            fixed, info = reading_time_lmm(lmm_data(human, model, layer, config, predictors), config.level)
-            lmm = {**info, "attention_layer": layer, "fixed": records(fixed)}
+        formula = rt_formula(config, (model["measure"] == config.surprisal_measure).any(), layer is not None)
+        fixed, info = reading_time_lmm(lmm_data(human, model, layer, config, predictors), formula, config.level)
+        lmm = {**info, "attention_layer": layer, "fixed": records(fixed)}
 
     results: dict = {
         "experiment": EXPERIMENT,
@@ -444,13 +474,17 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                           "morphemes of a Japanese word combined as 1/f = sum of 1/f_i."
                           if config.frequency == "wordfreq" else
                           "natural log of the word's relative frequency within the item set (local frequency)."),
-            "lmm": "REML linear mixed model, statsmodels MixedLM; crossed random intercepts for participants and "
-                   "items as variance components within one all-data group; fitted with L-BFGS and Powell (and, "
-                   "if they disagree, Nelder-Mead and BFGS), keeping the highest REML likelihood; Wald z tests; "
-                   "checked against lme4::lmer.",
+            "lmm": "Linear mixed model of log reading time (ms; skipped words and each text's first word, which "
+                   "has no previous word, left out), by default " + RT_FORMULA + " (+ attention where the model "
+                   "has it; --rt-formula for another): the word's surprisal, length, log frequency and position "
+                   "and the previous word's (spillover; Smith & Levy, 2013), by-participant surprisal slopes, "
+                   "random intercepts for participants and texts. REML (psyai.stats.mixed, engine mixedlm, checked "
+                   "against lme4::lmer and lmerTest); t tests with Satterthwaite degrees of freedom and t intervals; "
+                   "a singular fit is simplified (slopes uncorrelated, then dropped) and the model kept is named. "
+                   "Coefficients are differences in log reading time: exp(b) is the ratio of reading times.",
         },
         "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
-                     "pandas": pd.__version__, "scipy": _version("scipy"), "statsmodels": _version("statsmodels")},
+                     "pandas": pd.__version__, "scipy": _version("scipy"), "mixedlm": _version("mixedlm")},
     }
     results["sentences"] = apa_sentences(results)
     results["tables"] = {"scores": scores, "model": model, "item_correlations": corrs, "agreement": agreement,
@@ -489,11 +523,23 @@ def apa_sentences(res: dict) -> dict[str, str]:
             f"on the same items word length alone gave mean rho = {fmt_num(row['mean_rho_length'], leading_zero=False)} "
             f"and word frequency mean rho = {fmt_num(row['mean_rho_freq'], leading_zero=False)}.")
     if res["lmm"]:
-        s = next(r for r in res["lmm"]["fixed"] if r["term"] == "surprisal")
-        out["lmm"] = (f"In the mixed model of log reading time, each unit of surprisal lengthened reading by "
-                      f"b = {fmt_num(s['estimate'], 3)} log ms, {fmt_ci(s['ci_low'], s['ci_high'], 3, level=level)}, "
-                      f"z = {fmt_num(s['z'])}, {fmt_p(s['p_val'])} ({res['lmm']['n_obs']} reading times, "
-                      f"{res['lmm']['n_participants']} participants, {res['lmm']['n_items']} items).")
+        lm = res["lmm"]
+        parts = []
+        for term, what in (("surprisal", "each unit (bit) of surprisal"), ("prev_surprisal", "each unit of the previous "
+                           "word's surprisal"), ("attention", "one SD of attention")):
+            r = next((r for r in lm["fixed"] if r["term"] == term), None)
+            if r is not None:
+                parts.append(f"{what} changed reading time by a factor of {fmt_num(math.exp(r['estimate']), 3)} "
+                             f"(b = {fmt_num(r['estimate'], 3)} on the log scale, "
+                             f"{fmt_ci(r['ci_low'], r['ci_high'], 3, level=level)}, {fmt_stat('t', r['t'], r['df'])}, "
+                             f"{fmt_p(r['p_val'])})")
+        out["lmm"] = (f"In the mixed model of log reading time ({lm['formula']}; {plural(lm['n_obs'], 'reading time')}, "
+                      f"{plural(lm['n_participants'], 'participant')}, {plural(lm['n_items'], 'text')}), "
+                      + ("; ".join(parts) if parts else "no surprisal or attention term was fitted") + ".")
+        if len(lm["tried"]) > 1:
+            out["lmm"] += f" The fuller model ({lm['tried'][0]['formula']}) was singular, so this simpler one was fitted."
+        if not lm["converged"]:
+            out["lmm"] += " Caution: the fit did not converge cleanly; treat these numbers as provisional."
     return out
 
 
@@ -600,11 +646,12 @@ def build_report(results: dict) -> HtmlReport:
     if results["lmm"]:
         rep.heading("Mixed model of log reading time")
         rep.apa(results["sentences"]["lmm"])
-        rep.table(tables["lmm_fixed"], "Fixed effects (Wald intervals)")
+        rep.table(tables["lmm_fixed"], "Fixed effects (log reading time; t tests with Satterthwaite df, t intervals)")
         lm = results["lmm"]
-        rep.paragraph(f"Random-intercept SDs: participants {fmt_num(lm['sd_participant'], 3)}, items "
-                      f"{fmt_num(lm['sd_item'], 3)}, residual {fmt_num(lm['sd_residual'], 3)}; attention from layer "
-                      f"{lm['attention_layer']}. {lm['method']}.")
+        sds = ", ".join(f"{k.replace(':sd__', ' ').replace(':cor__', ' correlation ')} {fmt_num(v, 3)}"
+                        for k, v in lm["random"].items())
+        att = f"; attention from layer {lm['attention_layer']}" if lm["attention_layer"] is not None else ""
+        rep.paragraph(f"Random effects: {sds}{att}. {lm['method']}")
     rep.settings(results["settings"])
     return rep
 
@@ -634,6 +681,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="model measure entering the mixed model as surprisal (default %(default)s)")
     p.add_argument("--lmm-attention-measure", default=AttentionConfig.lmm_attention_measure,
                    help="model measure entering the mixed model as attention (default %(default)s)")
+    p.add_argument("--rt-formula", default=None, metavar="FORMULA",
+                   help="the reading-time mixed model in lme4 syntax, on columns log_rt, surprisal, attention, length, "
+                        "log_freq, position, prev_surprisal, prev_length, prev_log_freq, participant, item (default: "
+                        f"{RT_FORMULA}, + attention where the model has it)")
     p.add_argument("--lmm-attention-layer", type=int, default=None,
                    help="its layer (default: the layer agreeing best with the --rt-measure score)")
     p.add_argument("--example-model-measure", default=AttentionConfig.example_model_measure,
@@ -658,7 +709,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  human_score=args.human_score, min_words=args.min_words,
                                  rt_measure=args.rt_measure, surprisal_measure=args.surprisal_measure,
                                  lmm_attention_measure=args.lmm_attention_measure,
-                                 example_model_measure=args.example_model_measure)
+                                 example_model_measure=args.example_model_measure, rt_formula=args.rt_formula)
         model = pd.concat([read_model_measures(path) for path in args.model_measures], ignore_index=True)
         return analyze(load_human_table(args.human), model, config)
 

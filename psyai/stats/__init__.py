@@ -14,9 +14,7 @@ published number; the R scripts are in ``tests/stats/reference/``).
 - :mod:`psyai.stats.multiple`: adjusted p values (Holm);
 - :mod:`psyai.stats.mixed`: linear and logistic mixed models in lme4's formula syntax, random slopes
   included (REML/ML with Satterthwaite t tests; Laplace), checked against lme4 and lmerTest;
-- :mod:`psyai.stats.bench`: their speed at full study size and the coverage of the Turing-test model;
-- :mod:`psyai.stats.lmm`: the reading-time model's former engine (statsmodels), kept until the attention
-  analysis moves to :mod:`psyai.stats.mixed`.
+- :mod:`psyai.stats.bench`: their speed at full study size and the coverage of the Turing-test model.
 
 Analysis scripts (``analysis/``) compose these into results, sentences and reports;
 nothing here imports an analysis script.

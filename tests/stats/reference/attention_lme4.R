@@ -1,4 +1,4 @@
-# Reference values for tests/stats/test_lmm.py, computed with lme4::lmer.
+# Reference values for tests/stats/test_mixed.py, computed with lme4::lmer.
 #
 # Run from the repository root (needs R with lme4 and jsonlite, e.g. Debian's r-cran-lme4):
 #     Rscript tests/stats/reference/attention_lme4.R

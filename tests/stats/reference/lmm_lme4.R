@@ -1,4 +1,4 @@
-# Reference values for tests/stats/test_lmm.py (beside attention_lme4.R), computed with lme4::lmer:
+# Reference values for tests/stats/test_mixed.py (beside attention_lme4.R), computed with lme4::lmer:
 #   one_group: one grouping factor and 90% Wald intervals, on attention_lmm_data.csv (attention_make_data.py);
 #   crossed:   crossed participants and items on lmm_data.csv (lmm_make_data.py), data on which
 #              statsmodels' L-BFGS alone stops short of the REML maximum.

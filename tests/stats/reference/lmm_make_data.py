@@ -1,5 +1,5 @@
 """Write tests/stats/reference/lmm_data.csv: crossed reading-time-like data on which statsmodels' L-BFGS
-stops short of the REML maximum (and reports convergence), for tests/stats/test_lmm.py.
+stops short of the REML maximum (and reports convergence), for tests/stats/test_mixed.py.
 
 12 participants x 10 items x 6 observations; y = 6 + 0.2 x + 0.05 z + participant (SD 0.3) + item
 (SD 0.05) + residual (SD 1). The seed (33) was picked as the first of a search in which L-BFGS's
