@@ -8,12 +8,14 @@ ranking trials, writes the sentences, figures and report, and is the command lin
 
 =====================================================  ===============================================================
 :func:`trial_midranks`                                 ranks → mid-ranks per trial (ties averaged, unranked tied last)
-:func:`kendall_w`                                      Kendall's W with tie correction per prompt, Friedman χ² test
+:func:`kendall_w`                                      Kendall's W with tie correction per prompt, Friedman χ² test,
+                                                       Holm-adjusted p over the prompts
 :func:`agreement_alpha`                                ordinal α over all rankings and each Likert scale, bootstrap CI
 :func:`likert_summary`                                 mean, SD and participant-clustered CI per model and scale
 :func:`pairwise_comparisons`                           every within-trial pair of outputs of two different models
 :func:`bradley_terry`                                  scores per model, bootstrap CIs over participants
-:func:`win_rates`                                      how often one model's output beats another's, clustered CI
+:func:`win_rates`                                      how often one model's output beats another's, clustered
+                                                       Wilson CI, Holm-adjusted p over the pairs
 :func:`flag_rates`                                     how often outputs are flagged harmful / as inventing facts
 :func:`analyze` → :func:`write_results`                results.json and report.html
 =====================================================  ===============================================================
@@ -35,9 +37,10 @@ each side. Comparisons of two outputs of the same model say nothing about models
 and are left out of the Bradley–Terry scores and win rates.
 
 References: the methods' sources (Bradley & Terry, 1952; Cameron & Miller, 2015; Efron &
-Tibshirani, 1993; Hunter, 2004; Kendall & Babington Smith, 1939; Krippendorff, 2011;
-Maystre & Grossglauser, 2015; Siegel & Castellan, 1988) are given in full in
-:mod:`psyai.stats.agreement` and :mod:`psyai.stats.paired`. Ouyang, L., et al. (2022).
+Tibshirani, 1993; Holm, 1979; Hunter, 2004; Kendall & Babington Smith, 1939; Kish, 1965;
+Korn & Graubard, 1998; Krippendorff, 2011; Maystre & Grossglauser, 2015; Siegel & Castellan,
+1988; Wilson, 1927) are given in full in :mod:`psyai.stats.agreement`,
+:mod:`psyai.stats.paired`, :mod:`psyai.stats.proportions` and :mod:`psyai.stats.multiple`. Ouyang, L., et al. (2022).
 Training language models to follow instructions with human feedback. *NeurIPS 35*,
 arXiv:2203.02155, for the win-rate figure.
 """
@@ -66,6 +69,7 @@ from psyai import __version__ as psyai_version
 from psyai.errors import DataError
 from psyai.stats import agreement, paired
 from psyai.stats.agreement import alpha_from_counts, kendall_w_matrix, krippendorff_alpha  # re-exported
+from psyai.stats.multiple import holm
 from psyai.stats.paired import bradley_terry_fit  # re-exported
 from psyai.stats.proportions import cluster_robust_mean
 
@@ -178,11 +182,16 @@ def kendall_w(rankings: pd.DataFrame) -> pd.DataFrame:
     the others (e.g. after curation removed one) is left out and counted in
     ``n_raters_excluded`` (:func:`psyai.stats.agreement.kendall_w`).
 
+    Each prompt's W is tested with its own Friedman χ² test, so a table of many prompts
+    is a family of tests: ``p_holm`` adjusts ``p_val`` for the number of prompts with a
+    test (Holm, 1979; :func:`psyai.stats.multiple.holm`, as R's ``p.adjust(p, "holm")``).
+
     Returns
     -------
     DataFrame, one row per prompt: ``prompt_id``, ``n_raters`` (m), ``n_outputs`` (n),
-    ``n_raters_excluded``, ``w``, ``w_uncorrected``, ``chi2``, ``dof``, ``p_val`` (see
-    :func:`psyai.stats.agreement.kendall_w_matrix`).
+    ``n_raters_excluded``, ``w``, ``w_uncorrected``, ``chi2``, ``dof``, ``p_val``
+    (unadjusted; see :func:`psyai.stats.agreement.kendall_w_matrix`), ``p_holm``
+    (Holm-adjusted over the prompts; NaN where W is undefined).
     """
     _check_columns(rankings, ("participant", "session", "prompt_id", "item_id", "rank"))
     d = rankings.assign(midrank=trial_midranks(rankings))
@@ -192,6 +201,7 @@ def kendall_w(rankings: pd.DataFrame) -> pd.DataFrame:
     first = d.drop_duplicates(["participant", "prompt_id"])[keys]
     d = d.merge(first, on=keys, how="inner")
     table = agreement.kendall_w(d, "prompt_id", "participant", "item_id", "midrank")
+    table["p_holm"] = holm(table["p_val"].to_numpy(float))
     return table.rename(columns={"n_objects": "n_outputs"})
 
 
@@ -349,21 +359,25 @@ def win_rates(rankings: pd.DataFrame, level: float = 0.95, reference: str | None
     This is the "outputs of model A are preferred to those of model B 85 ± 3 % of the
     time" figure of Ouyang et al. (2022): over every within-trial comparison of an output
     of ``model`` with one of ``opponent``, the share ``model`` won (ties count half).
-    Comparisons from one participant are not independent, so the standard error is the
-    cluster-robust (CR1) one with participants as clusters, the interval
-    rate ± t(G − 1) · SE, and ``t``/``p_val`` test the rate against .5
-    (:func:`psyai.stats.paired.win_rates`).
+    Comparisons from one participant are not independent, so the interval is the Wilson
+    score interval on the participant-clustered effective sample size ``n_eff`` (from the
+    cluster-robust CR1 variance) with the t(G − 1) quantile: it stays inside [0, 1] and does
+    not shrink to a point at a 100 % win rate (:func:`psyai.stats.proportions.cluster_wilson`
+    says why it was chosen over a cluster bootstrap). ``t``/``p_val`` test the rate against
+    .5 with the CR1 standard error, unadjusted; ``p_holm`` is Holm-adjusted over the pairs
+    in the table (:func:`psyai.stats.paired.win_rates`).
 
     Parameters
     ----------
     reference : compare every model against this one (``opponent`` = reference); None:
-        every pair of models once, ``model`` < ``opponent`` alphabetically.
+        every pair of models once, ``model`` < ``opponent`` alphabetically. The Holm family
+        is the rows returned.
 
     Returns
     -------
     DataFrame, one row per pair: ``model``, ``opponent``, ``n_comparisons``,
-    ``n_participants``, ``n_wins``, ``n_ties``, ``n_losses``, ``win_rate``, ``se``,
-    ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``.
+    ``n_participants``, ``n_eff``, ``n_wins``, ``n_ties``, ``n_losses``, ``win_rate``, ``se``,
+    ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``, ``p_holm``.
     """
     comps = pairwise_comparisons(rankings)
     models = sorted(set(comps["model_a"]) | set(comps["model_b"]))
@@ -380,7 +394,9 @@ METHODS = {
     "kendall_w": "Kendall's coefficient of concordance W was computed per prompt over the participants who ranked "
                  "it, on mid-ranks (ties averaged; unranked outputs tied below the ranked ones), with the tie "
                  "correction of Siegel and Castellan (1988, eq. 9.16); it was tested with the Friedman statistic "
-                 "chi2 = m(n - 1)W on n - 1 degrees of freedom.",
+                 "chi2 = m(n - 1)W on n - 1 degrees of freedom, one test per prompt, and the p values were "
+                 "Holm-adjusted over the prompts (Holm, 1979; p_holm beside the unadjusted p_val); the count of "
+                 "prompts whose agreement exceeded chance uses the adjusted values.",
     "krippendorff_alpha": "Krippendorff's alpha for ordinal data (Krippendorff, 2011) treats every output as a unit "
                           "and every participant as a coder, with the trial mid-ranks (and, separately, each Likert "
                           "scale) as values; intervals are percentile bootstraps over prompts ({n_boot} resamples).",
@@ -395,9 +411,14 @@ METHODS = {
                      "bootstraps over participants ({n_boot} resamples), because one participant's comparisons are "
                      "not independent.",
     "win_rates": "A win rate is the share of comparisons between an output of one model and an output of the other "
-                 "that the first model won (ties counted half), as reported by Ouyang et al. (2022); its standard "
-                 "error is cluster-robust with participants as clusters, the interval uses t with G - 1 degrees of "
-                 "freedom, and t tests the rate against .5.",
+                 "that the first model won (ties counted half), as reported by Ouyang et al. (2022). Because one "
+                 "participant's comparisons are not independent, its interval is a Wilson score interval (Wilson, "
+                 "1927) on the participant-clustered effective sample size n_eff = p(1 - p) / V, V the "
+                 "cluster-robust (CR1) variance with participants as clusters (Kish's design effect, not below 1), "
+                 "with the t quantile on G - 1 degrees of freedom (G participants); at a win rate of 0 or 100% "
+                 "n_eff = G. The interval stays inside [0, 1]. t = (p - .5) / SE(CR1) tests the rate against .5 on "
+                 "G - 1 degrees of freedom; the p values were Holm-adjusted over the pairs of models tested "
+                 "(m = {n_pairs}; Holm, 1979; p_holm beside the unadjusted p_val).",
     "flag_rates": "Flag rates are the share of a model's outputs that participants flagged, with "
                   "participant-clustered (CR1) intervals clipped to [0, 1].",
 }
@@ -455,6 +476,9 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
                  "min": float(tested["w"].min()) if len(tested) else math.nan,
                  "max": float(tested["w"].max()) if len(tested) else math.nan,
                  "n_significant": int((tested["p_val"] < 1 - level).sum()), "significance": round(1 - level, 10),
+                 # Holm over the prompts with a test (the family the sentence reports)
+                 "n_significant_holm": int((tested["p_holm"] < 1 - level).sum()),
+                 "n_tests": int(tested["p_val"].notna().sum()),
                  "median_raters": float(tested["n_raters"].median()) if len(tested) else math.nan,
                  # prompts with two or more raters whose W is still undefined (every ranking a complete tie)
                  "n_prompts_all_tied": int(((w_table["n_raters"] >= 2) & w_table["w"].isna()).sum())}
@@ -477,7 +501,8 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
         "win_rates": records(wins),
         "flag_rates": records(flags),
         "settings": asdict(config),
-        "method": {k: v.format(n_boot=config.n_boot) for k, v in METHODS.items()},
+        "method": {k: v.format(n_boot=config.n_boot, n_pairs=int(wins["p_val"].notna().sum()))
+                   for k, v in METHODS.items()},
         "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
                      "pandas": pd.__version__, "scipy": _version("scipy"), "choix": _version("choix")},
     }
@@ -508,7 +533,8 @@ def apa_sentences(res: dict) -> dict[str, str]:
             f"{fmt_num(w['min'], leading_zero=False)} to {fmt_num(w['max'], leading_zero=False)} (median W = "
             f"{fmt_num(w['median'], leading_zero=False)}, mean W = {fmt_num(w['mean'], leading_zero=False)}); "
             f"agreement exceeded chance at p < {w['significance']:.3g}".replace("0.", ".", 1)
-            + f" for {w['n_significant']} of them (Friedman χ² tests).")
+            + f" for {w['n_significant_holm']} of them after Holm correction across the {w['n_tests']} per-prompt "
+            f"Friedman χ² tests ({w['n_significant']} without correction).")
     else:
         out["kendall_w"] = (
             f"Kendall's W was undefined for all {w['n_prompts_all_tied']} prompts ranked by two or more participants, "
@@ -531,10 +557,14 @@ def apa_sentences(res: dict) -> dict[str, str]:
                             f"{bt['n_participants']} participants) were: {scores}.")
     wr = []
     for r in res["win_rates"]:
-        test = (f", {fmt_stat('t', r['t'], r['dof'])}, {fmt_p(r['p_val'])}" if r["t"] is not None else "")
+        test = (f", {fmt_stat('t', r['t'], r['dof'])}, {fmt_p(r['p_val'])}, Holm-adjusted {fmt_p(r['p_holm'])}"
+                if r["t"] is not None else ", no t test: every comparison went one way")
         wr.append(f"outputs of {r['model']} were preferred to those of {r['opponent']} in {fmt_pct(r['win_rate'])} "
                   f"of {r['n_comparisons']:,} comparisons ({_pct_ci(r['ci_low'], r['ci_high'], level)}{test})")
-    out["win_rates"] = ("Participant-clustered win rates: " + "; ".join(wr) + ".") if wr else \
+    n_tests = sum(r["t"] is not None for r in res["win_rates"])
+    out["win_rates"] = ("Participant-clustered win rates (Wilson intervals on the effective n; t tests against .5, "
+                        f"p Holm-adjusted over the {n_tests} {'pair' if n_tests == 1 else 'pairs'} tested): "
+                        + "; ".join(wr) + ".") if wr else \
         "No two models were compared within a trial."
     lk = []
     for scale in SCALES:
@@ -581,7 +611,7 @@ def _fig_win_rates(wins: pd.DataFrame, level: float) -> Figure:
     ax.axvline(0.5, color="grey", lw=1, ls="--")
     ax.set_yticks(y, [f"{m} over {o}" for m, o in zip(wins["model"], wins["opponent"])])
     ax.set_xlim(0, 1)
-    ax.set_xlabel(f"win rate (ties half), {level:.0%} participant-clustered CI")
+    ax.set_xlabel(f"win rate (ties half), {level:.0%} participant-clustered Wilson CI")
     return fig
 
 
@@ -661,7 +691,8 @@ def build_report(results: dict) -> HtmlReport:
         report.figure(_fig_w(tables["kendall_w"]), "Kendall's W per prompt (tie-corrected); 0 = no agreement, "
                                                    "1 = every participant gave the same order.")
     report.table(tables["krippendorff_alpha"], "Krippendorff's ordinal alpha")
-    report.table(tables["kendall_w"], "Kendall's W per prompt", max_rows=50)
+    report.table(tables["kendall_w"], "Kendall's W per prompt (p_val: unadjusted Friedman test; p_holm: "
+                                      "Holm-adjusted over the prompts)", max_rows=50)
 
     report.heading("Bradley–Terry scores")
     report.apa(sentences["bradley_terry"])
@@ -676,9 +707,10 @@ def build_report(results: dict) -> HtmlReport:
     report.method(results["method"]["win_rates"])
     if len(tables["win_rates"]):
         report.figure(_fig_win_rates(tables["win_rates"], level),
-                      f"Share of comparisons the first model won (ties half), {level:.0%} participant-clustered "
-                      "intervals; dashed line: .5.")
-        report.table(tables["win_rates"], "Win rates")
+                      f"Share of comparisons the first model won (ties half), {level:.0%} Wilson intervals on the "
+                      "participant-clustered effective n; dashed line: .5.")
+        report.table(tables["win_rates"], "Win rates (p_val: unadjusted; p_holm: Holm-adjusted over the pairs; "
+                                          "ci_low/ci_high: Wilson on n_eff)")
 
     report.heading("Ratings")
     report.apa(sentences["likert"])

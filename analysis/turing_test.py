@@ -18,6 +18,19 @@ Command line::
 
     python analysis/turing_test.py data/turing_test --out results/turing_test
 
+Conventions of every number reported:
+
+* response bias is positive toward answering "human": the criterion c > 0, and the GLMM's
+  intercept (the log odds of a "human" response midway between the sources, so the same
+  sign) (:data:`BIAS_CONVENTION`);
+* Cohen's d of a one-sample t test over participants is named ``cohen_dz`` and "Cohen's
+  d_z" (mean difference over the SD of participants' values), never "d", so it cannot be
+  read as the sensitivity d′;
+* the headline accuracy is participant-level (mean of participants' accuracies, t test);
+  the pooled trial-level accuracy and its exact binomial test treat trials as independent
+  and come second, labelled so; the per-participant binomial tests are descriptive, with
+  Holm-adjusted p beside the unadjusted ones.
+
 References
 ----------
 Baayen, R. H., Davidson, D. J., & Bates, D. M. (2008). Mixed-effects modeling with
@@ -26,8 +39,12 @@ Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limit
 illustrated in the case of the binomial. *Biometrika, 26*, 404–413.
 Fleming, S. M., & Lau, H. C. (2014). How to measure metacognition. *Frontiers in Human
 Neuroscience, 8*, 443.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
+Journal of Statistics, 6*, 65–70.
 Hautus, M. J. (1995). Corrections for extreme proportions and their biasing effects on
 estimated values of d'. *Behavior Research Methods, Instruments, & Computers, 27*, 46–51.
+Lakens, D. (2013). Calculating and reporting effect sizes to facilitate cumulative science:
+A practical primer for t-tests and ANOVAs. *Frontiers in Psychology, 4*, 863 (d_z).
 Jones, C. R., & Bergen, B. K. (2024). People cannot distinguish GPT-4 from a human in a
 Turing test. arXiv:2405.08007.
 Macmillan, N. A., & Creelman, C. D. (2005). *Detection theory: A user's guide* (2nd ed.). Erlbaum.
@@ -60,6 +77,7 @@ from psyai.errors import DataError, PsyaiError
 from psyai.stats.descriptives import quantile_summary
 from psyai.stats.means import mean_ci, one_sample_ttest
 from psyai.stats.mixed import TURING_GLMM
+from psyai.stats.multiple import holm
 from psyai.stats.proportions import binomial_test, clopper_pearson
 from psyai.stats.sdt import CORRECTIONS, sdt_table
 from psyai.stats.sdt import type2_auc as sdt_type2_auc
@@ -79,6 +97,8 @@ SOURCES = ("human", "model")
 CONFIDENCE_LEVELS = tuple(range(1, 7))  # docs/DATA.md: 1 (guessing) … 6 (certain)
 REQUIRED_COLUMNS = ("participant", "run_mode", "phase", "item_id", "is_check", "source",
                     "response", "rt", "confidence")
+BIAS_CONVENTION = ('response bias is positive toward answering "human": criterion c > 0, and the mixed model\'s '
+                   'Intercept > 0 (it is the log odds of a "human" response midway between the sources)')
 
 
 # --------------------------------------------------------------------------- settings
@@ -277,6 +297,11 @@ def participant_accuracy(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFr
     """Proportion correct per participant with an exact binomial test against .5
     (:func:`psyai.stats.proportions.binomial_test`).
 
+    The per-participant tests are descriptive (which participants did better than
+    chance), not the study's inference, which is :func:`accuracy_ttest` and
+    :func:`fit_source_glmm`. With one test per participant they are a family: ``p_holm``
+    adjusts ``p_val`` over the participants (Holm, 1979; :func:`psyai.stats.multiple.holm`).
+
     Parameters
     ----------
     trials : kept main trials (see :func:`apply_exclusions`).
@@ -291,11 +316,13 @@ def participant_accuracy(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFr
     * ``n_correct`` — trials whose response matched the source
     * ``accuracy`` — ``n_correct / n``
     * ``ci_low``, ``ci_high`` — Clopper–Pearson (exact) interval of the accuracy
-    * ``p_val`` — two-sided exact binomial test against .5 (scipy.stats.binomtest)
+    * ``p_val`` — two-sided exact binomial test against .5 (scipy.stats.binomtest), unadjusted
+    * ``p_holm`` — ``p_val`` Holm-adjusted over the participants in the table
     """
     table = binomial_test(_with_correct(trials), "correct", by="participant", null=0.5, level=level)
+    table["p_holm"] = holm(table["p_val"].to_numpy(float))
     return table.rename(columns={"n_success": "n_correct", "estimate": "accuracy"})[
-        ["participant", "n", "n_correct", "accuracy", "ci_low", "ci_high", "p_val"]]
+        ["participant", "n", "n_correct", "accuracy", "ci_low", "ci_high", "p_val", "p_holm"]]
 
 
 def accuracy_binomial(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -332,9 +359,15 @@ def accuracy_ttest(accuracy_table: pd.DataFrame, level: float = 0.95) -> pd.Data
     -------
     pandas.DataFrame with one row: ``n`` (participants), ``mean``, ``sd``, ``ci_low``,
     ``ci_high`` (t interval of the mean), ``t``, ``dof``, ``p_val`` (two-sided),
-    ``cohen_d`` ((mean − .5) / sd) and ``null_value`` (.5).
+    ``cohen_dz`` (Cohen's d_z, (mean − .5) / sd; Lakens, 2013) and ``null_value`` (.5).
     """
-    return one_sample_ttest(accuracy_table["accuracy"], 0.5, level)
+    return _dz(one_sample_ttest(accuracy_table["accuracy"], 0.5, level))
+
+
+def _dz(table: pd.DataFrame) -> pd.DataFrame:
+    """Name the one-sample t test's Cohen's d ``cohen_dz``: it is d_z (mean difference over the SD of
+    participants' values), and beside d' a column called ``cohen_d`` reads as the sensitivity."""
+    return table.rename(columns={"cohen_d": "cohen_dz"})
 
 
 # --------------------------------------------------------------------------- signal detection
@@ -371,11 +404,11 @@ def sdt_group(sdt_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     -------
     pandas.DataFrame, rows ``dprime`` and ``criterion`` (column ``measure``), with
     ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``,
-    ``cohen_d`` (mean / sd) and ``null_value`` (0) as in
+    ``cohen_dz`` (Cohen's d_z, mean / sd) and ``null_value`` (0) as in
     :func:`psyai.stats.means.one_sample_ttest`. Participants with an infinite or
     missing value (``correction="none"``) are left out.
     """
-    rows = [{"measure": m, **one_sample_ttest(sdt_table[m], 0.0, level).to_dict("records")[0]}
+    rows = [{"measure": m, **_dz(one_sample_ttest(sdt_table[m], 0.0, level)).to_dict("records")[0]}
             for m in ("dprime", "criterion")]
     return pd.DataFrame(rows)
 
@@ -505,6 +538,7 @@ def _glmm_summary(fit, tried: list[dict]) -> dict:
                         "ci_low": float(fixed.loc[term, "ci_low"]), "ci_high": float(fixed.loc[term, "ci_high"])}
     return {"fitted": True, "error": None, "formula": fit.formula, "tried": tried,
             "simplified": len(tried) > 1, "intercept": row("(Intercept)"),
+            "bias_toward_human": row("(Intercept)"),  # the intercept has the sign of c (BIAS_CONVENTION)
             "source": {**row("source"), "odds_ratio": float(np.exp(fixed.loc["source", "estimate"]))},
             "random": {f"{g}:{t}": float(e) for g, t, e in zip(fit.random.group, fit.random.term, fit.random.estimate)},
             "loglik": float(fit.loglik), "n_obs": int(fit.n_obs), "n_groups": fit.n_groups,
@@ -561,13 +595,13 @@ def type2_auc_test(auc_table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame
 
     Returns
     -------
-    pandas.DataFrame with one row as in :func:`psyai.stats.means.one_sample_ttest` (``null_value`` = .5),
-    plus ``pooled_auc`` (the AUC of all trials together: descriptive only, it mixes
+    pandas.DataFrame with one row as in :func:`psyai.stats.means.one_sample_ttest` (``null_value`` = .5,
+    Cohen's d named ``cohen_dz``), plus ``pooled_auc`` (the AUC of all trials together: descriptive only, it mixes
     differences between participants into the curve).
     """
     per = auc_table.loc[auc_table["unit"] == "participant", "auc"]
     pooled = auc_table.loc[auc_table["unit"] == "pooled", "auc"]
-    row = one_sample_ttest(per, 0.5, level).to_dict("records")[0]
+    row = _dz(one_sample_ttest(per, 0.5, level)).to_dict("records")[0]
     row["pooled_auc"] = float(pooled.iloc[0]) if len(pooled) else math.nan
     return pd.DataFrame([row])
 
@@ -659,16 +693,22 @@ METHODS = {
                   "accuracy fell below min_accuracy_practice) were excluded with all their trials; then main "
                   "trials faster than min_rt (or slower than max_rt) were removed. Practice and attention-check "
                   "trials never enter the statistics.",
-    "accuracy": "Proportion correct over all kept main trials with an exact (Clopper-Pearson) interval and a "
-                "two-sided exact binomial test against .5 (scipy.stats.binomtest). It treats trials as "
-                "independent; the t test over participants and the GLMM respect the nesting of trials.",
+    "accuracy": "Headline: each participant's proportion correct, averaged over participants, with a t interval "
+                "and a one-sample t test against .5 (participant-level, so it respects that a participant's "
+                "trials are not independent). Secondary: the proportion correct pooled over all kept main trials "
+                "with an exact (Clopper-Pearson) interval and a two-sided exact binomial test against .5 "
+                "(scipy.stats.binomtest), which treats trials as independent and overstates the precision when "
+                "participants differ. Per-participant exact binomial tests are descriptive: their p values are "
+                "reported unadjusted (p_val_descriptive) and Holm-adjusted over the participants (p_holm; Holm, "
+                "1979).",
     "accuracy_ttest": "One-sample t test of participant accuracies against .5 (pingouin.ttest); "
-                      "Cohen's d = (M - .5) / SD.",
+                      "Cohen's d_z = (M - .5) / SD of participant accuracies (Lakens, 2013), a standardised mean "
+                      "difference, not the sensitivity d'.",
     "sdt": "Equal-variance Gaussian signal detection per participant (Macmillan & Creelman, 2005); signal = "
            "model-written text; hit = 'model' response to a model text, false alarm = 'model' response to a "
            "human text; d' = z(H) - z(F), c = -(z(H) + z(F)) / 2 (c > 0: bias toward 'human'). Rates "
            "corrected by {correction}. Group means with t intervals and one-sample t tests against 0 "
-           "(pingouin.ttest); Cohen's d = M / SD.",
+           "(pingouin.ttest); Cohen's d_z = M / SD of participant values.",
     "judged_human_rate": "Proportion of trials answered 'human' per source (and per generating model). "
                          "ci_low/ci_high: Clopper-Pearson interval over trials (treats trials as independent). "
                          "participant_ci_low/participant_ci_high: participant-clustered t interval of the mean of "
@@ -796,13 +836,17 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "accuracy": _ci_dict(float(acc_bin["estimate"]), float(acc_bin["ci_low"]), float(acc_bin["ci_high"]),
                              n=int(acc_bin["n"]), n_correct=int(acc_bin["n_correct"]), ci_method="Clopper-Pearson"),
         "binomial_p": float(acc_bin["p_val"]),
+        "participant_tests": {"n": int(acc_part["p_val"].notna().sum()), "significance": round(1 - level, 10),
+                              "n_significant": int((acc_part["p_val"] < 1 - level).sum()),
+                              "n_significant_holm": int((acc_part["p_holm"] < 1 - level).sum())},
+        "bias_convention": BIAS_CONVENTION,
         "accuracy_ttest": {k: (int(v) if k == "n" else float(v)) for k, v in acc_t.items()},
         "dprime": _ci_dict(float(sdt_g.loc["dprime", "mean"]), float(sdt_g.loc["dprime", "ci_low"]),
                            float(sdt_g.loc["dprime", "ci_high"]),
-                           **{k: float(sdt_g.loc["dprime", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d")}),
+                           **{k: float(sdt_g.loc["dprime", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_dz")}),
         "criterion": _ci_dict(float(sdt_g.loc["criterion", "mean"]), float(sdt_g.loc["criterion", "ci_low"]),
                               float(sdt_g.loc["criterion", "ci_high"]),
-                              **{k: float(sdt_g.loc["criterion", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d")}),
+                              **{k: float(sdt_g.loc["criterion", k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_dz")}),
         "judged_human_rate": {r["group"]: {k: r[k] for k in ("estimate", "ci_low", "ci_high", "n", "n_judged_human",
                                                               "n_participants", "participant_mean",
                                                               "participant_ci_low", "participant_ci_high")}
@@ -815,7 +859,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "glmm": glmm,
         "glmm_by_model": glmm_by_model,
         "type2_auc": _ci_dict(float(auc_t["mean"]), float(auc_t["ci_low"]), float(auc_t["ci_high"]),
-                              **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_d", "pooled_auc")}),
+                              **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_dz", "pooled_auc")}),
         "rt": {"by_source": records(rt_source), "by_correct": records(rt_correct)},
         "languages": {str(k): int(v) for k, v in kept["lang"].value_counts().sort_index().items()}
         if "lang" in kept.columns else {},
@@ -853,10 +897,10 @@ def _finite(*values) -> bool:
 
 
 def _test_part(d: dict, stat: str = "t", digits: int = 2) -> str:
-    """``t(29) = 3.10, p = .004, d = 0.57``, or what stood in the way of a test (never "t = NA")."""
+    """``t(29) = 3.10, p = .004, Cohen's d_z = 0.57``, or what stood in the way of a test (never "t = NA")."""
     if not _finite(d["t"], d["dof"], d["p_val"]):
         return f"no {stat} test ({'it needs at least two participants' if d.get('n', 0) < 2 else 'every value was the same'})"
-    return f"{fmt_stat(stat, d['t'], d['dof'])}, {fmt_p(d['p_val'])}, d = {fmt_num(d['cohen_d'], digits)}"
+    return f"{fmt_stat(stat, d['t'], d['dof'])}, {fmt_p(d['p_val'])}, Cohen's d_z = {fmt_num(d['cohen_dz'], digits)}"
 
 
 def _ci_part(low: float | None, high: float | None, digits: int = 2, *, level: float, scale: float = 1.0,
@@ -881,19 +925,24 @@ def apa_sentences(res: dict) -> dict[str, str]:
         + f"{'was' if ex['n_trials_excluded'] == 1 else 'were'} removed" + (f" ({by_t})" if by_t else "")
         + f". The analyses use {plural(res['n_trials'], 'trial')} from {plural(res['n_participants'], 'participant')}."
     )
-    a, at = res["accuracy"], res["accuracy_ttest"]
+    a, at, pt = res["accuracy"], res["accuracy_ttest"], res["participant_tests"]
+    sig = f"p < {pt['significance']:.3g}".replace("0.", ".", 1)
     out["accuracy"] = (
-        f"Participants identified the source correctly on {fmt_pct(a['estimate'])} of trials, "
-        f"{fmt_ci(100 * a['ci_low'], 100 * a['ci_high'], 1, level=level)}, exact binomial {fmt_p(res['binomial_p'])} "
-        f"({plural(a['n'], 'trial')}); mean participant accuracy was {fmt_pct(at['mean'])}, "
-        f"{_ci_part(at['ci_low'], at['ci_high'], 1, level=level, scale=100)}, {_test_part(at)} (test against 50%)."
+        f"Mean participant accuracy was {fmt_pct(at['mean'])}, "
+        f"{_ci_part(at['ci_low'], at['ci_high'], 1, level=level, scale=100)}, {_test_part(at)} (one-sample t test "
+        f"against 50% of the accuracies of {plural(at['n'], 'participant')}: participant-level, so a participant's "
+        f"trials are not treated as independent). Treating the {plural(a['n'], 'trial')} as independent (which overstates the precision "
+        f"when participants differ), {fmt_pct(a['estimate'])} of trials were correct, "
+        f"{fmt_ci(100 * a['ci_low'], 100 * a['ci_high'], 1, level=level)} (Clopper–Pearson), exact binomial "
+        f"{fmt_p(res['binomial_p'])}. Descriptively, {pt['n_significant']} of {pt['n']} per-participant binomial "
+        f"tests had {sig} uncorrected and {pt['n_significant_holm']} after Holm correction across participants."
     )
     dp, c = res["dprime"], res["criterion"]
     out["sdt"] = (
         f"Mean d' = {fmt_num(dp['estimate'])}, {_ci_part(dp['ci_low'], dp['ci_high'], level=level)}, "
-        f"{_test_part(dp)}; mean c = {fmt_num(c['estimate'])}, {_ci_part(c['ci_low'], c['ci_high'], level=level)}, "
-        f"{_test_part(c)} (N = {plural(dp['n'], 'participant')}; signal = model-written text, c > 0 = bias toward "
-        "\"human\"; "
+        f"{_test_part(dp)}; mean criterion c (bias toward \"human\") = {fmt_num(c['estimate'])}, "
+        f"{_ci_part(c['ci_low'], c['ci_high'], level=level)}, "
+        f"{_test_part(c)} (N = {plural(dp['n'], 'participant')}; signal = model-written text; "
         f"{'log-linear correction, Hautus, 1995' if res['settings']['correction'] == 'loglinear' else res['settings']['correction'] + ' correction'})."
     )
     parts = []
@@ -948,7 +997,7 @@ def _languages_sentence(res: dict, level: float) -> str:
         only = next(iter(langs), None)
         return f"Every session was in {LANG_NAMES.get(only, only)}." if only else ""
     parts = [f"{LANG_NAMES.get(r['lang'], r['lang'])} ({plural(r['n_participants'], 'participant')}, "
-             f"{plural(r['n_trials'], 'trial')}): accuracy {fmt_pct(r['accuracy'])}, "
+             f"{plural(r['n_trials'], 'trial')}): accuracy over trials treated as independent {fmt_pct(r['accuracy'])}, "
              f"{_ci_part(r['ci_low'], r['ci_high'], 1, level=level, scale=100)}, model-written texts judged human "
              f"on {fmt_pct(r['judged_human_model'])}, mean d' = {fmt_num(r['mean_dprime'])}"
              for r in res["by_language"]]
@@ -998,10 +1047,14 @@ def _methods_paragraph(res: dict) -> str:
         f"{plural(res['n_items'], 'item')} (run modes: {modes}; languages: {langs}). Exclusions: min_rt = "
         f"{_setting(st['min_rt'], ' s')}, max_rt = {_setting(st['max_rt'], ' s')}, max_failed_checks = "
         f"{_setting(st['max_failed_checks'])}, min_accuracy_practice = {_setting(st['min_accuracy_practice'])}. "
-        "Computed: accuracy with exact binomial tests, "
-        f"one-sample t tests over participants, equal-variance signal detection (correction {st['correction']}), "
+        "Computed: participant-level accuracy with a one-sample t test (the headline), pooled trial-level accuracy "
+        "with an exact binomial test (trials treated as independent), per-participant binomial tests (descriptive; "
+        "unadjusted and Holm-adjusted p), "
+        f"equal-variance signal detection (correction {st['correction']}), "
         f"judged-human rates with Clopper-Pearson and participant-clustered intervals, type-2 ROC areas, and "
-        f"{fitted}; intervals at {st['level']:.0%}. Software: psyai {v.get('psyai')}, Python {v.get('python')}, "
+        f"{fitted}; intervals at {st['level']:.0%}. Sign convention: {res.get('bias_convention', BIAS_CONVENTION)}. Cohen's d_z is the "
+        "mean difference over the SD of participants' values, not d'. "
+        f"Software: psyai {v.get('psyai')}, Python {v.get('python')}, "
         f"numpy {v.get('numpy')}, pandas {v.get('pandas')}, scipy {v.get('scipy')}, pingouin {v.get('pingouin')}."
     )
 
@@ -1111,7 +1164,8 @@ def build_report(results: dict) -> HtmlReport:
         report.heading("Languages")
         report.apa(sentences["languages"])
         if len(tables["languages"]) > 1:
-            report.table(tables["languages"], "By language (accuracy: Clopper-Pearson interval, exact binomial test)")
+            report.table(tables["languages"], "By language (accuracy over trials treated as independent: "
+                                              "Clopper-Pearson interval, exact binomial test)")
 
     report.heading("Exclusions")
     report.apa(sentences["exclusions"])
@@ -1138,7 +1192,8 @@ def build_report(results: dict) -> HtmlReport:
     report.method(results["method"]["sdt"])
     report.figure(_fig_sdt(tables["sdt_participants"], tables["sdt_group"], level),
                   f"Per-participant sensitivity d' against criterion c; diamond: group mean with {level:.0%} t intervals.")
-    report.table(tables["sdt_group"], "Group d' and c: one-sample t tests against 0")
+    report.table(tables["sdt_group"], "Group d' and c (c > 0: bias toward \"human\"): one-sample t tests against 0; "
+                                      "cohen_dz = Cohen's d_z (mean / SD), not d'")
 
     report.heading("Mixed-effects logistic regression")
     report.apa(sentences["glmm"])
@@ -1170,8 +1225,12 @@ def build_report(results: dict) -> HtmlReport:
     per = tables["accuracy_participants"].merge(tables["sdt_participants"], on=["participant"])
     auc = tables["type2_auc"]
     per = per.merge(auc.loc[auc["unit"] == "participant", ["participant", "auc"]], on="participant", how="left")
-    report.table(per[["participant", "n", "accuracy", "ci_low", "ci_high", "p_val", "hit_rate", "fa_rate",
-                      "dprime", "criterion", "auc"]], "Per participant (ci_low/ci_high: Clopper-Pearson, accuracy)")
+    per = per.rename(columns={"p_val": "p_val_descriptive"})
+    report.table(per[["participant", "n", "accuracy", "ci_low", "ci_high", "p_val_descriptive", "p_holm", "hit_rate",
+                      "fa_rate", "dprime", "criterion", "auc"]],
+                 f"Per participant — descriptive (ci_low/ci_high: Clopper-Pearson, accuracy; p_val_descriptive: each "
+                 f"participant's exact binomial test against .5, uncorrected, one of {len(per)} tests; p_holm: "
+                 "Holm-adjusted over the participants; the study's inference is the t test and the mixed model)")
 
     report.heading("Items")
     report.table(tables["items"], "Judged human per item (model texts first, most often judged human first; "

@@ -4,7 +4,8 @@ Every function names its method and its reference, documents each column it
 returns, and is tested against an outside value (R, a textbook formula or a
 published number; the R scripts are in ``tests/stats/reference/``).
 
-- :mod:`psyai.stats.proportions`: exact binomial intervals and tests; cluster-robust means;
+- :mod:`psyai.stats.proportions`: exact binomial intervals and tests; cluster-robust means; Wilson
+  intervals, and on the cluster-robust effective n;
 - :mod:`psyai.stats.means`: t intervals, the one-sample t test, the Wilcoxon signed-rank test;
 - :mod:`psyai.stats.descriptives`: medians, quartiles and cluster medians;
 - :mod:`psyai.stats.sdt`: d′ and c, type-2 ROC and AUC;

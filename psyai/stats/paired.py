@@ -7,8 +7,9 @@
                                     win matrix (choix)
 :func:`bradley_terry`               scores per model from a comparisons table, percentile bootstrap
                                     intervals over clusters (e.g. participants)
-:func:`win_rates`                   how often one model's object beats another's, cluster-robust
-                                    (CR1) interval and t test against .5
+:func:`win_rates`                   how often one model's object beats another's, Wilson interval on
+                                    the cluster-robust effective n, CR1 t test against .5 with
+                                    Holm-adjusted p over the pairs
 ==================================  ==================================================================
 
 A comparisons table has one row per comparison with the columns ``model_a``,
@@ -22,6 +23,8 @@ method of paired comparisons. *Biometrika, 39*, 324–345.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources, 50*, 317–372.
 Efron, B., & Tibshirani, R. J. (1993). *An introduction to the bootstrap*. Chapman & Hall.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
+Journal of Statistics, 6*, 65–70.
 Hunter, D. R. (2004). MM algorithms for generalized Bradley–Terry models. *Annals of
 Statistics, 32*, 384–406.
 Maystre, L., & Grossglauser, M. (2015). Fast and accurate inference of Plackett–Luce models.
@@ -41,14 +44,15 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
-from psyai.stats.proportions import cluster_robust_mean
+from psyai.stats.multiple import holm
+from psyai.stats.proportions import cluster_wilson
 
 __all__ = ["NoMaximumLikelihoodError", "bradley_terry", "bradley_terry_fit", "pairwise_comparisons", "win_rates"]
 
 logger = logging.getLogger(__name__)
 
-WIN_RATE_COLUMNS = ["model", "opponent", "n_comparisons", "n_clusters", "n_wins", "n_ties", "n_losses", "win_rate",
-                    "se", "ci_low", "ci_high", "t", "dof", "p_val"]
+WIN_RATE_COLUMNS = ["model", "opponent", "n_comparisons", "n_clusters", "n_eff", "n_wins", "n_ties", "n_losses",
+                    "win_rate", "se", "ci_low", "ci_high", "t", "dof", "p_val", "p_holm"]
 
 
 class NoMaximumLikelihoodError(ValueError):
@@ -255,15 +259,23 @@ def bradley_terry(comparisons: pd.DataFrame, cluster: str = "participant", level
 
 def win_rates(comparisons: pd.DataFrame, cluster: str = "participant", level: float = 0.95,
               reference: str | None = None) -> pd.DataFrame:
-    """How often one model's object beats another's, with a cluster-robust interval.
+    """How often one model's object beats another's, with a participant-clustered interval.
 
     This is the "outputs of model A are preferred to those of model B 85 ± 3 % of the
     time" figure of Ouyang et al. (2022): over every comparison of ``model`` with
     ``opponent``, the share ``model`` won (ties count half). Comparisons from one cluster
-    (participant) are not independent, so the standard error is the cluster-robust (CR1)
-    one (:func:`psyai.stats.proportions.cluster_robust_mean`: R's ``lm(y ~ 1)`` with
-    ``sandwich::vcovCL(type = "HC1")``), the interval rate ± t(G − 1) · SE clipped to
-    [0, 1], and ``t``/``p_val`` test the rate against .5.
+    (participant) are not independent, so:
+
+    * the interval is the Wilson score interval on the cluster-robust effective sample
+      size, with the t(G − 1) quantile (:func:`psyai.stats.proportions.cluster_wilson`,
+      where the choice over a cluster bootstrap is explained): it stays inside [0, 1], and
+      at a win rate of 100 % its upper end is 1 and its lower end 1 / (1 + t²/G) < 1;
+    * ``se`` is the cluster-robust (CR1) standard error (R's ``lm(y ~ 1)`` with
+      ``sandwich::vcovCL(type = "HC1")``) and ``t``/``p_val`` test the rate against .5 on
+      G − 1 degrees of freedom (no test where SE = 0, e.g. a 100 % win rate);
+    * ``p_holm`` adjusts ``p_val`` for the number of pairs tested in this table (Holm,
+      1979; :func:`psyai.stats.multiple.holm`, as R's ``p.adjust(p, "holm")``): every pair
+      of models, or every model against ``reference``. ``p_val`` is the unadjusted value.
 
     Parameters
     ----------
@@ -277,8 +289,10 @@ def win_rates(comparisons: pd.DataFrame, cluster: str = "participant", level: fl
     Returns
     -------
     pandas.DataFrame, one row per pair of models compared: ``model``, ``opponent``,
-    ``n_comparisons``, ``n_clusters``, ``n_wins``, ``n_ties``, ``n_losses``, ``win_rate``,
-    ``se``, ``ci_low``, ``ci_high``, ``t``, ``dof``, ``p_val``.
+    ``n_comparisons``, ``n_clusters``, ``n_eff`` (effective sample size of the interval),
+    ``n_wins``, ``n_ties``, ``n_losses``, ``win_rate``, ``se`` (CR1), ``ci_low``,
+    ``ci_high`` (Wilson on ``n_eff``), ``t``, ``dof``, ``p_val`` (unadjusted), ``p_holm``
+    (Holm-adjusted over the rows).
     """
     models = sorted(set(comparisons["model_a"]) | set(comparisons["model_b"]))
     if reference is not None and reference not in models:
@@ -292,10 +306,11 @@ def win_rates(comparisons: pd.DataFrame, cluster: str = "participant", level: fl
             y = 1.0 - pair["outcome"] if a == reference else pair["outcome"]
         else:
             continue
-        ci = cluster_robust_mean(pd.DataFrame({"y": y, "g": pair[cluster]}), "y", "g", null=0.5, level=level,
-                                 clip=(0.0, 1.0)).iloc[0]
+        ci = cluster_wilson(pd.DataFrame({"y": y, "g": pair[cluster]}), "y", "g", null=0.5, level=level).iloc[0]
         rows.append({"model": model, "opponent": opponent, "n_comparisons": int(len(y)),
-                     "n_clusters": int(ci["n_clusters"]), "n_wins": int((y == 1).sum()),
+                     "n_clusters": int(ci["n_clusters"]), "n_eff": float(ci["n_eff"]), "n_wins": int((y == 1).sum()),
                      "n_ties": int((y == 0.5).sum()), "n_losses": int((y == 0).sum()), "win_rate": ci["estimate"],
                      **{k: ci[k] for k in ("se", "ci_low", "ci_high", "t", "dof", "p_val")}})
-    return pd.DataFrame(rows, columns=WIN_RATE_COLUMNS)
+    table = pd.DataFrame(rows, columns=WIN_RATE_COLUMNS)
+    table["p_holm"] = holm(table["p_val"].to_numpy(float))
+    return table

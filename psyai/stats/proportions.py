@@ -5,6 +5,10 @@
 :func:`binomial_test`              proportion per group, exact interval, exact binomial test
 :func:`cluster_robust_mean`        a mean (or proportion) of observations nested in clusters
                                    (e.g. participants), CR1 standard error, t interval and test
+:func:`wilson_interval`            Wilson score interval of a proportion, for a (possibly
+                                   effective, non-integer) sample size
+:func:`cluster_wilson`             a proportion of observations nested in clusters: Wilson
+                                   interval on the cluster-robust effective n (inside [0, 1])
 =================================  ===========================================================
 
 A proportion over trials treats the trials as independent; when each participant
@@ -17,6 +21,12 @@ Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
 *Journal of Human Resources, 50*, 317–372.
 Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits
 illustrated in the case of the binomial. *Biometrika, 26*, 404–413.
+Kish, L. (1965). *Survey sampling*. Wiley (the design effect and effective sample size).
+Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions with small
+expected number of positive counts estimated from survey data. *Survey Methodology, 24*,
+193–201.
+Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+inference. *Journal of the American Statistical Association, 22*, 209–212.
 """
 
 from __future__ import annotations
@@ -157,3 +167,92 @@ def cluster_robust_mean(data: pd.DataFrame, dv: str, cluster: str, by: str | Seq
                      "null_value": math.nan if null is None else float(null)})
     return pd.DataFrame(rows, columns=[*by, "n", "n_clusters", "estimate", "se", "ci_low", "ci_high", "t", "dof",
                                        "p_val", "null_value"])
+
+
+def wilson_interval(estimate: float, n: float, level: float = 0.95, dof: float | None = None
+                    ) -> tuple[float, float]:
+    """Wilson (1927) score interval of a proportion ``estimate`` observed in ``n`` trials.
+
+    With critical value q, the interval is
+    ``(p + q²/2n ± q·sqrt(p(1 − p)/n + q²/4n²)) / (1 + q²/n)``: the proportions a score
+    test at ``1 − level`` would not reject. It lies inside [0, 1] for every p and n, and
+    at p = 1 it is ``[1 / (1 + q²/n), 1]`` (at p = 0, ``[0, (q²/n) / (1 + q²/n)]``).
+    q is the normal quantile (R's ``prop.test(x, n, correct = FALSE)$conf.int``), or the
+    t quantile on ``dof`` degrees of freedom when given (the small-sample adjustment of
+    Korn & Graubard, 1998, for clustered data). ``n`` may be non-integer (an effective
+    sample size); ``(nan, nan)`` when ``n`` is not positive or the estimate is not finite.
+    """
+    if not (math.isfinite(estimate) and math.isfinite(n) and n > 0):
+        return math.nan, math.nan
+    q = stats.norm.ppf(0.5 + level / 2) if dof is None else stats.t.ppf(0.5 + level / 2, dof)
+    q2n = q * q / n
+    centre = estimate + q2n / 2
+    half = q * math.sqrt(max(estimate * (1 - estimate), 0.0) / n + q2n / (4 * n))
+    denom = 1 + q2n
+    low = 0.0 if estimate <= 0 else max(0.0, (centre - half) / denom)  # exact ends at p = 0 and 1,
+    high = 1.0 if estimate >= 1 else min(1.0, (centre + half) / denom)  # not 1e-17 from rounding
+    return low, high
+
+
+def cluster_wilson(data: pd.DataFrame, dv: str, cluster: str, by: str | Sequence[str] | None = None,
+                   null: float | None = None, level: float = 0.95) -> pd.DataFrame:
+    """A proportion of observations nested in clusters, with a Wilson interval on the effective n.
+
+    Why this interval: a participant's trials are not independent, so the binomial
+    interval over all N trials is too narrow, and the cluster-robust Wald interval
+    ``p ± t·SE`` (:func:`cluster_robust_mean`) leaves [0, 1] near the boundary and
+    collapses to a point at p = 0 or 1 (SE = 0), claiming certainty from a handful of
+    participants. Here the clustering enters through the design effect (Kish, 1965):
+    the CR1 variance of the proportion, V, gives the effective sample size
+    ``n_eff = p(1 − p) / V`` (the number of independent trials that would carry as much
+    information), truncated at N (a design effect below 1 is not credited, as Korn &
+    Graubard, 1998, do), and the Wilson score interval (:func:`wilson_interval`) is
+    computed on n_eff with the t(G − 1) quantile (G clusters). It stays inside [0, 1],
+    is asymmetric near the boundary as a proportion's interval should be, and with
+    n_eff = N (no clustering) it is the ordinary Wilson interval. When p is 0 or 1 the
+    design effect cannot be estimated (V = 0); the interval then takes n_eff = G, each
+    cluster counting as one observation (the most conservative case, intra-cluster
+    correlation 1, which unanimous clusters are consistent with): at p = 1 the interval
+    is ``[1 / (1 + q²/G), 1]``.
+
+    A cluster (participant) bootstrap percentile interval was the alternative; it was not
+    chosen because at p = 0 or 1 every resample gives the same p and the interval
+    collapses to a point, and with few clusters percentile intervals undercover.
+
+    Parameters
+    ----------
+    data : long table, one row per observation.
+    dv : proportion-valued column (0/1, or fractional outcomes such as a tie = 0.5);
+        missing values are left out.
+    cluster : column naming the cluster of each row (usually ``participant``).
+    by : group column(s); None: one group.
+    null : value ``t``/``p_val`` test against (the CR1 t test of :func:`cluster_robust_mean`);
+        None: no test.
+    level : confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per group: the columns of :func:`cluster_robust_mean`
+    (``se`` the CR1 standard error, ``t``, ``dof``, ``p_val`` its t test) with ``ci_low``,
+    ``ci_high`` the Wilson interval on the effective n, plus ``n_eff`` (the effective
+    sample size used; NaN with fewer than two clusters, where there is no interval).
+    """
+    table = cluster_robust_mean(data, dv, cluster, by=by, null=null, level=level)
+    n_eff, low, high = [], [], []
+    for row in table.itertuples(index=False):
+        p, se, n, g = float(row.estimate), float(row.se), float(row.n), int(row.n_clusters)
+        if g < 2 or not math.isfinite(se):
+            ne = math.nan
+        elif p <= 0.0 or p >= 1.0:
+            ne = float(g)
+        elif se == 0.0:
+            ne = n
+        else:
+            ne = min(n, p * (1.0 - p) / se ** 2)
+        lo, hi = wilson_interval(p, ne, level, dof=g - 1) if math.isfinite(ne) else (math.nan, math.nan)
+        n_eff.append(ne)
+        low.append(lo)
+        high.append(hi)
+    table = table.assign(ci_low=low, ci_high=high)
+    table.insert(table.columns.get_loc("n_clusters") + 1, "n_eff", n_eff)
+    return table

@@ -82,11 +82,14 @@ def test_trial_midranks_and_kendall_w_per_prompt(ref_table):
     assert trial_midranks(ref_table).tolist() == REF["midrank"]
     table = kendall_w(ref_table)
     assert list(table.columns) == ["prompt_id", "n_raters", "n_outputs", "n_raters_excluded", "w", "w_uncorrected",
-                                   "chi2", "dof", "p_val"]
+                                   "chi2", "dof", "p_val", "p_holm"]
     direct = agreement.kendall_w(ref_table.assign(m=REF["midrank"]), "prompt_id", "participant", "item_id", "m")
-    pd.testing.assert_frame_equal(table, direct.rename(columns={"n_objects": "n_outputs"}))
+    pd.testing.assert_frame_equal(table.drop(columns="p_holm"), direct.rename(columns={"n_objects": "n_outputs"}))
     for prompt, r in REF["kendall_w"].items():  # R: friedman.test(...)$statistic / (m (n - 1))
         assert table.set_index("prompt_id").loc[prompt, "w"] == pytest.approx(r["w"], rel=1e-10)
+        # R: p.adjust(<the six Friedman p values>, method = "holm")
+        assert table.set_index("prompt_id").loc[prompt, "p_holm"] == pytest.approx(REF["kendall_w_p_holm"][prompt],
+                                                                                   rel=1e-7)
     # a participant's later trial of a prompt (here: a second session, ranked in reverse) is not counted
     again = ref_table[ref_table["participant"] == "p01"].assign(session=2, rank=lambda t: 5 - t["rank"])
     twice = kendall_w(pd.concat([again, ref_table], ignore_index=True))
@@ -278,6 +281,40 @@ def test_w_significance_follows_the_confidence_level(ref_table):
         assert w["kendall_w"]["significance"] == pytest.approx(1 - level)
         assert w["kendall_w"]["n_significant"] == int((p < 1 - level).sum())
         assert f"p < {1 - level:.3g}".replace("0.", ".", 1) in w["sentences"]["kendall_w"]
+
+
+def test_w_sentence_counts_prompts_significant_after_holm(ref_table):
+    """Six per-prompt Friedman tests are a family: the sentence counts those significant after Holm."""
+    holm_p = np.array(list(REF["kendall_w_p_holm"].values()))  # R: p.adjust(p, "holm")
+    raw_p = np.array([r["p"] for r in REF["kendall_w"].values()])
+    res = analyze(ref_table, RankingConfig(n_boot=100))
+    w = res["kendall_w"]
+    assert (w["n_significant_holm"], w["n_significant"], w["n_tests"]) == (
+        int((holm_p < 0.05).sum()), int((raw_p < 0.05).sum()), 6)
+    assert w["n_significant_holm"] == 3 and w["n_significant"] == 5  # the correction changes the count here
+    assert res["sentences"]["kendall_w"].endswith(
+        "agreement exceeded chance at p < .05 for 3 of them after Holm correction across the 6 per-prompt "
+        "Friedman χ² tests (5 without correction).")
+    assert "Holm-adjusted over the prompts" in res["method"]["kendall_w"]
+
+
+def test_win_rate_sentence_and_methods_report_holm_and_the_wilson_interval(ref_table):
+    res = analyze(ref_table, RankingConfig(n_boot=100))
+    wins = res["tables"]["win_rates"]
+    assert wins["p_holm"].tolist() == pytest.approx(REF["win_rates_p_holm"], rel=1e-7)  # R: p.adjust(p, "holm")
+    sentence = res["sentences"]["win_rates"]
+    assert sentence.startswith("Participant-clustered win rates (Wilson intervals on the effective n; t tests "
+                               "against .5, p Holm-adjusted over the 6 pairs tested): ")
+    assert sentence.count("Holm-adjusted p") == 6
+    assert "Holm-adjusted over the pairs of models tested (m = 6" in res["method"]["win_rates"]
+    assert "Wilson score interval" in res["method"]["win_rates"]
+    # a model that wins every comparison: no t test to adjust, an interval that ends at 100 % and opens below it
+    sweep = ref_table.assign(rank=ref_table["model"].map({"A": 1, "B": 2, "C": 3, "D": 4}))
+    res = analyze(sweep, RankingConfig(n_boot=100, bt_alpha=0.01))
+    row = res["tables"]["win_rates"].iloc[0]
+    assert (row["win_rate"], row["ci_high"]) == (1.0, 1.0) and row["ci_low"] < 1
+    assert "100.0% of 72 comparisons (95% CI [" in res["sentences"]["win_rates"]
+    assert "no t test: every comparison went one way" in res["sentences"]["win_rates"]
 
 
 def test_analyze_refuses_bad_tables(ref_table):

@@ -33,6 +33,7 @@ from psyai.participants.synthetic import simulate_trials, write_session_logs
 REPO = Path(__file__).resolve().parents[2]
 REF_DIR = REPO / "tests" / "stats" / "reference"
 REF = json.loads((REF_DIR / "turing_reference.json").read_text())
+HOLM_REF = json.loads((REF_DIR / "multiple_reference.json").read_text())["turing_participants"]
 Z = NormalDist().inv_cdf  # standard-library normal quantile, independent of scipy
 
 
@@ -175,6 +176,10 @@ def test_cohort_statistics_match_r(ref_trials):
     assert [b["ci_low"], b["ci_high"]] == pytest.approx(r["accuracy_binom"]["ci"], rel=1e-7)
     acc = participant_accuracy(trials)
     assert acc.set_index("participant")["accuracy"].to_dict() == pytest.approx(r["participant_accuracy"])
+    # R: binom.test per participant, then p.adjust(p, "holm") over the 30 (multiple_reference.R)
+    assert acc["participant"].tolist() == HOLM_REF["participant"]
+    assert acc["p_val"].tolist() == pytest.approx(HOLM_REF["p"], rel=1e-9)
+    assert acc["p_holm"].tolist() == pytest.approx(HOLM_REF["holm"], rel=1e-9)
     t = accuracy_ttest(acc).iloc[0]
     assert (t["t"], t["p_val"]) == pytest.approx((r["accuracy_ttest"]["t"], r["accuracy_ttest"]["p"]), rel=1e-7)
 
@@ -188,7 +193,7 @@ def test_cohort_statistics_match_r(ref_trials):
         assert [g["ci_low"], g["ci_high"]] == pytest.approx(r[key]["ci"], rel=1e-9)
         assert (g["t"], g["dof"]) == pytest.approx((r[key]["t"], r[key]["dof"]), rel=1e-9)
         assert g["p_val"] == pytest.approx(r[key]["p"], rel=1e-6)
-        assert g["cohen_d"] == pytest.approx(r[key]["cohen_d"], rel=1e-9)
+        assert g["cohen_dz"] == pytest.approx(r[key]["cohen_d"], rel=1e-9)  # R: (mean(x) - mu) / sd(x)
 
     auc = type2_auc(trials)
     per = auc[auc["unit"] == "participant"].set_index("participant")["auc"]
@@ -414,7 +419,7 @@ def test_report_html_has_figures_sentences_and_banner(written):
     for name, sentence in results["sentences"].items():
         assert html.escape(sentence) in page, name
     acc = results["sentences"]["accuracy"]
-    assert acc.startswith("Participants identified the source correctly on ") and "exact binomial p" in acc
+    assert acc.startswith("Mean participant accuracy was ") and "exact binomial p" in acc
     assert "Baayen, Davidson &amp; Bates, 2008" in page and "Barr, Levy" in page and "Laplace" in page
     assert "t(" in results["sentences"]["sdt"] and "95% CI [" in results["sentences"]["sdt"]
 
@@ -512,3 +517,69 @@ def test_report_has_methods_items_figure_files_and_versions(written):
     assert all((paths["html"].parent / "figures" / f).stat().st_size > 1000 for f in figures)
     items = json.loads(paths["json"].read_text(encoding="utf-8"))["tables"]["items"]
     assert {r["source"] for r in items} == {"human", "model"} and all(0 <= r["judged_human"] <= 1 for r in items)
+
+
+# --------------------------------------------------------------------------- what the report says (issue 11)
+
+
+@pytest.fixture(scope="module")
+def ref_results(ref_trials):
+    return analyze(ref_trials)
+
+
+def test_accuracy_headline_is_participant_level_and_the_trial_level_one_is_labelled(ref_results):
+    acc = ref_results["sentences"]["accuracy"]
+    at, a = ref_results["accuracy_ttest"], ref_results["accuracy"]
+    # the clustered (participant-level) result leads; the pooled one follows, said to treat trials as independent
+    assert acc.startswith(f"Mean participant accuracy was {at['mean'] * 100:.1f}%, 95% CI [")
+    first, rest = acc.split(". Treating the 1,200 trials as independent (which overstates the precision when "
+                            "participants differ), ")
+    assert "t(29) = " in first and "exact binomial" not in first
+    assert rest.startswith(f"{a['estimate'] * 100:.1f}% of trials were correct") and "exact binomial p" in rest
+    assert "trials treated as independent" in ref_results["sentences"]["methods"]
+    assert ref_results["method"]["accuracy"].startswith("Headline: each participant's proportion correct")
+
+
+def test_per_participant_tests_are_descriptive_with_holm(ref_results, written):
+    pt = ref_results["participant_tests"]
+    holm_p, raw_p = np.array(HOLM_REF["holm"]), np.array(HOLM_REF["p"])  # R: p.adjust(p, "holm")
+    assert (pt["n"], pt["n_significant"], pt["n_significant_holm"]) == (
+        30, int((raw_p < 0.05).sum()), int((holm_p < 0.05).sum()))
+    assert pt["n_significant"] > pt["n_significant_holm"]  # the correction matters on this cohort (12 vs 1)
+    assert ref_results["sentences"]["accuracy"].endswith(
+        f"Descriptively, {pt['n_significant']} of 30 per-participant binomial tests had p < .05 uncorrected and "
+        f"{pt['n_significant_holm']} after Holm correction across participants.")
+    page = written[1]["html"].read_text(encoding="utf-8")
+    participants = page[page.index("<h2>Participants</h2>"):page.index("<h2>Items</h2>")]
+    assert "Per participant — descriptive" in participants and "uncorrected" in participants
+    assert "<th>p_val_descriptive</th>" in participants and "<th>p_holm</th>" in participants
+    assert "<th>p_val</th>" not in participants
+
+
+def test_every_bias_number_follows_one_sign_convention(ref_results, written):
+    """c > 0 = bias toward "human"; the GLMM models 'human' judgments, so its intercept has the same sign."""
+    g = ref_results["glmm"]
+    assert g["bias_toward_human"] == g["intercept"]
+    # on this cohort c and the GLMM bias agree in sign (both slightly toward "human"), as they should
+    assert ref_results["criterion"]["estimate"] > 0 and g["intercept"]["estimate"] > 0
+    glmm = ref_results["sentences"]["glmm"]
+    assert "the intercept (bias; > 0 toward 'human', as c) was b = 0.08" in glmm
+    assert "toward \"model\"" not in glmm and "toward 'model'" not in glmm
+    assert 'mean criterion c (bias toward "human") = 0.08' in ref_results["sentences"]["sdt"]
+    methods = ref_results["sentences"]["methods"]
+    assert methods.count("Sign convention: ") == 1 and 'criterion c > 0' in methods
+    assert "> 0 toward 'human', as c > 0" in ref_results["method"]["glmm"]
+
+
+def test_cohens_d_is_named_d_z_everywhere(ref_results, written):
+    for key in ("accuracy_ttest", "dprime", "criterion", "type2_auc"):
+        assert "cohen_dz" in ref_results[key] and "cohen_d" not in ref_results[key], key
+    assert "cohen_dz" in ref_results["tables"]["sdt_group"].columns
+    for name, sentence in ref_results["sentences"].items():
+        assert ", d = " not in sentence, name
+    assert ref_results["sentences"]["accuracy"].count("Cohen's d_z = ") == 1
+    assert ref_results["sentences"]["sdt"].count("Cohen's d_z = ") == 2
+    assert "Cohen's d_z" in ref_results["method"]["accuracy_ttest"] and "Cohen's d =" not in \
+        " ".join(ref_results["method"].values())
+    page = written[1]["html"].read_text(encoding="utf-8")
+    assert "<th>cohen_dz</th>" in page and "<th>cohen_d</th>" not in page

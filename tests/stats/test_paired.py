@@ -8,7 +8,8 @@
   "percentile")`` resampling the same participants (within Monte Carlo error), and the
   share of resamples without maximum-likelihood scores against its exact probability;
 - win rates: R's ``lm(y ~ 1)`` with ``sandwich::vcovCL(type = "HC1")`` (participant-clustered
-  SE) and statsmodels' cluster covariance.
+  SE) and statsmodels' cluster covariance; the Wilson interval on the effective n written out
+  in R; Holm-adjusted p against R's ``p.adjust(p, "holm")``.
 
 R values are in reference/ranking_reference.json, written by ranking_reference.R from
 ranking_trials.csv (simulated by ranking_make_data.py).
@@ -28,6 +29,7 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
+from psyai.stats.multiple import holm
 from psyai.stats.paired import (
     NoMaximumLikelihoodError, bradley_terry, bradley_terry_fit, pairwise_comparisons, win_rates,
 )
@@ -198,7 +200,9 @@ def test_win_rates_match_r_sandwich_and_statsmodels(comps):
         # R: lm(outcome ~ 1) with sandwich::vcovCL(cluster = ~participant, type = "HC1"), t(G - 1)
         assert row.win_rate == pytest.approx(r["estimate"], rel=1e-12)
         assert row.se == pytest.approx(r["se"], rel=1e-9)
-        assert [row.ci_low, row.ci_high] == pytest.approx(r["ci"], rel=1e-9)
+        # R: Wilson on n_eff = min(n, p (1 - p) / SE^2) with qt(.975, G - 1) (ranking_reference.R)
+        assert row.n_eff == pytest.approx(r["n_eff"], rel=1e-9)
+        assert [row.ci_low, row.ci_high] == pytest.approx(r["wilson_ci"], rel=1e-9)
         assert row.t == pytest.approx(r["t"], rel=1e-9) and row.p_val == pytest.approx(r["p"], rel=1e-7)
         assert (row.n_comparisons, row.n_clusters) == (r["n"], r["g"]) and row.dof == r["g"] - 1
         # statsmodels: intercept-only OLS, cluster-robust covariance (G/(G-1) correction)
@@ -208,7 +212,14 @@ def test_win_rates_match_r_sandwich_and_statsmodels(comps):
         assert row.se == pytest.approx(float(fit.bse[0]), rel=1e-9)
         assert row.n_wins + row.n_ties + row.n_losses == row.n_comparisons
         assert row.n_wins + row.n_ties / 2 == pytest.approx(row.win_rate * row.n_comparisons)
+    # R: p.adjust(p, method = "holm") over the six pairs; the unadjusted p stays in p_val
+    assert table["p_holm"].tolist() == pytest.approx(REF["win_rates_p_holm"], rel=1e-7)
+    assert table["p_val"].tolist() == pytest.approx([r["p"] for r in REF["win_rates"]], rel=1e-7)
+    assert list(table.columns) == ["model", "opponent", "n_comparisons", "n_clusters", "n_eff", "n_wins", "n_ties",
+                                   "n_losses", "win_rate", "se", "ci_low", "ci_high", "t", "dof", "p_val", "p_holm"]
     vs = win_rates(comps, reference="A").set_index("model")
+    # against a reference the family is the three pairs with A
+    assert vs["p_holm"].to_numpy() == pytest.approx(holm(vs["p_val"].to_numpy()))
     assert vs.loc["B", "win_rate"] == pytest.approx(1 - REF["win_rates"][0]["estimate"])
     assert vs.loc["B", "t"] == pytest.approx(-REF["win_rates"][0]["t"], rel=1e-9)
     assert set(vs["opponent"]) == {"A"} and "A" not in vs.index
@@ -217,21 +228,33 @@ def test_win_rates_match_r_sandwich_and_statsmodels(comps):
     assert win_rates(comps.iloc[:0]).empty
 
 
-def test_win_rates_clip_the_interval_and_need_two_clusters():
-    # two participants: 3 of 3 wins and 1 of 1 win -> rate 1, SE 0: the interval is [1, 1]
+def test_win_rate_interval_stays_in_the_unit_interval_and_opens_below_100_percent():
+    # two participants: 3 of 3 wins and 1 of 1 win -> rate 1, SE 0. The interval is not the point [1, 1]
+    # (the CR1 Wald interval's): upper end 1, lower end 1 / (1 + t(1)^2 / G) with n_eff = G = 2
     comps = pd.DataFrame({"participant": ["a", "a", "a", "b"], "model_a": "A", "model_b": "B",
                           "outcome": [1.0, 1.0, 1.0, 1.0]})
     row = win_rates(comps).iloc[0]
-    assert (row["win_rate"], row["se"], row["ci_low"], row["ci_high"]) == (1.0, 0.0, 1.0, 1.0)
-    assert math.isnan(row["t"])  # SE 0: no test
+    assert (row["win_rate"], row["se"], row["n_eff"], row["ci_high"]) == (1.0, 0.0, 2.0, 1.0)
+    q = 12.706204736174694  # R: qt(0.975, 1)
+    assert row["ci_low"] == pytest.approx(1 / (1 + q * q / 2), rel=1e-12) and row["ci_low"] < 1
+    assert math.isnan(row["t"]) and math.isnan(row["p_holm"])  # SE 0: no test, nothing to adjust
+    # twelve participants, 100 % wins: a useful lower end (R: 1 / (1 + qt(.975, 11)^2 / 12) = 0.7124)
+    many = pd.DataFrame({"participant": np.repeat([f"p{i}" for i in range(12)], 5), "model_a": "A",
+                         "model_b": "B", "outcome": 1.0})
+    row = win_rates(many).iloc[0]
+    assert (row["ci_high"], round(row["ci_low"], 4)) == (1.0, 0.7124)
+    # and at 0 %, the mirror image
+    row = win_rates(many.assign(outcome=0.0)).iloc[0]
+    assert (row["ci_low"], round(row["ci_high"], 4)) == (0.0, 0.2876)
     # R: y <- c(1, 1, .5, 0, 1); f <- lm(y ~ 1); sqrt(vcovCL(f, cluster = c(1, 1, 1, 2, 2), type = "HC1"))
-    # -> SE 0.16, t = 1.25 on 1 df, p = 0.429553425045445, 90% CI [-0.3102002, 1.7102002] (clipped to [0, 1])
+    # -> SE 0.16, t = 1.25 on 1 df, p = 0.429553425045445; the CR1 Wald 90% CI [-0.31, 1.71] left [0, 1]
     comps = pd.DataFrame({"participant": ["a", "a", "a", "b", "b"], "model_a": "A", "model_b": "B",
                           "outcome": [1.0, 1.0, 0.5, 0.0, 1.0]})
     row = win_rates(comps, level=0.9).iloc[0]
     assert (row["win_rate"], row["dof"], row["n_wins"], row["n_ties"], row["n_losses"]) == (0.7, 1.0, 3, 1, 1)
     assert row["se"] == pytest.approx(0.16, rel=1e-12) and row["t"] == pytest.approx(1.25, rel=1e-12)
-    assert row["p_val"] == pytest.approx(0.429553425045445, rel=1e-9)
-    assert (row["ci_low"], row["ci_high"]) == (0.0, 1.0)
+    assert row["p_val"] == pytest.approx(0.429553425045445, rel=1e-9) and row["p_holm"] == row["p_val"]
+    assert row["n_eff"] == 5.0  # p(1 - p) / SE^2 = 8.2 > N: a design effect below 1 is not credited
+    assert 0.0 < row["ci_low"] < 0.7 < row["ci_high"] < 1.0
     one = win_rates(comps[comps["participant"] == "a"]).iloc[0]
     assert one["n_clusters"] == 1 and math.isnan(one["se"]) and math.isnan(one["ci_low"])

@@ -1,4 +1,5 @@
-# Reference values for tests/stats/test_multiple.py, computed in base R.
+# Reference values for tests/stats/test_multiple.py and tests/analysis/test_turing_test.py (Holm over
+# the per-participant binomial tests), computed in base R.
 #
 # Run from the repository root (R with jsonlite; Debian: r-base-core r-cran-jsonlite):
 #     Rscript tests/stats/reference/multiple_reference.R
@@ -20,5 +21,15 @@ out <- list(
   one = case(0.03),
   all_na = case(c(NA_real_, NA_real_))
 )
+# per-participant exact binomial tests of accuracy against .5 on the Turing-test reference cohort
+# (turing_trials.csv, as turing_reference.R reads it), Holm-adjusted over the participants:
+# analysis/turing_test.participant_accuracy's p_val and p_holm
+d <- read.csv(file.path(here, "turing_trials.csv"), stringsAsFactors = FALSE)
+d$correct <- d$response == d$source
+participants <- sort(unique(d$participant))
+p_part <- sapply(participants, function(p) binom.test(sum(d$correct[d$participant == p]),
+                                                      sum(d$participant == p), p = 0.5)$p.value)
+out$turing_participants <- list(participant = participants, p = unname(p_part),
+                                holm = unname(p.adjust(p_part, method = "holm")))
 writeLines(toJSON(out, auto_unbox = FALSE, digits = NA, pretty = TRUE, na = "null"),
            file.path(here, "multiple_reference.json"))

@@ -75,9 +75,24 @@ clustered <- function(y, cluster) {
   list(estimate = est, se = se, ci = c(est - half, est + half), t = (est - 0.5) / se,
        p = 2 * pt(-abs((est - 0.5) / se), g - 1), n = length(y), g = g)
 }
-out$win_rates <- lapply(split(pairs, paste(pairs$model_a, pairs$model_b)), function(s)
-  c(list(model = s$model_a[1], opponent = s$model_b[1]), clustered(s$outcome, s$participant)))
+# Win-rate interval: Wilson (1927) score interval on the cluster-robust effective n,
+# n_eff = min(n, p (1 - p) / V_CR1) (Kish's design effect, truncated at 1), with the t(G - 1)
+# quantile; written out from the formula, independently of psyai.stats.proportions.wilson_interval.
+wilson <- function(p, n, q) {
+  centre <- p + q^2 / (2 * n)
+  half <- q * sqrt(p * (1 - p) / n + q^2 / (4 * n^2))
+  c(centre - half, centre + half) / (1 + q^2 / n)
+}
+out$win_rates <- lapply(split(pairs, paste(pairs$model_a, pairs$model_b)), function(s) {
+  r <- clustered(s$outcome, s$participant)
+  n_eff <- min(r$n, r$estimate * (1 - r$estimate) / r$se^2)
+  c(list(model = s$model_a[1], opponent = s$model_b[1]), r,
+    list(n_eff = n_eff, wilson_ci = wilson(r$estimate, n_eff, qt(0.975, r$g - 1))))
+})
 names(out$win_rates) <- NULL
+# Holm over the win-rate tests (every pair of models) and over the per-prompt Friedman tests of W
+out$win_rates_p_holm <- p.adjust(sapply(out$win_rates, function(r) r$p), method = "holm")
+out$kendall_w_p_holm <- as.list(p.adjust(sapply(out$kendall_w, function(r) r$p), method = "holm"))
 
 out$likert <- list()
 for (scale in c("helpfulness", "truthfulness", "harmlessness")) for (m in models) {
