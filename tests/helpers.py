@@ -52,6 +52,29 @@ class Booth:
         time.sleep(settle)  # the screen is up and listening
         subprocess.run(["xdotool", "key", key], check=True, timeout=10)
 
+    def read_text(self, n_words: int, question: bool, predicate, what: str, timeout: float = 90) -> None:
+        """Read one self-paced text as a person does: SPACE for "start reading" and for each word, Y for its
+        question. On a loaded machine a press can land while the next screen is still being built and be
+        cleared with its old events; then the text never ends, so presses are made up (SPACE, then Y) until
+        ``predicate`` shows the text on disk. A press past the last word lands on the question screen, which
+        takes only Y and N."""
+        self.press("space", settle=0.4)
+        for _ in range(n_words):
+            self.press("space", settle=0.3)
+        if question:
+            self.press("y", settle=0.4)
+        end = time.time() + timeout
+        while True:
+            try:
+                self.wait(predicate, 8, what)
+                return
+            except AssertionError:
+                if time.time() > end:
+                    raise
+            self.press("space", settle=0.3)
+            if question:
+                self.press("y", settle=0.4)
+
     def press_until(self, key: str, predicate, what: str, timeout: float = 90, every: float = 3.0) -> None:
         """Press ``key`` until the log shows its effect: for the first screen of a session, which may
         still be loading its fonts when the window is already up (a key pressed before the screen

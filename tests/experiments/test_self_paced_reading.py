@@ -113,12 +113,7 @@ def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
         for key in ["space", "2"]:
             booth.press(key, settle=0.4)
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
-        booth.press("space", settle=0.4)                 # "press space to start reading"
-        for _ in range(n_words):
-            booth.press("space", settle=0.3)
-        if item["question"]:
-            booth.press("y", settle=0.4)
-        booth.wait(lambda recs: booth.n_trials("main") == 1, what="the text on disk")
+        booth.read_text(n_words, bool(item["question"]), lambda recs: booth.n_trials("main") == 1, "the text on disk")
         booth.press("space", settle=0.4)                 # what the study was about
         booth.press("space", settle=0.4)                 # end screen
         out, _ = proc.communicate(timeout=30)
@@ -182,12 +177,8 @@ def test_a_break_takes_no_key_at_first_so_reading_on_cannot_skip_it(tmp_path, te
         for key in ["space", "2"]:
             booth.press(key, settle=0.4)
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
-        booth.press("space", settle=0.4)                 # "press space to start reading"
-        for _ in range(len(segment(first["text"], "en"))):
-            booth.press("space", settle=0.3)
-        if first["question"]:
-            booth.press("y", settle=0.4)
-        booth.wait(lambda recs: booth.n_trials("main") == 1, what="the first text on disk")
+        booth.read_text(len(segment(first["text"], "en")), bool(first["question"]),
+                        lambda recs: booth.n_trials("main") == 1, "the first text on disk")
         for _ in range(4):                               # reading on, as if the text went on
             booth.press("space", settle=0.1)
         time.sleep(0.3)
