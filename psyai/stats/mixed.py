@@ -25,8 +25,11 @@ that uses the fit.
 from __future__ import annotations
 
 import math
+import os
 import re
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
@@ -309,19 +312,22 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, family: str = "gaussian", rem
 _HESS_STEP = 1e-4  # central-difference step over (theta, beta), as lme4's deriv12
 
 
-def _central_hessian(f, x: np.ndarray, h: float) -> np.ndarray:
-    """Central-difference Hessian (d, d) of ``f`` at ``x`` (d,)."""
+def _central_hessian(f_many, x: np.ndarray, h: float) -> np.ndarray:
+    """Central-difference Hessian (d, d) at ``x`` (d,) of a function evaluated by ``f_many(points)`` on a
+    list of points at once (so the evaluations can run in parallel)."""
     d = x.size
-    f0 = f(x)
     eye = np.eye(d) * h  # (d, d) rows are the steps
-    f_plus = np.array([f(x + eye[i]) for i in range(d)])  # (d,)
-    f_minus = np.array([f(x - eye[i]) for i in range(d)])  # (d,)
+    pairs = [(i, j) for i in range(d) for j in range(i + 1, d)]
+    points = [x] + [x + eye[i] for i in range(d)] + [x - eye[i] for i in range(d)]
+    for i, j in pairs:
+        points += [x + eye[i] + eye[j], x + eye[i] - eye[j], x - eye[i] + eye[j], x - eye[i] - eye[j]]
+    values = np.asarray(f_many(points), float)
+    f0, f_plus, f_minus = values[0], values[1:d + 1], values[d + 1:2 * d + 1]
     hess = np.empty((d, d))
     hess[np.diag_indices(d)] = (f_plus - 2.0 * f0 + f_minus) / h**2
-    for i in range(d):
-        for j in range(i + 1, d):
-            hess[i, j] = hess[j, i] = (f(x + eye[i] + eye[j]) - f(x + eye[i] - eye[j])
-                                       - f(x - eye[i] + eye[j]) + f(x - eye[i] - eye[j])) / (4.0 * h**2)
+    for k, (i, j) in enumerate(pairs):
+        pp, pm, mp, mm = values[2 * d + 1 + 4 * k:2 * d + 5 + 4 * k]
+        hess[i, j] = hess[j, i] = (pp - pm - mp + mm) / (4.0 * h**2)
     return hess
 
 
@@ -338,17 +344,24 @@ def _hessian_ses(fit, formula: str, frame: pd.DataFrame, fixed: pd.DataFrame, le
     from scipy import stats
 
     try:
-        devfun = mixedlm.mkGlmerDevfun(mixedlm.glFormula(formula, frame, family=mixedlm.families.Binomial()))
+        def make_devfun():
+            return mixedlm.mkGlmerDevfun(mixedlm.glFormula(formula, frame, family=mixedlm.families.Binomial()))
+
+        devfun = make_devfun()
         x = np.r_[np.asarray(fit.theta, float), np.asarray(fit.beta, float)]  # (K + p,)
         bounds = devfun.get_bounds(joint=True)
         free = np.array([not (lo is not None and abs(v - lo) < 1e-6) for v, (lo, _) in zip(x, bounds)])
+        local = threading.local()  # one deviance function per thread (the engine releases the GIL)
 
         def dev(v: np.ndarray) -> float:
+            if not hasattr(local, "devfun"):
+                local.devfun = make_devfun()
             full = x.copy()
             full[free] = v
-            return float(devfun(full))
+            return float(local.devfun(full))
 
-        hess = _central_hessian(dev, x[free], _HESS_STEP)
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            hess = _central_hessian(lambda points: list(pool.map(dev, points)), x[free], _HESS_STEP)
         hess = (hess + hess.T) / 2.0
         if not np.all(np.isfinite(hess)) or np.linalg.eigvalsh(hess).min() <= 0.0:
             return "conditional on theta"
