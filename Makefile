@@ -31,6 +31,7 @@ demo: $(STAMP) system-deps
 	$(BIN)/psyai validate stimuli/turing_test/items.csv
 	$(BIN)/psyai simulate turing_test --participants 16 --dprime 1.0 --criterion 0.2 --item-sd 0.3 --seed 7 --out $(DEMO)/data
 	$(BIN)/psyai analyze turing_test $(DEMO)/data --out $(DEMO)/report
+	@echo "Texts: real human and model answers (Wikipedia vs ChatGPT; ELYZA vs gpt-4o): stimuli/turing_test/README.md"
 	@echo "Report: $(abspath $(DEMO))/report/report.html"
 
 clean:
