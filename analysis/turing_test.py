@@ -1025,8 +1025,9 @@ def _glmm_sentence(g: dict, level: float, short: bool = False) -> str:
            f"b = {fmt_num(i['estimate'])}, SE = {fmt_num(i['se'])}, {fmt_ci(i['ci_low'], i['ci_high'], level=level)}, "
            f"z = {fmt_num(i['z'])}, {fmt_p(i['p_val'])}. Random-effect SDs: {sds} ({plural(g['n_obs'], 'trial')}).")
     if g["simplified"]:
-        dropped = "; ".join(t["formula"] for t in g["tried"][:-1])
-        out += f" The fuller model ({dropped}) was singular, so this simpler one was fitted."
+        dropped = [t["formula"] for t in g["tried"][:-1]]
+        out += (f" The fuller model{'s' if len(dropped) > 1 else ''} ({'; '.join(dropped)}) "
+                f"{'were' if len(dropped) > 1 else 'was'} singular, so this simpler one was fitted.")
     elif g["singular"]:
         out += " Caution: even the simplest model was singular (a variance component at zero)."
     if not g["converged"]:

@@ -201,7 +201,7 @@ def _variables(formula: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if n not in ("I", "log", "exp", "sqrt", "scale", "poly", "offset")]
 
 
-def _check(data: pd.DataFrame, formula: str, family: str, reml: bool, level: float, ci: str, ddf: str) -> str:
+def _check(data: pd.DataFrame, formula: str, family: str, level: float, ci: str, ddf: str) -> str:
     if family not in FAMILIES:
         raise DataError(f"family={family!r}: use one of {', '.join(FAMILIES)}")
     if ci not in CI_METHODS:
@@ -253,7 +253,7 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, family: str = "gaussian", rem
     import mixedlm
     from mixedlm.models.checks import ModelCheckError
 
-    _check(data, formula, family, reml, level, ci, ddf)
+    _check(data, formula, family, level, ci, ddf)
     columns = [c for c in _variables(formula) if c in data.columns]
     frame = data[columns].dropna().copy()
     for _, _, group in random_terms(formula):
