@@ -24,12 +24,15 @@ that uses the fit.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
+import platform
 import re
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
@@ -261,7 +264,7 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, family: str = "gaussian", rem
             if g.strip() in frame.columns:
                 frame[g.strip()] = frame[g.strip()].astype(str)
     caught: list[str] = []
-    with warnings.catch_warnings(record=True) as record:
+    with warnings.catch_warnings(record=True) as record, _engine_heap():
         warnings.simplefilter("always")
         try:
             if family == "gaussian":
@@ -307,6 +310,37 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, family: str = "gaussian", rem
                    "conditional on theta": "SEs conditional on theta (the Hessian over (theta, beta) was not "
                                            "positive definite)"}.get(se_method),
     )
+
+
+_M_TOP_PAD = -2  # glibc mallopt parameter numbers (malloc.h)
+_GLIBC_TOP_PAD = 128 * 1024  # glibc's default M_TOP_PAD
+_ENGINE_TOP_PAD = 256 << 20
+
+
+@contextmanager
+def _engine_heap():
+    """Let the engine reuse freed heap memory while it fits (glibc only; elsewhere nothing changes).
+
+    The engine allocates and frees its sparse factors at every deviance evaluation; glibc's default
+    returns the freed top of the heap to the kernel each time and faults it back in at the next one,
+    which took a third of the Turing-test GLMM's time (3 s of system time in 10 s). A 256 MiB top pad
+    keeps it; afterwards the default is restored and the memory handed back (``malloc_trim``).
+    Measured side by side in one process (``psyai stats bench``'s 200 x 100 GLMM, 2 cores): 7.6-7.9 s
+    with glibc's default, 4.6-4.8 s with the pad.
+    """
+    libc = None
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        try:
+            libc = ctypes.CDLL(None)
+            libc.mallopt(_M_TOP_PAD, _ENGINE_TOP_PAD)
+        except (OSError, AttributeError):
+            libc = None
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(_M_TOP_PAD, _GLIBC_TOP_PAD)
+            libc.malloc_trim(0)
 
 
 _HESS_STEP = 1e-4  # central-difference step over (theta, beta), as lme4's deriv12
