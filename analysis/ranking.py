@@ -71,7 +71,7 @@ from psyai.stats import agreement, paired
 from psyai.stats.agreement import alpha_from_counts, kendall_w_matrix, krippendorff_alpha  # re-exported
 from psyai.stats.multiple import holm
 from psyai.stats.paired import bradley_terry_fit  # re-exported
-from psyai.stats.proportions import cluster_robust_mean
+from psyai.stats.proportions import cluster_robust_mean, cluster_wilson
 
 __all__ = [
     "FLAGS", "SCALES", "RankingConfig", "agreement_alpha", "alpha_from_counts", "analyze", "bradley_terry",
@@ -272,9 +272,10 @@ def flag_rates(rankings: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     Returns
     -------
     DataFrame, one row per (model, flag): ``model``, ``flag``, ``n`` (outputs shown),
-    ``n_flagged``, ``rate``, ``se``, ``ci_low``, ``ci_high`` (participant-clustered CR1
-    interval, clipped to [0, 1]; :func:`psyai.stats.proportions.cluster_robust_mean`; with
-    very rare flags prefer the counts), ``n_participants``.
+    ``n_flagged``, ``rate``, ``se`` (participant-clustered CR1), ``ci_low``, ``ci_high`` (Wilson
+    interval on the participant-clustered effective n, inside [0, 1] and not a point when no
+    output or every output was flagged; :func:`psyai.stats.proportions.cluster_wilson`),
+    ``n_participants``.
     """
     _check_columns(rankings, ("participant", "model"))
     models = _models(rankings)
@@ -284,7 +285,7 @@ def flag_rates(rankings: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
                           "y": rankings[flag].astype("boolean").astype(float)}).dropna(subset=["y"])
         if d.empty:
             continue
-        ci = cluster_robust_mean(d, "y", "participant", by="model", level=level, clip=(0.0, 1.0)).set_index("model")
+        ci = cluster_wilson(d, "y", "participant", by="model", level=level).set_index("model")
         for model, x in d.groupby("model", sort=True)["y"]:
             c = ci.loc[model]
             rows.append({"model": model, "flag": flag, "n": int(x.size), "n_flagged": int(x.sum()),
@@ -419,8 +420,11 @@ METHODS = {
                  "n_eff = G. The interval stays inside [0, 1]. t = (p - .5) / SE(CR1) tests the rate against .5 on "
                  "G - 1 degrees of freedom; the p values were Holm-adjusted over the pairs of models tested "
                  "(m = {n_pairs}; Holm, 1979; p_holm beside the unadjusted p_val).",
-    "flag_rates": "Flag rates are the share of a model's outputs that participants flagged, with "
-                  "participant-clustered (CR1) intervals clipped to [0, 1].",
+    "flag_rates": "Flag rates are the share of a model's outputs that participants flagged. Intervals are "
+                  "Wilson score intervals on the effective number of outputs, n_eff = p(1 - p) / V, with V the "
+                  "participant-clustered (CR1) variance (not above the number shown), with the t quantile on "
+                  "G - 1 degrees of freedom (G participants); at a rate of 0 or 100% n_eff = G. They stay "
+                  "inside [0, 1].",
 }
 
 

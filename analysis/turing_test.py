@@ -641,23 +641,32 @@ def language_table(trials: pd.DataFrame, level: float = 0.95, correction: str = 
 
     Returns
     -------
-    pandas.DataFrame, one row per language: ``lang``, ``n_participants``, ``n_trials``, ``accuracy``
-    with ``ci_low``/``ci_high`` (Clopper–Pearson) and ``p_val`` (exact binomial against .5),
-    ``judged_human_model`` and ``judged_human_human`` (proportions of trials answered "human"),
-    ``mean_dprime`` (mean of the participants' d').
+    pandas.DataFrame, one row per language: ``lang``, ``n_participants``, ``n_trials``;
+    ``mean_accuracy`` (mean of the participants' accuracies) with ``mean_ci_low``/``mean_ci_high`` (t
+    interval across participants) and ``t``, ``dof``, ``p_val`` (one-sample t test against .5: the
+    participant-level inference, as :func:`accuracy_ttest`, with ``cohen_dz``); ``accuracy`` pooled over trials with
+    ``ci_low``/``ci_high`` (Clopper–Pearson) and ``binomial_p`` (exact binomial against .5), both of
+    which treat trials as independent; ``judged_human_model`` and ``judged_human_human`` (means of the
+    participants' proportions of "human" answers to each source); ``mean_dprime`` (mean of the
+    participants' d').
     """
     rows = []
     for lang, d in trials.groupby("lang", sort=True):
         acc = accuracy_binomial(d, level).iloc[0]
-        judged = (d["response"] == "human").groupby(d["source"]).mean()
+        tt = accuracy_ttest(participant_accuracy(d, level), level).iloc[0]
+        judged = (d["response"] == "human").groupby([d["source"], d["participant"]]).mean().groupby(level=0).mean()
         rows.append({"lang": lang, "n_participants": int(d["participant"].nunique()), "n_trials": int(len(d)),
+                     "mean_accuracy": float(tt["mean"]), "mean_ci_low": float(tt["ci_low"]),
+                     "mean_ci_high": float(tt["ci_high"]), "t": float(tt["t"]), "dof": float(tt["dof"]),
+                     "p_val": float(tt["p_val"]), "cohen_dz": float(tt["cohen_dz"]),
                      "accuracy": float(acc["estimate"]), "ci_low": float(acc["ci_low"]),
-                     "ci_high": float(acc["ci_high"]), "p_val": float(acc["p_val"]),
+                     "ci_high": float(acc["ci_high"]), "binomial_p": float(acc["p_val"]),
                      "judged_human_model": float(judged.get("model", math.nan)),
                      "judged_human_human": float(judged.get("human", math.nan)),
                      "mean_dprime": float(sdt_participants(d, correction)["dprime"].mean())})
-    return pd.DataFrame(rows, columns=["lang", "n_participants", "n_trials", "accuracy", "ci_low", "ci_high", "p_val",
-                                       "judged_human_model", "judged_human_human", "mean_dprime"])
+    return pd.DataFrame(rows, columns=["lang", "n_participants", "n_trials", "mean_accuracy", "mean_ci_low",
+                                       "mean_ci_high", "t", "dof", "p_val", "cohen_dz", "accuracy", "ci_low", "ci_high",
+                                       "binomial_p", "judged_human_model", "judged_human_human", "mean_dprime"])
 
 
 def item_table(trials: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
@@ -709,10 +718,10 @@ METHODS = {
            "human text; d' = z(H) - z(F), c = -(z(H) + z(F)) / 2 (c > 0: bias toward 'human'). Rates "
            "corrected by {correction}. Group means with t intervals and one-sample t tests against 0 "
            "(pingouin.ttest); Cohen's d_z = M / SD of participant values.",
-    "judged_human_rate": "Proportion of trials answered 'human' per source (and per generating model). "
-                         "ci_low/ci_high: Clopper-Pearson interval over trials (treats trials as independent). "
-                         "participant_ci_low/participant_ci_high: participant-clustered t interval of the mean of "
-                         "participants' own rates.",
+    "judged_human_rate": "Proportion of answers 'human' per source (and per generating model). The sentence "
+                         "leads with participant_mean, the mean of participants' own rates, and its t interval "
+                         "across participants (participant_ci_low/participant_ci_high); estimate pools trials, "
+                         "with a Clopper-Pearson interval (ci_low/ci_high) that treats trials as independent.",
     "glmm": "Mixed-effects logistic regression of 'human' judgments on the source of the text, " + TURING_GLMM
             + " (source: human = +0.5, model = -0.5): random intercepts and source slopes for participants (who "
             "differ in bias and in sensitivity) and random intercepts for items (Barr, Levy, Scheepers & Tily, "
@@ -951,16 +960,19 @@ def apa_sentences(res: dict) -> dict[str, str]:
         if r is None:
             continue
         parts.append(
-            f"{label} texts were judged human on {fmt_pct(r['estimate'])} of trials, "
-            f"{fmt_ci(100 * r['ci_low'], 100 * r['ci_high'], 1, level=level)} (Clopper–Pearson over "
-            f"{plural(r['n'], 'trial')}); participant-clustered M = {fmt_pct(r['participant_mean'])}, "
+            f"{label} texts were judged human by a mean of {fmt_pct(r['participant_mean'])} of each "
+            f"participant's answers, "
             f"{_ci_part(r['participant_ci_low'], r['participant_ci_high'], 1, level=level, scale=100)} "
-            f"(t interval over {plural(r['n_participants'], 'participant')})."
+            f"(t interval over {plural(r['n_participants'], 'participant')}); pooled over trials "
+            f"{fmt_pct(r['estimate'])}, {r['n_judged_human']} of {r['n']} (Clopper–Pearson "
+            f"{fmt_ci(100 * r['ci_low'], 100 * r['ci_high'], 1, level=level)}, which treats trials as "
+            f"independent)."
         )
     models = {k: v for k, v in res["judged_human_rate_by_model"].items() if v["source"] == "model"}
     if len(models) > 1:
-        parts.append("By model: " + "; ".join(
-            f"{k} {fmt_pct(v['estimate'])}, {fmt_ci(100 * v['ci_low'], 100 * v['ci_high'], 1, level=level)}"
+        parts.append("By model (mean of participants' rates): " + "; ".join(
+            f"{k} {fmt_pct(v['participant_mean'])}, "
+            f"{_ci_part(v['participant_ci_low'], v['participant_ci_high'], 1, level=level, scale=100)}"
             for k, v in models.items()) + ".")
     out["judged_human_rate"] = " ".join(parts)
     g = res["glmm"]
@@ -997,9 +1009,11 @@ def _languages_sentence(res: dict, level: float) -> str:
         only = next(iter(langs), None)
         return f"Every session was in {LANG_NAMES.get(only, only)}." if only else ""
     parts = [f"{LANG_NAMES.get(r['lang'], r['lang'])} ({plural(r['n_participants'], 'participant')}, "
-             f"{plural(r['n_trials'], 'trial')}): accuracy over trials treated as independent {fmt_pct(r['accuracy'])}, "
-             f"{_ci_part(r['ci_low'], r['ci_high'], 1, level=level, scale=100)}, model-written texts judged human "
-             f"on {fmt_pct(r['judged_human_model'])}, mean d' = {fmt_num(r['mean_dprime'])}"
+             f"{plural(r['n_trials'], 'trial')}): mean participant accuracy {fmt_pct(r['mean_accuracy'])}, "
+             f"{_ci_part(r['mean_ci_low'], r['mean_ci_high'], 1, level=level, scale=100)}, "
+             f"{_test_part({**r, 'n': r['n_participants']})}; model-written texts judged human "
+             f"by a mean {fmt_pct(r['judged_human_model'])} of each participant's answers; mean d' = "
+             f"{fmt_num(r['mean_dprime'])}"
              for r in res["by_language"]]
     return ("The figures above pool sessions in " + " and ".join(LANG_NAMES.get(k, k) for k in langs)
             + " (different texts, and often different people); by language: " + "; ".join(parts)
@@ -1165,8 +1179,9 @@ def build_report(results: dict) -> HtmlReport:
         report.heading("Languages")
         report.apa(sentences["languages"])
         if len(tables["languages"]) > 1:
-            report.table(tables["languages"], "By language (accuracy over trials treated as independent: "
-                                              "Clopper-Pearson interval, exact binomial test)")
+            report.table(tables["languages"], "By language: mean_accuracy is the mean of participants' accuracies "
+                                              "(t interval, one-sample t test against .5); accuracy pools trials "
+                                              "as if independent (Clopper-Pearson interval, exact binomial_p)")
 
     report.heading("Exclusions")
     report.apa(sentences["exclusions"])

@@ -32,6 +32,7 @@ from analysis.ranking import (
 )
 from psyai.errors import DataError
 from psyai.stats import agreement, paired
+from psyai.stats.proportions import wilson_interval
 from psyai.stats.agreement import krippendorff_alpha
 
 REPO = Path(__file__).resolve().parents[2]
@@ -219,8 +220,23 @@ def test_likert_and_flags_match_r(ref_table):
         row = fl.loc[(r["model"], r["flag"])]
         assert row["n_flagged"] == r["n_flagged"] and row["rate"] == pytest.approx(r["rate"], rel=1e-12)
         assert row["se"] == pytest.approx(r["se"], rel=1e-9)
-        assert row["ci_low"] == pytest.approx(max(0.0, r["ci"][0]), rel=1e-9, abs=1e-12)
-        assert row["ci_high"] == pytest.approx(min(1.0, r["ci"][1]), rel=1e-9)
+        # Wilson on the effective n from R's CR1 SE, t quantile on G - 1 df (cluster_wilson)
+        p, g = r["rate"], row["n_participants"]
+        n_eff = g if p in (0.0, 1.0) else min(row["n"], p * (1 - p) / r["se"] ** 2)
+        assert [row["ci_low"], row["ci_high"]] == pytest.approx(wilson_interval(p, n_eff, dof=g - 1), rel=1e-9,
+                                                                abs=1e-12)
+        assert 0.0 <= row["ci_low"] <= row["rate"] <= row["ci_high"] <= 1.0
+
+
+def test_a_flag_never_or_always_given_has_an_interval_not_a_point(ref_table):
+    d = ref_table.copy()
+    d["flag_harmful"] = d["model"] == d["model"].iloc[0]  # one model always flagged, the others never
+    fl = flag_rates(d).set_index(["model", "flag"]).xs("flag_harmful", level="flag")
+    g = d["participant"].nunique()
+    for model, row in fl.iterrows():
+        assert row["rate"] in (0.0, 1.0)
+        assert row["ci_high"] - row["ci_low"] > 0.05  # the clipped Wald interval was [0, 0] or [1, 1]
+        assert [row["ci_low"], row["ci_high"]] == pytest.approx(wilson_interval(row["rate"], g, dof=g - 1))
 
 
 # --------------------------------------------------------------------------- analyze, outputs, command line

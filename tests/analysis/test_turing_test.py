@@ -493,6 +493,16 @@ def test_languages_are_reported_apart_and_one_can_be_chosen(tmp_path):
     assert by_lang["en"]["accuracy"] > by_lang["ja"]["accuracy"] + 0.1  # what pooling would hide
     assert by_lang["en"]["n_participants"] == 6 and by_lang["ja"]["n_trials"] == 80
     assert "pool sessions in English and Japanese" in results["sentences"]["languages"]
+    # each language's inference is across participants (the pooled-trials binomial is kept beside it)
+    for lang, d in both.groupby("lang"):
+        per = (d["response"] == d["source"]).groupby(d["participant"]).mean()
+        assert by_lang[lang]["mean_accuracy"] == pytest.approx(per.mean())
+        assert by_lang[lang]["dof"] == per.size - 1
+    assert "mean participant accuracy" in results["sentences"]["languages"]
+    assert "t(5) = " in results["sentences"]["languages"] and "t(4) = " in results["sentences"]["languages"]
+    jh = results["sentences"]["judged_human_rate"]
+    assert jh.startswith("Model-written texts were judged human by a mean of")
+    assert jh.index("t interval over") < jh.index("Clopper–Pearson")
     # items are told apart by language even where two sets share an id
     assert len(results["tables"]["items"]) == 32
     only = analyze(both, TuringConfig(lang="ja"))
