@@ -120,3 +120,18 @@ def kill_mid_session(experiment: str, args: list[str], log: Path, n_main: int, t
             proc.kill()
             proc.wait()
     return [r for r in booth.records() if r["record"] == "trial"]
+
+
+def restamp(text: str) -> str:
+    """A log's text with every record's ``header_sha256`` set to its (edited) header's digest: what a
+    log written with that header would hold (for tests that build a log by editing another)."""
+    import json
+
+    from psyai.data.log import header_digest
+
+    lines = [json.loads(line) for line in text.split("\n") if line.strip()]
+    digest = header_digest(lines[0])
+    for rec in lines[1:]:
+        if "header_sha256" in rec:
+            rec["header_sha256"] = digest
+    return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in lines)

@@ -31,7 +31,7 @@ from psyai.booth.session import (
 from psyai.data.stimuli import StimulusSet, load_stimuli
 
 # fields of a log record that are the log's own, not the trial's
-_LOG_FIELDS = ("schema_version", "timestamp")
+_LOG_FIELDS = ("schema_version", "timestamp", "header_sha256")
 
 
 @dataclass

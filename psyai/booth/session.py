@@ -19,7 +19,7 @@ from pathlib import Path
 
 from psyai import __version__
 from psyai.errors import SessionError
-from psyai.data.log import DurableLog, read_log
+from psyai.data.log import DurableLog, check_sequence, header_digest, read_log
 
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 MAX_SESSION = 99
@@ -177,6 +177,7 @@ def plan_session(paths: SessionPaths, resume: bool, stimuli_sha256: str) -> Sess
     records, _fragment = read_log(paths.log)
     if not records or records[0]["record"] != "header":
         raise SessionError(f"{paths.log}: no session header on line 1; this log cannot be resumed")
+    check_sequence(paths.log, records)
     header = records[0]
     if any(r["record"] == "end" for r in records):
         end = [r for r in records if r["record"] == "end"][-1]
@@ -221,9 +222,10 @@ def open_log(state: SessionState | None, paths: SessionPaths, header: dict | Non
         except FileExistsError:
             raise SessionError(f"{paths.log} appeared while starting; another session is running with the same ID — nothing was overwritten") from None
         log.stamp = {"run_mode": header["run_mode"]}
-        log.write(header)
+        written = log.write(header)
+        log.stamp["header_sha256"] = header_digest(written)
         return log, SessionState(paths=paths, header=header, records=[header])
     log, records = DurableLog.reopen(paths.log)
-    log.stamp = {"run_mode": state.header["run_mode"]}
+    log.stamp = {"run_mode": state.header["run_mode"], "header_sha256": header_digest(records[0])}
     state.records = records
     return log, state

@@ -9,6 +9,7 @@ with ``O_EXCL``: an existing log is never truncated or overwritten.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -35,10 +36,16 @@ def read_log(path: str | Path) -> tuple[list[dict], str | None]:
 
     A line that does not end in a newline was being written when the process
     died; it is returned apart, never parsed as data. A complete line that is
-    not valid JSON is corruption and raises :class:`DataError`.
+    not valid JSON (or not UTF-8) is corruption and raises :class:`DataError`
+    naming the file and line.
     """
     path = Path(path)
-    raw = path.read_bytes()
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a session log")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror or err}); check the path and its permissions") from None
     fragment = None
     if raw and not raw.endswith(b"\n"):
         cut = raw.rfind(b"\n") + 1
@@ -46,7 +53,12 @@ def read_log(path: str | Path) -> tuple[list[dict], str | None]:
     records = []
     # records end in "\n" only: str.splitlines() would also split inside a text holding U+2028, U+2029 or
     # U+0085, which json.dumps(ensure_ascii=False) writes as they are
-    for lineno, line in enumerate(raw.decode("utf-8").split("\n"), start=1):
+    for lineno, data in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise DataError(f"{path} line {lineno}: not UTF-8 text (byte {err.start + 1} of the line); the log is "
+                            "damaged — keep a copy and report it") from None
         if not line.strip():
             continue
         try:
@@ -58,6 +70,77 @@ def read_log(path: str | Path) -> tuple[list[dict], str | None]:
         rec["_line"] = lineno
         records.append(rec)
     return records, fragment
+
+
+# header fields that are the log's own bookkeeping, not part of what the digest protects
+_UNDIGESTED = ("_line",)
+
+
+def header_digest(header: dict) -> str:
+    """SHA-256 of a session header as written (canonical JSON, keys sorted).
+
+    Every record after the header carries it as ``header_sha256`` (:func:`psyai.booth.session.open_log`),
+    so an edited header (a swapped ``trial_order``, another ``participant``) no longer matches the
+    records written under it: :func:`check_sequence` refuses the log, naming the line.
+    """
+    body = {k: v for k, v in header.items() if k not in _UNDIGESTED}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, allow_nan=False)
+                          .encode("utf-8")).hexdigest()
+
+
+def check_sequence(path: str | Path, records: list[dict]) -> None:
+    """Refuse a log that is not a sequence psyai could have written (:class:`DataError`, file and line).
+
+    - line 1 is the header;
+    - records after it carry the header's digest (``header_sha256``; logs written before digests have
+      none and are taken as they are): a mismatch means the header was edited after the session began;
+    - every trial record's ``experiment``, ``participant`` and ``session`` are the header's;
+    - a trial's ``trial_index`` is a position in its phase's order (``trial_order`` for ``main``,
+      ``practice_order`` for ``practice``) and, where the record names its item (``item_id``), it is
+      the item at that position;
+    - no (phase, trial_index) appears twice (two processes on one session, or a copied line).
+    """
+    path = Path(path)
+    if not records or records[0].get("record") != "header":
+        raise DataError(f"{path} line 1: the first record must be the session header")
+    header = records[0]
+    digest = header_digest(header)
+    for rec in records[1:]:
+        got = rec.get("header_sha256")
+        if got is not None and got != digest:
+            raise DataError(
+                f"{path} line {rec['_line']}: the session header (line 1) was changed after this record was "
+                "written (its header_sha256 no longer matches); restore the original header from a backup — "
+                "psyai will not guess which trials it described")
+    orders = {"main": header.get("trial_order"), "practice": header.get("practice_order")}
+    seen: dict[tuple, int] = {}
+    for rec in records[1:]:
+        if rec.get("record") != "trial":
+            continue
+        where = f"{path} line {rec['_line']}"
+        for name in ("experiment", "participant", "session"):
+            if name in rec and name in header and rec[name] != header[name]:
+                raise DataError(f"{where}: trial record has {name} {rec[name]!r} but the session header says "
+                                f"{header[name]!r}; one log holds one session — move the record to its own log")
+        phase, index = rec.get("phase"), rec.get("trial_index")
+        if phase not in orders:
+            raise DataError(f"{where}: trial record has phase {phase!r}; expected 'practice' or 'main'")
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise DataError(f"{where}: trial record has trial_index {index!r}; expected a whole number")
+        order = orders[phase]
+        if isinstance(order, list):
+            if not 0 <= index < len(order):
+                raise DataError(f"{where}: {phase} trial_index {index} is outside the header's "
+                                f"{'trial_order' if phase == 'main' else 'practice_order'} (0–{len(order) - 1})")
+            if "item_id" in rec and rec["item_id"] != order[index]:
+                raise DataError(f"{where}: {phase} trial {index} shows item {rec['item_id']!r} but the header's order "
+                                f"has {order[index]!r} there; the header or the record was edited")
+        key = (phase, index)
+        if key in seen:
+            raise DataError(f"{where}: {phase} trial {index} is already recorded on line {seen[key]}; a log holds "
+                            "each trial once (were two copies of the session run at once?) — keep a copy and "
+                            "remove the later line")
+        seen[key] = rec["_line"]
 
 
 class DurableLog:
@@ -97,12 +180,15 @@ class DurableLog:
                 os.fsync(fh.fileno())
         return cls(path, open(path, "a", encoding="utf-8", newline="\n")), records
 
-    def write(self, record: dict) -> None:
+    def write(self, record: dict) -> dict:
+        """Append ``record`` (with the log's own fields and :attr:`stamp`); returns it as read back."""
         rec = {"schema_version": SCHEMA_VERSION, "timestamp": utc_now(), **self.stamp, **record}
-        self._fh.write(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n")
+        line = json.dumps(rec, ensure_ascii=False, allow_nan=False)
+        self._fh.write(line + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self.ended = self.ended or record.get("record") == "end"
+        return json.loads(line)
 
     def close(self) -> None:
         if not self._fh.closed:

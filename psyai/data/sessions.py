@@ -13,7 +13,7 @@ import pandas as pd
 
 from psyai.data.stimuli import model_display_name
 from psyai.errors import DataError
-from psyai.data.log import read_log
+from psyai.data.log import check_sequence, read_log
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +143,7 @@ def load_session(log_path: str | Path) -> tuple[dict, list[dict], dict | None]:
     """Header, checked trial records and end record (None if the session never ended) of one log."""
     log_path = Path(log_path)
     records, _fragment = read_log(log_path)
-    if not records or records[0]["record"] != "header":
-        raise DataError(f"{log_path} line 1: the first record must be the session header")
+    check_sequence(log_path, records)
     header = records[0]
     trials = []
     for rec in records[1:]:

@@ -9,7 +9,7 @@ import pytest
 
 from psyai.data import TRIAL_SCHEMA, load
 from psyai.errors import DataError
-from tests.helpers import run_experiment
+from tests.helpers import restamp, run_experiment
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_simulated_and_real_are_never_mixed_silently(sim_data, tmp_path):
     real.mkdir(parents=True)
     text = log.read_text(encoding="utf-8")
     text = text.replace('"run_mode": "simulated"', '"run_mode": "real"').replace('"simulated": true', '"simulated": false')
-    (real / "sub-R1_ses-1_log.jsonl").write_text(text, encoding="utf-8")
+    (real / "sub-R1_ses-1_log.jsonl").write_text(restamp(text), encoding="utf-8")
     with pytest.raises(DataError, match="simulated and real sessions are mixed"):
         load(data)
     assert set(load(data, allow_mixed=True).run_mode) == {"simulated", "real"}
