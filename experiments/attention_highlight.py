@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     checked = runner.check(args, EXPERIMENT)
     if args.min_select > args.max_select:
         raise PsyaiError(f"--min-select {args.min_select} is more than --max-select {args.max_select}; lower it")
-    settings = (Settings(**{"min_select": 0, **checked.header["settings"]})  # sessions begun before min_select
+    settings = (runner.header_settings(checked, Settings, min_select=0)  # sessions begun before min_select
                 if checked.header else
                 Settings(n_trials=args.trials, unit=args.unit, max_select=args.max_select, min_select=args.min_select,
                          break_every=args.break_every, practice=not args.no_practice, demographics=args.demographics))

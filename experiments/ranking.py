@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # -- show dialog, check everything before a file is written ------------------------
     checked = runner.check(args, EXPERIMENT)
-    settings = (Settings(**checked.header["settings"]) if checked.header else
+    settings = (runner.header_settings(checked, Settings) if checked.header else
                 Settings(n_trials=args.trials, allow_ties=args.allow_ties, allow_partial=args.allow_partial,
                          page_chars=args.page_chars, break_every=args.break_every, demographics=args.demographics))
     groups = prompt_groups(checked.stim, args.lang)

@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # -- show dialog, check everything before a file is written ------------------------
     checked = runner.check(args, EXPERIMENT)
-    settings = (Settings(**checked.header["settings"]) if checked.header else
+    settings = (runner.header_settings(checked, Settings) if checked.header else
                 Settings(n_trials=args.trials, unit=args.unit, cells_per_line=args.cells_per_line, break_every=args.break_every,
                          practice=not args.no_practice, demographics=args.demographics))
     check_segmentation(args.lang, "attach", settings.unit)

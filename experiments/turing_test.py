@@ -217,7 +217,12 @@ def resolve_orders(checked: runner.Checked, settings: Settings) -> tuple[list[di
     by_id = {it["item_id"]: it for it in stim.items}
     if checked.header is not None:
         h = checked.header
-        checks = {iid: trial_lists.check_item(k + 1, h["check_expected"][iid], lang)
+        expected = h.get("check_expected") or {}
+        missing = [i for i in h["trial_order"] if i.startswith(trial_lists.CHECK_PREFIX) and i not in expected]
+        if missing:
+            raise PsyaiError(f"{checked.paths.log} line 1: check_expected has no answer for {missing[0]!r}; the header "
+                             "was edited — restore it from a backup")
+        checks = {iid: trial_lists.check_item(k + 1, expected[iid], lang)
                   for k, iid in enumerate(i for i in h["trial_order"] if i.startswith(trial_lists.CHECK_PREFIX))}
         order = [checks.get(i) or by_id[i] for i in h["trial_order"]]
         return order, [by_id[i] for i in h["practice_order"]], h["seed"], h["list"], n_lists
@@ -233,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # -- show dialog, check everything before a file is written ------------------------
     checked = runner.check(args, EXPERIMENT)
-    settings = Settings(**checked.header["settings"]) if checked.header else settings_from_args(args)
+    settings = runner.header_settings(checked, Settings) if checked.header else settings_from_args(args)
     order, practice, seed, list_index, n_lists = resolve_orders(checked, settings)
     observer = simulation = None
     if args.simulate:

@@ -1,4 +1,4 @@
-"""The ``psyai`` command: init, generate, validate, simulate, analyze, reward, attention.
+"""The ``psyai`` command: init, generate, validate, simulate, analyze, reward, attention, stats, export, session.
 
 Every subcommand has ``--help``; a failure prints one line (``error: …``)
 to stderr and exits 1.
@@ -244,6 +244,55 @@ def _stats(args: argparse.Namespace) -> int:
 COMMANDS["stats"] = (_stats_args, _stats, "mixed models on any table, and their speed and coverage figures")
 
 
+# -- export, session ---------------------------------------------------------------
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    c = sub.add_parser("csv", help="PsychoPy's wide CSV of a session, made from its log",
+                       description="Write PsychoPy's wide CSV of each session from its durable log (the log is the "
+                                   "record of truth; the CSV can be made again at any time). Named "
+                                   "sub-…_ses-…_<experiment>.csv for an ended session, …_interrupted.csv otherwise; "
+                                   "an existing file is never overwritten (_1, _2 …).")
+    c.add_argument("sessions", nargs="+", metavar="SESSION",
+                   help="a session folder (data/turing_test/sub-P001/ses-1) or its _log.jsonl")
+    c.add_argument("--out", default=None, help="folder to write into (default: each session's own folder)")
+
+
+def _export(args: argparse.Namespace) -> int:
+    from psyai.booth.runner import write_session_csv
+    from psyai.booth.session import session_log_path
+
+    if args.out:
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+    for session in args.sessions:
+        print(write_session_csv(session_log_path(session), args.out))
+    return 0
+
+
+def _session_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = sub.add_parser("set-aside", help="keep aside a log whose session stopped while starting, so it can start again",
+                       description="A session stopped while starting (power cut, kill -9 before the header was on "
+                                   "disk) leaves a log without a complete header: it cannot be resumed, and a new "
+                                   "start finds the log. This moves that log (and any cut line) to the session's "
+                                   "set-aside/ folder under a time-stamped name; nothing is deleted. A log with a "
+                                   "header is refused (use the experiment's --resume).")
+    a.add_argument("folder", metavar="SESSION", help="the session folder, e.g. data/turing_test/sub-P001/ses-1")
+
+
+def _session(args: argparse.Namespace) -> int:
+    from psyai.booth.session import set_aside
+
+    for path in set_aside(args.folder):
+        print(f"set aside: {path}")
+    print(f"{args.folder}: the session can be started again (without --resume)")
+    return 0
+
+
+COMMANDS["export"] = (_export_args, _export, "a session's CSV, made from its log")
+COMMANDS["session"] = (_session_args, _session, "set aside a log whose session stopped while starting")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="psyai", description="Psychology experiments on language models.")
     parser.add_argument("--version", action="version", version=f"psyai {__version__}")
@@ -264,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except PsyaiError as err:
         console.print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
+        return 1
+    except OSError as err:
+        where = err.filename or "a file"
+        console.print(f"error: {where}: {err.strerror or err}", markup=False, highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         console.print("interrupted", markup=False)

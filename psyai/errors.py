@@ -15,3 +15,7 @@ class SessionError(PsyaiError, ValueError):
 
 class DataError(PsyaiError, ValueError):
     """A data folder or log file does not match the schema in docs/DATA.md."""
+
+
+class StorageError(PsyaiError, OSError):
+    """Data could not be written (a full disk, a read-only folder); what was already saved is intact."""

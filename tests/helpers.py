@@ -22,8 +22,13 @@ def run_experiment(name: str, *args: str, timeout: float = 120, **popen) -> subp
 
 
 def tree(path: Path) -> dict[str, bytes]:
-    """Every file under ``path`` with its bytes, to show that a refusal wrote nothing."""
-    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()} if path.exists() else {}
+    """Every file under ``path`` with its bytes, to show that a refusal wrote nothing. A session's ``.lock``
+    is left out: every process that takes the lock (a refused one too) writes its PID and host there, so
+    that a second process can be told who holds the session."""
+    if not path.exists():
+        return {}
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))
+            if p.is_file() and p.suffix != ".lock"}
 
 
 class Booth:

@@ -18,15 +18,17 @@ window is up.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from psyai.errors import PsyaiError, SessionError
-from psyai.data.log import DurableLog
+from psyai.errors import PsyaiError, SessionError, StorageError
+from psyai.data.log import DurableLog, check_sequence, read_log
 from psyai.booth.session import (
-    SessionPaths, SessionState, draw_seed, new_header, next_list_index, open_log, plan_session, run_mode,
-    session_stimuli, validate_participant, validate_session,
+    SessionEnded, SessionLock, SessionPaths, SessionState, check_writable, draw_seed, new_header, next_list_index,
+    open_log, plan_session, run_mode, session_stimuli, validate_participant, validate_session,
 )
 from psyai.data.stimuli import StimulusSet, load_stimuli
 
@@ -45,6 +47,7 @@ class Checked:
     stim: StimulusSet
     paths: SessionPaths
     state: SessionState | None  # None for a new session; the log so far for --resume
+    lock: SessionLock | None = None  # held from the check to the end of the process (a new session's: from open)
 
     @property
     def header(self) -> dict | None:
@@ -64,10 +67,22 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
     participant = validate_participant(args.participant)
     session = validate_session(args.session or 1)
     paths = SessionPaths(Path(args.data_dir), experiment, participant, session)
-    if args.stimuli is None:  # a resumed session goes on with its own file, wherever the default points
-        args.stimuli = (args.resume and session_stimuli(paths)) or args.default_stimuli
-    stim = load_stimuli(args.stimuli)
-    state = plan_session(paths, args.resume, stim.sha256)
+    lock = SessionLock.acquire(paths) if paths.folder.is_dir() else None  # before the log is read
+    _state["paths"] = paths
+    try:
+        if args.stimuli is None:  # a resumed session goes on with its own file, wherever the default points
+            args.stimuli = (args.resume and session_stimuli(paths)) or args.default_stimuli
+        stim = load_stimuli(args.stimuli)
+        state = plan_session(paths, args.resume, stim.sha256)
+    except SessionEnded as ended:
+        if args.resume and not complete_csv(paths).exists():
+            written = write_session_csv(paths.log)
+            raise Done(f"{paths.folder}: the session had ended ({ended.status}) but its CSV was missing; "
+                       f"written from the log: {written}") from None
+        raise
+    if state is not None:
+        _check_resumable_header(paths, state.header, stim)
+    check_writable(paths)
     if state and state.header.get("run_mode") != run_mode(args):
         was, now = state.header.get("run_mode"), run_mode(args)
         flags = {"simulated": "--simulate", "pilot": "--pilot", "real": "neither --simulate nor --pilot"}
@@ -75,7 +90,52 @@ def check(args: argparse.Namespace, experiment: str) -> Checked:
                            f"({flags.get(was, was)}), not as {now}: its trials would be marked {was} whoever "
                            "answered them")
     args.lang = state.header["lang"] if state else (args.lang or "en")
-    return Checked(args, experiment, participant, session, stim, paths, state)
+    return Checked(args, experiment, participant, session, stim, paths, state, lock)
+
+
+HEADER_FIELDS = ("experiment", "run_mode", "participant", "session", "lang", "seed", "list", "trial_order",
+                 "practice_order", "settings", "stimuli_sha256")
+
+
+def _check_resumable_header(paths: SessionPaths, header: dict, stim: StimulusSet) -> None:
+    """A header ``--resume`` can rebuild the session from: its fields, and orders that name items (or
+    prompts, or attention checks) of the stimulus file. Refused with line 1 named, not a KeyError."""
+    from psyai.booth.trials import CHECK_PREFIX
+
+    where = f"{paths.log} line 1"
+    missing = [name for name in HEADER_FIELDS if name not in header]
+    if missing:
+        raise SessionError(f"{where}: the session header has no {', '.join(missing)}; it was not written by this "
+                           "psyai or was edited — restore it from a backup")
+    known = {str(it.get(key)) for it in stim.items for key in ("item_id", "prompt_id") if it.get(key) is not None}
+    for name in ("trial_order", "practice_order"):
+        order = header[name]
+        if not isinstance(order, list):
+            raise SessionError(f"{where}: {name} is {type(order).__name__}, not a list of ids — restore the header")
+        unknown = [i for i in order if not (isinstance(i, str) and (i in known or i.startswith(CHECK_PREFIX)))]
+        if unknown:
+            raise SessionError(f"{where}: {name} names {unknown[0]!r}, which {stim.path} does not hold; resume with the "
+                               "stimulus file the session began with")
+    if not isinstance(header["settings"], dict):
+        raise SessionError(f"{where}: settings is not an object — restore the header")
+
+
+def header_settings(checked: Checked, cls, **defaults):
+    """The experiment's settings dataclass ``cls`` from a resumed session's header (``defaults`` fill fields
+    added since the session began); an unknown or missing setting is refused naming the log's line 1."""
+    import dataclasses
+
+    given = {**defaults, **checked.header["settings"]}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(given) - set(fields))
+    missing = sorted(name for name, f in fields.items() if name not in given and f.default is dataclasses.MISSING
+                     and f.default_factory is dataclasses.MISSING)
+    if unknown or missing:
+        raise SessionError(f"{checked.paths.log} line 1: the header's settings "
+                           + (f"hold {', '.join(unknown)}, which {checked.experiment} does not have" if unknown else
+                              f"lack {', '.join(missing)}")
+                           + "; it was edited or written by another psyai — restore it from a backup")
+    return cls(**given)
 
 
 def choose_list(checked: Checked, n_lists: int) -> int:
@@ -90,35 +150,128 @@ def choose_list(checked: Checked, n_lists: int) -> int:
     return args.list_index
 
 
+# a cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value):
-    """A value PsychoPy's wide CSV can hold: lists and dicts as JSON, quotes escaped as CSV wants them.
+    """A value PsychoPy's wide CSV can hold: lists and dicts as JSON, quotes escaped as CSV wants them,
+    and a text a spreadsheet would run as a formula kept as text.
 
     ExperimentHandler.saveAsWideText wraps a value in quotes when it holds a
     comma or newline, and writes it bare otherwise, never escaping quotes. So a
     value it will wrap gets its inner quotes doubled (``It's "fine", thanks``),
     and a value it will write bare but that holds a quote or a carriage return
     (``"Sleep" tips?``) is given its quotes here, as one quoted CSV field.
+
+    A text starting with ``= + - @``, a tab or a carriage return (``=HYPERLINK(…)``, ``+cmd``) would be
+    run by Excel, LibreOffice or Google Sheets when the CSV is opened; as OWASP recommends, it is
+    written with a leading apostrophe inside quotes (``"'=HYPERLINK(…)"``), which spreadsheets show as
+    the text itself. Numbers (``-0.5``) are not texts and are written as they are. The log keeps every
+    text exactly as shown.
     """
     if isinstance(value, (list, dict)):
         value = json.dumps(value, ensure_ascii=False)
     if isinstance(value, str):
+        if value.startswith(FORMULA_STARTS):
+            value = "'" + value
         if "," in value or "\n" in value:  # PsychoPy quotes it: only the inner quotes need doubling
             value = value.replace('"', '""')
-        elif '"' in value or "\r" in value:  # PsychoPy writes it bare: quote it ourselves
+        elif '"' in value or "\r" in value or value.startswith("'"):  # PsychoPy writes it bare: quote it here
             value = '"' + value.replace('"', '""') + '"'
     return value
 
 
+def complete_csv(paths: SessionPaths) -> Path:
+    """The usual name of a session's CSV (an ended session's; an unended one's ends ``_interrupted.csv``)."""
+    return Path(f"{paths.csv_base}.csv")
+
+
+def _free_name(base: str) -> Path:
+    """``base.csv``, else ``base_1.csv``, ``base_2.csv`` … (as PsychoPy names a collision)."""
+    k, path = 0, Path(base + ".csv")
+    while path.exists():
+        k += 1
+        path = Path(f"{base}_{k}.csv")
+    return path
+
+
+def write_session_csv(log_path: str | Path, out_dir: str | Path | None = None) -> Path:
+    """PsychoPy's wide CSV of a session, made from its log at any time; returns the file written.
+
+    One row per trial record (the log's own fields left out), ``participant`` and ``session`` from the
+    header, written by PsychoPy's ``ExperimentHandler.saveAsWideText`` as a live session's CSV is. Named
+    ``sub-…_ses-…_<experiment>.csv`` when the log has its end record, else ``…_interrupted.csv``; an
+    existing file is never overwritten (``_1``, ``_2`` … as PsychoPy does). The CSV is written under a
+    temporary name, synced, and only then given its name: a full disk or a crash never leaves an empty
+    or partial file under the usual name.
+    """
+    from psychopy import data as pdata
+
+    log_path = Path(log_path)
+    records, _fragment = read_log(log_path)
+    check_sequence(log_path, records)
+    header = records[0]
+    ended = any(r["record"] == "end" for r in records)
+    stem = log_path.name[: -len("_log.jsonl")] if log_path.name.endswith("_log.jsonl") else log_path.stem
+    folder = Path(out_dir) if out_dir is not None else log_path.parent
+    base = folder / f"{stem}_{header['experiment']}{'' if ended else '_interrupted'}"
+    tmp = folder / f".{base.name}.{os.getpid()}.partial"
+    exp = pdata.ExperimentHandler(name=header["experiment"],
+                                  extraInfo={"participant": header["participant"], "session": header["session"]},
+                                  dataFileName=str(tmp), savePickle=False, saveWideText=False)
+    atexit.unregister(exp.close)  # it writes nothing at exit: this function is its only writer
+    for rec in records:
+        if rec["record"] == "trial":
+            for key, value in rec.items():
+                if not key.startswith("_") and key not in _LOG_FIELDS and key not in exp.extraInfo:
+                    exp.addData(key, csv_cell(value))
+            exp.nextEntry()
+    try:
+        written = Path(exp.saveAsWideText(str(tmp) + ".csv", delim=",", fileCollisionMethod="overwrite"))
+        with open(written, "rb+") as fh:
+            os.fsync(fh.fileno())
+        final = _free_name(str(base))
+        while True:
+            try:
+                os.link(written, final)  # never replaces an existing file
+                break
+            except FileExistsError:
+                final = _free_name(str(base))
+            except OSError:  # a file system without hard links (FAT, exFAT)
+                if final.exists():
+                    final = _free_name(str(base))
+                    continue
+                os.replace(written, final)
+                break
+    except OSError as err:
+        raise StorageError(f"{base}.csv could not be written ({err.strerror or err}); the log {log_path} holds "
+                           f"every trial — free space, then run `psyai export csv {log_path.parent}`") from None
+    finally:
+        for leftover in folder.glob(f"{tmp.name}*"):
+            leftover.unlink(missing_ok=True)
+    return final
+
+
+class Done(Exception):
+    """Nothing left to run (e.g. ``--resume`` of an ended session whose CSV it wrote): the message is the
+    outcome, printed by :func:`main_guard`, exit 0."""
+
+
+# what main_guard needs to say when a session is stopped: which session, and whether its log was opened
+_state: dict = {"paths": None, "log_opened": False}
+
+
 @dataclass
 class Session:
-    """An open session: window, screens, durable log, PsychoPy's ExperimentHandler."""
+    """An open session: window, screens, durable log (its CSV is made from the log, by PsychoPy)."""
 
     checked: Checked
     win: object
     screens: object
     log: DurableLog
     state: SessionState
-    exp: object
+    csv: Path | None = None  # the CSV written at the end record (or at close, for an unended session)
 
     @property
     def header(self) -> dict:
@@ -131,28 +284,36 @@ class Session:
                 "run_mode": h["run_mode"], "pilot": h["run_mode"] == "pilot",
                 "simulated": h["run_mode"] == "simulated", "list": h["list"], "resumed": self.state.resumed}
 
-    def _add_to_csv(self, record: dict) -> None:
-        for key, value in record.items():
-            if not key.startswith("_") and key not in _LOG_FIELDS and key not in self.exp.extraInfo:
-                self.exp.addData(key, csv_cell(value))
-        self.exp.nextEntry()
-
     def record_trial(self, record: dict) -> None:
-        """On disk (fsynced) before it returns, then into PsychoPy's CSV."""
+        """On disk (fsynced) before it returns."""
         self.log.write(record)
-        self._add_to_csv(record)
+
+    def write_csv(self) -> None:
+        """PsychoPy's CSV of the session from its log (:func:`write_session_csv`); called as soon as the end
+        record is on disk, before the end screens, so a crash there still leaves it."""
+        if self.csv is None:
+            self.csv = write_session_csv(self.log.path)
 
     def close(self) -> None:
-        """Close the log, write PsychoPy's CSV (renamed, never overwritten, if one exists), close the window.
+        """Close the log, write the CSV if the end record has not, close the window, release the lock.
 
-        A session stopped without an end record (Ctrl-C, an error) writes its CSV as ``…_interrupted.csv``,
-        so the usual name is left for the complete CSV that ``--resume`` writes.
+        A session stopped without an end record (Ctrl-C, an error, a full disk) writes its CSV as
+        ``…_interrupted.csv``, so the usual name is left for the complete CSV that ``--resume`` writes.
+        A CSV that cannot be written (a full disk) is said in one line (unless the log's own write failed
+        first and said so); the log holds every trial.
         """
+        import sys
+
         self.log.close()
-        if not self.log.ended:
-            self.exp.dataFileName = f"{self.checked.paths.csv_base}_interrupted"
-        self.exp.close()
-        self.win.close()
+        try:
+            self.write_csv()
+        except PsyaiError as err:
+            if not self.log.failed:  # after a failed log write its error line already says how to go on
+                print(f"warning: {err}", file=sys.stderr)
+        finally:
+            self.win.close()
+            if self.checked.lock is not None:
+                self.checked.lock.release()
 
 
 def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, trial_order: list[str],
@@ -162,8 +323,6 @@ def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, 
 
     ``fonts``: fonts the experiment's own screens need besides the session font (refused, before
     anything is written, when one is not installed)."""
-    from psychopy import data as pdata
-
     from psyai.booth import ui
 
     args = checked.args
@@ -181,17 +340,21 @@ def open_session(checked: Checked, *, seed: int, list_index: int, n_lists: int, 
             simulation=dict(simulation, realtime=args.realtime) if simulation else None,
         )
         header.update(header_extra or {})
-    log, state = open_log(checked.state, checked.paths, header)
-    exp = pdata.ExperimentHandler(name=checked.experiment,
-                                  extraInfo={"participant": checked.participant, "session": checked.session},
-                                  dataFileName=str(checked.paths.csv_base), savePickle=False, saveWideText=True)
+    try:
+        if checked.lock is None:  # a new session: its folder exists from here on, and its lock before its log
+            checked.paths.folder.mkdir(parents=True, exist_ok=True)
+            checked.lock = SessionLock.acquire(checked.paths)
+        log, state = open_log(checked.state, checked.paths, header)
+    except BaseException:
+        win.close()
+        raise
+    _state["log_opened"] = True
     source = ui.SimulatedInput(observer, realtime=args.realtime) if observer else ui.KeyboardInput(win, args.kb_backend)
     screens = ui.Screens(win, args.lang, source, simulated_time=args.simulate and not args.realtime)
-    session = Session(checked, win, screens, log, state, exp)
+    session = Session(checked, win, screens, log, state)
+    log.on_end = session.write_csv
     if state.resumed:
         log.write({"record": "resume", "first_trial": len(state.done("main")), "frame_rate": frame_rate})
-        for rec in state.trials():  # a resumed session's CSV holds every trial, not only the new ones
-            session._add_to_csv(rec)
     return session
 
 
@@ -362,15 +525,58 @@ def run_phases(session: Session, *, consent_text: str, instructions_text: str, c
 
 
 def main_guard(main) -> int:
-    """Run an experiment's ``main``; a refusal prints one line and exits 1, Ctrl-C one line and exits 130."""
+    """Run an experiment's ``main`` so that whatever a user can cause ends in one line, never a traceback.
+
+    A refusal (:class:`psyai.errors.PsyaiError`) prints ``error: …`` and exits 1; a file the system will
+    not read or write (``OSError``: a read-only folder, a full disk) names the file and exits 1; Ctrl-C
+    and SIGTERM (a lab's process manager, ``kill``) are the same stop: the session's CSV is written as
+    ``…_interrupted.csv``, one line says how to go on, exit 130 (143 for SIGTERM). A stop before the
+    session's log exists says that nothing was recorded.
+    """
+    import signal
+    import sys
+
+    signals: list[int] = []
+
+    def on_term(signum, _frame):
+        signals.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except (ValueError, OSError):  # not the main thread
+        previous = None
+    try:
+        return _guarded(main, signals)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _guarded(main, signals: list[int]) -> int:
     import sys
 
     try:
         return main()
+    except Done as done:
+        print(str(done))
+        return 0
     except PsyaiError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:
+        where = err.filename or (_state["paths"].folder if _state["paths"] else "the data folder")
+        print(f"error: {where}: {err.strerror or err}; nothing already recorded was lost — check that the folder "
+              "is writable and the disk has space, then run the same command" + (" with --resume" if
+                                                                                  _state["log_opened"] else ""),
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted: every finished trial is in the session's log; run the same command with --resume "
-              "to go on", file=sys.stderr)
-        return 130
+        what = "terminated (SIGTERM)" if signals else "interrupted"
+        if _state["log_opened"]:
+            print(f"{what}: every finished trial is in the session's log; run the same command with --resume "
+                  "to go on", file=sys.stderr)
+        else:
+            print(f"{what} before the session started: nothing was recorded; run the same command to start it",
+                  file=sys.stderr)
+        return 143 if signals else 130

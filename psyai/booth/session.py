@@ -10,40 +10,57 @@ This module does not import PsychoPy, so the checks run anywhere.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import secrets
+import shutil
+import socket
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from psyai import __version__
-from psyai.errors import SessionError
-from psyai.data.log import DurableLog, check_sequence, header_digest, read_log
+from psyai.errors import SessionError, StorageError
+from psyai.data.log import DurableLog, check_sequence, header_digest, read_log, utc_now
 
-PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+PARTICIPANT_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+SESSION_PATTERN = re.compile(r"[0-9]{1,3}")
 MAX_SESSION = 99
+# names Windows reserves for devices in every folder (with any extension)
+RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
 def validate_participant(pid: str | None) -> str:
-    """A participant ID: 1–32 letters, digits, '-' or '_' — a pseudonym, never a name or a path."""
+    """A participant ID: 1–32 ASCII letters, digits, '-' or '_', not starting with '-' and not a device
+    name Windows reserves (CON, NUL, COM1 …) — a pseudonym, never a name or a path."""
     if pid is None or not str(pid).strip():
         raise SessionError("participant ID is empty; give a pseudonymous code such as P001 (letters, digits, - and _)")
     pid = str(pid).strip()
-    if not PARTICIPANT_PATTERN.match(pid):
-        shown = pid if len(pid) <= 40 else pid[:40] + "…"
+    shown = pid if len(pid) <= 40 else pid[:40] + "…"
+    if not PARTICIPANT_PATTERN.fullmatch(pid):
         raise SessionError(
             f"participant ID {shown!r} is not allowed; use 1–32 letters, digits, '-' or '_' "
             "(a pseudonym such as P001, never a name or a path)"
         )
+    if pid.startswith("-"):
+        raise SessionError(f"participant ID {shown!r} starts with '-', which commands read as an option; "
+                           "start it with a letter or digit (P001)")
+    if pid.lower() in RESERVED_NAMES:
+        raise SessionError(f"participant ID {shown!r} is a device name Windows reserves (CON, PRN, AUX, NUL, COM1–9, "
+                           "LPT1–9): a file named after it cannot be made there; use a code such as P001")
     return pid
 
 
 def validate_session(session: object) -> int:
-    try:
-        n = int(str(session).strip())
-    except ValueError:
-        raise SessionError(f"session {session!r} is not a number; use 1 for the first session") from None
+    """A session number: ASCII digits only (``1_0``, ``٣`` or ``+1`` are refused, not read as 10, 3, 1), 1–99."""
+    text = str(session).strip()
+    if not SESSION_PATTERN.fullmatch(text):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise SessionError(f"session {shown!r} is not a number written with the digits 0–9; use 1 for the first "
+                           "session")
+    n = int(text)
     if not 1 <= n <= MAX_SESSION:
         raise SessionError(f"session {n} is out of range; use a number from 1 to {MAX_SESSION}")
     return n
@@ -72,6 +89,102 @@ class SessionPaths:
     def csv_base(self) -> Path:
         """PsychoPy's ExperimentHandler adds '.csv'."""
         return self.folder / f"{self.stem}_{self.experiment}"
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / f"{self.stem}.lock"
+
+    @property
+    def set_aside(self) -> Path:
+        """Where ``psyai session set-aside`` keeps a log that never got its header."""
+        return self.folder / "set-aside"
+
+
+# files a session folder may hold besides its log without being a session: its lock, what was set aside
+NOT_SESSION_FILES = (".lock", "set-aside")
+
+MIN_FREE_BYTES = 20 * 1024 * 1024  # a session's log and CSV take well under 1 MB; 20 MB leaves room for both
+
+
+class SessionLock:
+    """An operating-system lock on ``<folder>/<stem>.lock``, held by the process that runs the session.
+
+    New or resumed, a session runs in one process at a time: a second process (another booth, a
+    second ``--resume``) is refused in one line naming the holder's PID and host. The lock is the
+    kernel's (``flock`` on POSIX, ``msvcrt.locking`` on Windows), not the file's existence: a process
+    that dies, even by ``kill -9``, releases it, so a stale lock cannot happen. The file stays and
+    says who held it last.
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+
+    @classmethod
+    def acquire(cls, paths: "SessionPaths") -> "SessionLock":
+        path = paths.lock
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StorageError(f"{path}: cannot be created ({err.strerror or err}); make {paths.folder} writable") from None
+        try:
+            _lock_fd(fd)
+        except OSError:
+            try:
+                holder = os.pread(fd, 400, 0).decode("utf-8", "replace").strip() if hasattr(os, "pread") else ""
+            except OSError:
+                holder = ""
+            os.close(fd)
+            raise SessionError(
+                f"{paths.folder}: session {paths.session} of participant {paths.participant} is open in another "
+                f"process ({holder or 'holder unknown'}); one session runs in one process at a time — wait for it "
+                "to end (or close that window) and try again") from None
+        info = f"pid {os.getpid()} on host {socket.gethostname()} since {utc_now()}\n".encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, info, 0) if hasattr(os, "pwrite") else os.write(fd, info)
+        return cls(path, fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the descriptor releases the lock
+
+
+def _lock_fd(fd: int) -> None:
+    """Lock ``fd`` without waiting; OSError when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        os.lseek(fd, 1 << 20, os.SEEK_SET)  # a byte past the holder's line, so others can still read it
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def check_writable(paths: "SessionPaths") -> None:
+    """Before the window opens: the session folder can be made there, a file written and synced, and
+    :data:`MIN_FREE_BYTES` are free. Leaves nothing behind."""
+    base = paths.folder
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise StorageError(f"{base}: is not a folder; choose another --data-dir")
+    try:
+        fd, name = tempfile.mkstemp(prefix=".psyai-write-test-", dir=base)
+        try:
+            os.write(fd, b"\0" * 65536)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(name)
+    except OSError as err:
+        raise StorageError(f"{base}: cannot write there ({err.strerror or err}); nothing was recorded — make the "
+                           "folder writable or choose another --data-dir") from None
+    free = shutil.disk_usage(base).free
+    if free < MIN_FREE_BYTES:
+        raise StorageError(f"{base}: only {free // 1024} KB free; a session needs {MIN_FREE_BYTES // 2**20} MB — "
+                           "free space or choose another --data-dir (nothing was recorded)")
 
 
 def add_session_arguments(parser: argparse.ArgumentParser, default_stimuli: str) -> None:
@@ -130,6 +243,14 @@ def next_list_index(data_dir: Path, experiment: str, n_lists: int) -> int:
     return n_existing % max(n_lists, 1)
 
 
+class SessionEnded(SessionError):
+    """``--resume`` of a session whose log has its end record (``status``: completed, aborted, declined)."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass
 class SessionState:
     """What a session knows when its first screen opens."""
@@ -163,25 +284,32 @@ def plan_session(paths: SessionPaths, resume: bool, stimuli_sha256: str) -> Sess
     Writes nothing.
     """
     exists = paths.log.exists()
+    records = read_log(paths.log)[0] if exists else []
+    if exists and not records:  # 0 bytes or a cut header line: the start-up never finished
+        raise SessionError(
+            f"{paths.log}: the session stopped while starting (the log has no complete header, so no answer was "
+            f"recorded). Set it aside with `psyai session set-aside {paths.folder}` (it is kept, not deleted), "
+            "then start the session again")
     if exists and not resume:
         raise SessionError(
             f"{paths.folder} already holds session {paths.session} of participant {paths.participant}; "
             "nothing was overwritten. Use --resume to continue it, or another --session number"
         )
-    if not exists and paths.folder.exists() and any(paths.folder.iterdir()):
+    if not exists and paths.folder.exists() and any(
+            not p.name.endswith(NOT_SESSION_FILES) for p in paths.folder.iterdir()):
         raise SessionError(f"{paths.folder} holds files but no session log; move them away first — nothing was overwritten")
     if not exists:
         if resume:
             raise SessionError(f"--resume: there is no session {paths.session} for participant {paths.participant} in {paths.folder.parent}")
         return None
-    records, _fragment = read_log(paths.log)
-    if not records or records[0]["record"] != "header":
+    if records[0]["record"] != "header":
         raise SessionError(f"{paths.log}: no session header on line 1; this log cannot be resumed")
     check_sequence(paths.log, records)
     header = records[0]
     if any(r["record"] == "end" for r in records):
         end = [r for r in records if r["record"] == "end"][-1]
-        raise SessionError(f"{paths.log}: session already ended ({end['status']}); start a new --session number instead")
+        raise SessionEnded(f"{paths.log}: session already ended ({end['status']}); start a new --session number "
+                           "instead", status=end["status"])
     if header["stimuli_sha256"] != stimuli_sha256:
         raise SessionError(
             f"--resume: the stimulus file has changed since this session started ({header['stimuli_path']}, "
@@ -229,3 +357,51 @@ def open_log(state: SessionState | None, paths: SessionPaths, header: dict | Non
     log.stamp = {"run_mode": state.header["run_mode"], "header_sha256": header_digest(records[0])}
     state.records = records
     return log, state
+
+
+def session_log_path(path: str | Path) -> Path:
+    """The log of a session given its folder (``…/sub-P001/ses-1``) or the log itself."""
+    path = Path(path)
+    if path.is_dir():
+        logs = sorted(path.glob("*_log.jsonl"))
+        if len(logs) != 1:
+            raise SessionError(f"{path}: {'no session log' if not logs else 'more than one session log'} "
+                               "(*_log.jsonl) in this folder; give a session folder such as "
+                               "data/turing_test/sub-P001/ses-1")
+        return logs[0]
+    if not path.is_file():
+        raise SessionError(f"{path}: no such session folder or log")
+    return path
+
+
+def set_aside(folder: str | Path) -> list[Path]:
+    """Keep a log whose start-up never finished (no complete header: 0 bytes or a cut first line) in
+    ``<folder>/set-aside/`` under a time-stamped name, so the session can be started again.
+
+    Refused while another process holds the session, and for a log with a header (that session can
+    be resumed). Nothing is deleted. Returns the files moved.
+    """
+    log = session_log_path(folder)
+    folder = log.parent
+    parts = log.name[: -len("_log.jsonl")].split("_")  # sub-<id>_ses-<n>
+    if len(parts) != 2 or not parts[0].startswith("sub-") or not parts[1].startswith("ses-"):
+        raise SessionError(f"{log}: not a session log name (sub-<participant>_ses-<session>_log.jsonl)")
+    paths = SessionPaths(folder.parent.parent.parent, folder.parent.parent.name, validate_participant(parts[0][4:]),
+                         validate_session(parts[1][4:]))
+    lock = SessionLock.acquire(paths)
+    try:
+        records, _fragment = read_log(log)
+        if records:
+            raise SessionError(f"{log}: the log has its header, so the session can go on: run the experiment with "
+                               "--resume; nothing was moved")
+        stamp = utc_now().replace(":", "").replace("-", "").replace("+0000", "Z").replace(".", "_")
+        paths.set_aside.mkdir(exist_ok=True)
+        moved = []
+        for src in [log, Path(str(log) + ".fragment")]:
+            if src.exists():
+                dst = paths.set_aside / f"{src.name}.{stamp}"
+                os.replace(src, dst)
+                moved.append(dst)
+        return moved
+    finally:
+        lock.release()

@@ -144,21 +144,28 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
 
 
 class DurableLog:
-    """Append-only JSON Lines file; every :meth:`write` is on disk when it returns."""
+    """Append-only JSON Lines file; every :meth:`write` is on disk when it returns.
 
-    def __init__(self, path: Path, handle) -> None:
+    Records go straight to the file descriptor (no buffer): when a write fails (a full disk), the
+    partial line is cut off again, the log stays a sequence of complete records, and
+    :class:`psyai.errors.StorageError` says so in one line.
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
         self.path = path
-        self._fh = handle
+        self._fd: int | None = fd
         self.stamp: dict = {}  # fields added to every record (e.g. run_mode)
         self.ended = False  # an end record was written through this handle
+        self.on_end = None  # called (no arguments) once an end record is on disk
+        self.failed = False  # a write failed (a full disk): the error said so, and how to go on
 
     @classmethod
     def create(cls, path: str | Path) -> "DurableLog":
         """Create a new log; refuses (FileExistsError) if the file exists."""
         path = Path(path)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o644)
         _fsync_dir(path.parent)
-        return cls(path, os.fdopen(fd, "a", encoding="utf-8", newline="\n"))
+        return cls(path, fd)
 
     @classmethod
     def reopen(cls, path: str | Path) -> tuple["DurableLog", list[dict]]:
@@ -178,21 +185,44 @@ class DurableLog:
                 fh.truncate(fh.read().rfind(b"\n") + 1)
                 fh.flush()
                 os.fsync(fh.fileno())
-        return cls(path, open(path, "a", encoding="utf-8", newline="\n")), records
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0))
+        return cls(path, fd), records
 
     def write(self, record: dict) -> dict:
         """Append ``record`` (with the log's own fields and :attr:`stamp`); returns it as read back."""
+        from psyai.errors import StorageError
+
+        if self._fd is None:
+            raise ValueError(f"{self.path}: the log is closed")
         rec = {"schema_version": SCHEMA_VERSION, "timestamp": utc_now(), **self.stamp, **record}
         line = json.dumps(rec, ensure_ascii=False, allow_nan=False)
-        self._fh.write(line + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        data = (line + "\n").encode("utf-8")
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            os.fsync(self._fd)
+        except OSError as err:
+            self.failed = True
+            try:  # no partial record stays behind: the log remains complete records only
+                os.ftruncate(self._fd, start)
+                os.fsync(self._fd)
+            except OSError:
+                pass  # read_log sets a cut line aside as a fragment
+            raise StorageError(
+                f"{self.path}: the record could not be written ({err.strerror or err}); every record before it "
+                "is on disk. Free space (or make the folder writable), then run the same command with --resume"
+            ) from None
         self.ended = self.ended or record.get("record") == "end"
+        if record.get("record") == "end" and self.on_end is not None:
+            self.on_end()
         return json.loads(line)
 
     def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
 
     def __enter__(self) -> "DurableLog":
         return self
