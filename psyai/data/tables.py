@@ -134,6 +134,12 @@ def _jsonl_rows(path: Path, text: str, error: type[Exception]) -> tuple[list[str
             raise error(f"{path} line {lineno}: not valid JSON ({err.msg})") from None
         except _DuplicateKey as err:
             raise error(f"{path} line {lineno}: field {err.args[0]!r} appears twice in the object; keep one") from None
+        except RecursionError:
+            raise error(f"{path} line {lineno}: not readable as JSON (lists or objects nested too deeply); "
+                        "a row holds texts and numbers") from None
+        except ValueError as err:  # an integer of more than sys.get_int_max_str_digits() digits
+            raise error(f"{path} line {lineno}: not readable as JSON ({str(err).split(';')[0]}); "
+                        "write long numbers as strings") from None
         if not isinstance(obj, dict):
             raise error(f"{path} line {lineno}: each line must be a JSON object")
         columns.update(dict.fromkeys(obj))

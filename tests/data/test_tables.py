@@ -81,3 +81,14 @@ def test_a_json_line_with_a_repeated_field_is_refused(tmp_path):
                  name="s.jsonl")
     with pytest.raises(TableError, match=r"s.jsonl line 2: field 'text' appears twice in the object; keep one"):
         read_rows(path, TableError)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('{"text": ' + "[" * 100_000 + "]" * 100_000 + "}", "lists or objects nested too deeply"),
+    ('{"seed": ' + "9" * 5000 + "}", "value has 5000 digits); write long numbers as strings"),
+])
+def test_json_lines_python_cannot_hold_are_named_by_line(tmp_path, line, message):
+    path = write(tmp_path, '{"text": "fine"}\n' + line + "\n", name="s.jsonl")
+    with pytest.raises(TableError) as err:
+        read_rows(path, TableError)
+    assert str(err.value).startswith(f"{path} line 2: not readable as JSON (") and message in str(err.value)
