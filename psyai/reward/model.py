@@ -83,7 +83,7 @@ def _is_count(value: Any) -> bool:
 
 
 def read_json_object(path: Path, fix: str) -> dict:
-    """The JSON object in ``path``; :class:`CheckpointError` naming the file, what is wrong and ``fix`` if it is none."""
+    """The JSON object in ``path``; if it holds none, :class:`CheckpointError` naming the file, why, and ``fix``."""
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder, not a file; {fix}")
     if not path.exists():
