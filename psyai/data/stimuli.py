@@ -236,8 +236,8 @@ def load_stimuli(path: str | Path) -> StimulusSet:
     for lineno, row in rows:  # JSON Lines values keep their JSON type; CSV values are strings already
         text_row, mistyped = {}, []
         for column, value in row.items():
-            if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:  # a column psyai does not read
-                text_row[column] = value if isinstance(value, str) else json.dumps(value)
+            if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:  # a column psyai does not read: any type
+                text_row[column] = value if isinstance(value, str) else ""
                 continue
             text_row[column], problem = _json_value(f"{path} line {lineno}", column, value)
             if problem:
