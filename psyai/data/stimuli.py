@@ -10,6 +10,7 @@ first), so a researcher can fix a file in one pass.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,13 @@ LANGS = ("ja", "en")
 SOURCES = ("human", "model")
 ITEM_ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_REPORTED_PROBLEMS = 25
+# JSON Lines values other than a string that a column takes (null is an empty value in every column):
+# generation parameters and scores as numbers, flags as 0/1 or true/false, as `psyai generate` writes them
+NUMBER_COLUMNS = ("temperature", "top_p", "max_new_tokens", "seed", "quality")
+FLAG_COLUMNS = ("practice", "mixed_script", "chat_template")
+# C0 controls other than TAB, LF and CR, DEL and the C1 controls: invisible on screen, and a NUL cuts a text short
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {0x00: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"}
 
 
 @dataclass
@@ -115,9 +123,44 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def _json_value(where: str, column: str, value: object) -> tuple[str, str | None]:
+    """A JSON Lines value as the string a CSV would hold, and the problem with its type (or None)."""
+    if value is None:
+        return "", None
+    if isinstance(value, str):
+        return value, None
+    if column in FLAG_COLUMNS and (isinstance(value, bool) or value in (0, 1)):
+        return ("1" if value else "0"), None
+    if column in NUMBER_COLUMNS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value), None
+    kind = {bool: "true/false", int: "number", float: "number", list: "list", dict: "object"}[type(value)]
+    shown = json.dumps(value, ensure_ascii=False)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    if column in FLAG_COLUMNS:
+        expected = "0 or 1 (or true/false)"
+    elif column in NUMBER_COLUMNS:
+        expected = "a number (or a string holding one)"
+    else:
+        expected = 'a string (in double quotes: "...")'
+    return "", f"{where}: {column} is a JSON {kind} ({shown}); it must be {expected}"
+
+
+def _control_problems(where: str, row: dict[str, str]) -> list[str]:
+    problems = []
+    for column, value in row.items():
+        m = _CONTROL.search(value)
+        if m:
+            code = ord(m.group())
+            name = f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else ""
+            problems.append(f"{where}: {column} has the control character U+{code:04X}{name} at character "
+                            f"{m.start() + 1}, which does not show on screen; delete it (re-export the file if "
+                            "it came from another program)")
+    return problems
+
+
 def _check_row(path: Path, lineno: int, row: dict) -> list[str]:
     where = f"{path} line {lineno}"
-    problems = []
+    problems = _control_problems(where, row)
     item_id = row.get("item_id", "").strip()
     if not item_id:
         problems.append(f"{where}: item_id is empty; give every text a unique id")
@@ -188,14 +231,26 @@ def load_stimuli(path: str | Path) -> StimulusSet:
         raise StimulusError(
             f"{path} line 1: missing column(s) {', '.join(missing)}; required are {', '.join(REQUIRED_COLUMNS)} (see docs/DATA.md)"
         )
-    rows = [(line, {k: "" if v is None else str(v) for k, v in row.items()}) for line, row in rows]
     problems: list[str] = []
+    as_text = []
+    for lineno, row in rows:  # JSON Lines values keep their JSON type; CSV values are strings already
+        text_row, mistyped = {}, []
+        for column, value in row.items():
+            if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:  # a column psyai does not read: any type
+                text_row[column] = value if isinstance(value, str) else ""
+                continue
+            text_row[column], problem = _json_value(f"{path} line {lineno}", column, value)
+            if problem:
+                mistyped.append(problem)
+        problems += mistyped
+        as_text.append((lineno, text_row, not mistyped))
     first_line_of_id: dict[str, int] = {}
     first_line_of_text: dict[str, int] = {}
     prompts: dict[str, tuple[int, str, str]] = {}
     items = []
-    for lineno, row in rows:
-        problems += _check_row(path, lineno, row)
+    for lineno, row, typed in as_text:
+        if typed:  # a value of the wrong type is reported as that, not as the empty value it stands for
+            problems += _check_row(path, lineno, row)
         item_id = row.get("item_id", "").strip()
         if item_id in first_line_of_id:
             problems.append(f"{path} line {lineno}: item_id {item_id!r} already used on line {first_line_of_id[item_id]}; ids must be unique")

@@ -11,6 +11,7 @@ Settings are stored in ``__init__``; randomness comes only from the explicit
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import asdict, dataclass
 
@@ -142,6 +143,12 @@ class SDTObserver:
         return float(0.8 + self.rng_.lognormal(np.log(2.0), 0.4))
 
 
+# The longest a simulated reader spends on one word, in seconds. At the default weights only a word of
+# about 130 characters or more (a long URL, a run of text without spaces) reaches it; without it a
+# 100,000-character word gave exp(4000) ms, an infinite time that the log (allow_nan=False) refuses.
+MAX_WORD_RT = 60.0
+
+
 class ReadingObserver:
     """A simulated self-paced reader: one key press per word, reading time from known weights.
 
@@ -149,6 +156,8 @@ class ReadingObserver:
     where ``measure`` is a per-word value from a table (e.g. a model's
     surprisal from ``psyai attention extract``) keyed by ``(item_id,
     word_index)`` — so an analysis can be checked to recover ``b_measure``.
+    A reading time is capped at :data:`MAX_WORD_RT` (60 s): the linear model
+    is meant for words, and a long enough string would make it infinite.
     Comprehension questions are answered correctly with ``p_correct``.
     """
 
@@ -173,9 +182,11 @@ class ReadingObserver:
         return True
 
     def reading_time(self, item_id: str, index: int, word: str) -> float:
-        """Seconds spent on one word."""
+        """Seconds spent on one word, at most :data:`MAX_WORD_RT`."""
         log_ms = (self.intercept + self.b_length * len(word)
                   + self.b_measure * self.measures.get((item_id, index), 0.0) + self.rng_.normal(0.0, self.sd))
+        if log_ms >= math.log(MAX_WORD_RT * 1000.0):  # before exp, which overflows past ~709
+            return MAX_WORD_RT
         return float(np.exp(log_ms) / 1000.0)
 
     def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:

@@ -36,6 +36,7 @@ def load_table(path: str | Path):
     """The long-form ranking table from a data folder (``psyai.data.load_rankings``) or a CSV/JSONL file."""
     import pandas as pd
 
+    from psyai.data.tables import SUFFIXES, read_rows
     from psyai.reward.data import RewardDataError
 
     path = Path(path)
@@ -43,19 +44,29 @@ def load_table(path: str | Path):
         raise RewardDataError(f"{path} does not exist; pass a ranking data folder (data/ranking) or a CSV/JSONL "
                               "file of the long-form table")
     if path.is_file():
-        if path.suffix.lower() == ".csv":
-            # texts and ids as written: "None" or "N/A" is an answer, not a missing value; empty cells stay empty
-            text_columns = ("participant", "prompt_id", "item_id", "text", "prompt")
-            frame = pd.read_csv(path, dtype={c: str for c in text_columns}, keep_default_na=False,
-                                na_values={c: [""] for c in ("session", "rank", "position", "trial_index")})
-            for column in text_columns:
-                if column in frame.columns:
-                    frame[column] = frame[column].mask(frame[column] == "")
-        elif path.suffix.lower() in (".jsonl", ".json"):
-            frame = pd.read_json(path, lines=path.suffix.lower() == ".jsonl",
-                                 dtype={"participant": str, "prompt_id": str, "item_id": str})
-        else:
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".jsonl", ".json"):
             raise RewardDataError(f"{path}: pass a data folder, or a .csv or .jsonl file of the long-form table")
+        if suffix in SUFFIXES:  # UTF-8, quotes, a header named once, one JSON object a line: named by line
+            if not read_rows(path, RewardDataError)[1]:
+                raise RewardDataError(f"{path}: no rows; the long-form table needs a header and one row per "
+                                      "(trial, output)")
+        try:
+            if suffix == ".csv":
+                # texts and ids as written: "None" or "N/A" is an answer, not a missing value; empty cells stay empty
+                text_columns = ("participant", "prompt_id", "item_id", "text", "prompt")
+                frame = pd.read_csv(path, dtype={c: str for c in text_columns}, keep_default_na=False,
+                                    na_values={c: [""] for c in ("session", "rank", "position", "trial_index")})
+                for column in text_columns:
+                    if column in frame.columns:
+                        frame[column] = frame[column].mask(frame[column] == "")
+            else:
+                frame = pd.read_json(path, lines=suffix == ".jsonl",
+                                     dtype={"participant": str, "prompt_id": str, "item_id": str})
+        except (ValueError, UnicodeDecodeError) as exc:  # pandas' parser errors are ValueErrors
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise RewardDataError(f"{path}: cannot be read as the long-form table ({message}); save it as UTF-8 "
+                                  "CSV or JSON Lines, one row per (trial, output)") from None
         if "rank" in frame.columns:
             frame["rank"] = pd.to_numeric(frame["rank"], errors="coerce").astype("Int64")
         if "prompt" in frame.columns:

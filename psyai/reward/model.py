@@ -60,8 +60,101 @@ WEIGHTS_FILE = "model.safetensors"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 
 
+# config.json fields that size a backbone (GPT-2's names and the generic ones it maps to, BERT's, T5's …):
+# where a config has one, it must be a whole number above zero; null is "not set" (GPT-2's n_inner)
+SIZE_FIELDS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "intermediate_size",
+               "vocab_size", "max_position_embeddings", "head_dim", "n_embd", "n_layer", "n_head", "n_inner",
+               "n_positions", "n_ctx", "d_model", "d_ff", "d_kv", "num_layers", "num_heads", "ffn_dim")
+REFIT = "copy the whole folder of one training run (psyai reward train --out), or retrain"
+
+
 class CheckpointError(ModelError):
     """A reward checkpoint is missing, incomplete, a pickle, or written for another backbone."""
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_count(value: Any) -> bool:
+    """A whole number above zero (JSON true is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def read_json_object(path: Path, fix: str) -> dict:
+    """The JSON object in ``path``; if it holds none, :class:`CheckpointError` naming the file, why, and ``fix``."""
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder, not a file; {fix}")
+    if not path.exists():
+        raise CheckpointError(f"{path}: missing; {fix}")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot be read ({exc.strerror}); {fix}") from None
+    except UnicodeDecodeError as exc:
+        raise CheckpointError(f"{path}: not UTF-8 text (byte {exc.start}); {fix}") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno}); "
+                              f"{fix}") from None
+    except (ValueError, RecursionError) as exc:
+        raise CheckpointError(f"{path}: not readable as JSON ({str(exc).split(';')[0]}); {fix}") from None
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"{path}: holds a JSON {type(obj).__name__}, not an object ({{...}}); {fix}")
+    return obj
+
+
+def check_meta(meta_path: Path, meta: dict) -> None:
+    """Refuse a ``psyai_reward.json`` without the fields :meth:`RewardModel.from_pretrained` reads, or with
+    values of the wrong type, naming the field."""
+    fix = f"restore {META_FILE} from the folder psyai reward train wrote, or retrain"
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{meta_path}: format {meta.get('format')!r} is not {FORMAT!r}; "
+                              "pass a checkpoint written by psyai reward train")
+
+    def field(where: dict, key: str, prefix: str, ok: Any, expected: str) -> Any:
+        if key not in where:
+            raise CheckpointError(f"{meta_path}: field {prefix}{key} is missing (it should be {expected}); {fix}")
+        if not ok(where[key]):
+            raise CheckpointError(f"{meta_path}: field {prefix}{key} is {_shown(where[key])}; it must be "
+                                  f"{expected}; {fix}")
+        return where[key]
+
+    version = field(meta, "format_version", "", _is_count, f"a whole number from 1 to {FORMAT_VERSION}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(f"{meta_path}: format_version {version} was written by a newer psyai (this one reads "
+                              f"up to {FORMAT_VERSION}); upgrade psyai (pip install -U psyai)")
+    backbone = field(meta, "backbone", "", lambda v: isinstance(v, dict),
+                     "an object with the backbone's model_type and hidden_size")
+    field(backbone, "model_type", "backbone.", lambda v: isinstance(v, str) and bool(v.strip()),
+          "the backbone's model type, a string such as \"gpt2\"")
+    field(backbone, "hidden_size", "backbone.", _is_count, "a whole number above 0")
+    field(meta, "pooling", "", lambda v: v in ("last", "first"), '"last" (causal LMs) or "first" (encoders)')
+    field(meta, "max_length", "", _is_count, "a whole number of tokens above 0")
+    for key in ("train_participants", "eval_participants"):
+        if meta.get(key) is not None:
+            field(meta, key, "", lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v),
+                  "a list of participant IDs (strings)")
+
+
+def check_config(config_path: Path, config: dict) -> None:
+    """Refuse a ``config.json`` without a model type or with a size that is not a whole number above 0."""
+    if not isinstance(config.get("model_type"), str) or not config["model_type"].strip():
+        shown = "missing" if "model_type" not in config else f"{_shown(config['model_type'])}"
+        raise CheckpointError(f"{config_path}: field model_type is {shown}; it must name the architecture "
+                              f"(\"gpt2\", \"bert\" …); {REFIT}")
+    from transformers import CONFIG_MAPPING, __version__
+
+    if config["model_type"] not in CONFIG_MAPPING:
+        raise CheckpointError(f"{config_path}: field model_type is {config['model_type']!r}, an architecture "
+                              f"transformers {__version__} does not know; upgrade transformers, or {REFIT}")
+    for key in SIZE_FIELDS:
+        value = config.get(key)
+        if value is not None and not _is_count(value):
+            raise CheckpointError(f"{config_path}: field {key} is {_shown(value)}; a size must be a whole number "
+                                  f"above 0 (written without quotes); {REFIT}")
 
 
 def is_causal(config: Any) -> bool:
@@ -131,6 +224,11 @@ def pad_batch(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, to
         input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
         attention_mask[row, : len(ids)] = 1
     return input_ids, attention_mask
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:200]
 
 
 def _max_positions(config: Any) -> int | None:
@@ -293,6 +391,9 @@ class RewardModel(nn.Module):
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         path = Path(path)
+        if path.is_file():
+            raise CheckpointError(f"reward checkpoint {path} is a file; pass the folder psyai reward train wrote "
+                                  "(its --out)")
         if not path.is_dir():
             raise CheckpointError(f"reward checkpoint {path} does not exist; pass the --out folder of "
                                   "psyai reward train")
@@ -307,9 +408,8 @@ class RewardModel(nn.Module):
             what = "a transformers model folder" if (path / "config.json").exists() else "not a reward checkpoint"
             raise CheckpointError(f"{path} is {what}, without {META_FILE}; train a reward model with "
                                   "psyai reward train DATA_DIR --model NAME_OR_PATH --out CKPT and pass that CKPT")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("format") != FORMAT:
-            raise CheckpointError(f"{meta_path}: format {meta.get('format')!r} is not {FORMAT!r}")
+        meta = read_json_object(meta_path, f"restore {META_FILE} from the folder psyai reward train wrote, or retrain")
+        check_meta(meta_path, meta)
         if not weights.exists():
             raise CheckpointError(f"{path} has no {WEIGHTS_FILE}; the checkpoint is incomplete: copy the whole "
                                   "folder written by psyai reward train")
@@ -319,7 +419,19 @@ class RewardModel(nn.Module):
         except (SafetensorError, OSError, ValueError) as exc:
             raise CheckpointError(f"{weights} is not a safetensors file ({exc}); if it is a pickle, psyai will not "
                                   "load it (unpickling can run arbitrary code): retrain or convert it") from exc
-        config = AutoConfig.from_pretrained(path)
+        config_path = path / "config.json"
+        check_config(config_path, read_json_object(config_path, REFIT))
+        for name in ("tokenizer.json", "tokenizer_config.json"):  # the files a fast tokenizer is built from
+            if (path / name).exists():
+                read_json_object(path / name, REFIT)
+        try:
+            config = AutoConfig.from_pretrained(path)
+        except Exception as exc:  # transformers' own checks raise ValueError, OSError, and its dataclass errors
+            raise CheckpointError(f"{config_path}: transformers cannot read it ({_first_line(exc)}); "
+                                  f"{REFIT}") from None
+        if not _is_count(getattr(config, "hidden_size", None)):
+            raise CheckpointError(f"{config_path}: gives no hidden size (a whole number above 0) for a "
+                                  f"{config.model_type}; {REFIT}")
         expected = meta["backbone"]
         found = {"model_type": config.model_type, "hidden_size": config.hidden_size}
         written = {"model_type": header.get("model_type"), "hidden_size": header.get("hidden_size")}
@@ -333,8 +445,16 @@ class RewardModel(nn.Module):
                 f"({written['hidden_size']}); copy the whole folder of one training run, or retrain")
         if getattr(config, "use_cache", None):
             config.use_cache = False
-        backbone = AutoModel.from_config(config)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        try:
+            backbone = AutoModel.from_config(config)
+        except (ValueError, TypeError, RuntimeError, KeyError, AttributeError) as exc:
+            raise CheckpointError(f"{config_path}: transformers cannot build a {config.model_type} from it "
+                                  f"({_first_line(exc)}); {REFIT}") from None
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except Exception as exc:  # the tokenizers library raises bare Exception on a file it cannot parse
+            raise CheckpointError(f"{path}: the tokenizer files (tokenizer.json, tokenizer_config.json) cannot be "
+                                  f"loaded ({type(exc).__name__}: {_first_line(exc)}); {REFIT}") from None
         model = cls(backbone, tokenizer, pooling=meta["pooling"], info=expected, max_length=meta["max_length"])
         try:
             missing, unexpected = load_model(model, str(weights), strict=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -161,3 +162,102 @@ def test_the_shipped_sets_validate():
 
     for rel in ("turing_test/items.csv", "turing_test/tiny_model/items.csv", "ranking/items.csv", "attention/items.csv"):
         assert load_stimuli(ROOT / "stimuli" / rel).items
+
+
+CONTROLS = [("\x00", "U+0000 (NUL)"), ("\x07", "U+0007"), ("\x1b", "U+001B (ESC)"), ("\x7f", "U+007F (DEL)"),
+            ("\x85", "U+0085 (NEL)"), ("\x9b", "U+009B")]
+
+
+@pytest.mark.parametrize("char, shown", CONTROLS)
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_control_characters_are_refused_with_file_line_and_field(tmp_path, char, shown, suffix):
+    from psyai.participants.stimuli import write_stimulus_csv
+
+    rows = [{"item_id": "a1", "lang": "en", "source": "human", "text": "Tab\tand\nnew line\r\nare fine.",
+             "prompt": "A prompt.", "origin": "demo"},
+            {"item_id": "a2", "lang": "en", "source": "human", "text": f"Bad{char}char.", "prompt": "A prompt.",
+             "origin": "demo"},
+            {"item_id": "a3", "lang": "en", "source": "human", "text": "Third.", "prompt": f"{char}Why?",
+             "origin": "demo"}]
+    path = tmp_path / f"s{suffix}"
+    if suffix == ".csv":
+        write_stimulus_csv(rows, path)
+        lines = (2, 5, 6)  # the first text spans three lines
+    else:
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        lines = (1, 2, 3)
+    with pytest.raises(StimulusError) as err:
+        load_stimuli(path)
+    assert str(err.value).splitlines() == [
+        f"{path} line {lines[1]}: text has the control character {shown} at character 4, which does not show on "
+        "screen; delete it (re-export the file if it came from another program)",
+        f"{path} line {lines[2]}: prompt has the control character {shown} at character 1, which does not show on "
+        "screen; delete it (re-export the file if it came from another program)"]
+    del rows[1:]
+    write_stimulus_csv(rows, tmp_path / "good.csv")
+    assert load_stimuli(tmp_path / "good.csv").items[0]["text"] == "Tab\tand\nnew line\r\nare fine."
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("text", ["a", "b"], 'text is a JSON list (["a", "b"]); it must be a string (in double quotes: "...")'),
+    ("text", 42, 'text is a JSON number (42); it must be a string'),
+    ("item_id", 7, "item_id is a JSON number (7); it must be a string"),
+    ("origin", {"corpus": "x"}, 'origin is a JSON object ({"corpus": "x"}); it must be a string'),
+    ("lang", True, "lang is a JSON true/false (true); it must be a string"),
+    ("text", ["word"] * 20, 'text is a JSON list (["word", "word", "word", "word", "wor...); it must be a string'),
+    ("practice", 2, "practice is a JSON number (2); it must be 0 or 1 (or true/false)"),
+    ("temperature", [0.7], "temperature is a JSON list ([0.7]); it must be a number (or a string holding one)"),
+    ("quality", False, "quality is a JSON true/false (false); it must be a number"),
+])
+def test_json_values_of_the_wrong_type_name_field_and_type(tmp_path, field, value, message):
+    good = {"item_id": "a1", "lang": "en", "source": "human", "text": "One.", "origin": "demo"}
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "item_id": "a2", "text": "Two.", field: value})
+                    + "\n", encoding="utf-8")
+    with pytest.raises(StimulusError) as err:
+        load_stimuli(path)
+    assert str(err.value).startswith(f"{path} line 2: {message}") and "\n" not in str(err.value)
+
+
+def test_json_numbers_and_flags_where_a_column_takes_them(tmp_path):
+    """What psyai generate writes: numbers for generation parameters, 0/1 flags, null for no revision."""
+    row = {"item_id": "m1", "lang": "en", "source": "model", "text": "One.", "origin": "gen", "model": "m",
+           "practice": 1, "temperature": 0.8, "top_p": 1, "max_new_tokens": 60, "seed": 3, "chat_template": False,
+           "revision": None, "quality": 4.5, "quality_scale": "judge 1-5", "mixed_script": True, "notes": ["kept"]}
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    item = load_stimuli(path).items[0]
+    assert (item["practice"], item["temperature"], item["top_p"], item["seed"], item["chat_template"]) == (
+        True, "0.8", "1", "3", "0")
+    assert (item["revision"], item["quality"], item["mixed_script"]) == ("", "4.5", "1")
+
+
+def test_psyai_validate_refuses_control_characters_and_mistyped_json(tmp_path):
+    bad_csv = write(tmp_path, GOOD + "a2,en,human,Null\x00here,,,,demo,0\n", name="nul.csv")
+    bad_jsonl = tmp_path / "list.jsonl"
+    bad_jsonl.write_text('{"item_id": "a1", "lang": "en", "source": "human", "text": ["a", "b"], "origin": "d"}\n',
+                         encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "validate", str(bad_csv), str(bad_jsonl)],
+                         capture_output=True, text=True)
+    assert res.returncode == 1 and res.stdout == "" and "Traceback" not in res.stderr
+    assert res.stderr.splitlines() == [
+        f"invalid {bad_csv} line 3: text has the control character U+0000 (NUL) at character 5, which does not "
+        "show on screen; delete it (re-export the file if it came from another program)",
+        f"invalid {bad_jsonl} line 1: text is a JSON list ([\"a\", \"b\"]); it must be a string (in double quotes: "
+        "\"...\")"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ('a1,en,human,"Unclosed,demo,0\na2,en,human,Two.,,,,demo,0\n', "line 2: the quote (\") that opens a field here is never closed"),
+    (None, "text of 200000 characters"),
+])
+def test_psyai_validate_on_a_long_text_and_an_unclosed_quote(tmp_path, body, message):
+    if body is None:
+        path = write(tmp_path, f"a1,en,human,{'x' * 200_000},,,,demo,0\n", name="long.csv")
+        res = subprocess.run([sys.executable, "-m", "psyai.cli", "validate", str(path)], capture_output=True, text=True)
+        assert res.returncode == 0 and res.stdout.startswith(f"ok {path}: 1 items"), res.stderr[-500:]
+        return
+    path = write(tmp_path, body, name="quote.csv")
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "validate", str(path)], capture_output=True, text=True)
+    assert res.returncode == 1 and res.stderr.startswith(f"invalid {path} {message}")
+    assert len(res.stderr.splitlines()) == 1

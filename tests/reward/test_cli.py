@@ -229,6 +229,80 @@ def test_csv_texts_are_read_as_written_and_rows_without_a_session_are_refused(tm
         rankings_from_frame(cli.load_table(path))
 
 
+# -- bad input: one line, no traceback -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def untrained(tiny, tmp_path_factory) -> Path:
+    """A real checkpoint (an untrained head is enough to load it) to break."""
+    from psyai.reward.model import RewardModel
+
+    return RewardModel.from_backbone(tiny, device="cpu").save_pretrained(tmp_path_factory.mktemp("ckpt") / "rm")
+
+
+def _broken_copy(checkpoint: Path, tmp_path: Path, name: str, text: str) -> Path:
+    import shutil
+
+    broken = Path(shutil.copytree(checkpoint, tmp_path / "broken"))
+    (broken / name).write_text(text, encoding="utf-8")
+    return broken
+
+
+def test_score_and_eval_report_a_broken_checkpoint_in_one_line(tmp_path, capsys, untrained, frame):
+    config = json.loads((untrained / "config.json").read_text())
+    broken = _broken_copy(untrained, tmp_path, "config.json", json.dumps({**config, "n_layer": 0}))
+    frame.to_csv(tmp_path / "rankings.csv", index=False)
+    expected = (f"error: {broken / 'config.json'}: field n_layer is 0; a size must be a whole number above 0 "
+                "(written without quotes); copy the whole folder of one training run (psyai reward train --out), "
+                "or retrain\n")
+    status, out, err = run(capsys, "score", str(broken), "--response", "hello", "--device", "cpu")
+    assert (status, out, err) == (1, "", expected)
+    status, out, err = run(capsys, "eval", str(broken), str(tmp_path / "rankings.csv"), "--device", "cpu")
+    assert (status, out, err) == (1, "", expected)
+
+
+def test_the_psyai_command_reports_a_corrupt_tokenizer_in_one_line(tmp_path, untrained):
+    import subprocess
+    import sys
+
+    broken = _broken_copy(untrained, tmp_path, "tokenizer.json", '{"version": "1.0", "model": {"type": "BPE"')
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "reward", "score", str(broken), "--response", "hi",
+                          "--device", "cpu"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1 and res.stdout == "" and "Traceback" not in res.stderr
+    assert res.stderr.splitlines() == [
+        f"error: {broken / 'tokenizer.json'}: not valid JSON (Expecting ',' delimiter, line 1 column 43); copy the "
+        "whole folder of one training run (psyai reward train --out), or retrain"]
+
+
+def test_eval_names_the_log_line_that_is_not_utf8(tmp_path, capsys, untrained, frame):
+    data = write_ranking_logs(frame, tmp_path / "data" / "ranking")
+    log = sorted(data.glob("sub-*/ses-1/*_log.jsonl"))[1]
+    lines = log.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b'"prompt": "', b'"prompt": "\xff', 1)
+    log.write_bytes(b"\n".join(lines))
+    status, out, err = run(capsys, "eval", str(untrained), str(data), "--device", "cpu")
+    assert status == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"error: {log} line 3: not UTF-8 text")
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("latin1.csv", "participant,session,prompt_id,prompt,item_id,text,rank\np1,1,q1,Caf\u00e9?,o1,Oui.,1\n",
+     "latin1.csv line 2: not valid UTF-8"),
+    ("quote.csv", 'participant,session,prompt_id,prompt,item_id,text,rank\np1,1,q1,"Why?,o1,Because.,1\n'
+                  'p1,1,q1,Why?,o2,No.,2\n', 'quote.csv line 2: the quote (") that opens a field here is never closed'),
+    ("empty.csv", "", "empty.csv: no rows; the long-form table needs a header"),
+    ("rows.jsonl", '{"participant": "p1"}\n{"participant": \n', "rows.jsonl line 2: not valid JSON"),
+])
+def test_a_table_file_that_cannot_be_read_is_one_line(tmp_path, capsys, tiny, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content.encode("latin-1" if name.startswith("latin1") else "utf-8"))
+    with pytest.raises(PsyaiError, match=None) as err:
+        cli.load_table(path)
+    assert str(err.value).startswith(f"{tmp_path}/{message}")
+    status, out, err = run(capsys, "train", str(path), "--model", tiny, "--out", str(tmp_path / "rm"), *TRAIN_FLAGS)
+    assert status == 1 and out == "" and err.startswith(f"error: {tmp_path}/{message}") and len(err.splitlines()) == 1
+    assert not (tmp_path / "rm").exists()
+
+
 # -- bench ----------------------------------------------------------------------------------------
 
 BENCH_KEYS = {"speedup", "listwise_accuracy", "pairwise_accuracy", "listwise_seconds", "pairwise_seconds",

@@ -208,3 +208,93 @@ def test_a_checkpoint_is_not_a_backbone(checkpoint):
 def test_a_missing_backbone_folder_names_the_fix(tmp_path):
     with pytest.raises(ModelError, match="does not exist.*save_pretrained"):
         RewardModel.from_backbone(str(tmp_path / "no-model"), device="cpu")
+
+
+def _edit_json(name: str, change):
+    def edit(folder: Path) -> None:
+        obj = json.loads((folder / name).read_text(encoding="utf-8"))
+        change(obj)
+        (folder / name).write_text(json.dumps(obj), encoding="utf-8")
+    return edit
+
+
+def _write(name: str, content: str | bytes):
+    def edit(folder: Path) -> None:
+        target = folder / name
+        target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return edit
+
+
+def _replace_with_folder(name: str):
+    def edit(folder: Path) -> None:
+        (folder / name).unlink()
+        (folder / name).mkdir()
+    return edit
+
+
+META_FIX = "restore psyai_reward.json from the folder psyai reward train wrote, or retrain"
+REFIT = "copy the whole folder of one training run (psyai reward train --out), or retrain"
+BROKEN = {  # name: (what is done to a good checkpoint, the file named, the rest of the one-line message)
+    "meta not json": (_write("psyai_reward.json", '{"format": "psyai-reward",'), "psyai_reward.json",
+                      f"not valid JSON (Expecting property name enclosed in double quotes, line 1 column 27); {META_FIX}"),
+    "meta not utf-8": (_write("psyai_reward.json", b'{"format": "psyai-r\xe9ward"}'), "psyai_reward.json",
+                       f"not UTF-8 text (byte 19); {META_FIX}"),
+    "meta a list": (_write("psyai_reward.json", "[1, 2]"), "psyai_reward.json",
+                    f"holds a JSON list, not an object ({{...}}); {META_FIX}"),
+    "meta a folder": (_replace_with_folder("psyai_reward.json"), "psyai_reward.json",
+                      f"is a folder, not a file; {META_FIX}"),
+    "meta without backbone": (_edit_json("psyai_reward.json", lambda m: m.pop("backbone")), "psyai_reward.json",
+                              "field backbone is missing (it should be an object with the backbone's model_type and "
+                              f"hidden_size); {META_FIX}"),
+    "meta backbone a string": (_edit_json("psyai_reward.json", lambda m: m.update(backbone="gpt2")),
+                               "psyai_reward.json", "field backbone is \"gpt2\"; it must be an object"),
+    "meta hidden size as text": (_edit_json("psyai_reward.json", lambda m: m["backbone"].update(hidden_size="32")),
+                                 "psyai_reward.json", "field backbone.hidden_size is \"32\"; it must be a whole number"),
+    "meta without pooling": (_edit_json("psyai_reward.json", lambda m: m.pop("pooling")), "psyai_reward.json",
+                             "field pooling is missing (it should be \"last\" (causal LMs) or \"first\" (encoders))"),
+    "meta max_length as text": (_edit_json("psyai_reward.json", lambda m: m.update(max_length="128")),
+                                "psyai_reward.json", "field max_length is \"128\"; it must be a whole number of "
+                                                     "tokens above 0"),
+    "meta max_length zero": (_edit_json("psyai_reward.json", lambda m: m.update(max_length=0)), "psyai_reward.json",
+                             "field max_length is 0; it must be a whole number of tokens above 0"),
+    "meta participants a string": (_edit_json("psyai_reward.json", lambda m: m.update(train_participants="P01")),
+                                   "psyai_reward.json", "field train_participants is \"P01\"; it must be a list of "
+                                                        "participant IDs"),
+    "meta from a newer psyai": (_edit_json("psyai_reward.json", lambda m: m.update(format_version=2)),
+                                "psyai_reward.json", "format_version 2 was written by a newer psyai (this one reads "
+                                                     "up to 1); upgrade psyai"),
+    "config missing": (lambda folder: (folder / "config.json").unlink(), "config.json", f"missing; {REFIT}"),
+    "config not json": (_write("config.json", "{"), "config.json", "not valid JSON (Expecting property name "
+                                                                  "enclosed in double quotes, line 1 column 2)"),
+    "config without model_type": (_edit_json("config.json", lambda c: c.pop("model_type")), "config.json",
+                                  "field model_type is missing; it must name the architecture"),
+    "config unknown model_type": (_edit_json("config.json", lambda c: c.update(model_type="nosuch")), "config.json",
+                                  "field model_type is 'nosuch', an architecture transformers"),
+    "config size as text": (_edit_json("config.json", lambda c: c.update(n_embd="32")), "config.json",
+                            "field n_embd is \"32\"; a size must be a whole number above 0 (written without quotes)"),
+    "config size a float": (_edit_json("config.json", lambda c: c.update(n_embd=32.0)), "config.json",
+                            "field n_embd is 32.0; a size must be a whole number above 0"),
+    "config zero layers": (_edit_json("config.json", lambda c: c.update(n_layer=0)), "config.json",
+                           f"field n_layer is 0; a size must be a whole number above 0 (written without quotes); {REFIT}"),
+    "config negative vocabulary": (_edit_json("config.json", lambda c: c.update(vocab_size=-5)), "config.json",
+                                   "field vocab_size is -5; a size must be a whole number above 0"),
+    "config heads that do not divide": (_edit_json("config.json", lambda c: c.update(n_head=3)), "config.json",
+                                        "transformers cannot build a gpt2 from it (`embed_dim` must be divisible by "
+                                        "num_heads"),
+    "tokenizer cut short": (_write("tokenizer.json", '{"version": "1.0", "truncation": '), "tokenizer.json",
+                            f"not valid JSON (Expecting value, line 1 column 34); {REFIT}"),
+    "tokenizer not a tokenizer": (_write("tokenizer.json", "{}"), "",
+                                  "the tokenizer files (tokenizer.json, tokenizer_config.json) cannot be loaded"),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN))
+def test_a_broken_checkpoint_is_one_line_naming_the_file_and_field(checkpoint, tmp_path, name):
+    edit, file, message = BROKEN[name]
+    broken = _copy(checkpoint, tmp_path)
+    edit(broken)
+    with pytest.raises(CheckpointError) as err:
+        RewardModel.from_pretrained(broken, device="cpu")
+    where = f"{broken / file}:" if file else f"{broken}:"
+    assert str(err.value).startswith(f"{where} {message}")
+    assert "\n" not in str(err.value)
