@@ -79,24 +79,40 @@ def resume_to_the_end(data: Path, pid: str, *extra: str) -> subprocess.Completed
 # --------------------------------------------------------------------------- kill -9 at each phase
 
 
-@pytest.mark.parametrize("phase", ["during trials", "after the end record"])
-def test_kill_9_then_resume_gives_every_trial_once_and_the_usual_csv(tmp_path, phase):
-    data, pid = tmp_path / "data", "K9"
-    log = log_of(data, pid)
-    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "turing_test.py"), *args_for(data, pid), "--realtime"],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    booth = Booth(log)
+def run_until_then_kill(data: Path, pid: str, until, what: str, *extra: str) -> None:
+    """Run the session (``--realtime``) until ``until(records)`` holds, then ``kill -9`` it."""
+    proc = subprocess.Popen([sys.executable, str(EXPERIMENTS / "turing_test.py"), *args_for(data, pid, *extra),
+                             "--realtime"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    booth = Booth(log_of(data, pid))
     try:
-        if phase == "during trials":
-            booth.wait(lambda recs: booth.n_trials("main") >= 2, 180, "2 main trials")
-        else:  # the end record is on disk and the end screens are up
-            booth.wait(lambda recs: any(r["record"] == "end" for r in recs), 240, "the end record")
+        booth.wait(until, 240, what)
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def n_main(records: list[dict]) -> int:
+    return sum(1 for r in records if r["record"] == "trial" and r["phase"] == "main")
+
+
+@pytest.mark.parametrize("phase", ["before the first trial", "during trials", "during the resume",
+                                   "after the end record"])
+def test_kill_9_then_resume_gives_every_trial_once_and_the_usual_csv(tmp_path, phase):
+    data, pid = tmp_path / "data", "K9"
+    log = log_of(data, pid)
+    if phase == "before the first trial":  # the header is on disk, the consent screen is up
+        run_until_then_kill(data, pid, lambda recs: len(recs) >= 1, "the header")
+    elif phase == "during trials":
+        run_until_then_kill(data, pid, lambda recs: n_main(recs) >= 2, "2 main trials")
+    elif phase == "during the resume":  # killed again right after its resume record
+        run_until_then_kill(data, pid, lambda recs: n_main(recs) >= 1, "1 main trial")
+        run_until_then_kill(data, pid, lambda recs: any(r["record"] == "resume" for r in recs), "the resume record",
+                            "--resume")
+    else:  # the end record is on disk and the end screens are up
+        run_until_then_kill(data, pid, lambda recs: any(r["record"] == "end" for r in recs), "the end record")
     before = intact(log)
     if phase == "after the end record":
         # the CSV is written as soon as the end record is on disk; a kill in between is what this
