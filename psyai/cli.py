@@ -244,28 +244,37 @@ def _stats(args: argparse.Namespace) -> int:
 COMMANDS["stats"] = (_stats_args, _stats, "mixed models on any table, and their speed and coverage figures")
 
 
-# -- export, session ---------------------------------------------------------------
+# -- import, export, session ---------------------------------------------------------
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    from psyai.data.importing import IMPORTERS, add_kind_parsers
+
+    p.description = ("Read data in a published layout (preference pairs, rankings, eye-tracking and reading "
+                     "corpora, Turing-test verdicts, annotators' labels) into psyai's own tables, with where "
+                     "every row came from and what was dropped and why (import_report.json). docs/DATA.md, "
+                     "'Importing data', describes each kind's layouts.")
+    add_kind_parsers(p, IMPORTERS, "kind")
+
+
+def _import(args: argparse.Namespace) -> int:
+    from psyai.data.importing import summary, write_import
+
+    imported = args.kind_module.run([Path(p) for p in args.paths], args)
+    print(summary(imported, write_import(imported, args.out)))
+    return 0
+
 
 def _export_args(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="format", required=True, metavar="FORMAT")
-    c = sub.add_parser("csv", help="PsychoPy's wide CSV of a session, made from its log",
-                       description="Write PsychoPy's wide CSV of each session from its durable log (the log is the "
-                                   "record of truth; the CSV can be made again at any time). Named "
-                                   "sub-…_ses-…_<experiment>.csv for an ended session, …_interrupted.csv otherwise; "
-                                   "an existing file is never overwritten (_1, _2 …).")
-    c.add_argument("sessions", nargs="+", metavar="SESSION",
-                   help="a session folder (data/turing_test/sub-P001/ses-1) or its _log.jsonl")
-    c.add_argument("--out", default=None, help="folder to write into (default: each session's own folder)")
+    from psyai.data.importing import EXPORTERS, add_kind_parsers
+
+    p.description = ("Write psyai's data in the formats other tools read: a session's CSV, preference datasets "
+                     "for TRL and datasets.load_dataset, tidy trial and word tables with a codebook.")
+    add_kind_parsers(p, EXPORTERS, "kind")
 
 
 def _export(args: argparse.Namespace) -> int:
-    from psyai.booth.runner import write_session_csv
-    from psyai.booth.session import session_log_path
-
-    if args.out:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-    for session in args.sessions:
-        print(write_session_csv(session_log_path(session), args.out))
+    for path in args.kind_module.run(args.paths, args):
+        print(path)
     return 0
 
 
@@ -289,7 +298,8 @@ def _session(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS["export"] = (_export_args, _export, "a session's CSV, made from its log")
+COMMANDS["import"] = (_import_args, _import, "data from outside (published layouts) into psyai's tables")
+COMMANDS["export"] = (_export_args, _export, "psyai's data in the formats other tools read (a session's CSV, TRL datasets …)")
 COMMANDS["session"] = (_session_args, _session, "set aside a log whose session stopped while starting")
 
 

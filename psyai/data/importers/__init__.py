@@ -1,0 +1,1 @@
+"""Importers of published data layouts (one module per kind; see :mod:`psyai.data.importing`)."""
