@@ -130,7 +130,8 @@ class SessionLock:
             _lock_fd(fd)
         except OSError:
             try:
-                holder = os.pread(fd, 400, 0).decode("utf-8", "replace").strip() if hasattr(os, "pread") else ""
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 400).decode("utf-8", "replace").strip()
             except OSError:
                 holder = ""
             os.close(fd)
@@ -140,7 +141,8 @@ class SessionLock:
                 "to end (or close that window) and try again") from None
         info = f"pid {os.getpid()} on host {socket.gethostname()} since {utc_now()}\n".encode()
         os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0) if hasattr(os, "pwrite") else os.write(fd, info)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, info)
         return cls(path, fd)
 
     def release(self) -> None:
