@@ -268,11 +268,18 @@ def test_a_disk_that_fills_mid_session_keeps_the_log_and_resume_writes_the_usual
 # --------------------------------------------------------------------------- damaged and edited logs
 
 
-@pytest.fixture
-def started(tmp_path):
-    """A session killed after two main trials: (data folder, participant, log)."""
-    data, pid = tmp_path / "data", "DM"
+@pytest.fixture(scope="module")
+def _killed_once(tmp_path_factory):
+    data, pid = tmp_path_factory.mktemp("killed") / "data", "DM"
     kill_mid_session("turing_test", args_for(data, pid), log_of(data, pid), 2)
+    return data
+
+
+@pytest.fixture
+def started(_killed_once, tmp_path):
+    """A session killed after two main trials, a fresh copy for each test: (data folder, participant, log)."""
+    data, pid = tmp_path / "data", "DM"
+    shutil.copytree(_killed_once, data)
     return data, pid, log_of(data, pid)
 
 
@@ -356,7 +363,7 @@ def test_damaged_or_edited_logs_are_refused_by_resume_and_the_loader_naming_the_
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda h: h["trial_order"].__setitem__(0, "no-such-item"), "names 'no-such-item', which"),
+    (lambda h: h["trial_order"].__setitem__(-1, "no-such-item"), "names 'no-such-item', which"),
     (lambda h: h["settings"].__setitem__("speed", 3), "hold speed, which turing_test does not have"),
     (lambda h: h.__setitem__("settings", [1]), "settings is not an object"),
     (lambda h: h.pop("seed"), "the session header has no seed"),
