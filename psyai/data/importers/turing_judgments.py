@@ -7,7 +7,8 @@ the model's name and the witness's id. Column names are set with ``--game``,
 (defaults: game, interrogator, verdict, source, confidence, model, witness). Verdicts and
 sources read "human", or "ai", "model", "machine", "bot", "computer" (any case) for AI.
 
-Confidence, when the file has it, needs its scale (``--confidence-scale LO,HI``):
+Confidence, when the file has it, needs its scale (``--confidence-scale=LO,HI``; the ``=`` lets a
+scale start with a minus sign):
 
 - a signed scale (LO = −HI, e.g. ``-100,100``): the sign is the verdict (``--positive human``
   by default: positive means "human"), the size the certainty; 0 is no verdict unless the
@@ -64,8 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                 ("witness", "witness", "the witness's id (optional)")):
         p.add_argument(f"--{name}", default=default, metavar="COLUMN", help=f"column of {what} (default: {default})")
     p.add_argument("--confidence-scale", default=None, metavar="LO,HI",
-                   help="the confidence scale: -100,100 (signed: the sign is the verdict) or 0,100 (the certainty of "
-                        "the verdict); required when the file has a confidence column")
+                   help="the confidence scale: =-100,100 (signed: the sign is the verdict; write it with '=', "
+                        "--confidence-scale=-100,100) or 0,100 (the certainty of the verdict); required when the file "
+                        "has a confidence column")
     p.add_argument("--positive", choices=("human", "ai"), default="human",
                    help="signed scale: which verdict a positive confidence means (default human)")
     p.add_argument("--confidence-map", choices=("none", "bins"), default="none",
@@ -151,8 +153,8 @@ def run(paths: list[Path], args: argparse.Namespace) -> Imported:
                             "sign is the verdict")
         if has_confidence and scale is None:
             raise DataError(f"{path} line 1: the column {args.confidence!r} holds confidence, but its scale is not "
-                            "given; give --confidence-scale LO,HI (e.g. -100,100 when the sign is the verdict, 0,100 "
-                            "when it is the certainty of the verdict)")
+                            "given; give --confidence-scale=LO,HI (e.g. --confidence-scale=-100,100 when the sign is "
+                            "the verdict, --confidence-scale=0,100 when it is the certainty of the verdict)")
         for line, rec in records:
             game, who = _text(rec.get(args.game)), _text(rec.get(args.interrogator))
             for value, name in ((game, args.game), (who, args.interrogator)):
