@@ -802,8 +802,9 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
     sdt_g = sdt_group(sdt, level).set_index("measure")
     jh_source = judged_human_rate(kept, "source", level)
     jh_model = judged_human_rate(kept, "model", level)
-    roc = type2_roc(kept)
-    auc = type2_auc(kept)
+    rated = kept[kept["confidence"].notna()]  # imported verdicts may carry no 1-6 confidence: no type-2 ROC from them
+    roc = type2_roc(rated)
+    auc = type2_auc(rated)
     auc_t = type2_auc_test(auc, level).iloc[0]
     rt_source = rt_summary(kept, "source")
     rt_correct = rt_summary(kept, "correct")
@@ -868,7 +869,8 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         "glmm": glmm,
         "glmm_by_model": glmm_by_model,
         "type2_auc": _ci_dict(float(auc_t["mean"]), float(auc_t["ci_low"]), float(auc_t["ci_high"]),
-                              **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_dz", "pooled_auc")}),
+                              **{k: float(auc_t[k]) for k in ("n", "sd", "t", "dof", "p_val", "cohen_dz", "pooled_auc")},
+                              n_trials_rated=int(len(rated))),
         "rt": {"by_source": records(rt_source), "by_correct": records(rt_correct)},
         "languages": {str(k): int(v) for k, v in kept["lang"].value_counts().sort_index().items()}
         if "lang" in kept.columns else {},
@@ -991,13 +993,21 @@ def apa_sentences(res: dict) -> dict[str, str]:
         f".5, N = {plural(t2['n'], 'participant')} with both correct and incorrect answers); pooled over trials, "
         f"AUC = {fmt_num(t2['pooled_auc'], leading_zero=False)}."
     )
+    n_rated = t2.get("n_trials_rated", res["n_trials"])
+    if n_rated == 0:
+        out["type2_auc"] = ("Type-2 ROC areas were not computed: no trial has a confidence on the 1-6 scale (verdicts "
+                            "imported with confidence on another scale keep it as confidence_raw; psyai import "
+                            "turing-judgments --confidence-map bins maps it onto 1-6).")
+    elif n_rated < res["n_trials"]:
+        out["type2_auc"] += f" Only the {plural(n_rated, 'trial')} with a confidence rating enter the type-2 ROC."
     rt_parts = []
     for r in res["rt"]["by_source"]:
         rt_parts.append(f"{fmt_num(r['median'])} s (IQR {fmt_num(r['q1'])}–{fmt_num(r['q3'])}) for {r['source']}-written texts")
     for r in res["rt"]["by_correct"]:
         rt_parts.append(f"{fmt_num(r['median'])} s (IQR {fmt_num(r['q1'])}–{fmt_num(r['q3'])}) for "
                         f"{'correct' if r['correct'] else 'incorrect'} answers")
-    out["rt"] = "Median response time was " + ", ".join(rt_parts) + "."
+    out["rt"] = ("Median response time was " + ", ".join(rt_parts) + ".") if rt_parts else \
+        "No response times were recorded (e.g. imported verdicts), so none are reported and min_rt/max_rt excluded nothing."
     out["languages"] = _languages_sentence(res, level)
     out["methods"] = _methods_paragraph(res)
     return out
@@ -1226,15 +1236,17 @@ def build_report(results: dict) -> HtmlReport:
     report.heading("Confidence and accuracy (type-2 ROC)")
     report.apa(sentences["type2_auc"])
     report.method(results["method"]["type2_auc"])
-    report.figure(_fig_type2(tables["type2_roc"], tables["type2_auc"]),
-                  "Type-2 ROC: grey, one line per participant; red, pooled over trials; dashed, chance.")
+    if results["type2_auc"].get("n_trials_rated", 1):
+        report.figure(_fig_type2(tables["type2_roc"], tables["type2_auc"]),
+                      "Type-2 ROC: grey, one line per participant; red, pooled over trials; dashed, chance.")
 
     report.heading("Response times")
     report.apa(sentences["rt"])
     report.method(results["method"]["rt"])
-    report.figure(_fig_rt(results["trials"], results["settings"]["min_rt"]),
-                  "Distributions of response times of the kept trials (seconds; the top 1% are drawn in the last bin; "
-                  "dotted: the min_rt exclusion limit).")
+    if results["trials"]["rt"].notna().any():
+        report.figure(_fig_rt(results["trials"], results["settings"]["min_rt"]),
+                      "Distributions of response times of the kept trials (seconds; the top 1% are drawn in the last "
+                      "bin; dotted: the min_rt exclusion limit).")
     report.table(pd.concat([tables["rt_source"], tables["rt_correct"]], ignore_index=True), "Response times (s)")
 
     report.heading("Participants")
@@ -1269,6 +1281,28 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
 # --------------------------------------------------------------------------- command line
 
 
+IMPORTED_TABLE = "trials.csv"  # what psyai import turing-judgments writes, beside its import_report.json
+
+
+def load_trials(path: str | Path, include_pilot: bool = False) -> pd.DataFrame:
+    """The trials of a data folder of sessions (:func:`psyai.data.load`), or the table ``psyai import
+    turing-judgments`` wrote (its folder, or its trials.csv beside import_report.json), read as the same layout."""
+    import json
+
+    from psyai.data import load
+
+    path = Path(path)
+    table = path / IMPORTED_TABLE if path.is_dir() else path
+    report = table.parent / "import_report.json"
+    if table.suffix == ".csv" and table.is_file() and report.is_file() \
+            and json.loads(report.read_text(encoding="utf-8")).get("kind") == "turing-judgments":
+        ids = {c: str for c in ("participant", "item_id", "model", "model_name", "lang", "interrogator", "game",
+                                "witness", "source", "response", "phase", "run_mode")}
+        trials = pd.read_csv(table, dtype=ids, keep_default_na=False, na_values=[""], encoding="utf-8")
+        return trials.astype({"is_check": bool, "confidence": "Int64", "rt": float})
+    return load(report_lib.require_data_dir(path), experiment=EXPERIMENT, include_pilot=include_pilot)
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = TuringConfig()
     p = argparse.ArgumentParser(prog=report_lib.command_name("analysis/turing_test.py"),
@@ -1294,16 +1328,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
-    from psyai.data import load
-
     args = build_parser().parse_args(argv)
 
     def compute() -> dict:
         config = TuringConfig(min_rt=args.min_rt, max_rt=args.max_rt, max_failed_checks=args.max_failed_checks,
                               min_accuracy_practice=args.min_accuracy_practice, level=args.level,
                               correction=args.correction, include_pilot=args.include_pilot, lang=args.lang)
-        trials = load(report_lib.require_data_dir(args.data_dir), experiment=EXPERIMENT,
-                      include_pilot=args.include_pilot)
+        trials = load_trials(args.data_dir, include_pilot=args.include_pilot)
         return analyze(trials, config)
 
     return report_lib.run_cli("analysis/turing_test.py", argv, compute, write_results, args.out)

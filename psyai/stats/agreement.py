@@ -1,4 +1,4 @@
-"""Agreement between raters: mid-ranks, Kendall's W with the Friedman test, Krippendorff's α.
+"""Agreement between raters: mid-ranks, Kendall's W with the Friedman test, Krippendorff's α, Fleiss' κ.
 
 ====================================  ==================================================================
 :func:`midranks`                      ranks → mid-ranks within blocks (ties averaged, missing ranks
@@ -10,21 +10,37 @@
 :func:`alpha_from_counts`             Krippendorff's α from a units × values table of counts
 :func:`krippendorff_alpha`            Krippendorff's α of a long table (nominal, ordinal, interval, ratio)
 :func:`krippendorff_alpha_ci`         the same with a percentile bootstrap interval over clusters of units
+:func:`alpha_without_each`            α of the others without each coder in turn (how each coder moves α)
+:func:`label_codes`                   labels (strings or numbers) → the values α compares, per level
+:func:`fleiss_kappa`                  Fleiss' κ for m raters per unit (nominal), its z test and a
+                                      bootstrap interval over units
+:func:`fleiss_kappa_categories`       Fleiss' κ of each category against the rest
 ====================================  ==================================================================
 
 Tables are long: one row per (block or unit, rater) and value. Ranks follow the usual
 convention that 1 is the best; any scores in which smaller is better will do for
 Kendall's W (each rater's values are re-ranked).
 
+Labels may be strings ("hateful") or numbers. Nominal data take either; ordinal string
+labels need their order (``order=["low", "mid", "high"]``); interval and ratio data need
+numbers. A label that does not fit is refused with its value named, never dropped.
+
 References
 ----------
 Efron, B., & Tibshirani, R. J. (1993). *An introduction to the bootstrap*. Chapman & Hall.
+Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. *Psychological
+Bulletin, 76*, 378–382.
+Fleiss, J. L., Nee, J. C. M., & Landis, J. R. (1979). Large sample variance of kappa in the
+case of different sets of raters. *Psychological Bulletin, 86*, 974–977.
 Kendall, M. G., & Babington Smith, B. (1939). The problem of m rankings. *Annals of
 Mathematical Statistics, 10*, 275–287.
 Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for
 Communication Departmental Papers, University of Pennsylvania.
 Siegel, S., & Castellan, N. J. (1988). *Nonparametric statistics for the behavioral
 sciences* (2nd ed.), §9.4 (Kendall's W with ties). McGraw-Hill.
+Zapf, A., Castell, S., Morawietz, L., & Karch, A. (2016). Measuring inter-rater reliability
+for nominal data – which coefficients and confidence intervals are appropriate? *BMC
+Medical Research Methodology, 16*, 93 (bootstrap intervals of α and κ over units).
 """
 
 from __future__ import annotations
@@ -36,8 +52,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["LEVELS_OF_MEASUREMENT", "alpha_from_counts", "kendall_w", "kendall_w_matrix", "krippendorff_alpha",
-           "krippendorff_alpha_ci", "midranks"]
+__all__ = ["LEVELS_OF_MEASUREMENT", "NotApplicable", "alpha_from_counts", "alpha_without_each", "fleiss_kappa",
+           "fleiss_kappa_categories", "kendall_w", "kendall_w_matrix", "krippendorff_alpha", "krippendorff_alpha_ci",
+           "label_codes", "midranks"]
 
 LEVELS_OF_MEASUREMENT = ("nominal", "ordinal", "interval", "ratio")
 KENDALL_W_COLUMNS = ["n_raters", "n_objects", "n_raters_excluded", "w", "w_uncorrected", "chi2", "dof", "p_val"]
@@ -55,6 +72,100 @@ def _check_level_of_measurement(level_of_measurement: str) -> None:
 
 def _numeric(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").astype(float)
+
+
+class NotApplicable(ValueError):
+    """The data do not meet a statistic's conditions (e.g. Fleiss' κ with unequal numbers of ratings per unit)."""
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _is_missing(x: object) -> bool:
+    if isinstance(x, str):
+        return not x.strip()
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):  # a list or other container: not a missing value
+        return False
+
+
+def _label_text(x: object) -> str:
+    """A label as text: numbers without a spurious ``.0`` (1.0 → "1"), strings stripped."""
+    if isinstance(x, (bool, np.bool_)):
+        return str(x)
+    if isinstance(x, (int, float, np.integer, np.floating)) and float(x).is_integer():
+        return str(int(x))
+    return str(x).strip()
+
+
+def label_codes(labels: pd.Series, level_of_measurement: str = "nominal", order: Sequence | None = None
+                ) -> tuple[pd.Series, np.ndarray, list[str]]:
+    """The values Krippendorff's α and Fleiss' κ compare, from labels that are strings or numbers.
+
+    Parameters
+    ----------
+    labels : one label per row; missing labels are NaN, None or blank strings.
+    level_of_measurement : ``nominal``: any labels, each distinct label its own category
+        (numbers and their text are one label: 1, 1.0 and "1" are the same); ``ordinal``:
+        numbers, or strings with their ``order``; ``interval`` and ``ratio``: numbers.
+    order : the labels from lowest to highest (ordinal; for nominal labels it only fixes
+        the order categories are listed in, and checks that no label is outside it). Every
+        label must be in it (compared as text).
+
+    Returns
+    -------
+    codes : float Series aligned with ``labels`` (NaN where missing): the numbers
+        themselves for numeric labels without an ``order``, else the position of the label
+        (0, 1, …) in ``order`` or, for nominal strings, in the sorted labels.
+    domain : the sorted codes that occur.
+    names : the label each value of ``domain`` stands for (text).
+
+    Raises
+    ------
+    ValueError naming the label and the fix: an ordinal string label without ``order``,
+    a label outside ``order``, a label that is not a number at the interval or ratio level.
+    """
+    _check_level_of_measurement(level_of_measurement)
+    labels = pd.Series(labels)
+    present = ~labels.map(_is_missing).astype(bool)
+    codes = pd.Series(np.nan, index=labels.index, dtype=float)
+    given = labels[present]
+    if order is not None:
+        if level_of_measurement in ("interval", "ratio"):
+            raise ValueError(f"order= is for ordinal (or nominal) labels; {level_of_measurement} labels are numbers "
+                             "and their distances come from the numbers themselves")
+        names = [_label_text(o) for o in order]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"order lists {', '.join(map(repr, repeated))} more than once; give each label once")
+        position = {n: i for i, n in enumerate(names)}
+        text = given.map(_label_text)
+        outside = sorted(set(text) - set(position))
+        if outside:
+            raise ValueError(f"label(s) {', '.join(map(repr, outside[:5]))} are not in order={names}; add them to "
+                             "the order or correct the labels")
+        codes[present] = text.map(position).astype(float)
+    else:
+        numbers = pd.to_numeric(given, errors="coerce") if len(given) else given.astype(float)
+        not_number = given[numbers.isna()] if len(given) else given
+        if not_number.empty:
+            codes[present] = numbers.astype(float)
+            uniq = np.sort(codes[present].unique())
+            return codes, uniq, [_label_text(v) for v in uniq]
+        if level_of_measurement in ("interval", "ratio"):
+            raise ValueError(f"label {not_number.iloc[0]!r} is not a number; {level_of_measurement} labels must be "
+                             "numbers (use the nominal level for categories, or ordinal with their order)")
+        if level_of_measurement == "ordinal":
+            found = sorted(given.map(_label_text).unique())
+            shown = ", ".join(map(repr, found[:8])) + (" …" if len(found) > 8 else "")
+            raise ValueError(f"ordinal labels that are not numbers need their order, lowest first (order=[...], "
+                             f"--order a,b,c); labels found: {shown}")
+        text = given.map(_label_text)
+        names = sorted(text.unique())
+        codes[present] = text.map({n: i for i, n in enumerate(names)}).astype(float)
+    used = np.sort(codes[present].unique())
+    return codes, used, [names[int(i)] for i in used]
 
 
 # --------------------------------------------------------------------------- mid-ranks and Kendall's W
@@ -249,8 +360,12 @@ def _value_counts(data: pd.DataFrame, units: list[str], coder: str, value: str, 
     return table.to_numpy(dtype=float), domain, pd.factorize(np.asarray(labels))[0]
 
 
+def _coded(data: pd.DataFrame, value: str, level_of_measurement: str, order: Sequence | None) -> pd.DataFrame:
+    return data.assign(**{value: label_codes(data[value], level_of_measurement, order)[0]})
+
+
 def krippendorff_alpha(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
-                       level_of_measurement: str = "ordinal") -> float:
+                       level_of_measurement: str = "ordinal", order: Sequence | None = None) -> float:
     """Krippendorff's α of a long table (one row per unit and coder).
 
     Parameters
@@ -259,12 +374,15 @@ def krippendorff_alpha(data: pd.DataFrame, unit: str | Sequence[str], coder: str
         for a unit counts once (the first).
     unit, coder, value : column names (``unit`` may be several columns).
     level_of_measurement : ``nominal``, ``ordinal``, ``interval`` or ``ratio``.
+    order : ordinal string labels from lowest to highest (see :func:`label_codes`: strings
+        are nominal or ordered labels, numbers are numbers).
 
     Returns
     -------
     float: α (see :func:`alpha_from_counts`; NaN when it is undefined).
     """
     _check_level_of_measurement(level_of_measurement)
+    data = _coded(data, value, level_of_measurement, order)
     counts, domain, _ = _value_counts(data, _columns(unit), coder, value)
     if counts.size == 0:
         return math.nan
@@ -273,7 +391,8 @@ def krippendorff_alpha(data: pd.DataFrame, unit: str | Sequence[str], coder: str
 
 def krippendorff_alpha_ci(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
                           cluster: str | None = None, level_of_measurement: str = "ordinal", level: float = 0.95,
-                          n_boot: int = 1000, seed: int | np.random.Generator = 0) -> dict:
+                          n_boot: int = 1000, seed: int | np.random.Generator = 0,
+                          order: Sequence | None = None) -> dict:
     """Krippendorff's α with a percentile bootstrap interval that resamples clusters of units.
 
     Units that belong together (e.g. the outputs of one prompt, ranked together) are not
@@ -293,6 +412,7 @@ def krippendorff_alpha_ci(data: pd.DataFrame, unit: str | Sequence[str], coder: 
     n_boot : resamples.
     seed : seed of the random generator, or a ``numpy.random.Generator`` to draw from
         (several intervals can then share one stream of draws).
+    order : ordinal string labels from lowest to highest (:func:`label_codes`).
 
     Returns
     -------
@@ -309,7 +429,7 @@ def krippendorff_alpha_ci(data: pd.DataFrame, unit: str | Sequence[str], coder: 
     if n_boot < 1:
         raise ValueError(f"n_boot={n_boot}: give the number of bootstrap resamples (1000 or more for a report)")
     rng = np.random.default_rng(seed)
-    vals = _numeric(data[value])
+    vals = label_codes(data[value], level_of_measurement, order)[0]
     d = data.assign(**{value: vals})
     counts, domain, cluster_of_unit = _value_counts(d, _columns(unit), coder, value, cluster)  # (U, V), (V,), (U,)
     alpha = alpha_from_counts(counts, domain, level_of_measurement) if counts.size else math.nan
@@ -333,3 +453,175 @@ def krippendorff_alpha_ci(data: pd.DataFrame, unit: str | Sequence[str], coder: 
             "n_coders": int(d.loc[vals.notna(), coder].nunique()), "n_values": int(counts[pairable].sum()),
             "n_clusters": n_clusters, "n_boot": int(n_boot), "n_boot_failed": int(failed),
             "level_of_measurement": level_of_measurement}
+
+
+def alpha_without_each(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
+                       level_of_measurement: str = "ordinal", order: Sequence | None = None) -> pd.DataFrame:
+    """How each coder moves Krippendorff's α: α of all coders beside α of the others without that coder.
+
+    The coder-level counterpart of "alpha if item deleted": a coder whose removal raises α
+    (``alpha_change`` < 0) disagrees with the others more than they disagree among
+    themselves. It is descriptive (no interval): with few coders, removing one changes
+    which units are pairable as well as who codes them.
+
+    Parameters
+    ----------
+    data, unit, coder, value, level_of_measurement, order : as in :func:`krippendorff_alpha`.
+
+    Returns
+    -------
+    pandas.DataFrame, one row per coder (sorted): ``coder``, ``n_labels`` (the coder's
+    non-missing labels, a repeated one counted once), ``n_units_shared`` (units the
+    coder labelled that another coder labelled too), ``alpha_all`` (every coder),
+    ``alpha_without`` (every coder but this one), ``alpha_change`` = alpha_all −
+    alpha_without (> 0: the coder raises α, < 0: lowers it).
+    """
+    _check_level_of_measurement(level_of_measurement)
+    units = _columns(unit)
+    coded = _coded(data, value, level_of_measurement, order).dropna(subset=[value]).drop_duplicates([*units, coder])
+    alpha_all = _alpha_of_coded(coded, units, coder, value, level_of_measurement)
+    per_unit = coded.groupby(units, dropna=False)[coder].transform("size")
+    rows = []
+    for name, own in coded.groupby(coder, sort=True):
+        without = _alpha_of_coded(coded[coded[coder] != name], units, coder, value, level_of_measurement)
+        rows.append({"coder": name, "n_labels": int(len(own)), "n_units_shared": int((per_unit[own.index] >= 2).sum()),
+                     "alpha_all": alpha_all, "alpha_without": without, "alpha_change": alpha_all - without})
+    return pd.DataFrame(rows, columns=["coder", "n_labels", "n_units_shared", "alpha_all", "alpha_without",
+                                       "alpha_change"])
+
+
+def _alpha_of_coded(coded: pd.DataFrame, units: list[str], coder: str, value: str, level_of_measurement: str) -> float:
+    counts, domain, _ = _value_counts(coded, units, coder, value)
+    return alpha_from_counts(counts, domain, level_of_measurement) if counts.size else math.nan
+
+
+# --------------------------------------------------------------------------- Fleiss' kappa
+
+
+def _rating_table(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
+                  order: Sequence | None) -> tuple[np.ndarray, list[str], int]:
+    """(units × categories counts (N, k), the categories' labels (k,), ratings per unit m).
+
+    Missing labels are left out and a coder's repeated label for a unit counts once (the
+    first). Raises :class:`NotApplicable` unless every unit has the same number m ≥ 2 of ratings.
+    """
+    units = _columns(unit)
+    codes, domain, names = label_codes(data[value], "nominal", order)
+    d = data.assign(**{value: codes}).dropna(subset=[value]).drop_duplicates([*units, coder])
+    if d.empty:
+        raise NotApplicable("Fleiss' kappa needs labelled units; no unit has a label")
+    table = pd.crosstab([d[u] for u in units], d[value]).reindex(columns=domain, fill_value=0)  # (N, k)
+    per_unit = table.sum(axis=1)
+    sizes = per_unit.value_counts().sort_index()
+    if len(sizes) > 1:
+        shown = ", ".join(f"{int(n)} unit{'' if n == 1 else 's'} with {int(m)}" for m, n in sizes.items())
+        raise NotApplicable(f"Fleiss' kappa needs the same number of ratings on every unit; here the numbers differ "
+                            f"({shown} ratings). Krippendorff's alpha allows unequal numbers and missing labels")
+    m = int(sizes.index[0])
+    if m < 2:
+        raise NotApplicable("Fleiss' kappa needs at least two ratings per unit; every unit has one")
+    return table.to_numpy(dtype=float), names, m
+
+
+def _fleiss_from_table(table: np.ndarray, m: int) -> tuple[float, float, float]:
+    """(κ, P̄ observed agreement, P_e chance agreement) of a units × categories table, m ratings per unit."""
+    n_units = table.shape[0]
+    p_j = table.sum(axis=0) / (n_units * m)  # (k,)
+    p_bar = float(np.mean((np.sum(table ** 2, axis=1) - m) / (m * (m - 1))))
+    p_e = float(np.sum(p_j ** 2))
+    kappa = (p_bar - p_e) / (1.0 - p_e) if p_e < 1 else math.nan
+    return kappa, p_bar, p_e
+
+
+def fleiss_kappa(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str, level: float = 0.95,
+                 n_boot: int = 1000, seed: int | np.random.Generator = 0, order: Sequence | None = None) -> dict:
+    """Fleiss' κ for m ratings per unit (Fleiss, 1971), nominal, with a bootstrap interval over units.
+
+    κ = (P̄ − P_e) / (1 − P_e): P̄ the mean over units of the share of agreeing pairs of
+    ratings, P_e = Σ_j p_j² with p_j the share of all ratings in category j. The raters of
+    one unit need not be those of another, but every unit needs the same number m of
+    ratings; otherwise :class:`NotApplicable` is raised (say so, and use Krippendorff's α,
+    which allows missing labels). R: ``irr::kappam.fleiss(ratings)`` on complete rows.
+
+    The z test of κ = 0 uses the standard error under that null (Fleiss, Nee & Landis, 1979;
+    ``irr``'s): it is not a standard error for an interval around κ. The interval is a
+    percentile bootstrap over units (Zapf et al., 2016; Efron & Tibshirani, 1993).
+
+    Parameters
+    ----------
+    data : long table, one row per unit and rater; labels strings or numbers (each
+        distinct label a category, :func:`label_codes`).
+    unit, coder, value : column names (``unit`` may be several columns).
+    level : confidence level of the interval.
+    n_boot : bootstrap resamples of the units.
+    seed : seed, or a ``numpy.random.Generator`` to draw from.
+    order : the order categories are listed in (optional; every label must be in it).
+
+    Returns
+    -------
+    dict with ``kappa``, ``p_observed`` (P̄), ``p_expected`` (P_e), ``se0`` (standard error
+    under κ = 0), ``z``, ``p_val`` (two-sided, normal), ``ci_low``, ``ci_high`` (percentile
+    bootstrap over units; NaN with fewer than two units or when κ is undefined in more than
+    10 % of resamples), ``n_units``, ``n_ratings_per_unit`` (m), ``n_raters`` (distinct rater
+    ids), ``n_categories``, ``n_boot``, ``n_boot_failed`` (resamples whose κ is undefined:
+    one category only). κ is NaN when every rating is in one category.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level={level}: give a confidence level between 0 and 1, e.g. 0.95")
+    if n_boot < 1:
+        raise ValueError(f"n_boot={n_boot}: give the number of bootstrap resamples (1000 or more for a report)")
+    table, names, m = _rating_table(data, unit, coder, value, order)  # (N, k)
+    n_units = table.shape[0]
+    kappa, p_bar, p_e = _fleiss_from_table(table, m)
+    p_j = table.sum(axis=0) / (n_units * m)
+    pq = p_j * (1 - p_j)
+    se0 = math.nan
+    if pq.sum() > 0:  # Fleiss, Nee & Landis (1979), eq. 12: the variance under kappa = 0
+        var0 = 2.0 / (pq.sum() ** 2 * n_units * m * (m - 1)) * (pq.sum() ** 2 - np.sum(pq * (1 - 2 * p_j)))
+        se0 = math.sqrt(var0) if var0 > 0 else math.nan
+    z = kappa / se0 if math.isfinite(kappa) and math.isfinite(se0) else math.nan
+    p_val = float(2 * stats.norm.sf(abs(z))) if math.isfinite(z) else math.nan
+    lo = hi = math.nan
+    failed = 0
+    if math.isfinite(kappa):
+        rng = np.random.default_rng(seed)
+        boot = []
+        for _ in range(n_boot):
+            k_b = _fleiss_from_table(table[rng.integers(0, n_units, n_units)], m)[0]  # units with replacement
+            if math.isfinite(k_b):
+                boot.append(k_b)
+        failed = n_boot - len(boot)
+        if n_units >= 2 and len(boot) >= 0.9 * n_boot:
+            lo, hi = (float(q) for q in np.quantile(boot, [0.5 - level / 2, 0.5 + level / 2]))
+    d = data.loc[~data[value].map(_is_missing).astype(bool)]
+    return {"kappa": kappa, "p_observed": p_bar, "p_expected": p_e, "se0": se0, "z": z, "p_val": p_val,
+            "ci_low": lo, "ci_high": hi, "n_units": int(n_units), "n_ratings_per_unit": m,
+            "n_raters": int(d[coder].nunique()), "n_categories": int(len(names)), "n_boot": int(n_boot),
+            "n_boot_failed": int(failed)}
+
+
+def fleiss_kappa_categories(data: pd.DataFrame, unit: str | Sequence[str], coder: str, value: str,
+                            order: Sequence | None = None) -> pd.DataFrame:
+    """Fleiss' κ of each category against all the others (Fleiss, 1971, eq. 16; ``irr``'s ``detail``).
+
+    κ_j = (P_j − p_j) / (1 − p_j), P_j = (Σ_i n_ij² − N m p_j) / (N m (m − 1) p_j): how much
+    more often than chance two ratings of a unit agree on category j, given one of them is
+    j. Its z test of κ_j = 0 uses the null standard error √(2 / (N m (m − 1))). Same
+    conditions as :func:`fleiss_kappa` (:class:`NotApplicable` otherwise).
+
+    Returns
+    -------
+    pandas.DataFrame, one row per category (in label order, or ``order``'s): ``category``,
+    ``n_ratings``, ``share`` (p_j), ``kappa``, ``se0``, ``z``, ``p_val`` (two-sided, normal).
+    """
+    table, names, m = _rating_table(data, unit, coder, value, order)  # (N, k)
+    n_units = table.shape[0]
+    total = n_units * m
+    p_j = table.sum(axis=0) / total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agree_j = (np.sum(table ** 2, axis=0) - total * p_j) / (total * (m - 1) * p_j)
+        kappa_j = np.where(p_j < 1, (agree_j - p_j) / (1 - p_j), np.nan)
+    se0 = math.sqrt(2.0 / (total * (m - 1)))
+    z = kappa_j / se0
+    return pd.DataFrame({"category": names, "n_ratings": table.sum(axis=0).astype(int), "share": p_j,
+                         "kappa": kappa_j, "se0": se0, "z": z, "p_val": 2 * stats.norm.sf(np.abs(z))})

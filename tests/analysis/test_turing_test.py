@@ -593,3 +593,165 @@ def test_cohens_d_is_named_d_z_everywhere(ref_results, written):
         " ".join(ref_results["method"].values())
     page = written[1]["html"].read_text(encoding="utf-8")
     assert "<th>cohen_dz</th>" in page and "<th>cohen_d</th>" not in page
+
+
+# --------------------------------------------------------------------------- verdicts imported from published studies
+
+
+def published_verdicts(path: Path, seed: int = 1) -> pd.DataFrame:
+    """A table of game verdicts in the layout of a published Turing-test study (simulated: no real data):
+    30 interrogators x 6 two-party games, a verdict and a signed confidence (-100 = sure it was an AI,
+    100 = sure it was a human), the witness's true source (Human/AI) and the AI witness's model."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(30):
+        for k in range(6):
+            source = rng.choice(["Human", "AI"])
+            model = str(rng.choice(["gpt-4", "eliza"])) if source == "AI" else ""
+            p_human = 0.65 if source == "Human" else (0.5 if model == "gpt-4" else 0.2)
+            says_human = bool(rng.random() < p_human)
+            correct = says_human == (source == "Human")
+            size = int(np.clip(rng.normal(60 if correct else 40, 25), 1, 100))
+            rows.append({"game_id": f"g{i:02d}{k}", "interrogator": f"i{i:02d}", "verdict": "Human" if says_human
+                         else "AI", "confidence": size if says_human else -size, "witness_type": source,
+                         "model": model})
+    table = pd.DataFrame(rows)
+    table.to_csv(path, index=False)
+    return table
+
+
+def import_verdicts(src: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "psyai.cli", "import", "turing-judgments", str(src), "--out",
+                           str(out), "--game", "game_id", "--source", "witness_type", *flags],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+
+
+def test_imported_verdicts_run_through_the_analysis_end_to_end(tmp_path, capsys):
+    games = published_verdicts(tmp_path / "games.csv")
+    res = import_verdicts(tmp_path / "games.csv", tmp_path / "imported", "--confidence-scale=-100,100")
+    assert res.returncode == 0, res.stderr
+    assert "confidence on psyai's 1-6 scale left empty, so psyai analyze turing_test computes no type-2 ROC" in \
+        res.stdout
+    trials = pd.read_csv(tmp_path / "imported" / "trials.csv")
+    assert len(trials) == 180 and trials["confidence"].isna().all() and trials["rt"].isna().all()
+    assert trials["source_line"].tolist() == list(range(2, 182))  # file order, header on line 1
+    assert trials["certainty"].tolist() == pytest.approx((games["confidence"].abs() / 100).tolist())
+    assert trials.loc[trials["source"] == "human", "model"].isna().all()
+    out = tmp_path / "out"
+    assert main([str(tmp_path / "imported"), "--out", str(out)]) == 0
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"), parse_constant=lambda c: pytest.fail(c))
+    # the numbers are those of the published table, computed here without psyai
+    correct = (games["verdict"] == games["witness_type"])
+    assert saved["n_participants"] == 30 and saved["n_trials"] == 180 and saved["run_modes"] == {"real": 180}
+    assert saved["accuracy"]["estimate"] == pytest.approx(correct.mean())
+    assert saved["accuracy_ttest"]["mean"] == pytest.approx(correct.groupby(games["interrogator"]).mean().mean())
+    said_human = games["verdict"] == "Human"
+    for source, rows in (("model", games["witness_type"] == "AI"), ("human", games["witness_type"] == "Human")):
+        assert saved["judged_human_rate"][source]["n_judged_human"] == int(said_human[rows].sum())
+    for model in ("gpt-4", "eliza"):
+        assert saved["judged_human_rate_by_model"][model]["estimate"] == pytest.approx(
+            said_human[games["model"] == model].mean())
+    # confidence kept on its own scale: no type-2 ROC, and the report says why; no response times either
+    assert saved["type2_auc"]["n_trials_rated"] == 0 and saved["type2_auc"]["pooled_auc"] is None
+    assert saved["sentences"]["type2_auc"].startswith("Type-2 ROC areas were not computed: no trial has a "
+                                                      "confidence on the 1-6 scale")
+    assert saved["sentences"]["rt"].startswith("No response times were recorded")
+    assert "Median response time was ." not in (out / "report.html").read_text(encoding="utf-8")
+    # the CSV itself, beside its import report, is read the same way
+    capsys.readouterr()
+    assert main([str(tmp_path / "imported" / "trials.csv"), "--out", str(tmp_path / "out2")]) == 0
+
+
+def test_confidence_bins_map_certainty_onto_1_to_6_and_the_auc_is_mann_whitneys(tmp_path):
+    from scipy import stats
+
+    games = published_verdicts(tmp_path / "games.csv", seed=2)
+    res = import_verdicts(tmp_path / "games.csv", tmp_path / "imported", "--confidence-scale=-100,100",
+                          "--confidence-map", "bins")
+    assert res.returncode == 0, res.stderr
+    assert "confidence mapped onto 1-6 in six equal bins" in res.stdout
+    trials = pd.read_csv(tmp_path / "imported" / "trials.csv")
+    # by hand: |confidence| 1-16 -> 1, 17-33 -> 2, 34-49 -> 3, 50-66 -> 4, 67-83 -> 5, 84-100 -> 6
+    size = games["confidence"].abs()
+    expected = np.select([size < 100 / 6, size < 200 / 6, size < 50, size < 400 / 6, size < 500 / 6], [1, 2, 3, 4, 5], 6)
+    assert trials["confidence"].tolist() == expected.tolist()
+    assert set(trials["confidence"]) <= set(range(1, 7))
+    from analysis.turing_test import load_trials
+
+    results = analyze(load_trials(tmp_path / "imported"), TuringConfig())
+    ok = trials["response"] == trials["source"]
+    u = stats.mannwhitneyu(trials.loc[ok, "confidence"], trials.loc[~ok, "confidence"]).statistic
+    assert results["type2_auc"]["pooled_auc"] == pytest.approx(u / (ok.sum() * (~ok).sum()), rel=1e-12)
+    assert results["type2_auc"]["n_trials_rated"] == 180
+    assert results["sentences"]["type2_auc"].startswith("Confidence discriminated correct from incorrect answers")
+
+
+def test_imported_verdicts_unsigned_confidence_drops_and_refusals(tmp_path):
+    src = tmp_path / "v.jsonl"
+    src.write_text('{"game": "a", "interrogator": "p1", "verdict": "AI", "confidence": 80, "source": "model"}\n'
+                   '{"game": "b", "interrogator": "p1", "verdict": "", "confidence": 50, "source": "human"}\n'
+                   '{"game": "c", "interrogator": "p2", "verdict": "human", "confidence": 0, "source": null}\n'
+                   '{"game": "d", "interrogator": "p2", "verdict": "Human", "confidence": 25, "source": "Human", '
+                   '"model": "ignored for humans"}\n', encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "import", "turing-judgments", str(src), "--out",
+                          str(tmp_path / "o"), "--confidence-scale", "0,100"], capture_output=True, text=True,
+                         timeout=120, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    t = pd.read_csv(tmp_path / "o" / "trials.csv")
+    assert t[["item_id", "response", "source", "certainty", "trial_index", "source_line"]].values.tolist() == [
+        ["a", "model", "model", 0.8, 0, 1], ["d", "human", "human", 0.25, 0, 4]]
+    assert t.loc[t["source"] == "human", "model"].isna().all()  # a human witness has no model
+    report = json.loads((tmp_path / "o" / "import_report.json").read_text())
+    assert report["dropped"]["by_reason"] == {"no verdict": 1, "no true source of the witness": 1}
+    assert report["settings"]["confidence_scale"] == "0,100" and report["settings"]["confidence_map"] == "none"
+
+    def refused(content: str, *flags: str) -> str:
+        f = tmp_path / "bad.csv"
+        f.write_text(content, encoding="utf-8")
+        r = subprocess.run([sys.executable, "-m", "psyai.cli", "import", "turing-judgments", str(f), "--out",
+                            str(tmp_path / "bad"), *flags], capture_output=True, text=True, timeout=120, cwd=REPO)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+        return r.stderr
+    head = "game,interrogator,verdict,confidence,source\n"
+    assert "line 1: the column 'confidence' holds confidence, but its scale is not given; give --confidence-scale" \
+        in refused(head + "a,p,AI,80,AI\n")
+    assert "line 2: field 'verdict' is 'robot'; give human, or AI" in refused(head + "a,p,robot,80,AI\n",
+                                                                            "--confidence-scale", "0,100")
+    assert "line 2: the verdict 'AI' and the signed confidence 40 disagree (positive means human)" in refused(
+        head + "a,p,AI,40,AI\n", "--confidence-scale=-100,100")
+    assert "line 2: field 'confidence' is 120, outside --confidence-scale 0,100" in refused(
+        head + "a,p,AI,120,AI\n", "--confidence-scale", "0,100")
+    assert "a signed scale must be symmetric around 0" in refused(head + "a,p,AI,-40,AI\n",
+                                                                 "--confidence-scale=-50,100")
+    assert "no column 'game'" in refused("transcript,interrogator,verdict,source\nt,p,AI,AI\n")
+    assert "no verdict column 'verdict'" in refused("game,interrogator,confidence,source\na,p,80,AI\n",
+                                                    "--confidence-scale", "0,100")
+    # a signed confidence alone is the verdict (positive = --positive), 0 is none
+    f = tmp_path / "signed.csv"
+    f.write_text("game,interrogator,confidence,source\na,p,-30,AI\nb,p,0,AI\nc,p,60,Human\n", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "psyai.cli", "import", "turing-judgments", str(f), "--out",
+                        str(tmp_path / "s"), "--confidence-scale=-100,100", "--positive", "ai"],
+                       capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    t = pd.read_csv(tmp_path / "s" / "trials.csv")
+    assert t["response"].tolist() == ["human", "model"] and t["item_id"].tolist() == ["a", "c"]
+
+
+def test_load_trials_reads_sessions_through_psyai_data_load(tmp_path, monkeypatch):
+    import psyai.data
+    from analysis.turing_test import load_trials
+
+    calls = {}
+    monkeypatch.setattr(psyai.data, "load", lambda path, experiment, include_pilot: calls.setdefault(
+        "args", (Path(path), experiment, include_pilot)))
+    (tmp_path / "data" / "sub-1").mkdir(parents=True)
+    load_trials(tmp_path / "data", include_pilot=True)
+    assert calls["args"] == (tmp_path / "data", "turing_test", True)
+    # a folder with an import report of another kind is not read as imported verdicts
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "trials.csv").write_text("participant\n", encoding="utf-8")
+    (other / "import_report.json").write_text('{"kind": "labels"}', encoding="utf-8")
+    calls.clear()
+    load_trials(other)
+    assert calls["args"][0] == other

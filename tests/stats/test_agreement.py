@@ -12,7 +12,13 @@
   the simulated table (ranking_alpha_reference.json, written by ranking_alpha_reference.py);
 - the bootstrap interval of α: ``scipy.stats.bootstrap(method="percentile")`` resampling
   the same clusters (within Monte Carlo error), and the exact bootstrap distribution of a
-  tiny table enumerated over every resample.
+  tiny table enumerated over every resample;
+- labels (strings or numbers) at each level, α without each coder and Fleiss' κ: hand
+  computations, the published example, and R's irr 0.84.1 (``kripp.alpha``,
+  ``kappam.fleiss``) on a simulated label table (reference/labels_reference.R →
+  labels_reference.json, data from labels_make_data.py). irr's ``kripp.alpha`` is wrong on
+  matrices with no missing value and three or more coders (it does not divide by m_u − 1;
+  see the R script), so every matrix given to it has a missing value.
 """
 
 from __future__ import annotations
@@ -28,12 +34,15 @@ import pytest
 from scipy import stats
 
 from psyai.stats.agreement import (
-    alpha_from_counts, kendall_w, kendall_w_matrix, krippendorff_alpha, krippendorff_alpha_ci, midranks,
+    NotApplicable, alpha_from_counts, alpha_without_each, fleiss_kappa, fleiss_kappa_categories, kendall_w,
+    kendall_w_matrix, krippendorff_alpha, krippendorff_alpha_ci, label_codes, midranks,
 )
 
 REF_DIR = Path(__file__).parent / "reference"
 REF = json.loads((REF_DIR / "ranking_reference.json").read_text())
 ALPHA_REF = json.loads((REF_DIR / "ranking_alpha_reference.json").read_text())
+LABELS_REF = json.loads((REF_DIR / "labels_reference.json").read_text())
+CATEGORIES = ["none", "offensive", "hateful"]
 TRIAL = ["participant", "session", "trial_index", "prompt_id"]
 
 
@@ -260,3 +269,186 @@ def test_krippendorff_alpha_ci_without_an_interval_and_bad_input(ref_table):
         krippendorff_alpha_ci(ref_table, "item_id", "participant", "midrank", level_of_measurement="rank")
     with pytest.raises(ValueError, match="level=95"):
         krippendorff_alpha_ci(ref_table, "item_id", "participant", "midrank", level=95)
+
+
+# --------------------------------------------------------------------------- labels: strings, levels, coders
+
+
+@pytest.fixture(scope="module")
+def labels() -> pd.DataFrame:
+    return pd.read_csv(REF_DIR / "labels_data.csv")
+
+
+def kripp_long() -> pd.DataFrame:
+    return pd.DataFrame([{"coder": "ABCD"[c], "unit": u, "value": v} for c, row in enumerate(KRIPP)
+                         for u, v in enumerate(row)])
+
+
+def test_string_labels_by_hand():
+    # units u1: x x; u2: x y; u3: y y. Coincidences o_xx = 2, o_xy = o_yx = 1, o_yy = 2; n_x = n_y = 3, n = 6.
+    # Nominal: D_o ∝ o_xy + o_yx = 2, D_e ∝ n_x n_y + n_y n_x = 18; α = 1 − (n − 1) · 2 / 18 = 1 − 10/18 = 4/9
+    d = pd.DataFrame({"unit": ["u1", "u1", "u2", "u2", "u3", "u3"], "coder": ["c1", "c2"] * 3,
+                      "label": ["hateful", "hateful", "hateful", "none", "none", "none"]})
+    assert krippendorff_alpha(d, "unit", "coder", "label", "nominal") == pytest.approx(4 / 9, rel=1e-12)
+    # the same labels as numbers, and numbers written as text, give the same α (a missing label changes nothing)
+    assert krippendorff_alpha(d.assign(label=[1, 1, 1, 0, 0, 0]), "unit", "coder", "label",
+                              "nominal") == pytest.approx(4 / 9, rel=1e-12)
+    extra = pd.DataFrame({"unit": ["u4", "u4"], "coder": ["c1", "c2"], "label": ["1", ""]})
+    mixed = pd.concat([d.assign(label=["1", "1.0", 1, 0.0, "0", 0]), extra])
+    assert krippendorff_alpha(mixed, "unit", "coder", "label", "nominal") == pytest.approx(4 / 9, rel=1e-12)
+    # ordinal with an order: with two categories every level equals nominal here
+    assert krippendorff_alpha(d, "unit", "coder", "label", "ordinal",
+                              order=["none", "hateful"]) == pytest.approx(4 / 9, rel=1e-12)
+
+
+def test_label_codes_and_refusals():
+    codes, domain, names = label_codes(pd.Series(["b", None, "a", " ", "b"]))
+    assert codes.isna().tolist() == [False, True, False, True, False]
+    assert codes.dropna().tolist() == [1.0, 0.0, 1.0] and domain.tolist() == [0.0, 1.0] and names == ["a", "b"]
+    codes, domain, names = label_codes(pd.Series(["high", "low", "mid"]), "ordinal", order=["low", "mid", "high"])
+    assert codes.tolist() == [2.0, 0.0, 1.0] and names == ["low", "mid", "high"]
+    codes, domain, names = label_codes(pd.Series(["10", "9", 2.5]), "interval")
+    assert codes.tolist() == [10.0, 9.0, 2.5] and names == ["2.5", "9", "10"]  # numbers, not text order
+    with pytest.raises(ValueError, match=r"need their order.*'high', 'low'"):
+        label_codes(pd.Series(["low", "high"]), "ordinal")
+    with pytest.raises(ValueError, match="label 'hateful' is not a number; interval labels must be numbers"):
+        label_codes(pd.Series([1, "hateful"]), "interval")
+    with pytest.raises(ValueError, match=r"'hatefull' are not in order"):
+        label_codes(pd.Series(["none", "hatefull"]), "ordinal", order=CATEGORIES)
+    with pytest.raises(ValueError, match="'none' more than once"):
+        label_codes(pd.Series(["none"]), "ordinal", order=["none", "none"])
+    with pytest.raises(ValueError, match="order= is for ordinal"):
+        label_codes(pd.Series([1, 2]), "ratio", order=["1", "2"])
+
+
+def test_alpha_of_string_labels_matches_r_irr(labels):
+    ref = LABELS_REF["label"]
+    # R: kripp.alpha(<character coders x items matrix>, "nominal")
+    assert krippendorff_alpha(labels, "item", "annotator", "label", "nominal") == pytest.approx(ref["nominal"],
+                                                                                              rel=1e-12)
+    # R: kripp.alpha(<codes none = 1 < offensive = 2 < hateful = 3>, "ordinal" / "interval")
+    assert krippendorff_alpha(labels, "item", "annotator", "label", "ordinal",
+                              order=CATEGORIES) == pytest.approx(ref["ordinal"], rel=1e-12)
+    coded = labels.assign(label=labels["label"].map({c: i + 1 for i, c in enumerate(CATEGORIES)}))
+    assert krippendorff_alpha(coded, "item", "annotator", "label", "interval") == pytest.approx(ref["interval"],
+                                                                                              rel=1e-12)
+    for level, value in LABELS_REF["score"].items():  # R: kripp.alpha(<scores 1-7>, level)
+        assert krippendorff_alpha(labels, "item", "annotator", "score", level) == pytest.approx(value, rel=1e-12)
+    # the levels differ on these data, so a level mixed up would show
+    assert len({round(v, 3) for v in LABELS_REF["score"].values()}) == 4
+
+
+def test_alpha_without_each_coder_matches_r_and_the_definition(labels):
+    for level in ("nominal", "ordinal"):
+        table = alpha_without_each(labels, "item", "annotator", "label", level, order=CATEGORIES).set_index("coder")
+        # R: kripp.alpha(m[rownames(m) != coder, ], level) for each coder
+        assert table["alpha_without"].to_dict() == pytest.approx(LABELS_REF["label_without"][level], rel=1e-12)
+        assert table["alpha_all"].tolist() == pytest.approx([LABELS_REF["label"][level]] * 5, rel=1e-12)
+    table = alpha_without_each(labels, "item", "annotator", "score", "interval").set_index("coder")
+    assert table["alpha_without"].to_dict() == pytest.approx(LABELS_REF["score_without"]["interval"], rel=1e-12)
+    # the careless annotator a5 lowers alpha most, by far
+    assert table["alpha_change"].idxmin() == "a5" and table.loc["a5", "alpha_change"] < -0.04
+    assert table["alpha_change"].tolist() == pytest.approx((table["alpha_all"] - table["alpha_without"]).tolist())
+    # counts: the coder's non-missing labels, and those on units another coder labelled too
+    a1 = labels[(labels["annotator"] == "a1") & labels["score"].notna()]
+    assert table.loc["a1", "n_labels"] == len(a1)
+    others = labels[(labels["annotator"] != "a1") & labels["score"].notna()]["item"]
+    assert table.loc["a1", "n_units_shared"] == a1["item"].isin(others).sum()
+
+
+def test_alpha_without_each_on_the_published_example():
+    for level in ("nominal", "ordinal", "interval"):
+        table = alpha_without_each(kripp_long(), "unit", "coder", "value", level).set_index("coder")
+        # R: kripp.alpha(kripp[-i, ], level); alpha_all is the published value
+        assert table["alpha_without"].to_dict() == pytest.approx(LABELS_REF["kripp2011_without"][level], rel=1e-12)
+        assert table["alpha_all"].iloc[0] == pytest.approx(PUBLISHED[level], abs=5e-4)
+        # by hand: α of the others is α of the table without that coder's rows
+        long = kripp_long()
+        assert table.loc["C", "alpha_without"] == pytest.approx(
+            krippendorff_alpha(long[long["coder"] != "C"], "unit", "coder", "value", level), rel=1e-12)
+
+
+def test_alpha_interval_of_string_labels_equals_that_of_their_codes(labels):
+    res = krippendorff_alpha_ci(labels, "item", "annotator", "label", level_of_measurement="ordinal",
+                                order=CATEGORIES, n_boot=300, seed=4)
+    coded = labels.assign(label=labels["label"].map({c: i for i, c in enumerate(CATEGORIES)}))
+    same = krippendorff_alpha_ci(coded, "item", "annotator", "label", level_of_measurement="ordinal", n_boot=300,
+                                 seed=4)
+    assert res["alpha"] == pytest.approx(LABELS_REF["label"]["ordinal"], rel=1e-12)
+    assert (res["ci_low"], res["ci_high"]) == (same["ci_low"], same["ci_high"])
+    assert res["ci_low"] < res["alpha"] < res["ci_high"] and res["n_coders"] == 5
+
+
+# --------------------------------------------------------------------------- Fleiss' kappa
+
+
+def test_fleiss_kappa_by_hand():
+    # 3 units x 3 ratings: (a a a), (a a b), (b b b). P_i = 1, 1/3, 1 -> P̄ = 7/9; p_a = 5/9, p_b = 4/9,
+    # P_e = 41/81; κ = (7/9 − 41/81) / (1 − 41/81) = 22/40 = .55. Null variance (Fleiss, Nee & Landis 1979):
+    # Σ p q = 40/81, Σ p q (q − p) = 0 -> var0 = 2 / (N m (m − 1)) = 1/9, SE0 = 1/3, z = 1.65.
+    # Per category: P_a = (9 + 4 − 9·5/9) / (9·2·5/9) = .8, κ_a = (.8 − 5/9) / (4/9) = .55 = κ_b (two categories)
+    d = pd.DataFrame({"unit": np.repeat(["u1", "u2", "u3"], 3), "rater": ["r1", "r2", "r3"] * 3,
+                      "label": list("aaa") + list("aab") + list("bbb")})
+    res = fleiss_kappa(d, "unit", "rater", "label", n_boot=50)
+    assert res["kappa"] == pytest.approx(0.55, rel=1e-12)
+    assert (res["p_observed"], res["p_expected"]) == pytest.approx((7 / 9, 41 / 81), rel=1e-12)
+    assert res["se0"] == pytest.approx(1 / 3, rel=1e-12) and res["z"] == pytest.approx(1.65, rel=1e-12)
+    assert res["p_val"] == pytest.approx(2 * stats.norm.sf(1.65), rel=1e-12)
+    assert (res["n_units"], res["n_ratings_per_unit"], res["n_raters"], res["n_categories"]) == (3, 3, 3, 2)
+    cats = fleiss_kappa_categories(d, "unit", "rater", "label")
+    assert cats["category"].tolist() == ["a", "b"] and cats["kappa"].tolist() == pytest.approx([0.55, 0.55])
+    assert cats["n_ratings"].tolist() == [5, 4] and cats["se0"].iloc[0] == pytest.approx(1 / 3)
+
+
+def test_fleiss_kappa_matches_r_irr():
+    d = pd.read_csv(REF_DIR / "labels_complete.csv")
+    ref = LABELS_REF["fleiss"]
+    res = fleiss_kappa(d, "item", "annotator", "label", n_boot=100)
+    # R: kappam.fleiss(<30 items x 4 raters>, detail = TRUE)
+    assert res["kappa"] == pytest.approx(ref["kappa"], rel=1e-12)
+    assert res["z"] == pytest.approx(ref["z"], rel=1e-10)
+    assert res["p_val"] == pytest.approx(ref["p"], abs=1e-12)
+    assert (res["n_units"], res["n_ratings_per_unit"]) == (ref["subjects"], ref["raters"])
+    cats = fleiss_kappa_categories(d, "item", "annotator", "label").set_index("category")
+    assert list(cats.index) == ref["categories"]  # sorted labels, as irr's levels()
+    assert cats["kappa"].tolist() == pytest.approx(ref["category_kappa"], abs=5e-4)  # irr rounds to 3 decimals
+    assert cats["z"].tolist() == pytest.approx(ref["category_z"], abs=5e-4)
+    # order= lists the categories in that order, with the same values
+    ordered = fleiss_kappa_categories(d, "item", "annotator", "label", order=CATEGORIES)
+    assert ordered["category"].tolist() == CATEGORIES
+    assert ordered.set_index("category")["kappa"].to_dict() == pytest.approx(cats["kappa"].to_dict())
+    # raters need not be the same people on every unit: only the counts per unit enter κ
+    shuffled = d.assign(annotator=[f"r{i}" for i in range(len(d))])
+    assert fleiss_kappa(shuffled, "item", "annotator", "label", n_boot=10)["kappa"] == pytest.approx(ref["kappa"])
+
+
+def test_fleiss_kappa_interval_matches_scipy_percentile_bootstrap():
+    d = pd.read_csv(REF_DIR / "labels_complete.csv")
+    n_boot, level = 2000, 0.9
+    res = fleiss_kappa(d, "item", "annotator", "label", level=level, n_boot=n_boot, seed=5)
+    table = pd.crosstab(d["item"], d["label"]).to_numpy(float)  # (30, 3)
+
+    def kappa_of(idx):
+        t = table[idx]
+        p = t.sum(axis=0) / t.sum()
+        p_bar = np.mean((np.sum(t ** 2, axis=1) - 4) / 12)
+        return (p_bar - np.sum(p ** 2)) / (1 - np.sum(p ** 2))
+
+    boot = stats.bootstrap((np.arange(30),), kappa_of, n_resamples=n_boot, method="percentile",
+                           confidence_level=level, vectorized=False, rng=np.random.default_rng(6))
+    tol = percentile_mc_tolerance(boot.standard_error, level, n_boot, n_boot)
+    assert res["ci_low"] == pytest.approx(boot.confidence_interval.low, abs=tol)
+    assert res["ci_high"] == pytest.approx(boot.confidence_interval.high, abs=tol)
+    assert res["ci_low"] < res["kappa"] < res["ci_high"] and res["n_boot_failed"] == 0
+
+
+def test_fleiss_kappa_does_not_apply_to_unequal_numbers_of_ratings(labels):
+    with pytest.raises(NotApplicable, match=r"same number of ratings on every unit.*units with 4.*units with 5"):
+        fleiss_kappa(labels, "item", "annotator", "label")
+    with pytest.raises(NotApplicable, match="at least two ratings"):
+        fleiss_kappa(labels[labels["annotator"] == "a1"].dropna(), "item", "annotator", "label")
+    one = pd.DataFrame({"unit": ["u1", "u1", "u2", "u2"], "rater": ["r1", "r2"] * 2, "label": ["x"] * 4})
+    res = fleiss_kappa(one, "unit", "rater", "label", n_boot=20)
+    assert math.isnan(res["kappa"]) and math.isnan(res["ci_low"])  # one category: κ is 0/0
+    with pytest.raises(ValueError, match="level=95"):
+        fleiss_kappa(one, "unit", "rater", "label", level=95)
