@@ -9,7 +9,8 @@ published number; the R scripts are in ``tests/stats/reference/``).
 - :mod:`psyai.stats.means`: t intervals, the one-sample t test, the Wilcoxon signed-rank test;
 - :mod:`psyai.stats.descriptives`: medians, quartiles and cluster medians;
 - :mod:`psyai.stats.sdt`: d′ and c, type-2 ROC and AUC;
-- :mod:`psyai.stats.agreement`: mid-ranks, Kendall's W, Krippendorff's alpha;
+- :mod:`psyai.stats.agreement`: mid-ranks, Kendall's W, Krippendorff's alpha at every level of measurement
+  (string labels included, with and without each coder, item-bootstrap intervals), Fleiss' kappa;
 - :mod:`psyai.stats.paired`: pairwise comparisons from rankings, Bradley–Terry scores, win rates;
 - :mod:`psyai.stats.correlation`: Spearman's rho with a within-item permutation baseline;
 - :mod:`psyai.stats.multiple`: adjusted p values (Holm);

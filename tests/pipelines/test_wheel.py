@@ -66,7 +66,7 @@ def test_the_wheel_carries_the_study_folders(installed):
     names = zipfile.ZipFile(installed["wheel"]).namelist()
     for rel in ("experiments/turing_test.py", "experiments/ranking.py", "experiments/self_paced_reading.py",
                 "experiments/attention_highlight.py", "analysis/turing_test.py", "analysis/ranking.py",
-                "analysis/attention.py", "stimuli/turing_test/items.csv", "stimuli/turing_test/README.md",
+                "analysis/attention.py", "analysis/agreement.py", "stimuli/turing_test/items.csv", "stimuli/turing_test/README.md",
                 "stimuli/ranking/items.csv", "stimuli/attention/items.csv"):
         assert f"psyai/_study/{rel}" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".safetensors")]
