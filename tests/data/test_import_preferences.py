@@ -198,3 +198,126 @@ def test_a_file_whose_every_pair_is_dropped_is_refused(tmp_path):
                      id_column="id", prompt_id_column="prompt_id", turn_marker=None)
     with pytest.raises(DataError, match="no usable pair .* all 1 were dropped \\(empty reply first"):
         preferences.run([path], args)
+
+
+# -- rankings -------------------------------------------------------------------------------------
+
+RATED = """rater,prompt_id,prompt,item_id,model,text,score
+r1,q1,Say hi,o1,big,Hello there,90
+r1,q1,Say hi,o2,small,hi,40
+r1,q1,Say hi,o3,mid,Hey,40
+r2,q1,Say hi,o1,big,Hello there,70
+r2,q1,Say hi,o2,small,hi,75
+r2,q1,Say hi,o3,mid,Hey,20
+r1,q2,Say bye,o4,big,Goodbye,80
+r1,q2,Say bye,o5,small,bye,10
+r1,q2,Say bye,o6,mid,Bye now,50
+r2,q2,Say bye,o4,big,Goodbye,60
+r2,q2,Say bye,o5,small,bye,30
+r2,q2,Say bye,o6,mid,Bye now,
+"""
+
+
+def test_ratings_on_a_declared_scale_become_ranks_within_each_trial(tmp_path, capsys):
+    (tmp_path / "rated.csv").write_text(RATED)
+    table, report = imported(capsys, tmp_path, "rankings", str(tmp_path / "rated.csv"), "--rater-column", "rater",
+                             "--rating-column", "score", "--scale", "0:100")
+    # r1 on q1: 90 > 40 = 40 -> ranks 1, 2, 2 (ties share the better rank); r2 on q2: an empty rating is unranked
+    assert table["rank"].tolist()[:6] == [1, 2, 2, 2, 1, 3]
+    assert table["rank"].isna().tolist()[-1] and float(table.rating.iloc[0]) == 90 and table.rating_scale.iloc[0] == "0:100"
+    assert table.source_line.tolist() == list(range(2, 14)) and table.position.tolist()[:3] == [0, 1, 2]
+    assert "ranks derived from score on the scale 0:100" in report["notes"][0]
+    lower = tmp_path / "lower"
+    assert psyai(capsys, "import", "rankings", str(tmp_path / "rated.csv"), "--rater-column", "rater",
+                 "--rating-column", "score", "--scale", "0:100", "--lower-is-better", "--out", str(lower))[0] == 0
+    assert load_table(lower / "rankings.csv")["rank"].tolist()[:3] == [3, 1, 1]
+
+
+def test_psyai_analyze_ranking_runs_on_an_imported_table(tmp_path, capsys):
+    (tmp_path / "rated.csv").write_text(RATED)
+    imported(capsys, tmp_path, "rankings", str(tmp_path / "rated.csv"), "--rater-column", "rater",
+             "--rating-column", "score", "--scale", "0:100")
+    table = tmp_path / "imported" / "rankings.csv"
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "analyze", "ranking", str(table), "--out",
+                          str(tmp_path / "report"), "--n-boot", "200"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    results = json.loads((tmp_path / "report" / "results.json").read_text())
+    assert results["n_participants"] == 2 and results["n_prompts"] == 2 and results["models"] == ["big", "mid", "small"]
+    assert results["kendall_w"]["n_prompts"] == 2
+    # a CSV without the ranking columns is refused in one line (it used to read as a damaged log)
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "analyze", "ranking", str(tmp_path / "other.csv"),
+                          "--out", str(tmp_path / "r2")], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert res.stderr.strip().splitlines()[-1] == (
+        f"error: {tmp_path / 'other.csv'}: no column(s) participant, session, prompt_id, item_id, model, rank, "
+        "run_mode; the ranking analysis reads the long form (docs/DATA.md, 'Rankings'): import the table with "
+        "psyai import rankings")
+
+
+@pytest.mark.parametrize("edit, argv, message", [
+    (("90", "190"), ["--rating-column", "score", "--scale", "0:100"],
+     "line 2: field score is '190', outside the declared scale 0:100"),
+    (("90", "lots"), ["--rating-column", "score", "--scale", "0:100"], "line 2: field score is 'lots', not a number"),
+    (None, ["--rating-column", "score"], "--rating-column needs --scale LO:HI"),
+    (None, ["--rating-column", "score", "--scale", "7:1"], "--scale 7:1: give the lowest and highest rating as LO:HI"),
+    (None, ["--scale", "1:7"], "--scale declares the scale of ratings: name their column with --rating-column"),
+    (None, [], "no column 'rank' (columns: rater, prompt_id"),
+    (("r1,q1,Say hi,o2", "r1,q1,Say hi,o1"), ["--rating-column", "score", "--scale", "0:100"],
+     "line 3: output o1 of prompt q1 appears twice for rater r1 (session 1; first at line 2)"),
+    (("r2,q2,Say bye,o5", ",q2,Say bye,o5"), ["--rating-column", "score", "--scale", "0:100"],
+     "line 12: field rater is empty"),
+])
+def test_bad_rankings_are_refused_by_line_and_field(tmp_path, capsys, edit, argv, message):
+    path = tmp_path / "rated.csv"
+    path.write_text(RATED.replace(*edit, 1) if edit else RATED)
+    status, out, err = psyai(capsys, "import", "rankings", str(path), "--rater-column", "rater", *argv, "--out",
+                             str(tmp_path / "o"))
+    assert status == 1 and len(err.splitlines()) == 1 and message in err, err
+
+
+def test_ranks_are_read_as_given_and_must_be_whole_numbers(tmp_path, capsys):
+    rows = [{"participant": "p1", "prompt_id": "q", "item_id": f"o{k}", "text": f"t{k}", "rank": r}
+            for k, r in enumerate([2, 1, None])]
+    table, _ = imported(capsys, tmp_path, "rankings", str(write_jsonl(tmp_path / "r.jsonl", rows)))
+    assert table["rank"].tolist()[:2] == [2, 1] and pd.isna(table["rank"].iloc[2])
+    rows[0]["rank"] = 1.5
+    status, _, err = psyai(capsys, "import", "rankings", str(write_jsonl(tmp_path / "r.jsonl", rows)), "--out",
+                           str(tmp_path / "o"))
+    assert status == 1 and "line 1: field rank is 1.5; a rank is a whole number from 1" in err
+
+
+# -- gold pairs -----------------------------------------------------------------------------------
+
+ALPACA = [  # AlpacaEval's annotation layout: preference 1, 2, 1.5 (a draw); MT-bench style labels too
+    {"input": "Add 2 and 2.", "output_1": "4", "output_2": "5", "preference": 1.0, "generator_1": "m1",
+     "generator_2": "m2", "annotator": "judge"},
+    {"input": "Add 2 and 3.", "output_1": "5", "output_2": "five", "preference": 1.5, "generator_1": "m1",
+     "generator_2": "m2", "annotator": "judge"},
+    {"input": "Add 2 and 4.", "output_1": "8", "output_2": "6", "preference": "model_b", "generator_1": "m1",
+     "generator_2": "m2", "annotator": "judge"},
+    {"input": "Add 2 and 5.", "output_1": "7", "output_2": "6", "preference": None, "generator_1": "m1",
+     "generator_2": "m2", "annotator": "judge"},
+    {"input": "Add 2 and 6.", "output_1": "", "output_2": "8", "preference": 2, "generator_1": "m1",
+     "generator_2": "m2", "annotator": "judge"},
+]
+
+
+def test_gold_pairs_with_labels_and_ties_become_preference_rows(tmp_path, capsys):
+    path = tmp_path / "alpaca.json"
+    path.write_text(json.dumps(ALPACA))
+    table, report = imported(capsys, tmp_path, "gold-pairs", str(path), "--label-column", "preference")
+    assert table["rank"].tolist() == [1, 2, 1, 1, 2, 1]
+    assert table.model.tolist() == ["m1", "m2"] * 3 and set(table.participant) == {"judge"}
+    assert table.source_line.tolist() == [1, 1, 2, 2, 3, 3]
+    assert report["dropped"]["by_reason"] == {"no label": 1, "empty reply": 1}
+    assert any("1 tie(s): both outputs rank 1" in n for n in report["notes"])
+    rankings = rankings_from_frame(table)
+    by_prompt = {r.prompt: r.pairs for r in rankings}
+    assert by_prompt == {"Add 2 and 2.": ((0, 1),), "Add 2 and 3.": (), "Add 2 and 4.": ((1, 0),)}  # a tie: none
+
+
+def test_an_unknown_gold_label_is_refused_by_line(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "g.jsonl", [{**ALPACA[0], "label": 3}])
+    status, _, err = psyai(capsys, "import", "gold-pairs", str(path), "--out", str(tmp_path / "o"))
+    assert status == 1 and "g.jsonl line 1: field label is 3; give 1 or 2 for the preferred output, or a tie" in err
