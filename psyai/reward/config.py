@@ -56,8 +56,12 @@ class RewardConfig:
         "after training, add a bias so that the reference set (every distinct training response) "
         "has mean reward 0", default=True)
     eval_fraction: float = _help(
-        "fraction of participants held out for evaluation (split by participant, never by trial); "
-        "0 trains on everyone and evaluates nothing", default=0.2)
+        "fraction held out for evaluation: of participants (--split rater), of prompts (--split prompt), or of "
+        "each (--split both); never single trials; 0 trains on everything and evaluates nothing", default=0.2)
+    split: str = _help(
+        "what the held-out comparisons are new in: 'rater' (participants the model was not trained on; they may "
+        "rank prompts it was trained on), 'prompt' (prompts it was not trained on, from every participant), or "
+        "'both' (new participants on new prompts; their other comparisons are used for neither)", default="rater")
     folds: int = _help(
         "participant groups for intervals: held-out accuracy and agreement are computed per group and the "
         "interval is the t interval over groups; with --cross-validate, the number of models trained", default=5)
@@ -73,6 +77,7 @@ class RewardConfig:
 
     OBJECTIVES = ("listwise", "pairwise")
     POOLINGS = ("auto", "last", "first")
+    SPLITS = ("rater", "prompt", "both")
 
     def check(self) -> RewardConfig:
         """Raise :class:`ConfigError` naming the setting and its fix; return ``self``."""
@@ -80,6 +85,8 @@ class RewardConfig:
             raise ConfigError("no backbone given: pass --model NAME_OR_PATH (a hub name or a save_pretrained folder)")
         if self.objective not in self.OBJECTIVES:
             raise ConfigError(f"objective={self.objective!r}: use one of {', '.join(self.OBJECTIVES)}")
+        if self.split not in self.SPLITS:
+            raise ConfigError(f"split={self.split!r}: use one of {', '.join(self.SPLITS)}")
         if self.pooling not in self.POOLINGS:
             raise ConfigError(f"pooling={self.pooling!r}: use one of {', '.join(self.POOLINGS)}")
         positive = ("max_length", "num_epochs", "batch_size", "eval_batch_size")
