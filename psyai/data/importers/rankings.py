@@ -52,7 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rank-column", default="rank", metavar="NAME", help="ranks, 1 = best (default %(default)s)")
     p.add_argument("--rating-column", default=None, metavar="NAME",
                    help="ratings instead of ranks (needs --scale); ranks are derived within each trial")
-    p.add_argument("--scale", default=None, metavar="LO:HI", help="the rating scale, e.g. 0:100 or 1:7")
+    p.add_argument("--scale", default=None, metavar="LO:HI",
+                   help="the rating scale, e.g. 0:100 or 1:7 (--scale=-3:3 when it starts below 0)")
     p.add_argument("--lower-is-better", action="store_true", help="a lower rating is the better one")
 
 
