@@ -232,6 +232,8 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
     if args.folds < 1:
         raise PsyaiError(f"--folds {args.folds}: use 1 or more participant groups (2 or more for intervals)")
     positive(args.batch_size, "--batch-size")
+    if args.seed < 0:
+        raise PsyaiError(f"--seed {args.seed}: give a whole number from 0")
     model = RewardModel.from_pretrained(args.checkpoint, device=args.device)
     frame, n_empty = drop_empty_texts(load_table(args.data))
     split = args.split or model.meta.get("split", "rater")
@@ -307,10 +309,11 @@ def bench(args: argparse.Namespace) -> int:
 
     for flag, value, least in (("--k", args.k, 2), ("--prompts", args.prompts, 1), ("--participants", args.participants, 2),
                                ("--epochs", args.epochs, 1), ("--batch-size", args.batch_size, 1),
-                               ("--pairwise-batch-size", args.pairwise_batch_size, 1), ("--threads", args.threads, 0)):
+                               ("--pairwise-batch-size", args.pairwise_batch_size, 1), ("--threads", args.threads, 0),
+                               ("--seed", args.seed, 0)):
         if value is not None and value < least:
             raise PsyaiError(f"{flag} {value}: give a whole number from {least}")
-    if not args.learning_rate > 0:
+    if not 0 < args.learning_rate < float("inf"):
         raise PsyaiError(f"--learning-rate {args.learning_rate}: give a positive rate, e.g. 1e-3")
     result = run_bench(model=args.model, k=args.k, n_prompts=args.prompts, n_participants=args.participants,
                        epochs=args.epochs, batch_size=args.batch_size, pairwise_batch_size=args.pairwise_batch_size,

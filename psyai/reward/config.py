@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,12 @@ class RewardConfig:
             raise ConfigError(f"eval_fraction={self.eval_fraction}: use a fraction in [0, 1), e.g. 0.2")
         if self.folds < 2:
             raise ConfigError(f"folds={self.folds}: intervals need at least 2 participant groups, e.g. 5")
-        if self.warmup_steps < 0 or self.weight_decay < 0 or self.max_grad_norm < 0:
+        if self.warmup_steps < 0 or not self.weight_decay >= 0 or not self.max_grad_norm >= 0:
             raise ConfigError("warmup_steps, weight_decay and max_grad_norm must not be negative")
+        if not all(math.isfinite(v) for v in (self.learning_rate, self.weight_decay, self.max_grad_norm)):
+            raise ConfigError("learning_rate, weight_decay and max_grad_norm must be finite numbers")
+        if self.seed < 0:
+            raise ConfigError(f"seed={self.seed}: give a whole number from 0")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -135,6 +135,9 @@ TRAIN = ["--learning-rate", "1e-3", "--device", "cpu", "--no-progress", "--folds
     (["--eval-fraction", "1"], "eval_fraction=1.0: use a fraction in [0, 1)"),
     (["--batch-size", "0"], "batch_size=0: must be at least 1"),
     (["--split", "people"], "split='people': use one of rater, prompt, both"),
+    (["--seed", "-1"], "seed=-1: give a whole number from 0"),
+    (["--weight-decay", "nan"], "must not be negative"),
+    (["--learning-rate", "inf"], "must be finite numbers"),
 ])
 def test_train_refuses_bad_numbers_in_one_line(tmp_path, capsys, tiny, cohort, flags, message):
     cohort.to_csv(tmp_path / "r.csv", index=False)
@@ -145,6 +148,7 @@ def test_train_refuses_bad_numbers_in_one_line(tmp_path, capsys, tiny, cohort, f
 
 @pytest.mark.parametrize("flags, message", [
     (["--folds", "0"], "--folds 0: use 1 or more"), (["--batch-size", "0"], "--batch-size 0: give a whole number"),
+    (["--seed", "-2"], "--seed -2: give a whole number from 0"),
 ])
 def test_eval_refuses_bad_numbers_in_one_line(tmp_path, capsys, flags, message):
     status, out, err = run(capsys, "eval", str(tmp_path / "rm"), str(tmp_path / "r.csv"), *flags)
