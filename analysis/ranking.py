@@ -753,7 +753,9 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = RankingConfig()
     p = argparse.ArgumentParser(prog=report_lib.command_name("analysis/ranking.py"),
                                 description="Analyse ranking sessions: results.json and report.html.")
-    p.add_argument("data_dir", help="folder holding the sub-*/ses-* session folders (e.g. data/ranking)")
+    p.add_argument("data_dir", metavar="DATA",
+                   help="folder holding the sub-*/ses-* session folders (e.g. data/ranking), or a rankings .csv / "
+                        ".jsonl in the long form (psyai import rankings|preferences|gold-pairs writes one)")
     p.add_argument("--out", required=True, help="output folder for results.json and report.html")
     p.add_argument("--level", type=float, default=defaults.level, help="confidence level (default 0.95)")
     p.add_argument("--n-boot", type=int, default=defaults.n_boot,
@@ -767,16 +769,40 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
+def load_data(path: str | Path, include_pilot: bool = False) -> pd.DataFrame:
+    """The long-form ranking table from a folder of session logs (:func:`psyai.data.load_rankings`) or
+    from a ``.csv`` / ``.jsonl`` file of it (``psyai import rankings`` writes ``rankings.csv``).
+
+    Raises
+    ------
+    DataError
+        A file lacks a column the analysis needs (one line naming them and the fix).
+    """
     from psyai.data import load_rankings
 
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".jsonl"):
+        return load_rankings(report_lib.require_data_dir(path), include_pilot=include_pilot)
+    from psyai.reward.cli import load_table
+
+    rankings = load_table(path)
+    missing = [c for c in REQUIRED_COLUMNS if c not in rankings.columns]
+    if missing:
+        raise DataError(f"{path}: no column(s) {', '.join(missing)}; the ranking analysis reads the long form "
+                        "(docs/DATA.md, 'Rankings'): import the table with psyai import rankings")
+    if not include_pilot and "run_mode" in rankings.columns:
+        rankings = rankings[rankings["run_mode"] != "pilot"]
+    return rankings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: load, analyse, write; prints the path of report.html. Exit 1 with one line on error."""
     args = build_parser().parse_args(argv)
 
     def compute() -> dict:
         config = RankingConfig(level=args.level, n_boot=args.n_boot, seed=args.seed, bt_alpha=args.bt_alpha,
                                reference_model=args.reference_model, include_pilot=args.include_pilot)
-        rankings = load_rankings(report_lib.require_data_dir(args.data_dir), include_pilot=args.include_pilot)
+        rankings = load_data(args.data_dir, include_pilot=args.include_pilot)
         return analyze(rankings, config)
 
     return report_lib.run_cli("analysis/ranking.py", argv, compute, write_results, args.out)

@@ -108,18 +108,50 @@ def _train_arguments(p: argparse.ArgumentParser) -> None:
                    help="checkpoint folder to write (must not exist: nothing is overwritten)")
     c = p.add_argument_group("curation before training (psyai.curation; every dropped row is reported)")
     c.add_argument("--no-curate", action="store_true", help="train on every ranking as it is (not recommended)")
-    c.add_argument("--max-prompts-per-participant", type=int, default=200, help="InstructGPT kept at most 200")
-    c.add_argument("--min-shared-prefix", type=int, default=50,
-                   help="drop a prompt sharing at least this many leading characters with an earlier one")
+    c.add_argument("--max-prompts-per-participant", default="200", metavar="N",
+                   help="keep a participant's first N prompts (InstructGPT kept at most 200); 'none': no cap; "
+                        "skipped when the data have no rater ids (default %(default)s)")
+    c.add_argument("--min-shared-prefix", default="50", metavar="N",
+                   help="drop a prompt sharing at least N leading characters with an earlier one; 'none': keep "
+                        "them (default %(default)s)")
     add_config_arguments(p)
 
 
-def curate_for_training(frame, args: argparse.Namespace):
-    """Curate the rankings before training; returns (kept rows, dropped-row report, summary table)."""
+def count_or_none(value, flag: str) -> int | None:
+    """A flag's whole number from 1, or None for 'none'; anything else one line naming the flag."""
+    if value is None or str(value).strip().lower() in ("none", "off"):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or number < 1:
+        raise PsyaiError(f"{flag} {value}: give a whole number from 1, or 'none' to switch the rule off")
+    return number
+
+
+def positive(value: int, flag: str) -> int:
+    """A count flag that must be 1 or more (one line naming the flag otherwise)."""
+    if value < 1:
+        raise PsyaiError(f"{flag} {value}: give a whole number from 1")
+    return value
+
+
+def curate_for_training(frame, args: argparse.Namespace, rater_ids: bool = True, notes: list | None = None):
+    """Curate the rankings before training; returns (kept rows, dropped-row report, summary table).
+
+    Without rater ids (each pair its own participant) the per-participant prompt cap means nothing
+    and is skipped, with a note."""
     from psyai.curation import CurationConfig, curate, curation_summary
 
-    config = CurationConfig(max_prompts_per_participant=args.max_prompts_per_participant,
-                            min_shared_prefix=args.min_shared_prefix)
+    cap = count_or_none(args.max_prompts_per_participant, "--max-prompts-per-participant")
+    if not rater_ids and cap is not None:
+        cap = None
+        if notes is not None:
+            notes.append("no rater ids: the per-participant prompt cap (--max-prompts-per-participant) was skipped, "
+                         "each pair being its own participant")
+    config = CurationConfig(max_prompts_per_participant=cap,
+                            min_shared_prefix=count_or_none(args.min_shared_prefix, "--min-shared-prefix"))
     kept, dropped = curate(frame, config)
     summary = curation_summary(frame, kept, dropped)
     for row in summary.itertuples():
@@ -132,32 +164,40 @@ def curate_for_training(frame, args: argparse.Namespace):
 def train(args: argparse.Namespace) -> int:
     """``psyai reward train DATA_DIR --model NAME_OR_PATH --out CKPT``: prints the held-out metrics as JSON."""
     from psyai.reward.config import resolve_config
+    from psyai.reward.data import drop_empty_texts, has_rater_ids
     from psyai.reward.evaluate import cross_validate
     from psyai.reward.model import CheckpointError
     from psyai.reward.trainer import RewardTrainer
 
     config = resolve_config(args)
+    count_or_none(args.max_prompts_per_participant, "--max-prompts-per-participant")
+    count_or_none(args.min_shared_prefix, "--min-shared-prefix")
     out = Path(args.out)
     if out.exists():
         raise CheckpointError(f"{out} already exists; psyai never overwrites a checkpoint: choose another --out "
                               "or remove the old one")
-    frame = load_table(args.data)
+    frame, n_empty = drop_empty_texts(load_table(args.data))
+    rater_ids = has_rater_ids(frame)
+    notes: list[str] = []
     dropped = curation_table = None
     if not args.no_curate:
-        frame, dropped, curation_table = curate_for_training(frame, args)
+        frame, dropped, curation_table = curate_for_training(frame, args, rater_ids, notes)
     extra = {}
     if config.cross_validate:
         extra["cross_validation"] = cross_validate(frame, config)
-    trainer = RewardTrainer(config).fit(frame)
+    trainer = RewardTrainer(config, rater_ids=rater_ids).fit(frame)
     if _is_main_process():
         trainer.save(out, command_line=_command_line(), extra=extra)
         if dropped is not None:  # what curation left out, beside the checkpoint it shaped
             dropped.to_csv(out / "curation_dropped.csv", index=False)
             curation_table.to_csv(out / "curation_summary.csv", index=False)
-        summary = {"checkpoint": str(out), **{k: v for k, v in trainer.metrics_.items() if k != "groups"},
+        metrics = {k: v for k, v in trainer.metrics_.items() if k != "groups"}
+        summary = {"checkpoint": str(out), "split": config.split, **metrics,
                    "train_participants": len(trainer.train_participants_),
                    "eval_participants": len(trainer.eval_participants_),
-                   "first_loss": trainer.history_[0]["loss"], "last_loss": trainer.history_[-1]["loss"]}
+                   "train_prompts": len(trainer.train_prompts_), "eval_prompts": len(trainer.eval_prompts_),
+                   "first_loss": trainer.history_[0]["loss"], "last_loss": trainer.history_[-1]["loss"],
+                   "dropped_empty_texts": n_empty, "notes": notes + metrics.get("notes", [])}
         if dropped is not None:
             summary["curation_dropped_rows"] = int(len(dropped))
         if extra:
@@ -173,26 +213,43 @@ def _eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", metavar="DATA_DIR", help="ranking data folder (or a CSV/JSONL of the long-form table)")
     p.add_argument("--folds", type=int, default=5, help="participant groups for the intervals (default %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seeds the grouping (default %(default)s)")
+    p.add_argument("--split", choices=("rater", "prompt", "both"), default=None,
+                   help="what held out means: comparisons by participants (rater), on prompts (prompt), or by "
+                        "participants on prompts (both) the checkpoint was not trained on (default: the split it "
+                        "was trained with)")
     p.add_argument("--include-trained", action="store_true",
-                   help="also score the participants the checkpoint was trained on (training accuracy)")
+                   help="also score the comparisons the checkpoint was trained on (training accuracy)")
     p.add_argument("--batch-size", type=int, default=32, help="sequences per forward pass (default %(default)s)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 … (default %(default)s)")
 
 
 def evaluate_checkpoint(args: argparse.Namespace) -> int:
     """``psyai reward eval CKPT DATA_DIR``: JSON with ``heldout_accuracy`` and ``agreement_ceiling``."""
+    from psyai.reward.data import drop_empty_texts, has_rater_ids
     from psyai.reward.evaluate import evaluate
     from psyai.reward.model import RewardModel
 
     if args.folds < 1:
         raise PsyaiError(f"--folds {args.folds}: use 1 or more participant groups (2 or more for intervals)")
+    positive(args.batch_size, "--batch-size")
+    if args.seed < 0:
+        raise PsyaiError(f"--seed {args.seed}: give a whole number from 0")
     model = RewardModel.from_pretrained(args.checkpoint, device=args.device)
-    frame = load_table(args.data)
-    trained = [] if args.include_trained else model.meta.get("train_participants", [])
-    result = evaluate(model, frame, exclude=trained, folds=args.folds, seed=args.seed, batch_size=args.batch_size)
+    frame, n_empty = drop_empty_texts(load_table(args.data))
+    split = args.split or model.meta.get("split", "rater")
+    people = [] if args.include_trained else model.meta.get("train_participants") or []
+    prompts = None if args.include_trained else model.meta.get("train_prompts")
+    if split != "rater" and prompts is None and not args.include_trained:
+        raise PsyaiError(f"--split {split}: {args.checkpoint} does not say which prompts it was trained on (written "
+                         "by an older psyai); evaluate it with --split rater, or retrain it")
+    result = evaluate(model, frame, split=split, train_participants=people, train_prompts=prompts,
+                      rater_ids=has_rater_ids(frame), folds=args.folds, seed=args.seed, batch_size=args.batch_size)
+    if args.include_trained:
+        result["notes"].append("--include-trained: the comparisons the checkpoint was trained on are scored too")
     result = {"checkpoint": str(args.checkpoint), "data": str(args.data),
-              "excluded_trained_participants": len(set(trained) & set(frame["participant"].astype(str))),
-              **result}
+              "excluded_trained_participants": len(set(people) & set(frame["participant"].astype(str))),
+              "excluded_trained_prompts": len(set(prompts or []) & set(frame["prompt_id"].astype(str))),
+              "dropped_empty_texts": n_empty, **result}
     if "cross_validation" in model.meta:
         result["cross_validation"] = model.meta["cross_validation"]
     _print_json(result)
@@ -250,6 +307,14 @@ def bench(args: argparse.Namespace) -> int:
     """``psyai reward bench [--json]``: listwise vs pairwise training time and held-out accuracy."""
     from psyai.reward.bench import format_bench, run_bench
 
+    for flag, value, least in (("--k", args.k, 2), ("--prompts", args.prompts, 1), ("--participants", args.participants, 2),
+                               ("--epochs", args.epochs, 1), ("--batch-size", args.batch_size, 1),
+                               ("--pairwise-batch-size", args.pairwise_batch_size, 1), ("--threads", args.threads, 0),
+                               ("--seed", args.seed, 0)):
+        if value is not None and value < least:
+            raise PsyaiError(f"{flag} {value}: give a whole number from {least}")
+    if not 0 < args.learning_rate < float("inf"):
+        raise PsyaiError(f"--learning-rate {args.learning_rate}: give a positive rate, e.g. 1e-3")
     result = run_bench(model=args.model, k=args.k, n_prompts=args.prompts, n_participants=args.participants,
                        epochs=args.epochs, batch_size=args.batch_size, pairwise_batch_size=args.pairwise_batch_size,
                        learning_rate=args.learning_rate, seed=args.seed, threads=args.threads or None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,12 @@ class RewardConfig:
         "after training, add a bias so that the reference set (every distinct training response) "
         "has mean reward 0", default=True)
     eval_fraction: float = _help(
-        "fraction of participants held out for evaluation (split by participant, never by trial); "
-        "0 trains on everyone and evaluates nothing", default=0.2)
+        "fraction held out for evaluation: of participants (--split rater), of prompts (--split prompt), or of "
+        "each (--split both); never single trials; 0 trains on everything and evaluates nothing", default=0.2)
+    split: str = _help(
+        "what the held-out comparisons are new in: 'rater' (participants the model was not trained on; they may "
+        "rank prompts it was trained on), 'prompt' (prompts it was not trained on, from every participant), or "
+        "'both' (new participants on new prompts; their other comparisons are used for neither)", default="rater")
     folds: int = _help(
         "participant groups for intervals: held-out accuracy and agreement are computed per group and the "
         "interval is the t interval over groups; with --cross-validate, the number of models trained", default=5)
@@ -73,6 +78,7 @@ class RewardConfig:
 
     OBJECTIVES = ("listwise", "pairwise")
     POOLINGS = ("auto", "last", "first")
+    SPLITS = ("rater", "prompt", "both")
 
     def check(self) -> RewardConfig:
         """Raise :class:`ConfigError` naming the setting and its fix; return ``self``."""
@@ -80,6 +86,8 @@ class RewardConfig:
             raise ConfigError("no backbone given: pass --model NAME_OR_PATH (a hub name or a save_pretrained folder)")
         if self.objective not in self.OBJECTIVES:
             raise ConfigError(f"objective={self.objective!r}: use one of {', '.join(self.OBJECTIVES)}")
+        if self.split not in self.SPLITS:
+            raise ConfigError(f"split={self.split!r}: use one of {', '.join(self.SPLITS)}")
         if self.pooling not in self.POOLINGS:
             raise ConfigError(f"pooling={self.pooling!r}: use one of {', '.join(self.POOLINGS)}")
         positive = ("max_length", "num_epochs", "batch_size", "eval_batch_size")
@@ -92,8 +100,12 @@ class RewardConfig:
             raise ConfigError(f"eval_fraction={self.eval_fraction}: use a fraction in [0, 1), e.g. 0.2")
         if self.folds < 2:
             raise ConfigError(f"folds={self.folds}: intervals need at least 2 participant groups, e.g. 5")
-        if self.warmup_steps < 0 or self.weight_decay < 0 or self.max_grad_norm < 0:
+        if self.warmup_steps < 0 or not self.weight_decay >= 0 or not self.max_grad_norm >= 0:
             raise ConfigError("warmup_steps, weight_decay and max_grad_norm must not be negative")
+        if not all(math.isfinite(v) for v in (self.learning_rate, self.weight_decay, self.max_grad_norm)):
+            raise ConfigError("learning_rate, weight_decay and max_grad_norm must be finite numbers")
+        if self.seed < 0:
+            raise ConfigError(f"seed={self.seed}: give a whole number from 0")
         return self
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,8 +32,12 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "RewardDataError", "Ranking", "REQUIRED_COLUMNS", "comparisons", "rankings_from_frame", "check_trainable",
-    "split_participants", "participant_groups", "comparison_table",
+    "split_participants", "split_prompts", "participant_groups", "comparison_table", "SPLITS", "has_rater_ids",
+    "drop_empty_texts",
 ]
+
+# What "held out" means (RewardConfig.split): other raters, other prompts, or both at once.
+SPLITS = ("rater", "prompt", "both")
 
 REQUIRED_COLUMNS = ("participant", "session", "prompt_id", "prompt", "item_id", "text", "rank")
 HINT = "load the data folder with psyai.data.load_rankings (docs/DATA.md, 'Rankings')"
@@ -201,6 +205,46 @@ def split_participants(participants: list[str], eval_fraction: float, seed: int)
     rng = np.random.default_rng([seed, 11])
     shuffled = [people[i] for i in rng.permutation(len(people))]
     return sorted(shuffled[n_eval:]), sorted(shuffled[:n_eval])
+
+
+def split_prompts(prompt_ids: list[str], eval_fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """Split prompts (never single comparisons) into training and evaluation sets, as
+    :func:`split_participants` splits participants: no held-out comparison shares a prompt with training.
+
+    Raises:
+        RewardDataError: held-out evaluation was asked for but fewer than 2 prompts are available.
+    """
+    prompts = sorted(set(prompt_ids))
+    if eval_fraction <= 0:
+        return prompts, []
+    if len(prompts) < 2:
+        raise RewardDataError(
+            f"only {len(prompts)} prompt(s): a prompt-disjoint split needs prompts the model was not trained on; "
+            "collect rankings of more prompts, use --split rater, or pass --eval-fraction 0")
+    n_eval = min(len(prompts) - 1, max(1, round(eval_fraction * len(prompts))))
+    rng = np.random.default_rng([seed, 17])
+    shuffled = [prompts[i] for i in rng.permutation(len(prompts))]
+    return sorted(shuffled[n_eval:]), sorted(shuffled[:n_eval])
+
+
+def has_rater_ids(frame: pd.DataFrame) -> bool:
+    """False for a table imported without rater ids (``psyai import preferences`` without
+    ``--rater-column``: its ``rater_id`` column is empty and each pair is its own participant)."""
+    if "rater_id" not in frame.columns:
+        return True
+    ids = frame["rater_id"]
+    return bool((ids.notna() & (ids.astype(str).str.strip() != "")).any())
+
+
+def drop_empty_texts(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows whose output text is not empty, and how many were dropped (a reward model cannot score an
+    empty text; the rest of the ranking stays)."""
+    if "text" not in frame.columns:
+        return frame, 0
+    empty = frame["text"].isna() | (frame["text"].astype(str).str.strip() == "")
+    if empty.any():
+        logger.warning("dropped %d output(s) with empty text", int(empty.sum()))
+    return frame[~empty], int(empty.sum())
 
 
 def participant_groups(participants: list[str], k: int, seed: int) -> list[list[str]]:

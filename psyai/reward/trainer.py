@@ -43,7 +43,14 @@ from torch import nn
 
 from psyai.models.loading import resolve_device
 from psyai.reward.config import ConfigError, RewardConfig
-from psyai.reward.data import Ranking, check_trainable, rankings_from_frame, split_participants
+from psyai.reward.data import (
+    Ranking,
+    RewardDataError,
+    check_trainable,
+    rankings_from_frame,
+    split_participants,
+    split_prompts,
+)
 from psyai.reward.model import RewardModel
 
 logger = logging.getLogger(__name__)
@@ -153,11 +160,13 @@ class RewardTrainer:
     Parameters
     ----------
     config : the settings (:class:`RewardConfig`); checked in :meth:`fit`.
+    rater_ids : False when the data have no rater ids (each pair its own participant); said in the metrics.
 
     Attributes (after :meth:`fit`)
     ------------------------------
     model_ : the trained :class:`RewardModel` (eval mode, normalised when ``config.normalize``).
-    train_participants_, eval_participants_ : the split, by participant.
+    train_participants_, train_prompts_ : the participants and prompts of the rankings trained on.
+    eval_participants_, eval_prompts_ : those set aside for evaluation (``config.split``).
     data_report_ : rankings read, used, and set aside (one response, no comparison).
     history_ : one dict per optimiser step: ``step``, ``epoch``, ``loss``.
     train_seconds_ : wall time of the training loop (excluding loading and tokenising).
@@ -166,8 +175,9 @@ class RewardTrainer:
     metrics_ : held-out evaluation (:func:`psyai.reward.evaluate.evaluate`), or ``{}`` without held-out participants.
     """
 
-    def __init__(self, config: RewardConfig) -> None:
+    def __init__(self, config: RewardConfig, rater_ids: bool = True) -> None:
         self.config = config
+        self.rater_ids = rater_ids
 
     def fit(self, rankings: pd.DataFrame | list[Ranking]) -> RewardTrainer:
         """Split by participant, train on the training participants, evaluate on the held-out ones."""
@@ -176,10 +186,7 @@ class RewardTrainer:
         config = self.config.check()
         all_rankings = rankings if isinstance(rankings, list) else rankings_from_frame(rankings)
         usable, self.data_report_ = check_trainable(all_rankings)
-        self.train_participants_, self.eval_participants_ = split_participants(
-            [r.participant for r in usable], config.eval_fraction, config.seed)
-        train_set = set(self.train_participants_)
-        train_rankings = [r for r in usable if r.participant in train_set]
+        train_rankings = self._split(usable, config)
 
         runtime = make_runtime(config.device)
         model = RewardModel.from_backbone(config.model, pooling=config.pooling, device="cpu",
@@ -197,10 +204,36 @@ class RewardTrainer:
             model.reward_offset.fill_(float(model.reward_offset) - float(scores.mean()))
         self.model_ = model
         self.metrics_ = {}
-        if self.eval_participants_:
-            self.metrics_ = evaluate(model, all_rankings, heldout=self.eval_participants_, folds=config.folds,
-                                     seed=config.seed, batch_size=config.eval_batch_size)
+        if config.eval_fraction > 0:
+            self.metrics_ = evaluate(model, all_rankings, split=config.split,
+                                     train_participants=self.train_participants_, train_prompts=self.train_prompts_,
+                                     rater_ids=self.rater_ids, folds=config.folds, seed=config.seed,
+                                     batch_size=config.eval_batch_size)
         return self
+
+    def _split(self, usable: list[Ranking], config: RewardConfig) -> list[Ranking]:
+        """Hold out participants, prompts or both (``config.split``); the training rankings."""
+        people, prompts = [r.participant for r in usable], [r.prompt_id for r in usable]
+        if config.eval_fraction <= 0:
+            train_people, eval_people, train_prompts, eval_prompts = sorted(set(people)), [], sorted(set(prompts)), []
+        else:
+            train_people, eval_people = (split_participants(people, config.eval_fraction, config.seed)
+                                         if config.split != "prompt" else (sorted(set(people)), []))
+            train_prompts, eval_prompts = (split_prompts(prompts, config.eval_fraction, config.seed)
+                                           if config.split != "rater" else (sorted(set(prompts)), []))
+        keep_people, keep_prompts = set(train_people), set(train_prompts)
+        train = [r for r in usable if r.participant in keep_people and r.prompt_id in keep_prompts]
+        if not train:
+            raise RewardDataError(f"--split {config.split} leaves no ranking to train on (no held-in participant "
+                                  "ranked a held-in prompt); collect more rankings or use another --split")
+        # what the model actually saw (eval excludes these), and what the split set aside for evaluation
+        self.train_participants_ = sorted({r.participant for r in train})
+        self.train_prompts_ = sorted({r.prompt_id for r in train})
+        self.eval_participants_ = eval_people if config.split != "prompt" else sorted(
+            {r.participant for r in usable if r.prompt_id in set(eval_prompts)})
+        self.eval_prompts_ = eval_prompts if config.split != "rater" else sorted(
+            {r.prompt_id for r in usable if r.participant in set(eval_people)})
+        return train
 
     def _examples(self, model: RewardModel, rankings: list[Ranking]):
         """Token lists of every distinct (prompt, text), and one example per ranking or per pair."""
@@ -297,7 +330,9 @@ class RewardTrainer:
 
         return {
             "config": self.config.to_dict(), "command_line": command_line,
+            "split": self.config.split,
             "train_participants": self.train_participants_, "eval_participants": self.eval_participants_,
+            "train_prompts": self.train_prompts_, "eval_prompts": self.eval_prompts_, "rater_ids": self.rater_ids,
             "data_report": self.data_report_, "metrics": self.metrics_,
             "training": {"steps": len(self.history_), "seconds": self.train_seconds_,
                          "examples": self.n_examples_, "sequences": self.n_sequences_,
