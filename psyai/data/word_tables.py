@@ -405,7 +405,8 @@ def load_human_table(path: str | Path, columns: Mapping[str, str] | None = None)
             raise DataError(f"{path}: no human word table found in this folder (CSV/TSV files with columns "
                             f"{', '.join(HUMAN_COLUMNS)}, or session logs); run the experiments, or import reports "
                             "from elsewhere first (per-subject eye-tracking or reading-time files: `psyai import "
-                            "eye-tracking FOLDER --out DIR` or `psyai import self-paced-reading …`, then analyse DIR)")
+                            "eye-tracking FOLDER --out DIR` or `psyai import self-paced-reading …`, then analyse "
+                            "DIR)")
         return validate_human_table(pd.concat(frames, ignore_index=True), str(path))
     return import_human_table(path, columns)
 
