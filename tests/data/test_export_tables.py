@@ -121,7 +121,8 @@ def test_word_tables_from_sessions_and_from_an_import(data, tmp_path, fmt):
     relfix.parent.mkdir()
     pd.DataFrame({"sentence_id": [0, 0, 0], "word_id": [0, 1, 2], "word": ["de", "zaak", "styles"],
                   "TRT": [191.0, 0.0, 383.0], "relFix": [0.33, 0.0, 0.67]}).to_csv(relfix)
-    assert psyai(["import", "eye-tracking", str(relfix.parent), "--preset", "zuco", "--out", str(tmp_path / "imp")]) == 0
+    assert psyai(["import", "eye-tracking", str(relfix.parent), "--preset", "zuco",
+                  "--out", str(tmp_path / "imp")]) == 0
     out = tmp_path / "words"
     assert psyai(["export", "words", str(data), str(tmp_path / "imp"), "--out", str(out), "--format", fmt]) == 0
     book = json.loads((out / "codebook.json").read_text())

@@ -513,3 +513,18 @@ def spr_args(tmp_path: Path, **overrides):
     for key, value in overrides.items():
         setattr(args, key, value)
     return args
+
+
+def test_data_md_documents_the_importers_presets_and_the_word_check():
+    from tests.helpers import ROOT
+
+    text = (ROOT / "docs" / "DATA.md").read_text(encoding="utf-8")
+    importing = text.split("\n## Importing data\n")[1].split("\n## ")[0]
+    assert "### eye-tracking" in importing and "### self-paced-reading" in importing
+    for name in [*et.PRESETS, *spr.PRESETS]:
+        assert f"`{name}`" in importing or f"--preset {name}`" in importing, name
+    for phrase in ("--subject-from-filename", "--word-index-base 1", "--skipped zero", "`Unnamed: 0`",
+                   "Sentence (or sentence MD5)", "Luke & Christianson 2018", "CC BY-NC-SA 3.0"):
+        assert phrase in importing, phrase
+    assert "### trials and words" in text.split("\n## Exporting data\n")[1]
+    assert "normalise_word" in text and "numbers words from 1" in text

@@ -179,8 +179,8 @@ def codebook_markdown(book: dict) -> str:
     lines = [f"# Codebook ({book['format']}, psyai {book['psyai']})", "", *book["notes"], ""]
     for name, table in book["tables"].items():
         lines += [f"## {name}", "", f"{table['rows']} rows; {table['what']}.", "",
-                  "| column | type | unit | allowed | may be empty | meaning | from |", "| --- | --- | --- | --- | --- | "
-                  "--- | --- |"]
+                  "| column | type | unit | allowed | may be empty | meaning | from |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         for c in table["columns"]:
             allowed = ", ".join(f"`{a}`" for a in c["allowed"]) if c["allowed"] else ""
             cells = [f"`{c['name']}`", c["type"], c["unit"] or "", allowed, "yes" if c["nullable"] else "no",

@@ -30,7 +30,8 @@ PROVENANCE = {
     "source_file": ("string", "the file the row was imported from (psyai import)"),
     "source_line": ("integer", "the line the row starts on in that file (header = line 1; Excel: the sheet's row "
                                "number, Parquet: the row number from 1)"),
-    "orig_participant": ("string", "the participant as the file names it (or the file name, where the ID came from it)"),
+    "orig_participant": ("string", "the participant as the file names it (or the file name, where the ID came "
+                                   "from it)"),
     "orig_item": ("string", "the text's ID as the file gives it (several columns joined with -)"),
     "orig_word_index": ("string", "the word number as the file gives it (from 0 or 1; line-segment where psyai "
                                   "ranked the words)"),
