@@ -422,7 +422,7 @@ def resolve_layout(report: Report, preset: Preset | None, settings: WordImportSe
             if not required:
                 return None
             raise DataError(f"{path}: no {ours} column (looked for {', '.join(KEY_ALIASES[ours])}; columns: "
-                            f"{', '.join(columns)}){hint}, e.g. --column {ours}={columns[0] if columns else 'NAME'}")
+                            f"{', '.join(columns)}){hint}, e.g. --column {ours}=YOUR_COLUMN")
         return [col]
 
     participant = None if settings.subject_from_filename else key(
