@@ -664,7 +664,10 @@ def write_results(results: dict, out_dir: str | Path) -> dict[str, Path]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=report_lib.command_name("analysis/attention.py"),
                                 description=__doc__.splitlines()[0])
-    p.add_argument("human", help="human word table (CSV/TSV/Parquet, long or wide eye-tracking export) or data folder")
+    p.add_argument("human", help="human word table (CSV/TSV/Parquet, long or wide eye-tracking export) or data folder: "
+                                 "psyai's session folders, or the --out folder of `psyai import eye-tracking` / "
+                                 "`psyai import self-paced-reading` (per-subject reports and corpora are imported "
+                                 "first)")
     p.add_argument("--model-measures", required=True, nargs="+", metavar="TABLE",
                    help="model-measure tables from `psyai attention extract` (several are joined, e.g. one per "
                         "language)")

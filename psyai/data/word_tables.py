@@ -14,9 +14,12 @@ word_index      int ≥ 0    position of the word in the text, 0-based
 word            str        the word as shown
 measure         str        ``selected`` (0/1: the participant marked the word),
                            ``reading_time`` (ms, self-paced reading), or an eye-tracking
-                           measure: ``total_fixation_time``, ``first_fixation_duration``,
-                           ``gaze_duration`` (ms), ``relative_fixation_duration``
-                           (share of the item's total fixation time, 0..1)
+                           measure: ``first_fixation_duration``, ``gaze_duration``
+                           (first-pass time), ``go_past_time`` (regression-path time),
+                           ``second_pass_time``, ``total_fixation_time`` (total reading
+                           time, dwell time) (all ms), ``fixation_count`` (a whole
+                           number), ``relative_fixation_duration`` (share of the
+                           item's total fixation time, 0..1)
 value           float      the measurement; missing values are not allowed (drop the row)
 lang            str        optional: ``en``, ``ja`` … (word frequencies; without it, an item
                            with kana or kanji counts as Japanese)
@@ -56,6 +59,14 @@ participants so both mean the same thing:
   cover; ``frequencies=`` takes a list of your own (word → relative frequency);
 * ``position``: ``word_index`` (0-based).
 
+Words are compared (people's against the model's, :func:`check_same_words`) through
+:func:`normalise_word`: lower case, with every character that is not a letter, a digit or a
+combining mark removed (punctuation, spaces, ``_``), so ``"Mountain,"`` and ``"mountain"``
+are the same word and an export that strips punctuation still matches.
+
+Columns that only number the rows (pandas' or R's saved index: an empty name, ``Unnamed: 0``,
+``...1``; :func:`is_index_column`) are never measures.
+
 Errors are :class:`psyai.errors.DataError` with one line naming the file, the line
 (1-based, the header is line 1) or column, and the fix.
 """
@@ -64,7 +75,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,7 +85,8 @@ import pandas as pd
 from psyai.errors import DataError
 
 __all__ = [
-    "HUMAN_COLUMNS", "MODEL_COLUMNS", "BINARY_MEASURES", "DURATION_MEASURES", "COLUMN_ALIASES",
+    "HUMAN_COLUMNS", "MODEL_COLUMNS", "BINARY_MEASURES", "DURATION_MEASURES", "PROPORTION_MEASURES",
+    "COUNT_MEASURES", "MEASURES", "COLUMN_ALIASES", "normalise_word", "is_index_column", "check_same_words",
     "read_table", "validate_human_table", "validate_model_measures", "import_human_table",
     "load_human_table", "read_model_measures", "word_predictors", "norm_frequency", "head_average",
     "within_item_z", "FREQUENCY_SOURCES", "MIN_FREQUENCY",
@@ -87,8 +99,10 @@ RUN_MODES = ("real", "pilot", "simulated")  # as in the session logs (psyai.data
 MODEL_COLUMNS = ("text_id", "word_index", "word", "measure", "layer", "head", "value")
 BINARY_MEASURES = frozenset({"selected"})
 DURATION_MEASURES = frozenset({"reading_time", "total_fixation_time", "first_fixation_duration", "gaze_duration",
-                               "total_reading_time", "first_pass_reading_time"})
+                               "go_past_time", "second_pass_time", "total_reading_time", "first_pass_reading_time"})
 PROPORTION_MEASURES = frozenset({"relative_fixation_duration"})
+COUNT_MEASURES = frozenset({"fixation_count"})
+MEASURES = BINARY_MEASURES | DURATION_MEASURES | PROPORTION_MEASURES | COUNT_MEASURES  # the names psyai knows
 
 # Column names seen in eye-tracking exports (EyeLink Data Viewer interest-area reports,
 # ioHub-derived tables, the GECO / ZuCo / Provo corpora) → our names. Matched case-insensitively.
@@ -101,8 +115,12 @@ COLUMN_ALIASES: dict[str, str] = {
     "total_fixation_duration": "total_fixation_time",
     "ffd": "first_fixation_duration", "ia_first_fixation_duration": "first_fixation_duration",
     "gd": "gaze_duration", "ia_first_run_dwell_time": "gaze_duration",
+    "gpt": "go_past_time", "ia_regression_path_duration": "go_past_time", "regression_path_duration": "go_past_time",
+    "nfix": "fixation_count", "nfixations": "fixation_count", "ia_fixation_count": "fixation_count",
+    "number_of_fixations": "fixation_count",
     "rt": "reading_time", "relfix": "relative_fixation_duration",
 }
+_INDEX_NAME = re.compile(r"^(|unnamed: \d+|\.\.\.\d+|index|level_\d+)$", re.IGNORECASE)
 
 _WORD_CHARS = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -144,41 +162,57 @@ def _check_columns(frame: pd.DataFrame, required: tuple[str, ...], source: str |
 
 
 def _numeric_column(frame: pd.DataFrame, column: str, source: str | None, *, integer: bool = False,
-                    minimum: float | None = None, missing_ok: bool = False) -> pd.Series:
+                    minimum: float | None = None, missing_ok: bool = False,
+                    place: Callable[[int], str] | None = None) -> pd.Series:
+    place = place or (lambda pos: f"{_where(source)}line {_line(frame, pos)}")
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype(float)
     empty = raw.isna() | (raw.astype(str).str.strip().isin(["", "nan", "NaN"]))
     bad = ~np.isfinite(values) & ~(empty if missing_ok else False)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is not a "
+        raise DataError(f"{place(pos)}, column {column!r}: {raw.iloc[pos]!r} is not a "
                         f"{'whole ' if integer else ''}number; fix the value or drop the row")
     if integer:
         frac = values != np.round(values)
         if frac.any():
             pos = int(np.flatnonzero(frac.to_numpy())[0])
-            raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is "
+            raise DataError(f"{place(pos)}, column {column!r}: {raw.iloc[pos]!r} is "
                             "not a whole number; word indices, layers and heads are integers")
     if minimum is not None:
         low = values < minimum
         if low.any():
             pos = int(np.flatnonzero(low.to_numpy())[0])
-            raise DataError(f"{_where(source)}line {_line(frame, pos)}, column {column!r}: {raw.iloc[pos]!r} is "
+            raise DataError(f"{place(pos)}, column {column!r}: {raw.iloc[pos]!r} is "
                             f"below {minimum:g}; {column} must be at least {minimum:g}")
     return values
 
 
-def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+def validate_human_table(frame: pd.DataFrame, source: str | None = None,
+                         origins: Sequence[tuple[str, int]] | None = None) -> pd.DataFrame:
     """Check a HUMAN WORD TABLE and return it with proper types (see the module docstring).
 
     Refused, with file, line and column named: a missing column; an empty participant,
     item or word; a non-numeric or negative ``word_index``; a missing or non-numeric
     ``value``; a ``selected`` value other than 0/1; a negative duration; a relative
-    fixation duration outside 0..1; the same (participant, item, word_index, measure)
-    twice; two different words at one (item, word_index).
+    fixation duration outside 0..1; a fixation count that is not a whole number ≥ 0; the same
+    (participant, item, word_index, measure) twice; two different words at one (item, word_index).
+
+    ``origins``: for a table put together from other files (an import), the ``(file, line)``
+    each row came from, one per row; errors then name that file and line (and, for a repeated
+    row or a word that differs, both places) instead of the table's own line.
     """
     _check_columns(frame, HUMAN_COLUMNS, source, "human word table")
     frame = frame.reset_index(drop=True)
+    if origins is not None and len(origins) != len(frame):
+        raise ValueError("origins must give one (file, line) per row")  # a caller's bug, not the user's
+
+    def place(pos: int) -> str:
+        if origins is not None:
+            file, line = origins[pos]
+            return f"{file}: line {line}"
+        return f"{_where(source)}line {_line(frame, pos)}"
+
     if frame.empty:
         raise DataError(f"{_where(source)}the table has no rows; it needs one row per (participant, item, word, measure)")
     out = pd.DataFrame({c: frame[c] for c in HUMAN_COLUMNS})
@@ -189,17 +223,16 @@ def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.D
         bad = ~out["run_mode"].isin(RUN_MODES)
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{_where(source)}line {_line(out, pos)}, column 'run_mode': {out.at[pos, 'run_mode']!r}; "
+            raise DataError(f"{place(pos)}, column 'run_mode': {out.at[pos, 'run_mode']!r}; "
                             f"use one of {', '.join(RUN_MODES)}")
     for column in ("participant", "item", "word", "measure"):
         empty = out[column].isna() | (out[column].astype(str).str.strip() == "")
         if empty.any():
             pos = int(np.flatnonzero(empty.to_numpy())[0])
-            raise DataError(f"{_where(source)}line {_line(out, pos)}, column {column!r}: empty; every row needs "
-                            f"a {column}")
+            raise DataError(f"{place(pos)}, column {column!r}: empty; every row needs a {column}")
         out[column] = out[column].astype(str).str.strip() if column != "word" else out[column].astype(str)
-    out["word_index"] = _numeric_column(out, "word_index", source, integer=True, minimum=0).astype(int)
-    out["value"] = _numeric_column(out, "value", source).astype(float)
+    out["word_index"] = _numeric_column(out, "word_index", source, integer=True, minimum=0, place=place).astype(int)
+    out["value"] = _numeric_column(out, "value", source, place=place).astype(float)
     for measure in out["measure"].unique():
         rows = out["measure"] == measure
         vals = out.loc[rows, "value"]
@@ -212,28 +245,35 @@ def validate_human_table(frame: pd.DataFrame, source: str | None = None) -> pd.D
         elif measure in PROPORTION_MEASURES:
             bad = (vals < 0) | (vals > 1)
             rule = "is a share of the item's fixation time and must lie in 0..1"
+        elif measure in COUNT_MEASURES:
+            bad = (vals < 0) | (vals != np.round(vals))
+            rule = "is a number of fixations, a whole number of at least 0"
         else:
             continue
         if bad.any():
             pos = int(bad[bad].index[0])
-            raise DataError(f"{_where(source)}line {_line(out, pos)}, column 'value': {measure} = "
-                            f"{out.at[pos, 'value']:g} {rule}; fix or drop the row")
-    dup = out.duplicated(["participant", "item", "word_index", "measure"])
+            raise DataError(f"{place(pos)}, column 'value': {measure} = {out.at[pos, 'value']:g} {rule}; "
+                            "fix or drop the row")
+    keys = ["participant", "item", "word_index", "measure"]
+    dup = out.duplicated(keys)
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         r = out.iloc[pos]
-        raise DataError(f"{_where(source)}line {_line(out, pos)}: participant {r['participant']!r}, item {r['item']!r}, "
-                        f"word_index {r['word_index']}, measure {r['measure']!r} appears twice; keep one row per word "
-                        "and measure (aggregate repeated passes first)")
+        first = int(np.flatnonzero((out[keys] == r[keys]).all(axis=1).to_numpy())[0])
+        raise DataError(f"{place(pos)}: participant {r['participant']!r}, item {r['item']!r}, "
+                        f"word_index {r['word_index']}, measure {r['measure']!r} appears twice (also {place(first)}); "
+                        "keep one row per word and measure (aggregate repeated passes first; two files of one "
+                        "participant each need their own participant ID)")
     words = out.drop_duplicates(["item", "word_index", "word"])
     clash = words.duplicated(["item", "word_index"], keep="first")
     if clash.any():
         r = words[clash].iloc[0]
-        first = words[(words["item"] == r["item"]) & (words["word_index"] == r["word_index"])].iloc[0]
         pos = int(words[clash].index[0])
-        raise DataError(f"{_where(source)}line {_line(out, pos)}, column 'word': item {r['item']!r} word_index "
-                        f"{r['word_index']} is {r['word']!r} here but {first['word']!r} elsewhere; the same item "
-                        "must show the same words to everyone (check the word segmentation)")
+        first = int(words[(words["item"] == r["item"]) & (words["word_index"] == r["word_index"])].index[0])
+        raise DataError(f"{place(pos)}, column 'word': item {r['item']!r} word_index "
+                        f"{r['word_index']} is {r['word']!r} here but {out.at[first, 'word']!r} at {place(first)}; the "
+                        "same item must show the same words to everyone (check the word segmentation and the word "
+                        "numbering)")
     return out
 
 
@@ -279,8 +319,15 @@ def import_human_table(path: str | Path, columns: Mapping[str, str] | None = Non
     Common export names (``subject``, ``IA_ID``, ``IA_DWELL_TIME``, ``TRT``, …; see
     :data:`COLUMN_ALIASES`) are renamed; ``columns`` maps further names of yours to ours,
     e.g. ``{"sujeto": "participant"}``. ``measures`` picks the wide columns to keep
-    (default: every numeric column besides the key columns). Wide cells that are empty
-    (a word never fixated) are dropped. Returns the checked long table.
+    (default: every column whose name, after renaming, is a measure psyai knows,
+    :data:`MEASURES`; other columns, ids and a saved row index such as ``Unnamed: 0``
+    among them, are never measures). Wide cells that are empty (a word never fixated) are
+    dropped. Returns the checked long table.
+
+    For per-subject reports (the participant only in the file name, a folder of files, words
+    numbered from 1, a corpus's own column names) use ``psyai import eye-tracking`` or
+    ``psyai import self-paced-reading`` (:mod:`psyai.data.importers.eye_tracking`), which
+    write this table.
     """
     path = Path(path)
     raw = read_table(path)
@@ -301,17 +348,24 @@ def import_human_table(path: str | Path, columns: Mapping[str, str] | None = Non
     keys = ("participant", "item", "word_index", "word")
     if "measure" in frame.columns and "value" in frame.columns:
         return validate_human_table(frame, str(path))
+    if "participant" not in frame.columns and all(k in frame.columns for k in keys[1:]):
+        raise DataError(f"{path}: column 'participant' is missing (found {', '.join(map(str, frame.columns))}); a "
+                        "report of one participant whose ID is in the file name is read with `psyai import "
+                        "eye-tracking FILE… --out DIR` (the ID is taken from the file name), then analysed from DIR")
     _check_columns(frame, keys, str(path), "imported word table")
     if measures is None:
-        measures = [c for c in frame.columns if c not in keys
-                    and pd.to_numeric(frame[c], errors="coerce").notna().sum() > 0
-                    and pd.to_numeric(frame[c], errors="coerce").notna().sum() == frame[c].notna().sum()]
+        measures = [c for c in frame.columns if c in MEASURES]
     if not measures:
-        raise DataError(f"{path}: no measure columns found (expected a long table with 'measure' and 'value', or "
-                        "numeric columns such as total_fixation_time); name them with measures=[...]")
+        others = [str(c) for c in frame.columns if c not in keys and not is_index_column(c, frame[c])]
+        raise DataError(f"{path}: no measure columns found (known measures: {', '.join(sorted(MEASURES))}; other "
+                        f"columns here: {', '.join(others) or 'none'}); name yours with measures=[...] or import "
+                        "the file with `psyai import eye-tracking --measure COLUMN=NAME`")
     for m in measures:
         if m not in frame.columns:
             raise DataError(f"{path}: measure column {m!r} not found; columns are {', '.join(map(str, frame.columns))}")
+        if is_index_column(m, frame[m]):
+            raise DataError(f"{path}: column {m!r} numbers the rows (a saved index), it is not a measure; leave it "
+                            "out of measures")
     frame = frame.reset_index(drop=True)
     frame["_line"] = np.arange(len(frame)) + 2
     long = frame.melt(id_vars=[*keys, "_line"], value_vars=list(measures), var_name="measure", value_name="value")
@@ -349,7 +403,10 @@ def load_human_table(path: str | Path, columns: Mapping[str, str] | None = None)
                 log.debug("skipping %s: not a human word table", file)
         if not frames:
             raise DataError(f"{path}: no human word table found in this folder (CSV/TSV files with columns "
-                            f"{', '.join(HUMAN_COLUMNS)}); run the experiments or give a file to import")
+                            f"{', '.join(HUMAN_COLUMNS)}, or session logs); run the experiments, or import reports "
+                            "from elsewhere first (per-subject eye-tracking or reading-time files: `psyai import "
+                            "eye-tracking FOLDER --out DIR` or `psyai import self-paced-reading …`, then analyse "
+                            "DIR)")
         return validate_human_table(pd.concat(frames, ignore_index=True), str(path))
     return import_human_table(path, columns)
 
@@ -367,8 +424,32 @@ def _experiment_tables(path: Path) -> list[pd.DataFrame]:
     return frames
 
 
-def _norm_word(word: str) -> str:
+def normalise_word(word: object) -> str:
+    """A word as the word check and the word predictors compare and count it.
+
+    Lower case, with everything that is not a letter, a digit or a combining mark removed:
+    punctuation, symbols, spaces and ``_``. ``"Mountain,"`` → ``"mountain"``, ``"déjà-vu"`` →
+    ``"déjàvu"``, ``"「本を」"`` → ``"本を"``, ``"..."`` → ``""``. Nothing else changes: no
+    Unicode normalisation (full-width ``"ＧＰＴ"`` stays ``"ｇｐｔ"``), no spelling variants.
+    """
     return _WORD_CHARS.sub("", str(word)).lower()
+
+
+def is_index_column(name: object, values: pd.Series | None = None) -> bool:
+    """Whether a column only numbers the rows: pandas' or R's saved index, never a measure.
+
+    By name: an empty name, ``Unnamed: 0`` (pandas reading a file saved with its index),
+    ``...1`` (readr), ``index``, ``level_0``. ``X`` (R's ``read.csv`` naming an empty header) only
+    when ``values`` are given and run 0, 1, 2 … or 1, 2, 3 … row by row.
+    """
+    text = "" if name is None else str(name).strip()
+    if _INDEX_NAME.match(text):
+        return True
+    if text == "X" and values is not None and len(values):
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(float)
+        start = numbers[0]
+        return bool(start in (0.0, 1.0) and np.array_equal(numbers, start + np.arange(len(numbers))))
+    return False
 
 
 def _item_langs(w: pd.DataFrame) -> pd.Series:
@@ -451,7 +532,7 @@ def word_predictors(words: pd.DataFrame, frequencies: Mapping[str, float] | None
     keep = [item, "word_index", "word", *(["lang"] if "lang" in words.columns else [])]
     w = words[keep].drop_duplicates([item, "word_index"]).rename(columns={item: "item"})
     w = w.sort_values(["item", "word_index"]).reset_index(drop=True)
-    norm = w["word"].map(_norm_word)
+    norm = w["word"].map(normalise_word)
     w["length"] = norm.str.len().astype(float)
     if frequencies is not None:
         floor = 0.5 * min(frequencies.values())
@@ -468,34 +549,61 @@ def word_predictors(words: pd.DataFrame, frequencies: Mapping[str, float] | None
     return w[["item", "word_index", "word", "length", "log_freq", "position"]]
 
 
+MAX_LISTED_MISMATCHES = 5  # words named one by one when the two tables disagree (all are counted)
+
+
 def check_same_words(human: pd.DataFrame, model_measures: pd.DataFrame) -> None:
     """Refuse to pair people's and the model's values of different words.
 
     The analysis joins the two tables on (item, word index). If the model measures
     were extracted with another segmentation than the one people saw (Japanese
-    morphemes against bunsetsu, punctuation separate against attached), word ``i`` is
-    not the same word on both sides and every correlation would be silently wrong.
-    For every item in both tables and every word index people have, the model table
-    must have that index with the same word (compared without case and punctuation, so
-    an eye-tracking export that strips punctuation still matches).
+    morphemes against bunsetsu, punctuation separate against attached), or the human
+    table numbers its words from 1 where the model's start at 0, word ``i`` is not the
+    same word on both sides and every correlation would be silently wrong. For every item
+    in both tables and every word index people have, the model table must have that index
+    with the same word, compared through :func:`normalise_word` (without case and
+    punctuation, so an eye-tracking export that strips punctuation still matches).
 
     Raises:
-        DataError: naming the item, the word index and both words, and what to do.
+        DataError: counting every word that differs and naming the first ones (item, word
+        index, both words); when the human words are the model's shifted by one position
+        (people's word ``i`` is the model's ``i - 1`` throughout), it says so and how to
+        import with ``--word-index-base 1``; otherwise it points to the segmentation settings.
     """
     h = human.drop_duplicates(["item", "word_index"])[["item", "word_index", "word"]]
     m = (model_measures.drop_duplicates(["text_id", "word_index"])[["text_id", "word_index", "word"]]
          .rename(columns={"text_id": "item", "word": "model_word"}))
     h = h[h["item"].isin(set(m["item"]))]
     joined = h.merge(m, on=["item", "word_index"], how="left").sort_values(["item", "word_index"])
-    differs = joined["model_word"].isna() | (joined["word"].map(_norm_word)
-                                             != joined["model_word"].fillna("").map(_norm_word))
-    if differs.any():
-        r = joined[differs].iloc[0]
-        model_word = "no such word" if pd.isna(r["model_word"]) else repr(r["model_word"])
-        raise DataError(
-            f"item {r['item']!r}, word_index {int(r['word_index'])}: people saw {r['word']!r}, the model table has "
-            f"{model_word}; the two tables split the text into words differently. Run `psyai attention extract` "
-            "with the experiment's --lang, --unit and --punctuation (the session header's settings record the unit)")
+    human_norm = joined["word"].map(normalise_word)
+    differs = joined["model_word"].isna() | (human_norm != joined["model_word"].fillna("").map(normalise_word))
+    if not differs.any():
+        return
+    bad = joined[differs]
+    listed = "; ".join(
+        f"item {r.item!r}, word_index {int(r.word_index)}: people saw {r.word!r}, the model table has "
+        + ("no such word" if pd.isna(r.model_word) else repr(r.model_word))
+        for r in bad.head(MAX_LISTED_MISMATCHES).itertuples())
+    more = f" (first {MAX_LISTED_MISMATCHES}: " if len(bad) > MAX_LISTED_MISMATCHES else " ("
+    counted = (f"{len(bad)} of {len(joined)} words in {bad['item'].nunique()} of {joined['item'].nunique()} items "
+               f"differ between the human and the model table{more}{listed})")
+    if _numbered_from_one(joined, m):
+        raise DataError(f"{counted}; every human word is the model's word one position earlier: the human table "
+                        "numbers words from 1, the model's from 0. Import it with --word-index-base 1 (psyai import "
+                        "eye-tracking / self-paced-reading), or subtract 1 from its word_index")
+    raise DataError(f"{counted}; the two tables split the text into words differently. Run `psyai attention "
+                    "extract` with the experiment's --lang, --unit and --punctuation (the session header's settings "
+                    "record the unit), or, for imported data, extract from the same words people read")
+
+
+def _numbered_from_one(joined: pd.DataFrame, model: pd.DataFrame) -> bool:
+    """Whether people's word ``i`` is the model's word ``i - 1`` for (nearly) every word: 1-based numbering."""
+    shifted = joined[["item", "word_index", "word"]].assign(word_index=joined["word_index"] - 1)
+    pair = shifted.merge(model, on=["item", "word_index"], how="left")
+    same = pair["model_word"].notna() & (pair["word"].map(normalise_word)
+                                         == pair["model_word"].fillna("").map(normalise_word))
+    no_zero = ~(joined.groupby("item")["word_index"].min() == 0).any()
+    return bool(len(pair) and same.mean() >= 0.9 and (no_zero or same.all()))
 
 
 def head_average(model_measures: pd.DataFrame) -> pd.DataFrame:

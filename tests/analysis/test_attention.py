@@ -460,3 +460,36 @@ def test_readme_and_data_md_say_which_human_score_and_options_the_analysis_uses(
         assert "--human-score" in text and "--min-words" in text and "--rt-measure" in text
     assert "raw` (default)" in data_md and "Hollenstein & Beinborn 2021" in data_md
     assert "`rho_length`" in data_md and "`mean_rho_freq`" in data_md
+
+
+def test_the_analysis_reads_an_imported_eye_tracking_folder_with_go_past_time_and_fixation_counts(model_measures,
+                                                                                               tmp_path):
+    """psyai import eye-tracking writes a folder the analysis takes as its human data (issue 13). Go-past time is a
+    duration (logged for the residual score, zeros left out); a fixation count is not logged."""
+    from analysis.attention import human_word_scores, main
+    from psyai.data.importers.eye_tracking import WordImportSettings, import_word_reports
+    from psyai.data.importing import write_import
+
+    rng = np.random.default_rng(5)
+    words = model_measures.drop_duplicates(["text_id", "word_index"])
+    for subject in ("s01", "s02", "s03", "s04"):
+        gpt = rng.gamma(4, 60, len(words)).round()
+        gpt[rng.random(len(words)) < 0.15] = 0
+        pd.DataFrame({"sentence_id": words["text_id"].to_numpy(), "word_id": words["word_index"].to_numpy(),
+                      "word": words["word"].to_numpy(), "GPT": gpt,
+                      "nFixations": rng.integers(0, 4, len(words))}).to_csv(tmp_path / f"{subject}-feats.csv")
+    imported = import_word_reports([tmp_path], WordImportSettings(preset="zuco"))
+    write_import(imported, tmp_path / "imported", argv=["psyai", "import", "eye-tracking"])
+    model_measures.to_csv(tmp_path / "mm.csv", index=False)
+    assert main([str(tmp_path / "imported"), "--model-measures", str(tmp_path / "mm.csv"), "--out",
+                 str(tmp_path / "res"), "--n-perm", "10", "--human-score", "residual"]) == 0
+    res = json.loads((tmp_path / "res" / "results.json").read_text())
+    assert res["n_participants"] == 4 and set(res["human_measures"]) == {"go_past_time", "fixation_count"}
+    human = imported.tables["human_words"]
+    scores = human_word_scores(human, human_score="residual")
+    assert set(scores["measure"]) == {"go_past_time_resid", "fixation_count_resid"}
+    # zeros (skipped words) are left out of the logged duration, kept in the unlogged count
+    gpt = scores[scores["measure"] == "go_past_time_resid"]
+    nonzero = human[(human["measure"] == "go_past_time") & (human["value"] > 0)]
+    assert len(gpt) == nonzero.drop_duplicates(["item", "word_index"]).shape[0]
+    assert (scores["measure"] == "fixation_count_resid").sum() == len(words)

@@ -66,9 +66,9 @@ def test_user_column_mapping(tmp_path):
     (lambda t: t.replace("p2,t1,1,cat,reading_time,280", "p2,t1,1.5,cat,reading_time,280"),
      r"line 7, column 'word_index': '1.5' is not a whole number"),
     (lambda t: t.replace("p2,t1,1,cat,reading_time,280", "p2,t1,1,dog,reading_time,280"),
-     r"line 7, column 'word': item 't1' word_index 1 is 'dog' here but 'cat' elsewhere"),
+     r"line 7, column 'word': item 't1' word_index 1 is 'dog' here but 'cat' at .*words\.csv: line 3"),
     (lambda t: t.replace("p2,t1,1,cat,reading_time,280", "p1,t1,1,cat,reading_time,280"),
-     r"line 7: participant 'p1'.*appears twice"),
+     r"line 7: participant 'p1'.*appears twice \(also .*words\.csv: line 3\)"),
     (lambda t: t.replace("p2,t1,1,cat,reading_time,280", ",t1,1,cat,reading_time,280"),
      r"line 7, column 'participant': empty"),
 ])
@@ -160,3 +160,126 @@ def test_a_recorded_language_is_kept_and_used_for_frequencies():
     assert very == pytest.approx(np.log(__import__("wordfreq").word_frequency("very", "en")))
     guessed = word_predictors(human.drop(columns="lang")).set_index("word_index").loc[4, "log_freq"]
     assert guessed != very  # without the column the kanji make the whole item count as Japanese
+
+
+# -- the word check, the normaliser, index columns (issue 13) ------------------------------------
+
+def test_normalise_word_drops_case_punctuation_and_nothing_else():
+    from psyai.data.word_tables import normalise_word
+
+    assert normalise_word("Mountain,") == "mountain"
+    assert normalise_word("déjà-vu") == "déjàvu"
+    assert normalise_word("「本を」") == "本を"
+    assert normalise_word("...") == ""
+    assert normalise_word("snake_case") == "snakecase"
+    assert normalise_word("ＧＰＴ") == "ｇｐｔ"  # no Unicode normalisation: full-width stays full-width
+    assert normalise_word(42) == "42"
+
+
+def test_index_columns_are_recognised_by_name_and_x_only_by_its_run():
+    from psyai.data.word_tables import is_index_column
+
+    for name in ("", "Unnamed: 0", "unnamed: 3", "...1", "index", "level_0"):
+        assert is_index_column(name), name
+    for name in ("TRT", "word_id", "Index_of_word", "X1"):
+        assert not is_index_column(name), name
+    assert is_index_column("X", pd.Series(["1", "2", "3"]))
+    assert is_index_column("X", pd.Series([0, 1, 2]))
+    assert not is_index_column("X", pd.Series(["210", "180", "0"]))  # an X that holds measurements
+    assert not is_index_column("X")
+
+
+def test_a_saved_index_column_is_never_a_measure(tmp_path):
+    """pandas' to_csv writes its index as an unnamed first column ('Unnamed: 0' when read back); it was
+    analysed as a measure before issue 13."""
+    text = (",participant,item,word_index,word,TRT,relFix\n"
+            "0,pp01,0,0,de,191.0,0.4\n1,pp01,0,1,enorme,282.0,0.6\n")
+    table = import_human_table(write(tmp_path, text, "pp01.csv"))
+    assert set(table["measure"]) == {"total_fixation_time", "relative_fixation_duration"}
+    with pytest.raises(DataError, match=r"'Unnamed: 0' numbers the rows \(a saved index\)"):
+        import_human_table(write(tmp_path, text, "pp01.csv"), measures=["Unnamed: 0"])
+    only_ids = ",participant,item,word_index,word,word_id_orig\n0,pp01,0,0,de,1-5-1\n"
+    with pytest.raises(DataError, match=r"no measure columns found .*other columns here: word_id_orig\)"):
+        import_human_table(write(tmp_path, only_ids, "ids.csv"))
+
+
+def test_a_report_without_participant_points_to_the_importer(tmp_path):
+    text = ",sentence_id,word_id,word,TRT\n0,0,0,de,191.0\n"
+    path = write(tmp_path, text.replace("sentence_id", "item").replace("word_id", "word_index"), "pp01.csv")
+    with pytest.raises(DataError, match=r"pp01\.csv: column 'participant' is missing .*psyai import eye-tracking"):
+        import_human_table(path)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    write(folder, text, "pp01-relfix-feats.csv")
+    with pytest.raises(DataError, match=r"no human word table found .*psyai import eye-tracking FOLDER --out DIR"):
+        load_human_table(folder)
+
+
+def test_rows_from_other_files_are_named_by_their_own_file_and_line():
+    from psyai.data.word_tables import validate_human_table
+
+    rows = pd.DataFrame({"participant": ["pp01", "pp01", "pp01"], "item": ["s1"] * 3, "word_index": [0, 1, 0],
+                         "word": ["de", "zaak", "de"], "measure": "total_fixation_time", "value": [191, 282, 200]})
+    origins = [("pp01.csv", 2), ("pp01.csv", 3), ("pp01_copy.csv", 2)]
+    with pytest.raises(DataError, match=r"^pp01_copy\.csv: line 2: participant 'pp01'.*appears twice "
+                                        r"\(also pp01\.csv: line 2\)"):
+        validate_human_table(rows, origins=origins)
+    rows.loc[2, ["participant", "word"]] = ["pp02", "het"]
+    with pytest.raises(DataError, match=r"^pp01_copy\.csv: line 2, column 'word': item 's1' word_index 0 is 'het' "
+                                        r"here but 'de' at pp01\.csv: line 2"):
+        validate_human_table(rows, origins=origins)
+    rows.loc[2, "value"] = -1
+    with pytest.raises(DataError, match=r"^pp01_copy\.csv: line 2, column 'value': total_fixation_time = -1"):
+        validate_human_table(rows, origins=origins)
+
+
+def test_fixation_counts_are_whole_numbers_of_at_least_zero():
+    from psyai.data.word_tables import validate_human_table
+
+    rows = pd.DataFrame({"participant": "p1", "item": "s1", "word_index": [0, 1], "word": ["a", "b"],
+                         "measure": "fixation_count", "value": [2, 0]})
+    assert validate_human_table(rows)["value"].tolist() == [2.0, 0.0]
+    with pytest.raises(DataError, match=r"line 3, column 'value': fixation_count = 1.5 is a number of fixations"):
+        validate_human_table(rows.assign(value=[2, 1.5]))
+
+
+def _model(words_by_item):
+    return pd.DataFrame([{"text_id": item, "word_index": i, "word": w, "measure": "surprisal", "layer": -1,
+                          "head": -1, "value": 1.0}
+                         for item, words in words_by_item.items() for i, w in enumerate(words)])
+
+
+def _human(words_by_item, start=0):
+    return pd.DataFrame([{"participant": "p1", "item": item, "word_index": i + start, "word": w,
+                          "measure": "reading_time", "value": 300.0}
+                         for item, words in words_by_item.items() for i, w in enumerate(words)])
+
+
+TEXTS = {"t1": "The cat sat on the mat today".split(), "t2": "A dog ran under a wet table".split()}
+
+
+def test_the_word_check_counts_every_mismatch_and_lists_the_first_ones():
+    from psyai.data.word_tables import check_same_words
+
+    check_same_words(_human({"t1": ["the", "CAT,", "sat", "on", "the", "mat.", "today"]}), _model(TEXTS))
+    other = {"t1": "The cat sat upon a mat today".split(), "t2": "A cat walked under one wet desk".split()}
+    with pytest.raises(DataError) as err:
+        check_same_words(_human(other), _model(TEXTS))
+    msg = str(err.value)
+    assert msg.startswith("6 of 14 words in 2 of 2 items differ between the human and the model table (first 5: "
+                          "item 't1', word_index 3: people saw 'upon', the model table has 'on'; ")
+    assert "item 't2', word_index 2: people saw 'walked'" in msg and "'desk'" not in msg  # the 6th is counted only
+    assert "split the text into words differently" in msg and "numbers words from 1" not in msg
+
+
+def test_a_human_table_numbered_from_one_is_named_as_such():
+    """Before issue 13, words numbered from 1 were blamed on the segmentation."""
+    from psyai.data.word_tables import check_same_words
+
+    with pytest.raises(DataError, match=r"^14 of 14 words in 2 of 2 items differ .*item 't1', word_index 1: people "
+                                        r"saw 'The', the model table has 'cat'.*the human table numbers words from "
+                                        r"1, the model's from 0\. Import it with --word-index-base 1"):
+        check_same_words(_human(TEXTS, start=1), _model(TEXTS))
+    # a different text that merely lacks word 0 is not called an off-by-one
+    with pytest.raises(DataError, match="split the text into words differently"):
+        check_same_words(_human({"t1": "dog ran far away from the house".split()}, start=1), _model(TEXTS))
