@@ -153,7 +153,8 @@ def _levels_allowed(labels: pd.Series, order: Sequence | None) -> dict[str, str 
     elif numeric:
         out["ordinal"] = out["interval"] = None
     else:
-        out["ordinal"] = "the labels are words and no order was given (psyai import labels --order, or --order)"
+        out["ordinal"] = ("the labels are words and no order was given: give one with --order, here or in "
+                          "psyai import labels")
         out["interval"] = "the labels are words, not numbers"
     return out
 
