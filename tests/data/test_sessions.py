@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from psyai.data import TRIAL_SCHEMA, load
@@ -165,10 +166,12 @@ def test_an_edited_header_is_refused_naming_the_line(sim_data, tmp_path, edit, s
     assert order[0] != order[1] and header["participant"] == "S1"
     if edit == "swapped trial_order":
         header["trial_order"] = [order[1], order[0], *order[2:]]
-        bad, why = line_of(recs, "main", 0), f"main trial 0 shows item_id {order[0]!r} but the header's order has {order[1]!r}"
+        bad = line_of(recs, "main", 0)
+        why = f"main trial 0 shows item_id {order[0]!r} but the header's order has {order[1]!r}"
     elif edit == "shortened trial_order":
         header["trial_order"] = order[:-1]
-        bad, why = line_of(recs, "main", len(order) - 1), f"main trial_index {len(order) - 1} is outside the header's trial_order"
+        bad = line_of(recs, "main", len(order) - 1)
+        why = f"main trial_index {len(order) - 1} is outside the header's trial_order"
     else:
         header["participant"] = "S2"
         bad, why = line_of(recs, "practice", 0), "trial record has participant 'S1' but the session header says 'S2'"
@@ -232,3 +235,53 @@ def test_a_log_that_is_a_folder_is_refused(sim_data, tmp_path):
     with pytest.raises(DataError, match=f"{folder}: is a folder, not a session log"):
         load(data)
     assert f"{folder}: is a folder, not a session log" in one_error_line(analyze_cli(data, tmp_path / "out"))
+
+
+# -- sessions that did not run to the end ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_main, status", [(4, None), (0, None), (7, "aborted")])
+def test_session_summary_gives_main_trials_done_of_planned(sim_data, tmp_path, n_main, status):
+    from psyai.data.sessions import drop_unfinished, session_summary
+    from tests.helpers import stop_session_early
+
+    data, log = copy(sim_data, tmp_path)
+    stop_session_early(log, n_main, status)
+    frame = load(data)
+    assert set(frame["session_planned"]) == {9}  # 6 prompts + 3 attention checks in trial_order
+    summary = session_summary(frame)
+    assert summary[["participant", "session", "session_status", "n_trials", "n_planned"]].values.tolist() == \
+        [["S1", 1, status or "incomplete", n_main, 9]]
+    assert summary["log_file"].tolist() == [str(log)]
+    assert drop_unfinished(frame).empty and len(drop_unfinished(load(sim_data))) == len(load(sim_data))
+
+
+def test_unfinished_word_sessions_leave_only_their_own_rows():
+    """A word table holds each (participant, item, word, measure) once: a reader's unfinished reading session
+    goes, their finished highlight session on the same texts and another reader's rows stay."""
+    from psyai.data.sessions import drop_unfinished_words
+
+    trials = pd.DataFrame({"experiment": ["self_paced_reading"] * 2 + ["attention_highlight"] * 2,
+                           "participant": "P1", "item_id": ["a", "b", "a", "b"],
+                           "session_status": ["incomplete"] * 2 + ["completed"] * 2})
+    words = pd.DataFrame({"participant": ["P1", "P1", "P1", "P2", "P1"], "item": ["a", "a", "b", "a", "c"],
+                          "word_index": 0, "word": "w",
+                          "measure": ["reading_time", "selected", "reading_time", "reading_time", "reading_time"],
+                          "value": 1.0})
+    kept = drop_unfinished_words(words, trials)
+    assert list(zip(kept["participant"], kept["item"], kept["measure"])) == [
+        ("P1", "a", "selected"), ("P2", "a", "reading_time"), ("P1", "c", "reading_time")]
+
+
+def test_unfinished_report_names_at_most_ten_sessions_and_lists_all():
+    from psyai.data.sessions import unfinished_report
+
+    summary = pd.DataFrame({"participant": [f"P{i:02d}" for i in range(13)], "session": 1,
+                            "session_status": ["incomplete"] * 12 + ["completed"], "n_trials": 3,
+                            "n_planned": pd.array([10] * 12 + [None], dtype="Int64"), "log_file": "x"})
+    rep = unfinished_report(summary, excluded=False)
+    assert len(rep["unfinished"]) == 12 and rep["n_trials_unfinished"] == 36
+    assert rep["sentence"].startswith("12 sessions of 13 did not run to the end: P00 session 1 (no end record")
+    assert "P09 session 1" in rep["sentence"] and "P10 session" not in rep["sentence"]
+    assert "; and 2 more (results.json lists them). Their 36 main trials are included" in rep["sentence"]
+    json.dumps(rep)  # JSON-ready as it is
