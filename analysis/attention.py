@@ -86,6 +86,7 @@ from psyai.report import write_results as _write
 from psyai.data.word_tables import (BINARY_MEASURES, DURATION_MEASURES, FREQUENCY_SOURCES, check_same_words,
                                   head_average, load_human_table, read_model_measures, validate_human_table,
                                   validate_model_measures, within_item_z, word_predictors)
+from psyai.data.sessions import unfinished_sessions, word_session_trials
 from psyai.errors import DataError
 from psyai.stats.correlation import permutation_baseline, spearman_rho
 from psyai.stats.means import one_sample_ttest, wilcoxon_signed_rank
@@ -113,6 +114,7 @@ class AttentionConfig:
     example_model_measure: str = "attention"  # model measure drawn beside the human one
     frequency: str = "wordfreq"  # word frequency: wordfreq norms, or "local" (the item set's own counts)
     allow_mixed: bool = False  # analyse simulated participants together with real or pilot ones (refused by default)
+    exclude_incomplete: bool = False  # leave out sessions that did not run to the end (no end record, or Escape)
 
 
 # --------------------------------------------------------------------------- correlations
@@ -401,18 +403,25 @@ def _check_settings(config: AttentionConfig, human: pd.DataFrame, model_measures
                             "pass one of those")
 
 
-def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: AttentionConfig | None = None) -> dict:
+def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: AttentionConfig | None = None,
+            sessions: pd.DataFrame | None = None) -> dict:
     """Every statistic of the attention analysis.
+
+    ``sessions``: the trials of the session logs the human table was made from
+    (:func:`psyai.data.sessions.word_session_trials`), to say which sessions did not run to the end and,
+    with ``config.exclude_incomplete``, to leave them out; None for a table without session logs.
 
     Returns
     -------
     dict: JSON-ready summary (``experiment``, ``run_modes``, ``banner``, ``n_participants``,
     ``n_items``, ``human_measures``, ``model_measures``, ``best``, ``agreement``, ``lmm``,
-    ``settings``, ``method``, ``sentences``, ``versions``) and, under ``tables``, the tidy
-    DataFrames (``scores``, ``model``, ``item_correlations``, ``agreement``, ``lmm_fixed``).
+    ``sessions`` (:func:`psyai.data.sessions.unfinished_report`), ``settings``, ``method``,
+    ``sentences``, ``versions``) and, under ``tables``, the tidy DataFrames (``scores``, ``model``,
+    ``item_correlations``, ``agreement``, ``lmm_fixed``).
     """
     config = config or AttentionConfig()
     human = validate_human_table(human)
+    human, finished = unfinished_sessions(sessions, config.exclude_incomplete, "text", words=human)
     modes = _run_modes(human)
     if "simulated" in modes and len(modes) > 1 and not config.allow_mixed:
         raise DataError(f"simulated participants are mixed with {'/'.join(m for m in modes if m != 'simulated')} ones; "
@@ -459,6 +468,7 @@ def analyze(human: pd.DataFrame, model_measures: pd.DataFrame, config: Attention
                               "mean_rho_length", "mean_rho_freq"]]),
         "agreement": records(agreement),
         "lmm": lmm,
+        "sessions": finished,
         "settings": asdict(config),
         "method": {
             "human_score": HUMAN_SCORE_METHOD[config.human_score],
@@ -510,7 +520,7 @@ def _version(module: str) -> str:
 
 def apa_sentences(res: dict) -> dict[str, str]:
     """Results sentences: the best-agreeing layer per human measure, and the surprisal slope."""
-    out = {}
+    out = {"sessions": res["sessions"]["sentence"]}
     level = res["settings"]["level"]
     for b in res["best"]:
         row = next(r for r in res["agreement"] if r["human_measure"] == b["human_measure"]
@@ -621,6 +631,7 @@ def build_report(results: dict) -> HtmlReport:
                   f"({results['n_items_correlated']} with at least {results['settings']['min_words']} words "
                   "to correlate); human measures "
                   f"{', '.join(results['human_measures'])}; model measures {', '.join(results['model_measures'])}.")
+    rep.apa(results["sentences"]["sessions"])
     for text in results["method"].values():
         rep.method(text)
     tables = results["tables"]
@@ -699,6 +710,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frequency", choices=FREQUENCY_SOURCES, default=AttentionConfig.frequency,
                    help="word frequency for the predictors: wordfreq norms (en, ja, …) or local (the item set's own "
                         "counts) (default %(default)s)")
+    p.add_argument("--exclude-incomplete", action="store_true",
+                   help="leave out sessions that did not run to the end (no end record, or stopped with Escape); "
+                        "needs a data folder of session logs; default: keep their texts, and name the sessions in "
+                        "the report")
     return p
 
 
@@ -712,9 +727,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  human_score=args.human_score, min_words=args.min_words,
                                  rt_measure=args.rt_measure, surprisal_measure=args.surprisal_measure,
                                  lmm_attention_measure=args.lmm_attention_measure,
-                                 example_model_measure=args.example_model_measure, rt_formula=args.rt_formula)
+                                 example_model_measure=args.example_model_measure, rt_formula=args.rt_formula,
+                                 exclude_incomplete=args.exclude_incomplete)
         model = pd.concat([read_model_measures(path) for path in args.model_measures], ignore_index=True)
-        return analyze(load_human_table(args.human), model, config)
+        return analyze(load_human_table(args.human), model, config, sessions=word_session_trials(args.human))
 
     return report_lib.run_cli("analysis/attention.py", argv, compute, write_results, args.out)
 

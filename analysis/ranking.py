@@ -66,6 +66,7 @@ from matplotlib.ticker import MaxNLocator
 from psyai import report as report_lib
 from psyai.report import HtmlReport, data_banner, fmt_ci, json_ready, records, fmt_num, fmt_p, fmt_pct, fmt_stat
 from psyai import __version__ as psyai_version
+from psyai.data.sessions import unfinished_sessions
 from psyai.errors import DataError
 from psyai.stats import agreement, paired
 from psyai.stats.agreement import alpha_from_counts, kendall_w_matrix, krippendorff_alpha  # re-exported
@@ -107,6 +108,10 @@ class RankingConfig:
     include_pilot : analyse pilot sessions too (recorded here; applied when loading).
     allow_mixed : analyse simulated trials together with real or pilot ones (refused by
         default: simulated data must never pass for real data).
+    exclude_incomplete : leave out the sessions that did not run to the end: those without an end
+        record (killed or crashed, not resumed) and those the participant stopped with Escape
+        (``aborted``). Off by default: their rankings were each given in full; the report names
+        such sessions either way.
     """
 
     level: float = 0.95
@@ -116,6 +121,7 @@ class RankingConfig:
     reference_model: str | None = None
     include_pilot: bool = False
     allow_mixed: bool = False
+    exclude_incomplete: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < self.level < 1:
@@ -453,7 +459,8 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
     dict holding the JSON-ready summary written to results.json (keys ``experiment``,
     ``run_modes``, ``banner``, ``n_participants``, ``n_trials``, ``n_prompts``,
     ``n_outputs``, ``models``, ``kendall_w``, ``krippendorff_alpha``, ``likert``,
-    ``bradley_terry``, ``win_rates``, ``flag_rates``, ``settings``, ``method``,
+    ``bradley_terry``, ``win_rates``, ``flag_rates``, ``sessions`` (sessions that did not run to
+    the end, :func:`psyai.data.sessions.unfinished_report`), ``settings``, ``method``,
     ``sentences``, ``versions``) and, under ``tables``, the tidy DataFrames every number
     came from.
     """
@@ -465,6 +472,7 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
     if "simulated" in modes and len(modes) > 1 and not config.allow_mixed:
         raise DataError(f"simulated trials are mixed with {'/'.join(m for m in modes if m != 'simulated')} trials; "
                         "analyse them separately (or set allow_mixed=True for a methods check)")
+    rankings, sessions = unfinished_sessions(rankings, config.exclude_incomplete, "ranking")
     level = config.level
     w_table = kendall_w(rankings)
     alpha_table = agreement_alpha(rankings, level, config.n_boot, config.seed)
@@ -504,6 +512,7 @@ def analyze(rankings: pd.DataFrame, config: RankingConfig | None = None) -> dict
         "bradley_terry": {**bt_info, "scores": records(bt)},
         "win_rates": records(wins),
         "flag_rates": records(flags),
+        "sessions": sessions,
         "settings": asdict(config),
         "method": {k: v.format(n_boot=config.n_boot, n_pairs=int(wins["p_val"].notna().sum()))
                    for k, v in METHODS.items()},
@@ -528,7 +537,7 @@ def _pct_ci(low: float, high: float, level: float) -> str:
 def apa_sentences(res: dict) -> dict[str, str]:
     """APA-style results sentences built from the summary part of :func:`analyze`'s output."""
     level = res["settings"]["level"]
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"sessions": res["sessions"]["sentence"]}
     w = res["kendall_w"]
     if w["n_prompts_with_w"]:
         out["kendall_w"] = (
@@ -686,6 +695,7 @@ def build_report(results: dict) -> HtmlReport:
     report.paragraph(f"{results['n_participants']} participants, {results['n_trials']:,} ranking trials, "
                      f"{results['n_prompts']} prompts, {results['n_outputs']} outputs from "
                      f"{len(results['models'])} models (run modes in the data — {modes}).")
+    report.apa(sentences["sessions"])
 
     report.heading("Agreement between participants")
     report.apa(sentences["kendall_w"])
@@ -766,6 +776,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference-model", default=None,
                    help="report win rates of every model against this model (default: every pair)")
     p.add_argument("--include-pilot", action="store_true", help="analyse pilot sessions too (the report is marked)")
+    p.add_argument("--exclude-incomplete", action="store_true",
+                   help="leave out sessions that did not run to the end (no end record, or stopped with Escape); "
+                        "default: keep their rankings, and name the sessions in the report")
     return p
 
 
@@ -801,7 +814,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def compute() -> dict:
         config = RankingConfig(level=args.level, n_boot=args.n_boot, seed=args.seed, bt_alpha=args.bt_alpha,
-                               reference_model=args.reference_model, include_pilot=args.include_pilot)
+                               reference_model=args.reference_model, include_pilot=args.include_pilot,
+                               exclude_incomplete=args.exclude_incomplete)
         rankings = load_data(args.data_dir, include_pilot=args.include_pilot)
         return analyze(rankings, config)
 

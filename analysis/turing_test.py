@@ -73,6 +73,7 @@ from psyai import report as report_lib
 from psyai.report import (HtmlReport, data_banner, json_ready, plural, records, fmt_ci, fmt_num, fmt_p, fmt_pct,
                              fmt_stat)
 from psyai import __version__ as psyai_version
+from psyai.data.sessions import unfinished_sessions
 from psyai.errors import DataError, PsyaiError
 from psyai.stats.descriptives import quantile_summary
 from psyai.stats.means import mean_ci, one_sample_ttest
@@ -128,6 +129,10 @@ class TuringConfig:
         by language as well as pooled.
     allow_mixed : analyse simulated trials together with real or pilot ones (refused
         by default: simulated data must never pass for real data).
+    exclude_incomplete : leave out the sessions that did not run to the end: those without an end
+        record (killed or crashed, not resumed) and those the participant stopped with Escape
+        (``aborted``). Off by default: their trials were each answered in full; the report names
+        such sessions either way.
     """
 
     min_rt: float | None = 0.2
@@ -139,6 +144,7 @@ class TuringConfig:
     include_pilot: bool = False
     lang: str | None = None
     allow_mixed: bool = False
+    exclude_incomplete: bool = False
 
     def __post_init__(self) -> None:
         if self.lang not in (None, "en", "ja"):
@@ -771,7 +777,8 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
     -------
     dict holding the JSON-ready summary written to results.json (keys ``n_participants``,
     ``n_trials``, ``accuracy``, ``binomial_p``, ``dprime``, ``criterion``,
-    ``judged_human_rate``, ``glmm``, ``type2_auc``, ``rt``, ``exclusions``, ``run_modes``,
+    ``judged_human_rate``, ``glmm``, ``type2_auc``, ``rt``, ``exclusions``, ``sessions`` (sessions that did
+    not run to the end, :func:`psyai.data.sessions.unfinished_report`), ``run_modes``,
     ``method``, ``settings``, ``sentences`` …) and, under ``tables``, the tidy
     DataFrames every number came from; ``trials`` holds the kept trials and
     ``glmm_fit`` the fitted model (or None).
@@ -791,6 +798,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         if trials.empty:
             raise DataError(f"no sessions in language {config.lang!r} (the data hold {', '.join(found)}); "
                             "choose another --lang")
+    trials, sessions = unfinished_sessions(trials, config.exclude_incomplete, "main trial")
     kept, excluded = apply_exclusions(trials, config)
     if kept.empty:
         raise DataError("no main trials are left after exclusions; check the data or relax min_rt / max_failed_checks")
@@ -876,6 +884,7 @@ def analyze(trials: pd.DataFrame, config: TuringConfig | None = None) -> dict:
         if "lang" in kept.columns else {},
         "by_language": records(by_lang),
         "exclusions": {**excl_summary, "table": records(excluded)},
+        "sessions": sessions,
         "settings": asdict(config),
         "method": {k: v.format(correction=CORRECTION_NAMES[config.correction]) for k, v in METHODS.items()},
         "versions": {"psyai": psyai_version, "python": platform.python_version(), "numpy": np.__version__,
@@ -925,7 +934,7 @@ def _ci_part(low: float | None, high: float | None, digits: int = 2, *, level: f
 def apa_sentences(res: dict) -> dict[str, str]:
     """APA-style results sentences built from the summary part of :func:`analyze`'s output."""
     level = res["settings"]["level"]
-    out: dict[str, str] = {}
+    out: dict[str, str] = {"sessions": res["sessions"]["sentence"]}
     ex = res["exclusions"]
     by_p = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ex["participants_excluded_by_reason"].items())
     by_t = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in ex["trials_excluded_by_reason"].items())
@@ -1071,7 +1080,8 @@ def _methods_paragraph(res: dict) -> str:
         f"Data: {plural(res['n_participants'], 'participant')}, {plural(res['n_trials'], 'main trial')} on "
         f"{plural(res['n_items'], 'item')} (run modes: {modes}; languages: {langs}). Exclusions: min_rt = "
         f"{_setting(st['min_rt'], ' s')}, max_rt = {_setting(st['max_rt'], ' s')}, max_failed_checks = "
-        f"{_setting(st['max_failed_checks'])}, min_accuracy_practice = {_setting(st['min_accuracy_practice'])}. "
+        f"{_setting(st['max_failed_checks'])}, min_accuracy_practice = {_setting(st['min_accuracy_practice'])}, "
+        f"exclude_incomplete = {'on' if st['exclude_incomplete'] else 'off'} (sessions that did not run to the end). "
         "Computed: participant-level accuracy with a one-sample t test (the headline), pooled trial-level accuracy "
         "with an exact binomial test (trials treated as independent), per-participant binomial tests (descriptive; "
         "unadjusted and Holm-adjusted p), "
@@ -1194,6 +1204,7 @@ def build_report(results: dict) -> HtmlReport:
                                               "as if independent (Clopper-Pearson interval, exact binomial_p)")
 
     report.heading("Exclusions")
+    report.apa(sentences["sessions"])
     report.apa(sentences["exclusions"])
     report.method(results["method"]["exclusions"])
     if len(tables["exclusions"]):
@@ -1323,6 +1334,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-pilot", action="store_true", help="analyse pilot sessions too (the report is marked)")
     p.add_argument("--lang", choices=("en", "ja"), default=None,
                    help="analyse only the sessions in this language (default: all, reported by language too)")
+    p.add_argument("--exclude-incomplete", action="store_true",
+                   help="leave out sessions that did not run to the end (no end record, or stopped with Escape); "
+                        "default: keep their trials, and name the sessions in the report")
     return p
 
 
@@ -1333,7 +1347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def compute() -> dict:
         config = TuringConfig(min_rt=args.min_rt, max_rt=args.max_rt, max_failed_checks=args.max_failed_checks,
                               min_accuracy_practice=args.min_accuracy_practice, level=args.level,
-                              correction=args.correction, include_pilot=args.include_pilot, lang=args.lang)
+                              correction=args.correction, include_pilot=args.include_pilot, lang=args.lang,
+                              exclude_incomplete=args.exclude_incomplete)
         trials = load_trials(args.data_dir, include_pilot=args.include_pilot)
         return analyze(trials, config)
 

@@ -140,3 +140,21 @@ def restamp(text: str) -> str:
         if "header_sha256" in rec:
             rec["header_sha256"] = digest
     return "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in lines)
+
+
+def stop_session_early(log: Path, n_main: int, status: str | None = None) -> None:
+    """Make a finished session's log what it would be had the session stopped after ``n_main`` main trials:
+    killed (``status`` None: the log ends there, with no end record) or stopped by the participant
+    (``status="aborted"``: an end record saying so, stamped as the original one was). The lines kept are
+    the original bytes, so their header digests still hold."""
+    import json
+
+    lines = log.read_bytes().split(b"\n")[:-1]
+    recs = [json.loads(line) for line in lines]
+    cut = [k for k, r in enumerate(recs) if r["record"] == "trial" and r["phase"] == "main"][n_main]
+    kept = lines[:cut]
+    if status is not None:
+        end = {**recs[-1], "status": status, "n_trials_done": n_main}
+        assert end["record"] == "end"
+        kept.append(json.dumps(end, ensure_ascii=False).encode("utf-8"))
+    log.write_bytes(b"".join(line + b"\n" for line in kept))

@@ -41,7 +41,7 @@ def read_log(path: str | Path) -> tuple[list[dict], str | None]:
     """
     path = Path(path)
     if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a session log")
+        raise DataError(f"{path}: is a folder, not a session log; a log is a file — rename or move the folder")
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -93,11 +93,14 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
 
     - line 1 is the header;
     - records after it carry the header's digest (``header_sha256``; logs written before digests have
-      none and are taken as they are): a mismatch means the header was edited after the session began;
-    - every trial record's ``experiment``, ``participant`` and ``session`` are the header's;
+      none and are taken as they are, and a log begun before them and resumed after has them from the
+      resume on): a mismatch means the header was edited after the session began, and a record without
+      one after a record with one was not written by psyai;
+    - every trial record has ``phase`` and ``trial_index``, and its ``experiment``, ``participant`` and
+      ``session`` are the header's;
     - a trial's ``trial_index`` is a position in its phase's order (``trial_order`` for ``main``,
-      ``practice_order`` for ``practice``) and, where the record names its item (``item_id``), it is
-      the item at that position;
+      ``practice_order`` for ``practice``) and, where the record names what the order lists
+      (``item_id``; ``prompt_id`` for rankings, whose order lists prompts), it is the one at that position;
     - no (phase, trial_index) appears twice (two processes on one session, or a copied line).
     """
     path = Path(path)
@@ -105,6 +108,7 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
         raise DataError(f"{path} line 1: the first record must be the session header")
     header = records[0]
     digest = header_digest(header)
+    stamped = None  # line of the first record carrying a digest
     for rec in records[1:]:
         got = rec.get("header_sha256")
         if got is not None and got != digest:
@@ -112,7 +116,15 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
                 f"{path} line {rec['_line']}: the session header (line 1) was changed after this record was "
                 "written (its header_sha256 no longer matches); restore the original header from a backup — "
                 "psyai will not guess which trials it described")
+        if got is None and stamped is not None:
+            raise DataError(
+                f"{path} line {rec['_line']}: record has no header_sha256 although line {stamped} has one; psyai "
+                "stamps every record after the first stamped one, so this line was added by hand, from another log "
+                "or by an older psyai resuming the session — keep a copy and remove it")
+        stamped = stamped or (rec["_line"] if got is not None else None)
     orders = {"main": header.get("trial_order"), "practice": header.get("practice_order")}
+    # the field naming what an order lists: item ids, or for rankings the prompts ranked
+    named = "prompt_id" if header.get("experiment") == "ranking" else "item_id"
     seen: dict[tuple, int] = {}
     for rec in records[1:]:
         if rec.get("record") != "trial":
@@ -122,7 +134,11 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
             if name in rec and name in header and rec[name] != header[name]:
                 raise DataError(f"{where}: trial record has {name} {rec[name]!r} but the session header says "
                                 f"{header[name]!r}; one log holds one session — move the record to its own log")
-        phase, index = rec.get("phase"), rec.get("trial_index")
+        for name in ("phase", "trial_index"):
+            if name not in rec:
+                raise DataError(f"{where}: trial record has no field {name!r} (see docs/DATA.md); the log is "
+                                "damaged or was edited — keep a copy and report it")
+        phase, index = rec["phase"], rec["trial_index"]
         if phase not in orders:
             raise DataError(f"{where}: trial record has phase {phase!r}; expected 'practice' or 'main'")
         if not isinstance(index, int) or isinstance(index, bool):
@@ -132,8 +148,8 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
             if not 0 <= index < len(order):
                 raise DataError(f"{where}: {phase} trial_index {index} is outside the header's "
                                 f"{'trial_order' if phase == 'main' else 'practice_order'} (0–{len(order) - 1})")
-            if "item_id" in rec and rec["item_id"] != order[index]:
-                raise DataError(f"{where}: {phase} trial {index} shows item {rec['item_id']!r} but the header's order "
+            if named in rec and rec[named] != order[index]:
+                raise DataError(f"{where}: {phase} trial {index} shows {named} {rec[named]!r} but the header's order "
                                 f"has {order[index]!r} there; the header or the record was edited")
         key = (phase, index)
         if key in seen:

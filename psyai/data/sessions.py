@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from psyai.data.stimuli import model_display_name
@@ -92,6 +93,9 @@ SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA, "self_paced_r
 
 LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
 
+# the human word measure each word-level experiment gives (load_word_measures)
+WORD_MEASURES = {"self_paced_reading": "reading_time", "attention_highlight": "selected"}
+
 
 def check_trial(rec: dict, where: str, schema: dict | None = None) -> None:
     """Raise :class:`DataError` if a trial record does not match its experiment's schema."""
@@ -169,7 +173,11 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
     Returns
     -------
     DataFrame with the trial fields of docs/DATA.md, plus ``session_status``
-    (the end record's status, or ``incomplete``) and ``log_file``.
+    (the end record's status: ``completed``, ``aborted`` when the participant
+    stopped with Escape, or ``incomplete`` when the log has no end record — the
+    session was killed or crashed and not resumed), ``session_planned`` (the
+    number of main trials the header's ``trial_order`` planned; NA without one)
+    and ``log_file``. :func:`session_summary` turns these into one row per session.
     """
     rows = []
     modes = set()
@@ -181,6 +189,8 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
             continue
         modes.add(header.get("run_mode"))
         status = end["status"] if end else "incomplete"
+        order = header.get("trial_order")
+        planned = len(order) if isinstance(order, list) else None
         for rec in trials:
             row = {k: rec[k] for k in SCHEMAS.get(experiment, TRIAL_SCHEMA)}
             if "model" in row:  # the model's name in reports; logs written before model_name get it derived
@@ -188,6 +198,7 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
             if experiment == "ranking":
                 row["model_names"] = rec.get("model_names") or [model_display_name(m) or m for m in rec["models"]]
             row["session_status"] = status
+            row["session_planned"] = planned
             row["log_file"] = str(log_path)
             rows.append(row)
     if not rows:
@@ -200,6 +211,7 @@ def load(path: str | Path, experiment: str = "turing_test", include_pilot: bool 
             frame[col] = frame[col].astype("object")
     if "model_name" in frame:
         frame["model_name"] = distinct_model_names(frame["model"], frame["model_name"])
+    frame["session_planned"] = pd.array(frame["session_planned"], dtype="Int64")
     return frame
 
 
@@ -223,11 +235,11 @@ def load_rankings(path: str | Path, include_pilot: bool = False, allow_mixed: bo
     ``position`` (0 = shown first), ``rank``
     (1 = best, ties share a rank, NA = unranked), ``helpfulness``, ``truthfulness``,
     ``harmlessness`` (1–7, NA = not rated), ``flag_harmful``, ``flag_invented_facts``,
-    ``allow_ties``, ``session_status``, ``log_file``.
+    ``allow_ties``, ``session_status``, ``session_planned``, ``log_file``.
     """
     trials = load(path, experiment="ranking", include_pilot=include_pilot, allow_mixed=allow_mixed)
     keep = ["participant", "session", "run_mode", "trial_index", "lang", "prompt_id", "prompt", "allow_ties",
-            "session_status", "log_file"]
+            "session_status", "session_planned", "log_file"]
     long = trials.explode(list(RANKING_LISTS), ignore_index=False)
     long["position"] = long.groupby(level=0).cumcount()
     names = trials["model_names"].explode()  # aligned with the exploded rows (same index, same order)
@@ -253,17 +265,16 @@ def load_word_measures(path: str | Path, experiment: str = "self_paced_reading",
     moved on) for self-paced reading, ``selected`` (1 if the participant
     marked the word, else 0) for the highlight experiment.
     """
-    if experiment not in ("self_paced_reading", "attention_highlight"):
+    if experiment not in WORD_MEASURES:
         raise DataError(f"{experiment!r} has no word measures; use self_paced_reading or attention_highlight")
     trials = load(path, experiment=experiment, include_pilot=include_pilot)
     trials = trials[trials["phase"] == phase]
+    measure = WORD_MEASURES[experiment]
     if experiment == "self_paced_reading":
         values = trials["rts"].map(lambda rts: [rt * 1000.0 for rt in rts])
-        measure = "reading_time"
     else:
         values = [[float(i in set(sel)) for i in range(len(words))]
                   for words, sel in zip(trials["words"], trials["selected"])]
-        measure = "selected"
     long = trials.assign(value=list(values)).explode(["words", "value"], ignore_index=False)
     long["word_index"] = long.groupby(level=0).cumcount()
     out = pd.DataFrame({
@@ -273,3 +284,162 @@ def load_word_measures(path: str | Path, experiment: str = "self_paced_reading",
         "run_mode": long["run_mode"].to_numpy(),
     })
     return out.reset_index(drop=True)
+
+
+# -- sessions that did not run to the end ----------------------------------------------------------------------
+
+COMPLETED = "completed"  # the end status of a session that ran to its end; any other is unfinished
+STATUS_WORDS = {"incomplete": "no end record: killed or crashed, not resumed",
+                "aborted": "aborted: the participant stopped it with Escape"}
+
+
+def _require_status(trials: pd.DataFrame | None, why: str = "a session summary",
+                    fix: str = "load a data folder of session logs with psyai.data.load") -> None:
+    if trials is None or "session_status" not in trials.columns:
+        raise DataError(f"{why} needs to know how each session ended, which only session logs say; these data are a "
+                        f"table without them (no session_status column): {fix}")
+
+
+def session_summary(trials: pd.DataFrame) -> pd.DataFrame:
+    """One row per session of a table from :func:`load` or :func:`load_rankings`.
+
+    Columns: ``experiment`` (where the table has it), ``participant``, ``session``,
+    ``session_status``, ``n_trials`` (main trials in the table: on disk, each answered in full),
+    ``n_planned`` (main trials the header planned; NA where unknown), ``log_file`` (where the
+    table has it); sorted by participant and session.
+    """
+    _require_status(trials)
+    ids = [c for c in ("experiment", "participant", "session") if c in trials.columns]
+    key = ["log_file"] if "log_file" in trials.columns else ids
+    main = trials[trials["phase"] == "main"] if "phase" in trials.columns else trials
+    # a long table (rankings: one row per output) has several rows per trial
+    done = main.groupby(key)["trial_index"].nunique() if "trial_index" in main.columns else main.groupby(key).size()
+    table = trials[list(dict.fromkeys([*ids, "session_status", *key]))].drop_duplicates(key).set_index(key, drop=False)
+    table["n_trials"] = done.reindex(table.index).fillna(0).astype(int)
+    planned = trials.groupby(key)["session_planned"].first().reindex(table.index) \
+        if "session_planned" in trials.columns else [pd.NA] * len(table)
+    table["n_planned"] = pd.array(planned, dtype="Int64")
+    table = table.reset_index(drop=True)
+    return table.sort_values([c for c in ("participant", "session", "experiment") if c in table], ignore_index=True)
+
+
+def drop_unfinished(trials: pd.DataFrame) -> pd.DataFrame:
+    """The rows of sessions that ended ``completed``: leaves out those the participant stopped
+    (``aborted``) and those without an end record (``incomplete``)."""
+    _require_status(trials, "leaving out unfinished sessions")
+    return trials[trials["session_status"] == COMPLETED]
+
+
+def drop_unfinished_words(words: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """A human word table (``participant``, ``item``, ``measure`` …) without the rows of unfinished sessions.
+
+    ``trials``: the trial table (:func:`word_session_trials`) of the sessions the word table was made
+    from. A row is matched by participant, item and measure; a word table holds each (participant,
+    item, word, measure) once, so the match names one session.
+    """
+    gone = trials[trials["session_status"] != COMPLETED]
+    keys = set(zip(gone["participant"], gone["item_id"], gone["experiment"].map(WORD_MEASURES)))
+    hit = np.fromiter(((p, i, m) in keys for p, i, m in zip(words["participant"], words["item"], words["measure"])),
+                      dtype=bool, count=len(words))
+    return words[~hit].reset_index(drop=True)
+
+
+def unfinished_sessions(trials: pd.DataFrame | None, exclude: bool, unit: str = "main trial",
+                        words: pd.DataFrame | None = None) -> tuple[pd.DataFrame | None, dict]:
+    """What every analysis does about sessions that did not run to the end: name them, and with
+    ``--exclude-incomplete`` (``exclude``) leave them out.
+
+    Parameters
+    ----------
+    trials : the trial table analysed (:func:`load`, :func:`load_rankings`), or for a word table the
+        trials of the sessions it came from (:func:`word_session_trials`); None, or a table without
+        ``session_status``, where the data are not session logs (``exclude`` is then refused).
+    exclude : leave out every session that did not end ``completed`` (killed, crashed, or stopped
+        with Escape).
+    unit : what a session's main trials are called in the report's sentence.
+    words : a human word table made from ``trials``: filtered (:func:`drop_unfinished_words`)
+        instead of ``trials``.
+
+    Returns
+    -------
+    The table to analyse (``words`` if given, else ``trials``; unchanged unless ``exclude``) and
+    :func:`unfinished_report` of every session, for results.json ``sessions``.
+    """
+    known = trials is not None and "session_status" in trials.columns
+    report = unfinished_report(session_summary(trials) if known else None, exclude, unit)
+    table = trials if words is None else words
+    if exclude:
+        _require_status(trials, "--exclude-incomplete", "analyse a data folder of session logs, or leave the "
+                                                        "option out")
+        table = drop_unfinished(trials) if words is None else drop_unfinished_words(words, trials)
+        if table.empty:
+            raise DataError("no session ran to the end, so --exclude-incomplete leaves nothing to analyse; "
+                            "analyse without it (the report then names the unfinished sessions)")
+    return table, report
+
+
+def word_session_trials(path: str | Path) -> pd.DataFrame | None:
+    """The trials (:func:`load`) of the self-paced reading and highlight sessions under a data folder: the
+    sessions :func:`psyai.data.word_tables.load_human_table` reads (pilot sessions left out, as there); None
+    for a file or a folder without their logs."""
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    logs = list(path.rglob("*_log.jsonl"))
+    frames = [load(path, experiment) for experiment in WORD_MEASURES
+              if any(experiment in f.parts or path.name == experiment for f in logs)]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def unfinished_report(summary: pd.DataFrame | None, excluded: bool, unit: str = "main trial",
+                      show: int = 10) -> dict:
+    """What a report says about the sessions that did not run to the end (results.json ``sessions``).
+
+    Parameters
+    ----------
+    summary : :func:`session_summary` of every session analysed, before any were left out; None
+        where the data came without session logs (whether sessions ended is then unknown).
+    excluded : whether the unfinished sessions were left out (``--exclude-incomplete``).
+    unit : what a session's main trials are called in the sentence (``main trial``, ``ranking`` …).
+    show : the sentence names at most this many sessions; ``unfinished`` lists them all.
+
+    Returns
+    -------
+    dict: ``n_sessions``, ``n_unfinished``, ``n_trials_unfinished`` (main trials those sessions hold),
+    ``excluded``, ``unfinished`` (one record per unfinished session: ``experiment`` where known,
+    ``participant``, ``session``, ``session_status``, ``n_trials``, ``n_planned``, ``log_file``) and
+    ``sentence``, what the report says.
+    """
+    from psyai.report import plural
+
+    if summary is None:
+        return {"n_sessions": None, "n_unfinished": None, "n_trials_unfinished": None, "excluded": excluded,
+                "unfinished": [], "sentence": "Whether each session ran to its end is not known: the data are a "
+                                              "table, not session logs."}
+    gone = summary[summary["session_status"] != COMPLETED]
+    rows = [{k: (None if pd.isna(v) else int(v) if k in ("session", "n_trials", "n_planned") else v)
+             for k, v in r.items()} for r in gone.to_dict("records")]
+    n_trials = sum(r["n_trials"] for r in rows)
+    out = {"n_sessions": int(len(summary)), "n_unfinished": len(rows), "n_trials_unfinished": n_trials,
+           "excluded": excluded, "unfinished": rows}
+    if not rows:
+        out["sentence"] = (("The session" if len(summary) == 1 else f"All {len(summary):,} sessions") + " ran to the "
+                           "end (end record 'completed'), so --exclude-incomplete " +
+                           ("left nothing out." if excluded else "(off by default) would leave nothing out."))
+        return out
+    several = "experiment" in summary and summary["experiment"].nunique() > 1
+
+    def name(r: dict) -> str:
+        done = f"{r['n_trials']}" + ("" if r["n_planned"] is None else f" of {r['n_planned']}")
+        return (f"{r['experiment'] + ' ' if several else ''}{r['participant']} session {r['session']} "
+                f"({STATUS_WORDS.get(r['session_status'], r['session_status'])}; {done} {unit}s)")
+
+    named = "; ".join(name(r) for r in rows[:show])
+    if len(rows) > show:
+        named += f"; and {len(rows) - show} more (results.json lists them)"
+    out["sentence"] = f"{plural(len(rows), 'session')} of {len(summary)} did not run to the end: {named}. " + (
+        f"{'It was' if len(rows) == 1 else 'They were'} left out with {'its' if len(rows) == 1 else 'their'} "
+        f"{plural(n_trials, unit)} (--exclude-incomplete)." if excluded else
+        f"{'Its' if len(rows) == 1 else 'Their'} {plural(n_trials, unit)} are included (the default: each was "
+        "finished before the session stopped; --exclude-incomplete leaves such sessions out).")
+    return out

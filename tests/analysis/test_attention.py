@@ -493,3 +493,85 @@ def test_the_analysis_reads_an_imported_eye_tracking_folder_with_go_past_time_an
     nonzero = human[(human["measure"] == "go_past_time") & (human["value"] > 0)]
     assert len(gpt) == nonzero.drop_duplicates(["item", "word_index"]).shape[0]
     assert (scores["measure"] == "fixation_count_resid").sum() == len(words)
+
+
+# --------------------------------------------------------------------------- sessions that did not run to the end
+
+
+def measures_for(human: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Random model measures on exactly the words people read (surprisal, and attention in two layers)."""
+    rng = np.random.default_rng(seed)
+    words = human.drop_duplicates(["item", "word_index"])
+    rows = [(w.item, w.word_index, w.word, measure, layer, -1, rng.gamma(2, 3))
+            for w in words.itertuples() for measure, layer in (("surprisal", -1), ("attention", 0), ("attention", 1))]
+    return pd.DataFrame(rows, columns=["text_id", "word_index", "word", "measure", "layer", "head", "value"])
+
+
+@pytest.fixture(scope="module")
+def unfinished(tmp_path_factory):
+    """Five simulated readers through experiments/self_paced_reading.py, four texts each; then the first
+    session as if killed after two texts (no end record) and the second as if stopped with Escape after three."""
+    import subprocess
+    import sys
+
+    from psyai.data.word_tables import load_human_table
+    from psyai.participants.stimuli import write_synthetic_texts
+    from tests.helpers import ROOT, stop_session_early
+
+    base = tmp_path_factory.mktemp("unfinished")
+    texts = write_synthetic_texts(base / "texts.csv", n_items=4, langs=("en",))
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "simulate", "self_paced_reading", "--participants", "5",
+                          "--stimuli", str(texts), "--out", str(base / "data")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    data = base / "data"
+    measures = base / "measures.csv"
+    measures_for(load_human_table(data)).to_csv(measures, index=False)
+    logs = sorted(data.rglob("*_log.jsonl"))
+    stop_session_early(logs[0], 2)
+    stop_session_early(logs[1], 3, "aborted")
+    return data, measures, [log.name.split("_")[0].removeprefix("sub-") for log in logs[:2]]
+
+
+def test_unfinished_reading_sessions_are_named_and_kept_by_default(unfinished, tmp_path):
+    from analysis.attention import main
+
+    data, measures, (killed, aborted) = unfinished
+    out = tmp_path / "out"
+    assert main([str(data), "--model-measures", str(measures), "--out", str(out), "--n-perm", "20"]) == 0
+    saved = json.loads((out / "results.json").read_text())
+    s = saved["sessions"]
+    assert saved["settings"]["exclude_incomplete"] is False and s["excluded"] is False
+    assert [(u["participant"], u["session_status"], u["n_trials"], u["n_planned"]) for u in s["unfinished"]] == \
+        [(killed, "incomplete", 2, 4), (aborted, "aborted", 3, 4)]
+    assert saved["n_participants"] == 5
+    assert s["sentence"].startswith(
+        f"2 sessions of 5 did not run to the end: {killed} session 1 (no end record: killed or crashed, not "
+        f"resumed; 2 of 4 texts); {aborted} session 1 (aborted: the participant stopped it with Escape; 3 of 4 "
+        "texts). Their 5 texts are included (the default")
+    assert s["sentence"] in (out / "report.html").read_text(encoding="utf-8").replace("&#x27;", "'")
+
+
+def test_exclude_incomplete_leaves_out_unfinished_reading_sessions(unfinished, tmp_path, capsys):
+    from analysis.attention import main
+    from psyai.data.word_tables import load_human_table
+
+    data, measures, (killed, aborted) = unfinished
+    out = tmp_path / "out"
+    assert main([str(data), "--model-measures", str(measures), "--out", str(out), "--n-perm", "20",
+                 "--exclude-incomplete"]) == 0
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["settings"]["exclude_incomplete"] is True and saved["sessions"]["excluded"] is True
+    assert saved["n_participants"] == 3
+    assert saved["sessions"]["sentence"].endswith("They were left out with their 5 texts (--exclude-incomplete).")
+    # a table without session logs cannot say which sessions ended: the option is refused, not ignored
+    table = tmp_path / "human.csv"
+    load_human_table(data).to_csv(table, index=False)
+    capsys.readouterr()
+    assert main([str(table), "--model-measures", str(measures), "--out", str(tmp_path / "t"),
+                 "--exclude-incomplete"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --exclude-incomplete needs to know how each session ended") and "\n" not in err
+    assert "a table without them" in err
+    assert main([str(table), "--model-measures", str(measures), "--out", str(tmp_path / "t"), "--n-perm", "20"]) == 0
+    assert "not known" in json.loads((tmp_path / "t" / "results.json").read_text())["sessions"]["sentence"]

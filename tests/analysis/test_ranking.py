@@ -400,3 +400,56 @@ def test_models_are_reported_by_their_display_names(ref_table):
     bt, _ = bradley_terry(table, n_boot=20, seed=1)
     assert set(bt["model"]) == {"Model A", "Model B", "Model C", "Model D"}
     assert set(win_rates(table)["model"]) <= {"Model A", "Model B", "Model C"}
+
+
+# --------------------------------------------------------------------------- sessions that did not run to the end
+
+
+@pytest.fixture(scope="module")
+def unfinished(tmp_path_factory):
+    """Five simulated rankers through experiments/ranking.py, four prompts each; then the first session as if
+    killed after two rankings (no end record) and the second as if stopped with Escape after three."""
+    import subprocess
+    import sys
+
+    from psyai.participants.stimuli import write_synthetic_rankings
+    from tests.helpers import stop_session_early
+
+    base = tmp_path_factory.mktemp("unfinished")
+    items = write_synthetic_rankings(base / "items.csv", n_prompts=4, k=4, langs=("en",))
+    res = subprocess.run([sys.executable, "-m", "psyai.cli", "simulate", "ranking", "--participants", "5",
+                          "--stimuli", str(items), "--out", str(base / "data")],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+    data = base / "data" / "ranking"
+    logs = sorted(data.rglob("*_log.jsonl"))
+    stop_session_early(logs[0], 2)
+    stop_session_early(logs[1], 3, "aborted")
+    return data, [log.name.split("_")[0].removeprefix("sub-") for log in logs[:2]]
+
+
+def test_unfinished_sessions_are_named_and_their_rankings_kept_by_default(unfinished, tmp_path):
+    data, (killed, aborted) = unfinished
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--n-boot", "100"]) == 0
+    saved = _strict((out / "results.json").read_text(encoding="utf-8"))
+    s = saved["sessions"]
+    assert saved["settings"]["exclude_incomplete"] is False and s["excluded"] is False
+    assert [(u["participant"], u["session_status"], u["n_trials"], u["n_planned"]) for u in s["unfinished"]] == \
+        [(killed, "incomplete", 2, 4), (aborted, "aborted", 3, 4)]
+    assert saved["n_trials"] == 5 * 4 - 2 - 1 and saved["n_participants"] == 5  # their rankings are analysed
+    assert s["sentence"].startswith(
+        f"2 sessions of 5 did not run to the end: {killed} session 1 (no end record: killed or crashed, not "
+        f"resumed; 2 of 4 rankings); {aborted} session 1 (aborted: the participant stopped it with Escape; 3 of 4 "
+        "rankings). Their 5 rankings are included (the default")
+    assert s["sentence"] in (out / "report.html").read_text(encoding="utf-8").replace("&#x27;", "'")
+
+
+def test_exclude_incomplete_leaves_out_unfinished_ranking_sessions(unfinished, tmp_path):
+    data, (killed, aborted) = unfinished
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--n-boot", "100", "--exclude-incomplete"]) == 0
+    saved = _strict((out / "results.json").read_text(encoding="utf-8"))
+    assert saved["settings"]["exclude_incomplete"] is True and saved["sessions"]["excluded"] is True
+    assert saved["n_trials"] == 3 * 4 and saved["n_participants"] == 3
+    assert saved["sessions"]["sentence"].endswith("They were left out with their 5 rankings (--exclude-incomplete).")

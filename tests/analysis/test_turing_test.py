@@ -452,6 +452,71 @@ def test_command_line_errors_are_one_line(tmp_path, capsys):
     assert "no such data folder" in err and "\n" not in err
 
 
+@pytest.fixture(scope="module")
+def unfinished(tmp_path_factory):
+    """Eight simulated sessions: the first killed after 5 main trials (no end record), the second stopped
+    with Escape after 12 (end record 'aborted'), the rest completed."""
+    from tests.helpers import stop_session_early
+
+    data = tmp_path_factory.mktemp("unfinished") / "turing_test"
+    logs = write_session_logs(simulate_trials(CohortSpec(dprime=1.0, seed=8), 8, 20, n_checks=1), data)
+    headers = [json.loads(log.read_text(encoding="utf-8").split("\n")[0]) for log in logs]
+    stop_session_early(logs[0], 5)
+    stop_session_early(logs[1], 12, "aborted")
+    return data, [h["participant"] for h in headers[:2]], len(headers[0]["trial_order"])
+
+
+def test_unfinished_sessions_are_named_and_kept_by_default(unfinished, tmp_path, capsys):
+    data, (killed, aborted), planned = unfinished
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--max-failed-checks", "1"]) == 0
+    saved = json.loads((out / "results.json").read_text())
+    s = saved["sessions"]
+    assert saved["settings"]["exclude_incomplete"] is False and s["excluded"] is False
+    assert (s["n_sessions"], s["n_unfinished"], s["n_trials_unfinished"]) == (8, 2, 17)
+    assert [(u["participant"], u["session"], u["session_status"], u["n_trials"], u["n_planned"])
+            for u in s["unfinished"]] == [(killed, 1, "incomplete", 5, planned), (aborted, 1, "aborted", 12, planned)]
+    # their trials are analysed
+    assert {killed, aborted} <= {r["participant"] for r in saved["tables"]["accuracy_participants"]}
+    sentence = (f"2 sessions of 8 did not run to the end: {killed} session 1 (no end record: killed or crashed, "
+                f"not resumed; 5 of {planned} main trials); {aborted} session 1 (aborted: the participant stopped "
+                f"it with Escape; 12 of {planned} main trials). Their 17 main trials are included (the default")
+    assert s["sentence"].startswith(sentence) and saved["sentences"]["sessions"] == s["sentence"]
+    report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert sentence in report and "exclude_incomplete = off" in report
+
+
+def test_exclude_incomplete_leaves_out_killed_and_aborted_sessions(unfinished, tmp_path, capsys):
+    data, (killed, aborted), planned = unfinished
+    out = tmp_path / "out"
+    assert main([str(data), "--out", str(out), "--max-failed-checks", "1", "--exclude-incomplete"]) == 0
+    saved = json.loads((out / "results.json").read_text())
+    s = saved["sessions"]
+    assert saved["settings"]["exclude_incomplete"] is True and s["excluded"] is True
+    assert (s["n_sessions"], s["n_unfinished"]) == (8, 2)  # what was left out is still named
+    assert not {killed, aborted} & {r["participant"] for r in saved["tables"]["accuracy_participants"]}
+    assert saved["exclusions"]["n_participants_total"] == 6
+    assert "They were left out with their 17 main trials (--exclude-incomplete)." in s["sentence"]
+    report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert s["sentence"] in report and "exclude_incomplete = on" in report
+    assert "--exclude-incomplete" in saved["command_line"]
+
+
+def test_completed_sessions_and_tables_without_status_are_said_so():
+    trials = simulate_trials(CohortSpec(dprime=1.0, seed=9), 4, 12)
+    assert "session_status" not in trials
+    res = analyze(trials)
+    assert res["sessions"]["n_sessions"] is None and "not known" in res["sentences"]["sessions"]
+    with pytest.raises(DataError, match="--exclude-incomplete needs to know how each session ended.*no "
+                                        "session_status column.*or leave the option out"):
+        analyze(trials, TuringConfig(exclude_incomplete=True))
+    done = trials.assign(session_status="completed")  # sessions told apart by participant and session
+    assert analyze(done)["sentences"]["sessions"].startswith("All 4 sessions ran to the end")
+    stopped = done.assign(session_status="aborted")
+    with pytest.raises(DataError, match="no session ran to the end, so --exclude-incomplete leaves nothing"):
+        analyze(stopped, TuringConfig(exclude_incomplete=True))
+
+
 def test_script_runs_from_the_repository_root(tmp_path):
     data = tmp_path / "d"
     write_session_logs(simulate_trials(CohortSpec(seed=4), 3, 10), data)
