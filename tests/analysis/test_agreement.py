@@ -76,7 +76,7 @@ def test_words_without_an_order_get_nominal_alpha_only_and_say_why(labels):
     assert "no order was given" in res["alpha_not_computed"]["ordinal"]
     assert "Not computed: ordinal α (the labels are words and no order was given" in res["sentences"]["alpha"]
     with pytest.raises(DataError, match=r"at the ordinal level \(option\) cannot be computed: the labels are words "
-                                        r"and no order was given .*--order lowest"):
+                                        r"and no order was given.*--order lowest"):
         analyze(labels, AgreementConfig(measurement="ordinal", measurement_source="option", n_boot=100))
 
 
