@@ -101,7 +101,8 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
     - a trial's ``trial_index`` is a position in its phase's order (``trial_order`` for ``main``,
       ``practice_order`` for ``practice``) and, where the record names what the order lists
       (``item_id``; ``prompt_id`` for rankings, whose order lists prompts), it is the one at that position;
-    - no (phase, trial_index) appears twice (two processes on one session, or a copied line).
+    - no (phase, trial_index) appears twice (two processes on one session, or a copied line);
+    - nothing follows the end record (a session ends once).
     """
     path = Path(path)
     if not records or records[0].get("record") != "header":
@@ -122,6 +123,12 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
                 "stamps every record after the first stamped one, so this line was added by hand, from another log "
                 "or by an older psyai resuming the session — keep a copy and remove it")
         stamped = stamped or (rec["_line"] if got is not None else None)
+    ends = [r["_line"] for r in records if r.get("record") == "end"]
+    if ends and records[-1]["_line"] != ends[0]:
+        later = next(r for r in records if r["_line"] > ends[0])
+        raise DataError(f"{path} line {later['_line']}: a {later.get('record')!r} record after the session's end record "
+                        f"(line {ends[0]}); a session ends once (were two copies of it run at once?) — keep a copy "
+                        "and remove the later lines")
     orders = {"main": header.get("trial_order"), "practice": header.get("practice_order")}
     # the field naming what an order lists: item ids, or for rankings the prompts ranked
     named = "prompt_id" if header.get("experiment") == "ranking" else "item_id"

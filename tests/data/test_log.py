@@ -130,3 +130,18 @@ def test_a_ranking_record_naming_another_prompt_is_refused(real_logs, tmp_path):
                                         f"'{header['trial_order'][2]}' but the header's order has "
                                         f"'{header['trial_order'][1]}' there"):
         check_sequence(path, read_log(path)[0])
+
+
+@pytest.mark.parametrize("extra", ["end", "trial"])
+def test_nothing_may_follow_the_end_record(real_logs, tmp_path, extra):
+    """Two processes on one session wrote two end records (and trials after the first) before the lock."""
+    records, _ = read_log(real_logs["turing_test"])
+    end = next(r for r in records if r["record"] == "end")
+    trial = next(r for r in records if r["record"] == "trial")
+    tail = dict(end) if extra == "end" else dict(trial, trial_index=len(records[0]["trial_order"]) - 1)
+    path = tmp_path / "sub-S1_ses-1_log.jsonl"
+    path.write_text("".join(json.dumps({f: v for f, v in r.items() if f != "_line"}, ensure_ascii=False) + "\n"
+                            for r in [*records, tail]), encoding="utf-8")
+    with pytest.raises(DataError, match=f"{path} line {len(records) + 1}: a '{extra}' record after the session's end "
+                                        f"record \\(line {end['_line']}\\)"):
+        check_sequence(path, read_log(path)[0])
