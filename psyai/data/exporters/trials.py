@@ -55,6 +55,8 @@ DERIVED: dict[str, tuple[str, tuple | None, bool, str]] = {
     "session_status": ("string", ("completed", "aborted", "declined", "incomplete"), False,
                        "the session's end record status, or incomplete when it has none"),
     "log_file": ("string", None, False, "the session log the row was read from"),
+    "session_planned": ("integer", None, False, "main trials the session's header planned (its trial_order); with "
+                                                "session_status, how far an unfinished session got"),
     "model_names": ("list", None, False, "each output's model name in reports, in display order (as model_name)"),
 }
 
