@@ -85,6 +85,23 @@ class Imported:
     settings: dict = field(default_factory=dict)
 
 
+def table_files(paths: list[Path], what: str) -> list[Path]:
+    """The files to read: each path as given, a folder as its .csv and .jsonl files (refused, naming the
+    folder, when it holds none; ``what`` says what the files hold, e.g. ``label``)."""
+    from psyai.data.tables import SUFFIXES
+
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+            if not found:
+                raise DataError(f"{path}: holds no .csv or .jsonl file; give the {what} files themselves")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 def kind_module(kind: str, registry: dict[str, str], what: str):
     if kind not in registry:
         raise DataError(f"{what} kind {kind!r} is not known; choose one of {', '.join(sorted(registry))}")

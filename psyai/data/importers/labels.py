@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from psyai.data.importing import Dropped, Imported
-from psyai.data.tables import SUFFIXES, read_rows
+from psyai.data.importing import Dropped, Imported, table_files
+from psyai.data.tables import read_rows
 from psyai.errors import DataError
 
 KIND = "labels"
@@ -70,20 +70,6 @@ def _plural(n: int, word: str) -> str:
 
 def _split(text: str | None) -> list[str]:
     return [t.strip() for t in text.split(",")] if text else []
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    files = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
-            if not found:
-                raise DataError(f"{path}: holds no .csv or .jsonl file; give the label files themselves")
-            files += found
-        else:
-            files.append(path)
-    return files
 
 
 def _text(value: object) -> str | None:
@@ -152,7 +138,7 @@ def _layout(columns: list[str], args: argparse.Namespace, path: Path) -> str:
 
 
 def run(paths: list[Path], args: argparse.Namespace) -> Imported:
-    files = _files(paths)
+    files = table_files(paths, "label")
     missing = set(_split(args.missing)) | {""}
     order = _split(args.order)
     check = _LevelCheck(args.level, order)

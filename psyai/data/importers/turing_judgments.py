@@ -39,8 +39,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from psyai.data.importing import Dropped, Imported
-from psyai.data.tables import SUFFIXES, read_rows
+from psyai.data.importing import Dropped, Imported, table_files
+from psyai.data.tables import read_rows
 from psyai.errors import DataError
 
 KIND = "turing-judgments"
@@ -74,19 +74,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="none (default): keep the confidence as it was, confidence (1-6) empty, so the analysis "
                         "skips type-2 ROC; bins: certainty onto 1-6 in six equal bins")
     p.add_argument("--lang", choices=("en", "ja"), default=None, help="the language of the games, when one")
-
-
-def _files(paths: list[Path]) -> list[Path]:
-    files = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
-            if not found:
-                raise DataError(f"{path}: holds no .csv or .jsonl file; give the verdict files themselves")
-            files += found
-        else:
-            files.append(path)
-    return files
 
 
 def _text(value: object) -> str:
@@ -129,7 +116,7 @@ def _scale(text: str | None) -> tuple[float, float] | None:
 
 
 def run(paths: list[Path], args: argparse.Namespace) -> Imported:
-    files = _files(paths)
+    files = table_files(paths, "verdict")
     scale = _scale(args.confidence_scale)
     signed = scale is not None and scale[0] < 0
     rows: list[dict] = []
