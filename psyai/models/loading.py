@@ -19,6 +19,7 @@ Remote code (``trust_remote_code``) is never run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -157,10 +158,26 @@ def resolve_device(device: str = "auto") -> Any:
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
+@contextlib.contextmanager
+def _quiet_load_report(quiet: bool):
+    """Silence transformers' load report (its "MISSING … newly initialized" table) while a new head is made."""
+    if not quiet:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    level = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(level)
+
+
 def load_pretrained(
     name_or_path: str,
     *,
-    head: bool = True,
+    head: bool | str = True,
     device: str = "auto",
     revision: str | None = None,
     cache_dir: str | Path | None = None,
@@ -172,7 +189,9 @@ def load_pretrained(
         name_or_path: a hub name (``gpt2``, ``rinna/japanese-gpt2-small``) or
             the path of a folder written by ``save_pretrained``.
         head: ``AutoModelForCausalLM`` (a causal LM with its LM head) when true,
-            ``AutoModel`` (any causal LM or encoder, without a head) when false.
+            ``AutoModel`` (any causal LM or encoder, without a head) when false,
+            ``AutoModelForSequenceClassification`` with one output (a reward model's
+            shape; a head the folder lacks is newly initialised) when ``"reward"``.
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:1`` …
         revision: hub branch, tag or commit (hub names only; default ``main``).
         cache_dir: hub cache folder (default: the usual ``HF_HUB_CACHE``).
@@ -181,7 +200,7 @@ def load_pretrained(
     Raises:
         ModelError: the model or tokenizer cannot be found or loaded.
     """
-    from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModel, AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
     local = is_local(name_or_path)
     if not local and (
@@ -198,10 +217,12 @@ def load_pretrained(
     torch_device = resolve_device(device)
     where = "folder" if local else "hub model"
     kwargs: dict[str, Any] = {"revision": revision, "cache_dir": str(cache_dir) if cache_dir else None}
-    auto_class = AutoModelForCausalLM if head else AutoModel
+    auto_class = AutoModelForSequenceClassification if head == "reward" else AutoModelForCausalLM if head else AutoModel
+    extra = {"num_labels": 1} if head == "reward" else {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path, **kwargs)
-        model = auto_class.from_pretrained(name_or_path, dtype=dtype, **kwargs)
+        with _quiet_load_report(head == "reward"):  # a reward head missing from a backbone is expected, not news
+            model = auto_class.from_pretrained(name_or_path, dtype=dtype, **kwargs, **extra)
     except (OSError, ValueError, KeyError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         hint = (

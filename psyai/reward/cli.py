@@ -275,8 +275,32 @@ def score(args: argparse.Namespace) -> int:
         raise PsyaiError(f"--response number {empty[0]} is empty; a reward model scores a text: give one")
     model = RewardModel.from_pretrained(args.checkpoint, device=args.device)
     rewards = model.score([args.prompt] * len(args.response), args.response)
+    reference = (model.meta.get("reference_rewards") or {}).get("mean")
     _print_json({"checkpoint": str(args.checkpoint), "prompt": args.prompt,
-                 "scores": [{"response": r, "reward": float(s)} for r, s in zip(args.response, rewards)]})
+                 "reward": "the model's raw output, as AutoModelForSequenceClassification gives it",
+                 "reference_mean": reference,
+                 "scores": [{"response": r, "reward": float(s),
+                             **({"reward_centred": float(s) - reference} if reference is not None else {})}
+                            for r, s in zip(args.response, rewards)]})
+    return 0
+
+
+# -- convert --------------------------------------------------------------------------------------
+
+def _convert_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("checkpoint", type=Path, metavar="OLD_CKPT", help="a checkpoint in psyai's first format")
+    p.add_argument("--out", required=True, type=Path, metavar="NEW_CKPT", help="the folder to write (must not exist)")
+
+
+def convert(args: argparse.Namespace) -> int:
+    """``psyai reward convert OLD --out NEW``: a first-format checkpoint as one transformers loads (JSON)."""
+    from psyai.reward.convert import convert_checkpoint
+    from psyai.reward.model import META_FILE
+
+    out = convert_checkpoint(args.checkpoint, args.out)
+    meta = json.loads((out / META_FILE).read_text(encoding="utf-8"))
+    _print_json({"converted": str(args.checkpoint), "out": str(out), **meta["converted_from"],
+                 "loads_with": f"AutoModelForSequenceClassification.from_pretrained({str(out)!r})"})
     return 0
 
 
@@ -332,12 +356,14 @@ ACTIONS = {
     "eval": (_eval_arguments, evaluate_checkpoint,
              "held-out pairwise accuracy of a checkpoint beside the agreement ceiling (JSON)"),
     "score": (_score_arguments, score, "rewards of responses to a prompt (JSON)"),
+    "convert": (_convert_arguments, convert,
+                "rewrite a reward checkpoint of psyai's first format as one transformers loads"),
     "bench": (_bench_arguments, bench, "time listwise against pairwise training on simulated rankings"),
 }
 
 
 def add_arguments(subparsers) -> None:
-    """Register ``train``, ``eval``, ``score`` and ``bench`` on ``subparsers`` (from ``add_subparsers()``).
+    """Register ``train``, ``eval``, ``score``, ``convert`` and ``bench`` on ``subparsers`` (from ``add_subparsers()``).
 
     Each sets ``reward_func``; :func:`run` calls it.
     """

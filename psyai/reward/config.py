@@ -37,7 +37,8 @@ class RewardConfig:
         "any causal LM or encoder", default="")
     pooling: str = _help(
         "which token's hidden state the scalar head reads: 'last' (last non-pad token, for causal LMs), "
-        "'first' (for encoders such as BERT), or 'auto' (last for causal LMs, first otherwise)", default="auto")
+        "'first' (for encoders such as BERT), or 'auto' (last for causal LMs, first otherwise); transformers' "
+        "sequence classifiers fix it by architecture, so only 'auto' or that one is accepted", default="auto")
     max_length: int = _help(
         "longest input in tokens (prompt + response); longer inputs lose tokens from the start of the "
         "prompt (causal) or from the longer of prompt and response (encoder)", default=512)
@@ -54,8 +55,10 @@ class RewardConfig:
     max_grad_norm: float = _help("clip the gradient norm to this (0: no clipping)", default=1.0)
     disable_dropout: bool = _help("switch dropout off in the backbone while training (as TRL does)", default=True)
     normalize: bool = _help(
-        "after training, add a bias so that the reference set (every distinct training response) "
-        "has mean reward 0", default=True)
+        "after training, record the mean and SD of the rewards of the reference set (every distinct training "
+        "response) in psyai_reward.json as reference_rewards, so rewards can be centred as InstructGPT did; the "
+        "weights are not shifted (a causal LM's transformers head has no bias), so psyai reward score and "
+        "AutoModelForSequenceClassification give the same raw reward", default=True)
     eval_fraction: float = _help(
         "fraction held out for evaluation: of participants (--split rater), of prompts (--split prompt), or of "
         "each (--split both); never single trials; 0 trains on everything and evaluates nothing", default=0.2)

@@ -1,16 +1,14 @@
-"""A reward model: a transformers backbone with a scalar head, and its checkpoints.
+"""A reward model: a transformers sequence classifier with one output, and its checkpoints.
 
-:class:`RewardModel` wraps any ``AutoModel`` backbone — a causal LM (GPT-2,
-Llama, a Japanese GPT …) or an encoder (BERT, DeBERTa …) — loaded by hub
-name or local path, and puts a linear head on one token's final hidden state:
+:class:`RewardModel` wraps ``AutoModelForSequenceClassification`` (``num_labels=1``)
+on any backbone — a causal LM (GPT-2, Llama, a Japanese GPT …) or an encoder
+(BERT, DeBERTa …) — loaded by hub name or local path. The reward is the
+model's one logit, read where transformers reads it:
 
-- causal LMs: the **last non-pad token** (the only one that has seen the
-  whole prompt and response);
-- encoders: the **first token** (``[CLS]``).
-
-The pooled position is found from the attention mask, so left and right
-padding both work (psyai pads on the right; left-padded rows of a causal LM
-get position ids counted from their first real token).
+- causal LMs: the **last token that is not padding** (found from
+  ``config.pad_token_id``; with a tokenizer whose pad token is its EOS, as
+  TRL sets it for GPT-2, that is the token before a final EOS);
+- encoders: the **first token** (``[CLS]``) through the model's pooler.
 
 The text a backbone reads is the prompt and the response in the form the
 tokenizer expects (:func:`format_input`): the chat template when a causal
@@ -18,19 +16,27 @@ LM's tokenizer has one (the form ``psyai generate`` used), otherwise prompt
 and response separated by a blank line and ended with EOS; encoders take them
 as a text pair.
 
-Checkpoints (:meth:`RewardModel.save_pretrained`) are folders holding
+Checkpoints (:meth:`RewardModel.save_pretrained`) are transformers folders
+that ``AutoModelForSequenceClassification.from_pretrained(path)`` loads as they
+are (TRL, OpenRLHF and reward benchmarks read them), and that give the same
+rewards as ``psyai reward score`` for the same input text. They hold
 
-- ``model.safetensors``: every weight, backbone and head, and the reward
-  offset (safetensors: loading never unpickles);
-- ``config.json``: the backbone's transformers config;
+- ``model.safetensors``: every weight, backbone and head (safetensors:
+  loading never unpickles);
+- ``config.json``: the ``...ForSequenceClassification`` config (``num_labels``
+  1, ``pad_token_id`` set);
 - the tokenizer files (``tokenizer.save_pretrained``);
-- ``psyai_reward.json``: the format tag, the backbone (name, revision, type),
-  the pooling and input format, the resolved :class:`RewardConfig`, the
-  command line, the participants trained on and the metrics.
+- ``psyai_reward.json``: the format tag and version, the backbone (name,
+  revision, type), the pooling and input format, the resolved
+  :class:`RewardConfig`, the command line, the participants trained on, the
+  metrics and the mean reward of the training responses (to centre rewards).
 
-:meth:`RewardModel.from_pretrained` builds the backbone from ``config.json``
-(no download), reads ``model.safetensors`` with safetensors only, refuses
-pickles (``*.bin``, ``*.pt`` …) and weights written for another backbone.
+:meth:`RewardModel.from_pretrained` checks every file before building the
+model from ``config.json`` (no download), reads ``model.safetensors`` with
+safetensors only, refuses pickles (``*.bin``, ``*.pt`` …) and weights written for
+another backbone. A checkpoint in psyai's first format (``format_version`` 1:
+psyai's own head on ``AutoModel``) is refused with the command that converts it
+(:mod:`psyai.reward.convert`).
 """
 
 from __future__ import annotations
@@ -50,11 +56,11 @@ from psyai.models.loading import ModelError, is_local, load_pretrained, resolve_
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RewardModel", "CheckpointError", "is_causal", "load_backbone", "format_input", "FORMAT", "META_FILE",
-           "WEIGHTS_FILE"]
+__all__ = ["RewardModel", "CheckpointError", "is_causal", "load_backbone", "format_input", "FORMAT", "FORMAT_VERSION",
+           "META_FILE", "WEIGHTS_FILE"]
 
 FORMAT = "psyai-reward"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: psyai's own head (convert: psyai reward convert); 2: a transformers sequence classifier
 META_FILE = "psyai_reward.json"
 WEIGHTS_FILE = "model.safetensors"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
@@ -164,7 +170,8 @@ def is_causal(config: Any) -> bool:
         MODEL_FOR_MASKED_LM_MAPPING_NAMES,
     )
 
-    architectures = getattr(config, "architectures", None) or []
+    # a reward folder names its ...ForSequenceClassification class, which says nothing either way
+    architectures = [a for a in getattr(config, "architectures", None) or [] if "ForSequenceClassification" not in a]
     if any("CausalLM" in a or "LMHeadModel" in a for a in architectures):
         return True
     if architectures:
@@ -174,11 +181,12 @@ def is_causal(config: Any) -> bool:
 
 
 def load_backbone(name_or_path: str, device: str = "auto") -> tuple[Any, Any, str]:
-    """``(backbone, tokenizer, revision)`` from ``AutoModel`` / ``AutoTokenizer.from_pretrained``.
+    """``(model, tokenizer, revision)``: ``AutoModelForSequenceClassification`` with one output, and its tokenizer.
 
-    :func:`psyai.models.load_pretrained` without the LM head (any causal LM or
-    encoder), in float32, refusing a reward checkpoint given in its place.
-    Remote code is never run.
+    :func:`psyai.models.load_pretrained` with ``head="reward"`` (any causal LM
+    or encoder; the scalar head is new unless the folder already has one), in
+    float32, refusing a psyai reward checkpoint given in its place. Remote code
+    is never run.
 
     Raises:
         ModelError: the model or tokenizer cannot be found or loaded.
@@ -186,7 +194,7 @@ def load_backbone(name_or_path: str, device: str = "auto") -> tuple[Any, Any, st
     if is_local(name_or_path) and (Path(name_or_path) / META_FILE).exists():
         raise ModelError(f"{name_or_path} is a psyai reward checkpoint, not a backbone; pass the backbone it was "
                          "trained from (see 'backbone' in its psyai_reward.json)")
-    loaded = load_pretrained(name_or_path, head=False, device=device, dtype="float32")  # fp32 master weights
+    loaded = load_pretrained(name_or_path, head="reward", device=device, dtype="float32")  # fp32 master weights
     return loaded.model, loaded.tokenizer, loaded.revision
 
 
@@ -239,60 +247,88 @@ def _max_positions(config: Any) -> int | None:
     return None
 
 
+def _head_parameters(model: Any) -> list[tuple[str, nn.Parameter]]:
+    """The parameters of a sequence-classification model outside its base model: the scalar head."""
+    base = {id(p) for p in model.base_model.parameters()}
+    return [(name, p) for name, p in model.named_parameters() if id(p) not in base]
+
+
 class RewardModel(nn.Module):
-    """A backbone and a scalar head: ``forward(input_ids, attention_mask) -> rewards (N,)``.
+    """A transformers ``AutoModelForSequenceClassification`` with one output: ``forward(input_ids, attention_mask) -> rewards (N,)``.
+
+    The reward is the model's single logit, exactly what
+    ``AutoModelForSequenceClassification.from_pretrained(checkpoint)`` returns
+    for the same token ids: a causal LM's head reads the **last token that is
+    not padding** (transformers finds it from ``config.pad_token_id``), an
+    encoder's reads the first token (``[CLS]``, through its pooler).
 
     Parameters
     ----------
-    backbone : a transformers ``PreTrainedModel`` without LM head (``AutoModel``).
-    tokenizer : its tokenizer (a pad token is set to EOS when it has none).
-    pooling : ``last`` (causal LMs) or ``first`` (encoders).
+    model : a transformers ``...ForSequenceClassification`` with ``num_labels=1``.
+    tokenizer : its tokenizer (a pad token is set to EOS when it has none, as TRL does).
     info : what identifies the backbone (``name_or_path``, ``revision``,
         ``model_type``); written into checkpoints.
     max_length : longest input in tokens (clipped to the backbone's positions).
     """
 
-    def __init__(self, backbone: Any, tokenizer: Any, *, pooling: str, info: dict | None = None,
-                 max_length: int = 512) -> None:
+    def __init__(self, model: Any, tokenizer: Any, *, info: dict | None = None, max_length: int = 512) -> None:
         super().__init__()
-        if pooling not in ("last", "first"):
-            raise ValueError(f"pooling={pooling!r}: use 'last' or 'first'")
-        self.backbone = backbone
+        if getattr(model.config, "num_labels", None) != 1:
+            raise ModelError(f"a reward model has one output; this {type(model).__name__} has "
+                             f"{getattr(model.config, 'num_labels', None)} (load it with num_labels=1)")
+        self.model = model
         self.tokenizer = tokenizer
-        self.pooling = pooling
-        self.causal = is_causal(backbone.config)
-        limit = _max_positions(backbone.config)
+        self.causal = is_causal(model.config)
+        self.pooling = "last" if self.causal else "first"
+        limit = _max_positions(model.config)
         self.max_length = min(max_length, limit) if limit else max_length
         self.info = dict(info or {})
         self.meta: dict = {}  # psyai_reward.json of a loaded checkpoint
-        if getattr(backbone.config, "use_cache", None):
-            backbone.config.use_cache = False  # no key/value cache: a reward model never generates
+        if getattr(model.config, "use_cache", None):
+            model.config.use_cache = False  # no key/value cache: a reward model never generates
         if tokenizer.pad_token_id is None:
             if tokenizer.eos_token_id is None:
                 raise ModelError("the tokenizer has neither a pad nor an EOS token; give it a pad token "
                                  "(tokenizer.add_special_tokens({'pad_token': ...})) and save it with the model")
-            tokenizer.pad_token = tokenizer.eos_token  # padding is found from the attention mask, not the id
-        hidden = backbone.config.hidden_size
-        self.head = nn.Linear(hidden, 1)
-        nn.init.normal_(self.head.weight, std=1 / math.sqrt(hidden + 1))
-        nn.init.zeros_(self.head.bias)
-        self.register_buffer("reward_offset", torch.zeros(()))
+            tokenizer.pad_token = tokenizer.eos_token
+        # transformers' sequence classifiers find a causal LM's last real token from this id
+        model.config.pad_token_id = tokenizer.pad_token_id
 
     @classmethod
     def from_backbone(cls, name_or_path: str, *, pooling: str = "auto", device: str = "auto",
                       max_length: int = 512, seed: int = 0) -> RewardModel:
-        """A new reward model on a pretrained backbone; the head is initialised from ``seed``."""
-        backbone, tokenizer, revision = load_backbone(name_or_path, device)
-        if pooling == "auto":
-            pooling = "last" if is_causal(backbone.config) else "first"
-        info = {"name_or_path": name_or_path, "revision": revision, "model_type": backbone.config.model_type}
-        torch.manual_seed(seed)
-        model = cls(backbone, tokenizer, pooling=pooling, info=info, max_length=max_length)
-        return model.to(next(backbone.parameters()).device)
+        """A new reward model on a pretrained backbone; a new head is initialised from ``seed``.
+
+        ``pooling`` is ``auto`` or the backbone's own convention (``last`` for
+        causal LMs, ``first`` for encoders); the other is refused, since a
+        folder that transformers loads cannot pool otherwise.
+        """
+        model, tokenizer, revision = load_backbone(name_or_path, device)
+        natural = "last" if is_causal(model.config) else "first"
+        if pooling not in ("auto", natural):
+            kind = "causal LM" if natural == "last" else "encoder"
+            raise ModelError(f"pooling={pooling!r}: a {model.config.model_type} {kind} reward model reads its "
+                             f"{natural} token (transformers' sequence-classification convention, so that "
+                             f"AutoModelForSequenceClassification loads it); use pooling=auto or {natural}")
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for name, param in _head_parameters(model):  # seeded, and scaled so rewards start near unit size
+                if name.endswith("bias"):
+                    param.zero_()
+                else:
+                    std = 1 / math.sqrt(param.shape[-1] + 1)
+                    param.copy_(torch.randn(param.shape, generator=generator) * std)
+        info = {"name_or_path": name_or_path, "revision": revision, "model_type": model.config.model_type}
+        return cls(model, tokenizer, info=info, max_length=max_length)
+
+    @property
+    def backbone(self) -> Any:
+        """The transformer without the head (``model.base_model``)."""
+        return self.model.base_model
 
     @property
     def device(self) -> torch.device:
-        return self.head.weight.device
+        return next(self.model.parameters()).device
 
     def encode(self, prompt: str, response: str) -> list[int]:
         """Token ids of one (prompt, response), as :func:`format_input` makes them."""
@@ -301,24 +337,15 @@ class RewardModel(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Rewards of N sequences: ``input_ids``, ``attention_mask`` (N, T) → (N,).
 
-        Padding may be on either side (:func:`pad_batch` pads on the right,
-        whatever the tokenizer's ``padding_side``). Left-padded rows of a
-        causal LM get position ids counted from their first real token, so
-        they score as they would unpadded.
+        Padding may be on either side (:func:`pad_batch` pads on the right).
+        Left-padded rows of a causal LM get position ids counted from their
+        first real token, so they score as they would unpadded.
         """
-        n, t = attention_mask.shape
         kwargs = {}
         if self.causal and bool((attention_mask[:, 0] == 0).any()):
             kwargs["position_ids"] = (attention_mask.cumsum(dim=1) - 1).clamp(min=0)  # (N, T)
-        hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask,
-                               **kwargs).last_hidden_state  # (N, T, H)
-        positions = torch.arange(t, device=attention_mask.device)  # (T,)
-        if self.pooling == "last":
-            index = (attention_mask * positions).argmax(dim=1)  # (N,) last position whose mask is 1
-        else:
-            index = (attention_mask * (t - positions)).argmax(dim=1)  # (N,) first position whose mask is 1
-        pooled = hidden[torch.arange(n, device=hidden.device), index]  # (N, H)
-        return self.head(pooled.to(self.head.weight.dtype)).squeeze(-1) + self.reward_offset  # (N,)
+        logits = self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).logits  # (N, 1)
+        return logits[:, 0]  # (N,)
 
     @torch.no_grad()
     def score_ids(self, sequences: list[list[int]], batch_size: int = 32) -> np.ndarray:
@@ -359,19 +386,20 @@ class RewardModel(nn.Module):
         if partial.exists():
             shutil.rmtree(partial)
         partial.mkdir(parents=True)
-        save_model(self, str(partial / WEIGHTS_FILE), metadata={
-            "format": FORMAT, "model_type": self.backbone.config.model_type,
-            "hidden_size": str(self.backbone.config.hidden_size)})
-        self.backbone.config.save_pretrained(partial)
+        config = self.model.config
+        save_model(self.model, str(partial / WEIGHTS_FILE), metadata={
+            "format": "pt", "psyai_format": FORMAT, "model_type": config.model_type,
+            "hidden_size": str(config.hidden_size)})
+        config.architectures = [type(self.model).__name__]
+        config.save_pretrained(partial)
         self.tokenizer.save_pretrained(partial)
         record = {
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "backbone": {**self.info, "model_type": self.backbone.config.model_type,
-                         "hidden_size": self.backbone.config.hidden_size},
+            "architecture": type(self.model).__name__,
+            "backbone": {**self.info, "model_type": config.model_type, "hidden_size": config.hidden_size},
             "pooling": self.pooling, "causal": self.causal, "max_length": self.max_length,
             "input_format": ("pair" if not self.causal else
                              "chat" if getattr(self.tokenizer, "chat_template", None) else "plain"),
-            "reward_offset": float(self.reward_offset),
             **(meta or {}),
         }
         (partial / META_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -384,11 +412,13 @@ class RewardModel(nn.Module):
 
         Raises:
             CheckpointError: not a reward checkpoint, a pickle instead of
-                safetensors, or weights that belong to another backbone.
+                safetensors, weights that belong to another backbone, or a
+                checkpoint in psyai's first format (the message gives the
+                command that converts it).
         """
         from safetensors import SafetensorError, safe_open
         from safetensors.torch import load_model
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
         path = Path(path)
         if path.is_file():
@@ -410,6 +440,12 @@ class RewardModel(nn.Module):
                                   "psyai reward train DATA_DIR --model NAME_OR_PATH --out CKPT and pass that CKPT")
         meta = read_json_object(meta_path, f"restore {META_FILE} from the folder psyai reward train wrote, or retrain")
         check_meta(meta_path, meta)
+        if meta["format_version"] < FORMAT_VERSION:
+            raise CheckpointError(
+                f"{path} was written in psyai's first reward format (format_version {meta['format_version']}: a "
+                "backbone and psyai's own head), which transformers cannot load; convert it once with "
+                f"psyai reward convert {path} --out {path.name}-hf (it refuses, saying why, where the scores "
+                "would change), then pass the new folder")
         if not weights.exists():
             raise CheckpointError(f"{path} has no {WEIGHTS_FILE}; the checkpoint is incomplete: copy the whole "
                                   "folder written by psyai reward train")
@@ -432,6 +468,9 @@ class RewardModel(nn.Module):
         if not _is_count(getattr(config, "hidden_size", None)):
             raise CheckpointError(f"{config_path}: gives no hidden size (a whole number above 0) for a "
                                   f"{config.model_type}; {REFIT}")
+        if getattr(config, "num_labels", None) != 1:
+            raise CheckpointError(f"{config_path}: num_labels is {getattr(config, 'num_labels', None)}; a reward "
+                                  f"model has one output; {REFIT}")
         expected = meta["backbone"]
         found = {"model_type": config.model_type, "hidden_size": config.hidden_size}
         written = {"model_type": header.get("model_type"), "hidden_size": header.get("hidden_size")}
@@ -446,7 +485,7 @@ class RewardModel(nn.Module):
         if getattr(config, "use_cache", None):
             config.use_cache = False
         try:
-            backbone = AutoModel.from_config(config)
+            model = AutoModelForSequenceClassification.from_config(config)
         except (ValueError, TypeError, RuntimeError, KeyError, AttributeError) as exc:
             raise CheckpointError(f"{config_path}: transformers cannot build a {config.model_type} from it "
                                   f"({_first_line(exc)}); {REFIT}") from None
@@ -455,7 +494,6 @@ class RewardModel(nn.Module):
         except Exception as exc:  # the tokenizers library raises bare Exception on a file it cannot parse
             raise CheckpointError(f"{path}: the tokenizer files (tokenizer.json, tokenizer_config.json) cannot be "
                                   f"loaded ({type(exc).__name__}: {_first_line(exc)}); {REFIT}") from None
-        model = cls(backbone, tokenizer, pooling=meta["pooling"], info=expected, max_length=meta["max_length"])
         try:
             missing, unexpected = load_model(model, str(weights), strict=False)
         except RuntimeError as exc:
@@ -467,11 +505,12 @@ class RewardModel(nn.Module):
             raise CheckpointError(f"{weights} was written for another backbone: {len(missing)} weight(s) missing "
                                   f"and {len(unexpected)} unexpected (e.g. {names}); copy the whole folder of one "
                                   "training run, or retrain")
-        n_embeddings = backbone.get_input_embeddings().num_embeddings
+        n_embeddings = model.get_input_embeddings().num_embeddings
         if len(tokenizer) > n_embeddings:  # ids past the embedding table would fail inside the model
             raise CheckpointError(f"{path}: the tokenizer files know {len(tokenizer)} tokens but the weights embed "
                                   f"{n_embeddings}: they come from different backbones; copy the whole folder of one "
                                   "training run, or retrain")
-        model.meta = meta
-        model.eval()
-        return model.to(resolve_device(device))
+        reward = cls(model, tokenizer, info=expected, max_length=meta["max_length"])
+        reward.meta = meta
+        reward.eval()
+        return reward.to(resolve_device(device))

@@ -164,7 +164,8 @@ class RewardTrainer:
 
     Attributes (after :meth:`fit`)
     ------------------------------
-    model_ : the trained :class:`RewardModel` (eval mode, normalised when ``config.normalize``).
+    model_ : the trained :class:`RewardModel` (eval mode).
+    reference_ : mean and SD of the rewards of the training responses (``config.normalize``), else None.
     train_participants_, train_prompts_ : the participants and prompts of the rankings trained on.
     eval_participants_, eval_prompts_ : those set aside for evaluation (``config.split``).
     data_report_ : rankings read, used, and set aside (one response, no comparison).
@@ -198,10 +199,14 @@ class RewardTrainer:
         self._train(model, train_rankings, runtime)
         model = runtime.unwrap_model(model)
         model.eval()
+        self.reference_ = None
         if config.normalize:
             reference = sorted({(r.prompt, t) for r in train_rankings for t in r.texts})
             scores = model.score([p for p, _ in reference], [t for _, t in reference], config.eval_batch_size)
-            model.reward_offset.fill_(float(model.reward_offset) - float(scores.mean()))
+            self.reference_ = {"mean": float(scores.mean()), "sd": float(scores.std(ddof=1)) if len(scores) > 1
+                               else None, "n": len(scores),
+                               "what": "rewards of every distinct (prompt, response) trained on; subtract mean to "
+                                       "centre rewards (the weights are not shifted)"}
         self.model_ = model
         self.metrics_ = {}
         if config.eval_fraction > 0:
@@ -333,7 +338,7 @@ class RewardTrainer:
             "split": self.config.split,
             "train_participants": self.train_participants_, "eval_participants": self.eval_participants_,
             "train_prompts": self.train_prompts_, "eval_prompts": self.eval_prompts_, "rater_ids": self.rater_ids,
-            "data_report": self.data_report_, "metrics": self.metrics_,
+            "data_report": self.data_report_, "metrics": self.metrics_, "reference_rewards": self.reference_,
             "training": {"steps": len(self.history_), "seconds": self.train_seconds_,
                          "examples": self.n_examples_, "sequences": self.n_sequences_,
                          "first_loss": self.history_[0]["loss"] if self.history_ else None,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +115,8 @@ def test_checkpoint_round_trip_gives_the_same_scores(checkpoint, tiny):
     loaded = RewardModel.from_pretrained(checkpoint, device="cpu")
     again = RewardModel.from_pretrained(checkpoint, device="cpu")
     assert np.allclose(loaded.score([PROMPT] * 4, TEXTS), again.score([PROMPT] * 4, TEXTS))
-    assert float(loaded.reward_offset) == pytest.approx(meta["reward_offset"])
+    assert meta["format_version"] == 2 and meta["architecture"] == "GPT2ForSequenceClassification"
+    assert meta["reference_rewards"]["n"] > 0
     assert 0 <= meta["metrics"]["heldout_accuracy"] <= 1
 
 
@@ -260,9 +263,9 @@ BROKEN = {  # name: (what is done to a good checkpoint, the file named, the rest
     "meta participants a string": (_edit_json("psyai_reward.json", lambda m: m.update(train_participants="P01")),
                                    "psyai_reward.json", "field train_participants is \"P01\"; it must be a list of "
                                                         "participant IDs"),
-    "meta from a newer psyai": (_edit_json("psyai_reward.json", lambda m: m.update(format_version=2)),
-                                "psyai_reward.json", "format_version 2 was written by a newer psyai (this one reads "
-                                                     "up to 1); upgrade psyai"),
+    "meta from a newer psyai": (_edit_json("psyai_reward.json", lambda m: m.update(format_version=3)),
+                                "psyai_reward.json", "format_version 3 was written by a newer psyai (this one reads "
+                                                     "up to 2); upgrade psyai"),
     "config missing": (lambda folder: (folder / "config.json").unlink(), "config.json", f"missing; {REFIT}"),
     "config not json": (_write("config.json", "{"), "config.json", "not valid JSON (Expecting property name "
                                                                   "enclosed in double quotes, line 1 column 2)"),
@@ -298,3 +301,94 @@ def test_a_broken_checkpoint_is_one_line_naming_the_file_and_field(checkpoint, t
     where = f"{broken / file}:" if file else f"{broken}:"
     assert str(err.value).startswith(f"{where} {message}")
     assert "\n" not in str(err.value)
+
+
+# -- a folder transformers loads: parity, and the first format converted or refused ------------------
+
+@pytest.mark.parametrize("which", ["tiny", "tiny_plain", "tiny_encoder"])
+def test_auto_model_for_sequence_classification_scores_as_psyai_does(request, which, tmp_path):
+    """The parity the issue asks for: the checkpoint loads with plain transformers and gives psyai's rewards."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    frame = simulate_rankings(CohortRankers(seed=5), synthetic_ranking_items(4, 4, seed=5), 2)
+    trainer = RewardTrainer(RewardConfig(model=request.getfixturevalue(which), learning_rate=1e-3, device="cpu",
+                                         progress=False, eval_fraction=0.0)).fit(frame)
+    path = trainer.save(tmp_path / "rm")
+    ours = subprocess.run([sys.executable, "-m", "psyai.cli", "reward", "score", str(path), "--prompt", PROMPT,
+                           *[a for t in TEXTS for a in ("--response", t)]], capture_output=True, text=True, check=True)
+    psyai_rewards = [s["reward"] for s in json.loads(ours.stdout)["scores"]]
+
+    hf = AutoModelForSequenceClassification.from_pretrained(path)  # num_labels=1 comes from config.json
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    assert hf.config.num_labels == 1 and type(hf).__name__.endswith("ForSequenceClassification")
+    hf.eval()
+    with torch.no_grad():
+        for text, expected in zip(TEXTS, psyai_rewards):
+            ids = torch.tensor([format_input(tokenizer, PROMPT, text, causal=which != "tiny_encoder",
+                                             max_length=512)])  # (1, T)
+            assert hf(input_ids=ids).logits.shape == (1, 1)
+            assert float(hf(input_ids=ids).logits[0, 0]) == pytest.approx(expected, abs=1e-5)
+        # batched with padding, as TRL's reward functions call it
+        batch = tokenizer([PROMPT + "\n\n" + t for t in TEXTS], padding=True, return_tensors="pt")
+        padded = hf(**batch).logits[:, 0]  # (N,)
+        alone = torch.stack([hf(**tokenizer(PROMPT + "\n\n" + t, return_tensors="pt")).logits[0, 0] for t in TEXTS])
+    assert torch.allclose(padded, alone, atol=1e-5)
+
+
+def _first_format(new: Path, old: Path) -> Path:
+    """Rewrite a current checkpoint the way psyai's first format stored it (backbone.* + head.* + offset)."""
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(new, old)
+    state = load_file(str(new / "model.safetensors"))
+    prefix = json.loads((new / "config.json").read_text())["model_type"] == "gpt2" and "transformer." or "bert."
+    old_state = {"backbone." + k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    old_state["head.weight"] = state["score.weight"]
+    old_state["head.bias"] = torch.tensor([0.25])
+    old_state["reward_offset"] = torch.tensor(-1.0)
+    meta = json.loads((new / "psyai_reward.json").read_text())
+    meta.update(format_version=1, reward_offset=-1.0)
+    meta.pop("architecture")
+    (old / "psyai_reward.json").write_text(json.dumps(meta))
+    save_file(old_state, str(old / "model.safetensors"), metadata={"format": "psyai-reward", "model_type": "gpt2",
+                                                                     "hidden_size": str(meta["backbone"]["hidden_size"])})
+    return old
+
+
+def test_a_first_format_checkpoint_is_refused_with_the_command_that_converts_it(checkpoint, tmp_path):
+    old = _first_format(checkpoint, tmp_path / "old-rm")
+    with pytest.raises(CheckpointError, match=r"first reward format .* psyai reward convert .*old-rm --out"):
+        RewardModel.from_pretrained(old, device="cpu")
+    out = subprocess.run([sys.executable, "-m", "psyai.cli", "reward", "convert", str(old), "--out", str(tmp_path / "new")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["dropped_constant"] == pytest.approx(-0.75)
+    converted = RewardModel.from_pretrained(tmp_path / "new", device="cpu")
+    current = RewardModel.from_pretrained(checkpoint, device="cpu")
+    # the same weights, so the same rewards; the first format added head.bias + reward_offset = -0.75 to all
+    assert np.allclose(converted.score([PROMPT] * 4, TEXTS), current.score([PROMPT] * 4, TEXTS), atol=1e-5)
+    again = subprocess.run([sys.executable, "-m", "psyai.cli", "reward", "convert", str(old), "--out", str(tmp_path / "new")],
+                           capture_output=True, text=True)
+    assert again.returncode == 1 and "already exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_a_conversion_that_would_change_rewards_is_refused_with_the_retraining_command(tiny_plain, tmp_path):
+    """GPT-2-style tokenizers pad with EOS: the first format read that final EOS, transformers reads the token before."""
+    from transformers import AutoTokenizer
+
+    plain = tmp_path / "eos-pad"
+    shutil.copytree(tiny_plain, plain)
+    tokenizer = AutoTokenizer.from_pretrained(plain)
+    tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.save_pretrained(plain)
+    frame = simulate_rankings(CohortRankers(seed=6), synthetic_ranking_items(4, 4, seed=6), 2)
+    trainer = RewardTrainer(RewardConfig(model=str(plain), learning_rate=1e-3, device="cpu", progress=False,
+                                         eval_fraction=0.0)).fit(frame)
+    old = _first_format(trainer.save(tmp_path / "rm", command_line="psyai reward train DATA --model eos-pad"),
+                        tmp_path / "old")
+    from psyai.reward.convert import convert_checkpoint
+
+    with pytest.raises(CheckpointError, match="would move by .* retrain it: psyai reward train DATA --model eos-pad"):
+        convert_checkpoint(old, tmp_path / "new")
+    assert not (tmp_path / "new").exists()

@@ -145,8 +145,8 @@ def test_training_changes_the_parameters_and_the_loss_goes_down(tiny, cohort_fra
     after = trained.model_
     changed = {name for name, p in before.named_parameters()
                if not torch.equal(p, dict(after.named_parameters())[name])}
-    assert "head.weight" in changed
-    assert any(name.startswith("backbone.") for name in changed)
+    assert "model.score.weight" in changed
+    assert any(name.startswith("model.transformer.") for name in changed)
     assert len(changed) == len(list(before.parameters()))  # every parameter learned something
     losses = [h["loss"] for h in trained.history_]
     assert np.mean(losses[-10:]) < np.mean(losses[:10]) - 0.2
@@ -174,12 +174,14 @@ def test_japanese_rankings_are_learned_too(tiny):
     assert trainer.metrics_["heldout_accuracy"] > trainer.metrics_["agreement_ceiling"] - 0.05
 
 
-def test_rewards_are_normalised_so_the_training_responses_have_mean_zero(trained, cohort_frame):
+def test_the_mean_reward_of_the_training_responses_is_recorded_to_centre_rewards(trained, cohort_frame):
     train = cohort_frame[cohort_frame.participant.isin(trained.train_participants_)]
     reference = train.drop_duplicates(["prompt", "text"])
     scores = trained.score(reference.prompt.tolist(), reference.text.tolist())
-    assert abs(scores.mean()) < 1e-4
-    assert float(trained.model_.reward_offset) != 0.0
+    assert trained.reference_["n"] == len(reference)
+    assert trained.reference_["mean"] == pytest.approx(scores.mean(), abs=1e-6)
+    assert trained.reference_["sd"] == pytest.approx(scores.std(ddof=1), abs=1e-6)
+    assert trained.checkpoint_meta()["reference_rewards"] == trained.reference_
 
 
 def test_training_is_seeded(tiny):
