@@ -214,6 +214,21 @@ def _reward(args: argparse.Namespace) -> int:
 COMMANDS["reward"] = (_reward_args, _reward, "train, evaluate, score and benchmark reward models on rankings")
 
 
+def _sft_args(p: argparse.ArgumentParser) -> None:
+    from psyai.sft import cli as sft_cli
+
+    sft_cli.add_arguments(p.add_subparsers(dest="sft_command", required=True, metavar="ACTION"))
+
+
+def _sft(args: argparse.Namespace) -> int:
+    from psyai.sft import cli as sft_cli
+
+    return sft_cli.run(args)
+
+
+COMMANDS["sft"] = (_sft_args, _sft, "fine-tune a model on people's demonstrations (TRL SFTTrainer)")
+
+
 def _attention_args(p: argparse.ArgumentParser) -> None:
     from psyai.attention import cli as attention_cli
 

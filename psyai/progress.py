@@ -65,3 +65,51 @@ def progress(description: str, total: int, *, enabled: bool = True, every: float
     yield advance
     if state["tenth"] < 10:  # the last line says where it ended, finished or not
         line()
+
+
+def trainer_progress(description: str, *, enabled: bool = True, fields: tuple[str, ...] = ("loss",),
+                     csv_rows: list | None = None):
+    """A transformers ``TrainerCallback`` for TRL's trainers: :func:`progress` over the optimiser steps.
+
+    Install it with :func:`quiet_trainer` in place of transformers' own printer and tqdm bar,
+    which write every logged dict to stdout (where psyai's commands print their JSON). Each
+    log the trainer makes is appended to ``csv_rows`` (a list of dicts, the step first) and,
+    on a terminal, the bar's description shows ``fields`` of the latest one.
+    """
+    from transformers import TrainerCallback
+
+    class _Progress(TrainerCallback):
+        def __init__(self) -> None:
+            self._context = None
+            self._advance = None
+            self._done = 0
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                self._context = progress(description, total=int(state.max_steps or 0), enabled=enabled)
+                self._advance = self._context.__enter__()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if self._advance is not None:
+                self._advance(state.global_step - self._done)
+                self._done = state.global_step
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if csv_rows is not None and logs and state.is_world_process_zero:
+                csv_rows.append({"step": state.global_step, **{k: v for k, v in logs.items()}})
+
+        def on_train_end(self, args, state, control, **kwargs):
+            if self._context is not None:
+                self._context.__exit__(None, None, None)
+                self._context = self._advance = None
+
+    return _Progress()
+
+
+def quiet_trainer(trainer, callback) -> None:
+    """Replace a transformers Trainer's stdout printer and tqdm bar by ``callback`` (from :func:`trainer_progress`)."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(callback)

@@ -115,19 +115,21 @@ class RewardConfig:
         return asdict(self)
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(RewardConfig))
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
-def load_config_file(path: str | Path) -> dict[str, Any]:
+def load_config_file(path: str | Path, cls: type = None) -> dict[str, Any]:
     """Settings from a YAML or JSON file: a mapping of field names to values.
 
     Raises:
         ConfigError: the file is missing, unreadable, not a mapping, or names
             a setting that does not exist (the message lists those that do).
     """
+    cls = cls or RewardConfig
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; pass a .yaml or .json file of reward settings")
+        raise ConfigError(f"config file {path} does not exist; pass a .yaml or .json file of settings")
     text = path.read_text(encoding="utf-8")
     try:
         if path.suffix.lower() == ".json":
@@ -148,10 +150,10 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
         values = {}
     if not isinstance(values, dict):
         raise ConfigError(f"config file {path} must hold a mapping of setting: value, not a {type(values).__name__}")
-    unknown = sorted(set(values) - set(_FIELD_NAMES))
+    unknown = sorted(set(values) - set(_field_names(cls)))
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
-                          f"the settings are {', '.join(_FIELD_NAMES)}")
+                          f"the settings are {', '.join(_field_names(cls))}")
     return values
 
 
@@ -159,15 +161,15 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = ()) -> None:
-    """One flag per :class:`RewardConfig` field (``--learning-rate`` …), plus ``--config FILE``.
+def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = (), cls: type = None) -> None:
+    """One flag per field of ``cls`` (default :class:`RewardConfig`; ``--learning-rate`` …), plus ``--config FILE``.
 
     Flags default to "not given", so :func:`resolve_config` can tell a flag
     from a default and let the config file fill the rest.
     """
     parser.add_argument("--config", type=Path, default=None, metavar="FILE",
                         help="YAML or JSON file of settings (field: value); flags override it")
-    for f in fields(RewardConfig):
+    for f in fields(cls or RewardConfig):
         if f.name in skip:
             continue
         default = f.default if f.default is not MISSING else None
@@ -182,14 +184,17 @@ def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ..
                                 metavar=f.name.upper() if f.name != "model" else "NAME_OR_PATH")
 
 
-def resolve_config(args: argparse.Namespace, **overrides: Any) -> RewardConfig:
-    """Defaults → ``args.config`` file → flags given on the command line → ``overrides``; checked."""
+def resolve_config(args: argparse.Namespace, cls: type = None, **overrides: Any) -> Any:
+    """Defaults → ``args.config`` file → flags given on the command line → ``overrides``; checked.
+
+    ``cls`` is the settings dataclass (default :class:`RewardConfig`); it needs a ``check()`` method."""
+    cls = cls or RewardConfig
     values: dict[str, Any] = {}
     if getattr(args, "config", None):
-        values.update(load_config_file(args.config))
-    values.update({name: getattr(args, name) for name in _FIELD_NAMES if hasattr(args, name)})
+        values.update(load_config_file(args.config, cls))
+    values.update({name: getattr(args, name) for name in _field_names(cls) if hasattr(args, name)})
     values.update(overrides)
-    types = {f.name: f.type for f in fields(RewardConfig)}
+    types = {f.name: f.type for f in fields(cls)}
     for name, value in values.items():
         expected = {"int": int, "float": float, "str": str, "bool": bool}[str(types[name])]
         if expected is float and isinstance(value, (int, str)) and not isinstance(value, bool):
@@ -199,4 +204,4 @@ def resolve_config(args: argparse.Namespace, **overrides: Any) -> RewardConfig:
                 raise ConfigError(f"setting {name}={value!r}: expected a number such as 1e-5") from None
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"setting {name}={value!r}: expected {expected.__name__}")
-    return replace(RewardConfig(), **values).check()
+    return replace(cls(), **values).check()
