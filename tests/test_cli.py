@@ -35,7 +35,7 @@ def test_analyze_errors_name_psyai_analyze_and_list_only_analyses(tmp_path):
     assert res.returncode == 1 and "error: " in res.stderr and "no such data folder" in res.stderr
     res = psyai("analyze", "nope", "data", "--out", "x")
     assert res.returncode == 1
-    assert "no analysis script 'nope'" in res.stderr and "available: agreement, attention, ranking, turing_test" in res.stderr
+    assert "no analysis script 'nope'" in res.stderr and "available: agreement, attention, human_eval, ranking, turing_test" in res.stderr
     assert "report" not in res.stderr.split("available:")[1]
 
 

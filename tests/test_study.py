@@ -18,7 +18,7 @@ def test_in_the_checkout_psyai_runs_its_own_scripts(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no study folder here or above
     assert script_path("experiments", "turing_test") == ROOT / "experiments" / "turing_test.py"
     assert script_path("analysis", "attention") == ROOT / "analysis" / "attention.py"
-    with pytest.raises(PsyaiError, match="no analysis script 'nope'.*available: agreement, attention, ranking, turing_test"):
+    with pytest.raises(PsyaiError, match="no analysis script 'nope'.*available: agreement, attention, human_eval, ranking, turing_test"):
         script_path("analysis", "nope")
 
 

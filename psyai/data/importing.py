@@ -50,6 +50,7 @@ IMPORTERS: dict[str, str] = {
     "self-paced-reading": "psyai.data.importers.self_paced_reading",
     "turing-judgments": "psyai.data.importers.turing_judgments",
     "labels": "psyai.data.importers.labels",
+    "instructgpt-samples": "psyai.data.importers.instructgpt_samples",
 }
 EXPORTERS: dict[str, str] = {
     "csv": "psyai.booth.csv_export",

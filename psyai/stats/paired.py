@@ -10,6 +10,8 @@
 :func:`win_rates`                   how often one model's object beats another's, Wilson interval on
                                     the cluster-robust effective n, CR1 t test against .5 with
                                     Holm-adjusted p over the pairs
+:func:`bradley_terry_logit`         Bradley–Terry as a logistic regression with covariates (e.g. a
+                                    length difference: style control), cluster-robust intervals
 ==================================  ==================================================================
 
 A comparisons table has one row per comparison with the columns ``model_a``,
@@ -22,6 +24,8 @@ Bradley, R. A., & Terry, M. E. (1952). Rank analysis of incomplete block designs
 method of paired comparisons. *Biometrika, 39*, 324–345.
 Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust inference.
 *Journal of Human Resources, 50*, 317–372.
+Chiang, W.-L., et al. (2024). Chatbot Arena: An open platform for evaluating LLMs by human
+preference. *ICML 2024*, arXiv:2403.04132 (style control: length as a covariate).
 Efron, B., & Tibshirani, R. J. (1993). *An introduction to the bootstrap*. Chapman & Hall.
 Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
 Journal of Statistics, 6*, 65–70.
@@ -42,12 +46,14 @@ from collections.abc import Sequence
 import choix
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.sparse.csgraph import connected_components
 
 from psyai.stats.multiple import holm
 from psyai.stats.proportions import cluster_wilson
 
-__all__ = ["NoMaximumLikelihoodError", "bradley_terry", "bradley_terry_fit", "pairwise_comparisons", "win_rates"]
+__all__ = ["NoMaximumLikelihoodError", "bradley_terry", "bradley_terry_fit", "bradley_terry_logit", "pairwise_comparisons",
+           "win_rates"]
 
 logger = logging.getLogger(__name__)
 
@@ -314,3 +320,150 @@ def win_rates(comparisons: pd.DataFrame, cluster: str = "participant", level: fl
     table = pd.DataFrame(rows, columns=WIN_RATE_COLUMNS)
     table["p_holm"] = holm(table["p_val"].to_numpy(float))
     return table
+
+
+# --------------------------------------------------------------------------- Bradley-Terry as a logistic regression
+
+BT_LOGIT_COLUMNS = ["model", "score", "se", "se_model", "ci_low", "ci_high", "t", "dof", "p_val",
+                    "win_prob_vs_reference", "n_comparisons"]
+BT_COVARIATE_COLUMNS = ["term", "estimate", "se", "se_model", "ci_low", "ci_high", "t", "dof", "p_val"]
+
+
+def bradley_terry_logit(comparisons: pd.DataFrame, reference: str, covariates: Sequence[str] = (),
+                        cluster: str = "participant", level: float = 0.95, max_iter: int = 100,
+                        tol: float = 1e-10) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Bradley–Terry scores as a logistic regression on pairwise outcomes, with covariates and
+    cluster-robust intervals.
+
+    The model is ``P(model_a beats model_b) = 1 / (1 + exp(−(θ_a − θ_b + Σ_k β_k x_k)))`` with
+    θ of ``reference`` fixed at 0: a logistic regression without intercept whose design row
+    has +1 in model_a's column, −1 in model_b's and the covariates ``x_k`` (differences a − b,
+    e.g. in log length: Chatbot Arena's style control, Chiang et al., 2024). It is fitted by
+    Newton–Raphson (iteratively reweighted least squares) to maximum likelihood, the
+    estimates of R's ``glm(outcome ~ 0 + X, family = binomial)``; without covariates they are
+    :func:`bradley_terry_fit`'s scores shifted so the reference is 0.
+
+    One cluster's (participant's) comparisons are not independent, so ``se`` is the
+    cluster-robust sandwich ``B M B`` (B = (XᵀWX)⁻¹, M = Σ_g s_g s_gᵀ with s_g the score of
+    cluster g) times ``G/(G−1) · (N−1)/(N−K)`` (Stata's and statsmodels' default small-sample
+    correction, R's ``sandwich::vcovCL(type = "HC1")``), and the intervals and tests use the
+    t distribution on G − 1 degrees of freedom (Cameron & Miller, 2015). ``se_model`` is
+    the model-based (XᵀWX)⁻¹, for comparison.
+
+    Ties (``outcome`` 0.5) are left out: the outcome of a logistic regression is 0 or 1. Their
+    number is ``info["n_ties"]``.
+
+    Parameters
+    ----------
+    comparisons : one row per comparison: ``model_a``, ``model_b``, ``outcome`` (1: model_a
+        won, 0: lost, 0.5: tie), ``cluster`` and the ``covariates`` columns.
+    reference : the model whose score is 0; the others' scores are log odds of beating it.
+    covariates : numeric columns entered as they are (differences a − b).
+    cluster : column naming the cluster of each comparison.
+    level : confidence level.
+    max_iter, tol : Newton iterations, and the largest change in any coefficient taken as convergence.
+
+    Returns
+    -------
+    scores : one row per model, the reference first, then by score: ``model``, ``score`` (θ, log
+        odds of beating the reference, 0 for it), ``se`` (cluster-robust), ``se_model``,
+        ``ci_low``, ``ci_high`` (θ ± t(G−1) · se), ``t``, ``dof``, ``p_val`` (θ = 0, two-sided),
+        ``win_prob_vs_reference`` (1 / (1 + exp(−θ)): the modelled rate of beating the reference at
+        covariates 0, e.g. equal lengths), ``n_comparisons``; NaN statistics for the reference.
+    coefficients : one row per covariate, the same statistics (``term``, ``estimate``, …).
+    info : ``n_comparisons`` (used), ``n_ties`` (left out), ``n_clusters``, ``loglik``,
+        ``iterations``, ``reference``, ``covariates``.
+
+    Raises
+    ------
+    ValueError : no comparisons, an unknown reference, a missing covariate value, or no
+        maximum-likelihood estimate (a model won or lost every comparison it was in, or a
+        covariate separates the outcomes; the Newton iterations then diverge).
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level={level}: give a confidence level between 0 and 1, e.g. 0.95")
+    covariates = list(covariates)
+    ties = comparisons["outcome"] == 0.5
+    d = comparisons[~ties].reset_index(drop=True)
+    if d.empty:
+        raise ValueError("no comparison with a winner; Bradley-Terry scores need comparisons that are not ties")
+    models = sorted(set(d["model_a"]) | set(d["model_b"]))
+    if reference not in models:
+        raise ValueError(f"reference model {reference!r} is not in the comparisons; models: {', '.join(models)}")
+    for c in covariates:
+        if d[c].isna().any():
+            raise ValueError(f"covariate {c!r} has missing values; give it for every comparison")
+    others = [m for m in models if m != reference]
+    col = {m: k for k, m in enumerate(others)}
+    n, k = len(d), len(others) + len(covariates)
+    x = np.zeros((n, k))  # (N, K)
+    rows = np.arange(n)
+    a = d["model_a"].map(col).to_numpy(dtype=float)
+    b = d["model_b"].map(col).to_numpy(dtype=float)
+    x[rows[~np.isnan(a)], a[~np.isnan(a)].astype(int)] = 1.0
+    x[rows[~np.isnan(b)], b[~np.isnan(b)].astype(int)] = -1.0
+    for j, c in enumerate(covariates):
+        x[:, len(others) + j] = d[c].to_numpy(float)
+    y = d["outcome"].to_numpy(float)  # (N,)
+    if not covariates:
+        comp = np.zeros((len(models), len(models)))
+        idx = {m: i for i, m in enumerate(models)}
+        np.add.at(comp, (d["model_a"].map(idx).to_numpy(), d["model_b"].map(idx).to_numpy()), y)
+        np.add.at(comp, (d["model_b"].map(idx).to_numpy(), d["model_a"].map(idx).to_numpy()), 1.0 - y)
+        if not _strongly_connected(comp):
+            raise NoMaximumLikelihoodError(
+                "the Bradley-Terry maximum-likelihood scores do not exist: some model won (or lost) every comparison "
+                "it was in against the others; collect more comparisons")
+    beta = np.zeros(k)
+    converged = False
+    for iteration in range(1, max_iter + 1):
+        mu = 1.0 / (1.0 + np.exp(-(x @ beta)))  # (N,)
+        w = mu * (1.0 - mu)
+        info_matrix = x.T @ (x * w[:, None])  # (K, K)
+        try:
+            step = np.linalg.solve(info_matrix, x.T @ (y - mu))
+        except np.linalg.LinAlgError:
+            raise ValueError("the Bradley-Terry design is singular: a model or covariate is not identified by the "
+                             "comparisons (e.g. a covariate that is constant, or a model never compared)") from None
+        beta = beta + step
+        if np.max(np.abs(step)) < tol:
+            converged = True
+            break
+    if not converged or np.max(np.abs(beta)) > 30:
+        raise NoMaximumLikelihoodError("the Bradley-Terry logistic regression has no maximum-likelihood estimate: the "
+                                       "outcomes are (quasi-)separated by a model or a covariate; collect more "
+                                       "comparisons or drop the covariate")
+    mu = 1.0 / (1.0 + np.exp(-(x @ beta)))
+    w = mu * (1.0 - mu)
+    bread = np.linalg.inv(x.T @ (x * w[:, None]))  # (K, K)
+    groups = pd.factorize(d[cluster])[0]
+    g = int(groups.max() + 1)
+    scores = np.zeros((g, k))  # (G, K) per-cluster score sums
+    np.add.at(scores, groups, x * (y - mu)[:, None])
+    meat = scores.T @ scores
+    correction = g / (g - 1) * (n - 1) / (n - k) if g > 1 and n > k else math.nan
+    cov = bread @ meat @ bread * correction
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    se_model = np.sqrt(np.diag(bread))
+    dof = float(g - 1)
+    q = stats.t.ppf(0.5 + level / 2, dof) if g > 1 else math.nan
+    t = beta / se
+    p = 2 * stats.t.sf(np.abs(t), dof) if g > 1 else np.full(k, math.nan)
+    loglik = float(np.sum(y * np.log(mu) + (1 - y) * np.log(1 - mu)))
+    counts = pd.concat([d["model_a"], d["model_b"]]).value_counts()
+
+    def stat_row(j: int) -> dict:
+        return {"se": se[j], "se_model": se_model[j], "ci_low": beta[j] - q * se[j], "ci_high": beta[j] + q * se[j],
+                "t": t[j], "dof": dof, "p_val": p[j]}
+
+    table = [{"model": reference, "score": 0.0, "se": math.nan, "se_model": math.nan, "ci_low": math.nan,
+              "ci_high": math.nan, "t": math.nan, "dof": dof, "p_val": math.nan, "win_prob_vs_reference": 0.5,
+              "n_comparisons": int(counts.get(reference, 0))}]
+    others_rows = [{"model": m, "score": beta[j], **stat_row(j), "win_prob_vs_reference": 1 / (1 + math.exp(-beta[j])),
+                    "n_comparisons": int(counts.get(m, 0))} for m, j in col.items()]
+    table += sorted(others_rows, key=lambda r: -r["score"])
+    coefs = [{"term": c, "estimate": beta[len(others) + j], **stat_row(len(others) + j)}
+             for j, c in enumerate(covariates)]
+    info = {"n_comparisons": int(n), "n_ties": int(ties.sum()), "n_clusters": g, "loglik": loglik,
+            "iterations": iteration, "reference": reference, "covariates": covariates}
+    return (pd.DataFrame(table, columns=BT_LOGIT_COLUMNS), pd.DataFrame(coefs, columns=BT_COVARIATE_COLUMNS), info)

@@ -9,6 +9,10 @@
                                    effective, non-integer) sample size
 :func:`cluster_wilson`             a proportion of observations nested in clusters: Wilson
                                    interval on the cluster-robust effective n (inside [0, 1])
+:func:`icc_anova`                  intraclass correlation within clusters (one-way ANOVA
+                                   estimator, unbalanced clusters)
+:func:`sample_size_proportion`     observations and clusters for a ± h interval (normal
+                                   approximation, Kish design effect)
 =================================  ===========================================================
 
 A proportion over trials treats the trials as independent; when each participant
@@ -21,10 +25,15 @@ Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
 *Journal of Human Resources, 50*, 317–372.
 Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits
 illustrated in the case of the binomial. *Biometrika, 26*, 404–413.
+Cochran, W. G. (1977). *Sampling techniques* (3rd ed.). Wiley.
+Donner, A. (1986). A review of inference procedures for the intraclass correlation coefficient
+in the one-way random effects model. *International Statistical Review, 54*, 67–82.
 Kish, L. (1965). *Survey sampling*. Wiley (the design effect and effective sample size).
 Korn, E. L., & Graubard, B. I. (1998). Confidence intervals for proportions with small
 expected number of positive counts estimated from survey data. *Survey Methodology, 24*,
 193–201.
+Ridout, M. S., Demétrio, C. G. B., & Firth, D. (1999). Estimating intraclass correlation for
+binary data. *Biometrics, 55*, 137–148.
 Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
 inference. *Journal of the American Statistical Association, 22*, 209–212.
 """
@@ -256,3 +265,71 @@ def cluster_wilson(data: pd.DataFrame, dv: str, cluster: str, by: str | Sequence
     table = table.assign(ci_low=low, ci_high=high)
     table.insert(table.columns.get_loc("n_clusters") + 1, "n_eff", n_eff)
     return table
+
+
+def icc_anova(data: pd.DataFrame, dv: str, cluster: str) -> dict:
+    """Intraclass correlation of ``dv`` within clusters by the one-way ANOVA estimator, unbalanced clusters.
+
+    ``ρ = (MSB − MSW) / (MSB + (n₀ − 1) · MSW)`` with MSB and MSW the between- and
+    within-cluster mean squares and ``n₀ = (N − Σ n_g² / N) / (G − 1)`` the average
+    cluster size adjusted for imbalance (Donner, 1986, eq. 2; for 0/1 outcomes the
+    estimator of Ridout, Demétrio & Firth, 1999). It can be negative when clusters vary
+    less than chance; ``icc`` keeps the estimate, ``icc_truncated`` bounds it below at 0
+    (what a design effect uses).
+
+    Returns
+    -------
+    dict with ``icc``, ``icc_truncated``, ``msb``, ``msw``, ``n0``, ``n`` (observations),
+    ``n_clusters``, ``mean_cluster_size`` (N / G); NaN statistics with fewer than two
+    clusters or no within-cluster replication.
+    """
+    d = data[[dv, cluster]].dropna()
+    y = d[dv].astype(float)
+    per = y.groupby(d[cluster]).agg(["sum", "size", "mean"])  # (G, 3)
+    n, g = float(len(y)), int(len(per))
+    out = {"icc": math.nan, "icc_truncated": math.nan, "msb": math.nan, "msw": math.nan, "n0": math.nan,
+           "n": int(n), "n_clusters": g, "mean_cluster_size": n / g if g else math.nan}
+    if g < 2 or n <= g:
+        return out
+    grand = float(y.mean())
+    ssb = float(np.sum(per["size"] * (per["mean"] - grand) ** 2))
+    ssw = float(np.sum((y - d[cluster].map(per["mean"])) ** 2))
+    msb, msw = ssb / (g - 1), ssw / (n - g)
+    n0 = (n - float(np.sum(per["size"] ** 2)) / n) / (g - 1)
+    denom = msb + (n0 - 1) * msw
+    icc = (msb - msw) / denom if denom > 0 else math.nan
+    out.update(icc=icc, icc_truncated=max(0.0, icc) if math.isfinite(icc) else math.nan, msb=msb, msw=msw, n0=n0)
+    return out
+
+
+def sample_size_proportion(p: float, half_width: float, level: float = 0.95, icc: float = 0.0,
+                           cluster_size: float = 1.0) -> dict:
+    """Observations (and clusters) needed for a ``± half_width`` interval on a proportion near ``p``.
+
+    Normal approximation: ``n_srs = z² · p(1 − p) / h²`` independent observations, z the
+    normal quantile at ``level`` (Cochran, 1977, eq. 4.2); with ``cluster_size`` (m)
+    observations per cluster correlated ``icc`` (ρ), the design effect ``DEFF = 1 + (m − 1)ρ``
+    (Kish, 1965) multiplies it: ``n = n_srs · DEFF``, and ``clusters = n / m``. Both are
+    rounded up. It plans the interval's width, not a test's power.
+
+    Returns
+    -------
+    dict with ``p``, ``half_width``, ``level``, ``z``, ``icc``, ``cluster_size``, ``deff``,
+    ``n_srs`` (unrounded), ``n`` (observations, rounded up), ``n_clusters`` (rounded up).
+    """
+    if not 0 < half_width < 1:
+        raise ValueError(f"half_width={half_width}: give the half-width of the interval as a proportion, e.g. 0.03")
+    if not 0 < level < 1:
+        raise ValueError(f"level={level}: give a confidence level between 0 and 1, e.g. 0.95")
+    if not 0 <= p <= 1:
+        raise ValueError(f"p={p}: give the expected proportion, between 0 and 1")
+    if cluster_size < 1:
+        raise ValueError(f"cluster_size={cluster_size}: give the observations per cluster (1 or more)")
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    rho = max(0.0, float(icc)) if math.isfinite(icc) else 0.0
+    deff = 1.0 + (cluster_size - 1.0) * rho
+    n_srs = z * z * p * (1.0 - p) / half_width ** 2
+    n = math.ceil(n_srs * deff - 1e-9)
+    return {"p": float(p), "half_width": float(half_width), "level": float(level), "z": z, "icc": rho,
+            "cluster_size": float(cluster_size), "deff": deff, "n_srs": n_srs, "n": int(n),
+            "n_clusters": int(math.ceil(n / cluster_size - 1e-9))}
