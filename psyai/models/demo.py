@@ -175,8 +175,8 @@ def build_demo_model(path: str | Path, train_steps: int = DEMO.train_steps, *, s
     return build_model(path, config)
 
 
-def build_tokenizer(config: DemoModelConfig):
-    """A byte-level BPE ``PreTrainedTokenizerFast`` trained on :data:`DEMO_CORPUS`."""
+def build_tokenizer(config: DemoModelConfig, corpus: tuple[tuple[str, str, str], ...] = DEMO_CORPUS):
+    """A byte-level BPE ``PreTrainedTokenizerFast`` trained on ``corpus`` ((lang, prompt, answer) triples)."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -197,7 +197,7 @@ def build_tokenizer(config: DemoModelConfig):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    bpe.train_from_iterator((text for _, prompt, answer in DEMO_CORPUS for text in (prompt, answer)), trainer)
+    bpe.train_from_iterator((text for _, prompt, answer in corpus for text in (prompt, answer)), trainer)
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=bpe,
         eos_token=END,
@@ -218,14 +218,20 @@ def training_text(tokenizer, prompt: str, answer: str) -> str:
     return f"{prompt}\n{answer}{END}"
 
 
-def build_model(path: str | Path, config: DemoModelConfig) -> Path:
-    """Build, optionally train, and ``save_pretrained`` a model + tokenizer to ``path``."""
+def build_model(path: str | Path, config: DemoModelConfig,
+                corpus: tuple[tuple[str, str, str], ...] = DEMO_CORPUS, *, own_answers: bool = False) -> Path:
+    """Build, optionally train, and ``save_pretrained`` a model + tokenizer to ``path``.
+
+    ``corpus`` holds (lang, prompt, answer) triples (default :data:`DEMO_CORPUS`). By default each answer is
+    trained after every prompt of its language (a small corpus then teaches the language, not the prompt);
+    ``own_answers=True`` trains each answer after its own prompt only (a large corpus).
+    """
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
     path = Path(path)
     started = time.perf_counter()
-    tokenizer = build_tokenizer(config)
+    tokenizer = build_tokenizer(config, corpus)
     torch.manual_seed(config.seed)
     model = GPT2LMHeadModel(
         GPT2Config(
@@ -245,7 +251,7 @@ def build_model(path: str | Path, config: DemoModelConfig) -> Path:
         # shared CPU, and the weights then do not depend on the machine's core count.
         torch.set_num_threads(1)
         try:
-            _train(model, tokenizer, config)
+            _train(model, tokenizer, config, corpus, own_answers)
         finally:
             torch.set_num_threads(threads)
     model.eval()
@@ -260,19 +266,19 @@ def build_model(path: str | Path, config: DemoModelConfig) -> Path:
     return path
 
 
-def _train(model, tokenizer, config: DemoModelConfig) -> None:
+def _train(model, tokenizer, config: DemoModelConfig, corpus=DEMO_CORPUS, own_answers: bool = False) -> None:
     """AdamW on random batches of corpus sequences, loss on every real token."""
     import torch
 
     rng = random.Random(config.seed)
     # Answers follow a random prompt of their language, not their own: 60 pairs teach nothing
     # about what a prompt asks, but this way the model learns to answer in the prompt's language.
-    by_lang = {lang: [(p, a) for l, p, a in DEMO_CORPUS if l == lang] for lang in ("en", "ja")}
+    by_lang = {lang: [(p, a) for l, p, a in corpus if l == lang] for lang in ("en", "ja")}
+    conversations = ([(prompt, answer) for pairs in by_lang.values() for prompt, answer in pairs] if own_answers else
+                     [(prompt, answer) for pairs in by_lang.values() for prompt, _ in pairs for _, answer in pairs])
     encoded = [
         tokenizer(training_text(tokenizer, prompt, answer), add_special_tokens=False)["input_ids"][: config.n_positions]
-        for pairs in by_lang.values()
-        for prompt, _ in pairs
-        for _, answer in pairs
+        for prompt, answer in conversations
     ]
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
     warmup = max(1, config.train_steps // 20)
