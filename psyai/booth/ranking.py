@@ -17,6 +17,7 @@ its own ``scales``, ``flags`` and, where its wording differs, ``strings``.
 
 from __future__ import annotations
 
+import os
 import string
 from dataclasses import dataclass, field
 
@@ -44,6 +45,18 @@ def ranks_from_groups(groups: list[list[int]], k: int) -> list[int | None]:
             ranks[pos] = above + 1
         above += len(group)
     return ranks
+
+
+def previews(texts: list[str], shared: int = 8) -> list[str]:
+    """The texts as the ranking screen lists them: on one line, and without the start they all share
+    (completions that repeat their prompt's sentence start would otherwise look the same) when it is at
+    least ``shared`` characters long — cut back to a word boundary where there is one, marked "…"."""
+    flat = [" ".join(t.split()) for t in texts]
+    common = os.path.commonprefix(flat) if len(flat) > 1 else ""
+    if len(common) < shared:
+        return flat
+    cut = common.rfind(" ") + 1 if " " in common else len(common)
+    return ["…" + f[cut:] for f in flat]
 
 
 def balanced_order(seed: int, trial_index: int, k: int) -> list[int]:
@@ -242,8 +255,7 @@ class RankingScreens:
     def _order_lines(self, state: RankingState, items: list[dict]) -> str:
         ranks = ranks_from_groups(state.groups, state.k)
         lines = []
-        for pos, it in enumerate(items):
-            preview = " ".join(it["text"].split())
+        for pos, preview in enumerate(previews([it["text"] for it in items])):
             preview = preview if len(preview) <= 48 else preview[:47] + "…"
             rank = f"{ranks[pos]:>2}" if ranks[pos] else " –"
             lines.append(f"[{LETTERS[pos].upper()}]  {rank}   {preview}")
