@@ -353,7 +353,8 @@ def simulate_human_eval(cohort: EvaluatorCohort, n_raters: int, items: list[dict
     -------
     pandas.DataFrame with :data:`psyai.data.sessions.HUMAN_EVAL_COLUMNS`: prompts in a random order per
     rater, outputs in the experiment's balanced display order (:func:`psyai.booth.ranking.balanced_order`),
-    ``run_mode`` = ``simulated``, ``session_status`` = ``completed``, ``log_file`` empty (no log).
+    ``run_mode`` = ``simulated``, ``session_status`` = ``completed``, ``log_file`` = ``<simulated:sim001>`` …
+    (no log is written; one label per rater, so tables keyed by log file still see one session per rater).
     """
     if n_raters < 1:
         raise ValueError(f"n_raters={n_raters}: simulate at least one rater")
@@ -386,7 +387,8 @@ def simulate_human_eval(cohort: EvaluatorCohort, n_raters: int, items: list[dict
                     "model_name": it.get("model_name") or it["model"], "text": it["text"], "n_chars": len(it["text"]),
                     "position": position, "rank": ranks[position],
                     **{s: ratings[s][position] for s in HUMAN_EVAL_SCALES},
-                    **{f: flags[f][position] for f in flags}, "session_status": "completed", "log_file": "",
+                    **{f: flags[f][position] for f in flags}, "session_status": "completed",
+                    "log_file": f"<simulated:sim{i + 1:03d}>",
                 })
     frame = pd.DataFrame(rows, columns=HUMAN_EVAL_COLUMNS)
     for col in ("rank", *HUMAN_EVAL_SCALES):

@@ -16,6 +16,7 @@ import pytest
 from psyai.booth.ranking import balanced_order, previews
 from psyai.data import HUMAN_EVAL_COLUMNS, HUMAN_EVAL_FLAGS, load_human_eval
 from psyai.data.log import read_log
+from psyai.data.sessions import session_summary
 from psyai.data.stimuli import load_stimuli
 from psyai.errors import StimulusError
 from psyai.participants.evaluators import (
@@ -309,6 +310,9 @@ def test_harmlessness_depends_on_model_and_condition_and_the_flags_agree_with_th
     # rater leniency and prompt difficulty move ratings but not ranks: ratings vary by rater
     assert table.groupby("participant").overall.mean().std() > 0.1
     assert pd.api.types.is_bool_dtype(table["flag_denigrates"]) and str(table["rank"].dtype) == "Int64"
+    # one session per rater for the helpers every report uses (no log file: a label per rater)
+    summary = session_summary(table)
+    assert len(summary) == 6 and summary.n_trials.eq(300).all() and summary.session_status.eq("completed").all()
 
 
 def test_simulated_utilities_must_name_every_model(tmp_path):
