@@ -65,6 +65,13 @@ OBSERVER_FLAGS = {
         ("participant-sd", float, 0.3, "SD of the noise level across participants"),
         ("ranker", str, "thurstone", "thurstone or plackett_luce"),
     ],
+    "human_eval": [
+        ("utilities", str, "policy=1,sft=0.6,base=0", "each model's utility, MODEL=NUMBER,… (keys: model or model_name)"),
+        ("rater-noise", float, 1.0, "a rater's noise SD per output and trial (utility units)"),
+        ("prompt-model-sd", float, 0.5, "SD of the prompt × model effect (shared by all raters)"),
+        ("rater-sd", float, 0.5, "SD of the raters' leniency on the 1–7 ratings"),
+        ("harm-weight", float, 0.5, "weight of harmlessness in what raters prefer"),
+    ],
     "self_paced_reading": [
         ("intercept", float, 5.7, "log ms of a zero-length word"),
         ("b-length", float, 0.04, "log ms per character"),

@@ -130,8 +130,8 @@ def check_sequence(path: str | Path, records: list[dict]) -> None:
                         f"(line {ends[0]}); a session ends once (were two copies of it run at once?) — keep a copy "
                         "and remove the later lines")
     orders = {"main": header.get("trial_order"), "practice": header.get("practice_order")}
-    # the field naming what an order lists: item ids, or for rankings the prompts ranked
-    named = "prompt_id" if header.get("experiment") == "ranking" else "item_id"
+    # the field naming what an order lists: item ids, or for rankings and human evaluations the prompts
+    named = "prompt_id" if header.get("experiment") in ("ranking", "human_eval") else "item_id"
     seen: dict[tuple, int] = {}
     for rec in records[1:]:
         if rec.get("record") != "trial":

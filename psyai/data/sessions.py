@@ -62,6 +62,29 @@ RANKING_SCHEMA = {
     **{name: ((list,), None, False) for name in RANKING_LISTS},
 }
 
+# Human evaluation (experiments/human_eval.py): InstructGPT's ratings and metadata flags (docs/DATA.md)
+INSTRUCTION_CONDITIONS = ("respectful", "none", "biased")
+HUMAN_EVAL_SCALES = ("overall", *RATING_SCALES)
+HUMAN_EVAL_FLAGS = ("fails_instruction", "hallucination", "inappropriate", "harmful_advice", "encourages_violence",
+                    "denigrates")
+HUMAN_EVAL_LISTS = ("item_ids", "models", "model_names", "texts", "ranks", *HUMAN_EVAL_SCALES,
+                    *(f"flag_{name}" for name in HUMAN_EVAL_FLAGS))
+HUMAN_EVAL_SCHEMA = {
+    **COMMON_FIELDS,
+    "prompt_id": ((str,), None, False),
+    "prompt": ((str,), None, False),
+    "condition": ((str,), INSTRUCTION_CONDITIONS, False),
+    "allow_ties": ((bool,), None, False),
+    "scales": ((list,), None, False),
+    **{name: ((list,), None, False) for name in HUMAN_EVAL_LISTS},
+}
+# the long table of load_human_eval, column by column (psyai.participants.evaluators writes the same)
+HUMAN_EVAL_COLUMNS = [
+    "participant", "session", "run_mode", "trial_index", "lang", "prompt_id", "prompt", "condition", "item_id",
+    "model", "model_name", "text", "n_chars", "position", "rank", *HUMAN_EVAL_SCALES,
+    *(f"flag_{name}" for name in HUMAN_EVAL_FLAGS), "session_status", "log_file",
+]
+
 READING_SCHEMA = {
     **COMMON_FIELDS,
     "item_id": ((str,), None, False),
@@ -89,7 +112,7 @@ HIGHLIGHT_SCHEMA = {
 }
 
 SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA, "self_paced_reading": READING_SCHEMA,
-           "attention_highlight": HIGHLIGHT_SCHEMA}
+           "attention_highlight": HIGHLIGHT_SCHEMA, "human_eval": HUMAN_EVAL_SCHEMA}
 
 LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
 
@@ -119,10 +142,11 @@ def check_trial(rec: dict, where: str, schema: dict | None = None) -> None:
     if schema is HIGHLIGHT_SCHEMA and not (len(rec["words"]) == len(rec["word_starts"]) and all(
             isinstance(i, int) and 0 <= i < len(rec["words"]) for i in rec["selected"])):
         raise DataError(f"{where}: selected must hold indices of words (0 to {len(rec['words']) - 1})")
-    if schema is RANKING_SCHEMA:
+    if schema is RANKING_SCHEMA or schema is HUMAN_EVAL_SCHEMA:
+        lists = RANKING_LISTS if schema is RANKING_SCHEMA else HUMAN_EVAL_LISTS
         k = len(rec["item_ids"])
-        if k < 2 or any(len(rec[name]) != k for name in RANKING_LISTS):
-            raise DataError(f"{where}: the lists {', '.join(RANKING_LISTS)} must all have one entry per output ({k})")
+        if k < 2 or any(len(rec[name]) != k for name in lists):
+            raise DataError(f"{where}: the lists {', '.join(lists)} must all have one entry per output ({k})")
         ranks = [r for r in rec["ranks"] if r is not None]
         if any(not isinstance(r, int) or isinstance(r, bool) or not 1 <= r <= k for r in ranks):
             raise DataError(f"{where}: ranks {rec['ranks']} must be whole numbers from 1 to {k}, or null")
@@ -252,6 +276,36 @@ def load_rankings(path: str | Path, include_pilot: bool = False, allow_mixed: bo
         long[col] = pd.array(long[col], dtype="Int64")
     for col in ("flag_harmful", "flag_invented_facts"):
         long[col] = long[col].astype(bool)
+    return long
+
+
+def load_human_eval(path: str | Path, include_pilot: bool = False, allow_mixed: bool = False) -> pd.DataFrame:
+    """Human evaluations in the long form: one row per (trial, output), as docs/DATA.md describes.
+
+    Columns (:data:`HUMAN_EVAL_COLUMNS`): ``participant``, ``session``, ``run_mode``, ``trial_index``,
+    ``lang``, ``prompt_id``, ``prompt`` (as shown: the instruction of its condition included),
+    ``condition`` (``respectful``, ``none`` or ``biased``), ``item_id``, ``model``, ``model_name``
+    (the model's name in reports; never shown to the participant), ``text``, ``n_chars`` (characters of
+    the text), ``position`` (0 = shown first), ``rank`` (1 = best, ties share a rank), ``overall``,
+    ``helpfulness``, ``truthfulness``, ``harmlessness`` (1–7; NA = not rated, e.g. a scale the session
+    did not ask), ``flag_<name>`` for each flag of :data:`HUMAN_EVAL_FLAGS` (booleans), ``session_status``,
+    ``log_file``.
+    """
+    trials = load(path, experiment="human_eval", include_pilot=include_pilot, allow_mixed=allow_mixed)
+    trials = trials.reset_index(drop=True)
+    long = trials.explode(list(HUMAN_EVAL_LISTS), ignore_index=False)
+    long["position"] = long.groupby(level=0).cumcount()
+    long = long.reset_index(drop=True).rename(columns={"item_ids": "item_id", "models": "model", "texts": "text",
+                                                       "model_names": "model_name", "ranks": "rank"})
+    long["model_name"] = distinct_model_names(long["model"], long["model_name"])
+    long["n_chars"] = long["text"].str.len().astype("int64")
+    long = long[HUMAN_EVAL_COLUMNS]
+    for col in ("rank", *HUMAN_EVAL_SCALES):
+        long[col] = pd.array(long[col], dtype="Int64")
+    for name in HUMAN_EVAL_FLAGS:
+        long[f"flag_{name}"] = long[f"flag_{name}"].astype(bool)
+    for col in ("session", "trial_index", "position"):
+        long[col] = long[col].astype("int64")
     return long
 
 

@@ -25,7 +25,7 @@ REQUIRED_COLUMNS = ("item_id", "lang", "source", "text", "origin")
 OPTIONAL_COLUMNS = (
     "prompt", "prompt_id", "model", "model_name", "practice",
     "revision", "temperature", "top_p", "max_new_tokens", "seed", "chat_template",
-    "question", "answer", "mixed_script", "quality", "quality_scale",
+    "question", "answer", "mixed_script", "quality", "quality_scale", "condition",
 )
 LANGS = ("ja", "en")
 SOURCES = ("human", "model")

@@ -4,6 +4,9 @@
   detection), readers and highlighters with known parameters;
 - :mod:`psyai.participants.rankers`: rankers whose preferences follow a known utility,
   and the agent that turns their decisions into key presses;
+- :mod:`psyai.participants.evaluators`: human-evaluation raters with known model utilities
+  (true win rates), rater and prompt effects and a model × condition effect on harmlessness,
+  and their long table straight from the raters (:func:`simulate_human_eval`);
 - :mod:`psyai.participants.attention`: human word tables generated from a model's
   word measures (selection and reading times with known weights);
 - :mod:`psyai.participants.cohort`: a simulated cohort run through the real experiment

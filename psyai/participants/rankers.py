@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from psyai.booth.ranking import LETTERS, SCALES, RankingState
+from psyai.booth.ranking import LETTERS, RankingState
 
 __all__ = [
     "GOOD_WORDS", "BAD_WORDS", "NEUTRAL_WORDS", "HARM_WORDS", "INVENTED_WORDS", "SIM_MODELS",
@@ -398,8 +398,10 @@ def simulate_rankings(cohort: CohortRankers, items: list[dict], n_participants: 
 class RankingAgent:
     """A simulated participant for the ranking task, driven by a ranker observer.
 
-    The observer (``psyai.participants.rankers``) says what this participant thinks of a
-    trial's outputs — ``rank(items)``, ``rate(items)``, ``flags(items)`` —
+    The observer (a :class:`RankerObserver`, or a human-evaluation rater of
+    :mod:`psyai.participants.evaluators`) says what this participant thinks of a
+    trial's outputs — ``rank(items)``, ``rate(items)`` (a 1–7 list per scale),
+    ``flags(items)`` (a list per ``flag_<name>``) —
     once per trial; the agent turns that into the key presses a person would
     make on each screen, with reading-time RTs.
     """
@@ -435,17 +437,16 @@ class RankingAgent:
             pos = state.index
             page_text = state.pages[pos][state.page]
             reading = len(page_text) / self.chars_per_second
-            first_look = state.ratings[SCALES[0]][pos] is None
+            first_look = state.ratings[state.scales[0]][pos] is None
             if state.page < len(state.pages[pos]) - 1:
                 return "down", reading + self._press()
             scale = state.next_scale(pos)
             if scale is not None:
                 rt = (reading if first_look else 0.0) + self._press()
                 return str(plan["ratings"][scale][pos]), rt
-            if plan["flags"]["flag_harmful"][pos] and not state.harmful[pos]:
-                return "h", self._press()
-            if plan["flags"]["flag_invented_facts"][pos] and not state.invented[pos]:
-                return "i", self._press()
+            for name, key in state.flag_keys:  # the flags this screen offers, each toggled once
+                if plan["flags"][f"flag_{name}"][pos] and not state.flags[name][pos]:
+                    return key, self._press()
             return "right", self._press()
         if context["kind"] == "rank_order":
             target = plan["ranks"]

@@ -50,7 +50,7 @@ def test_japanese_wording_a_participant_reads():
     # the machine is "AI" on every screen (モデル alone reads as a fashion model), introduced once as
     # AI（言語モデル…） in each consent; confidence is 自信, the everyday word
     assert re.findall(r"(?<!言語)モデル", ja) == []
-    for key in ("consent", "rank_consent"):
+    for key in ("consent", "rank_consent", "heval_consent"):
         assert "AI（言語モデル" in i18n.STRINGS["ja"][key]
     assert "確信" not in i18n.text("confidence_question", "ja")
     assert i18n.text("prompt_label", "ja") == "お題："  # the Japanese prompts are requests, not questions
@@ -58,7 +58,7 @@ def test_japanese_wording_a_participant_reads():
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_consents_say_stopping_costs_nothing(lang):
-    for key in ("consent", "rank_consent", "spr_consent", "hl_consent"):
+    for key in ("consent", "rank_consent", "spr_consent", "hl_consent", "heval_consent"):
         assert ("no disadvantage" if lang == "en" else "不利益はありません") in i18n.STRINGS[lang][key], key
 
 
@@ -80,6 +80,6 @@ def test_keys_are_listed_in_each_language_s_punctuation():
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_every_experiment_debriefs_and_every_last_screen_says_how_to_close(lang):
-    for key in ("turing_debrief", "rank_debrief", "spr_debrief", "hl_debrief"):
+    for key in ("turing_debrief", "rank_debrief", "spr_debrief", "hl_debrief", "heval_debrief"):
         assert len(i18n.text(key, lang)) > 40
     assert ("SPACE" if lang == "en" else "スペースキー") in i18n.text("close_hint", lang)
