@@ -39,6 +39,7 @@ EXPERIMENTS = {
     "ranking": Experiment(analysis="ranking", stimuli="ranking"),
     "self_paced_reading": Experiment(analysis="attention", stimuli="attention"),
     "attention_highlight": Experiment(analysis="attention", stimuli="attention"),
+    "human_eval": Experiment(analysis="human_eval", stimuli="human_eval"),
 }
 
 
