@@ -79,7 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     e.add_argument("--demographics", action="store_true")
     o = p.add_argument_group("simulated raters (psyai.participants.evaluators)")
     o.add_argument("--sim-utilities", default=None,
-                   help="each model's utility, MODEL=NUMBER,… (default: policy=1,sft=0.6,base=0)")
+                   help="each model's utility, MODEL=NUMBER,… (default: policy=1,sft=0.6,base=0); 'text': judge each "
+                        "text itself (good words minus bad words, psyai.participants.rankers.utility), whatever "
+                        "model wrote it"))
     o.add_argument("--sim-rater-noise", type=float, default=1.0, help="a rater's noise SD per output and trial")
     o.add_argument("--sim-prompt-model-sd", type=float, default=0.5, help="SD of the prompt × model effect")
     o.add_argument("--sim-rater-sd", type=float, default=0.5, help="SD of the raters' leniency on the 1–7 ratings")
@@ -169,8 +171,10 @@ def simulated_rater(args: argparse.Namespace, groups: dict[str, list[dict]], ord
     from psyai.participants.rankers import RankingAgent
 
     try:
-        utilities = parse_utilities(args.sim_utilities) if args.sim_utilities else None
-        cohort = EvaluatorCohort(**({"utilities": utilities} if utilities else {}), noise_sd=args.sim_rater_noise,
+        from_text = (args.sim_utilities or "").strip() == "text"
+        utilities = parse_utilities(args.sim_utilities) if args.sim_utilities and not from_text else None
+        extra = {"utilities": {}, "harmlessness": {}, "from_text": True} if from_text else {}
+        cohort = EvaluatorCohort(**({"utilities": utilities} if utilities else {}), **extra, noise_sd=args.sim_rater_noise,
                                  prompt_model_sd=args.sim_prompt_model_sd, rater_sd=args.sim_rater_sd,
                                  harm_weight=args.sim_harm_weight, seed=args.sim_seed)
         for it in (it for pid in order for it in groups[pid]):
@@ -178,9 +182,10 @@ def simulated_rater(args: argparse.Namespace, groups: dict[str, list[dict]], ord
     except ValueError as err:
         raise PsyaiError(f"--sim-utilities: {err}") from None
     rater = cohort.participant(args.sim_index or 0)
-    rates = true_win_rates(cohort)
-    simulation = {"cohort": cohort.to_dict(), "index": args.sim_index or 0, "observer": rater.params(),
-                  "true_win_rates": rates[rates["condition"] == "all"].to_dict("records")}
+    simulation = {"cohort": cohort.to_dict(), "index": args.sim_index or 0, "observer": rater.params()}
+    if not cohort.from_text:  # judged from the texts, the truth is what the texts hold: no model-level rate
+        rates = true_win_rates(cohort)
+        simulation["true_win_rates"] = rates[rates["condition"] == "all"].to_dict("records")
     return RankingAgent(rater, seed=rater.seed), simulation
 
 

@@ -66,7 +66,7 @@ OBSERVER_FLAGS = {
         ("ranker", str, "thurstone", "thurstone or plackett_luce"),
     ],
     "human_eval": [
-        ("utilities", str, "policy=1,sft=0.6,base=0", "each model's utility, MODEL=NUMBER,… (keys: model or model_name)"),
+        ("utilities", str, "policy=1,sft=0.6,base=0", "each model's utility, MODEL=NUMBER,… (keys: model or model_name); 'text': judge each text (good words minus bad words)"),
         ("rater-noise", float, 1.0, "a rater's noise SD per output and trial (utility units)"),
         ("prompt-model-sd", float, 0.5, "SD of the prompt × model effect (shared by all raters)"),
         ("rater-sd", float, 0.5, "SD of the raters' leniency on the 1–7 ratings"),

@@ -11,6 +11,10 @@ prompt *p* (instruction condition *c*) and the output of model *m*:
   ``respectful`` instruction than under ``biased``, the base model barely
   changes), as in InstructGPT's RealToxicityPrompts evaluation;
 - **value** ``v = utility[m] + harm_weight * h + u[p, m] + e``, where
+  ``utility[m]`` is the model's (``utilities``) or, with ``from_text``, the
+  text's own (:func:`psyai.participants.rankers.item_utility`: good words minus
+  bad words — what the InstructGPT demo loop's raters judge, so a model is
+  preferred only for what it writes), and
   ``u[p, m] ~ N(0, prompt_model_sd)`` is the prompt × model effect (some prompts
   suit one model better; shared by every rater) and ``e ~ N(0, noise_sd)`` the
   rater's noise on this trial. Outputs are ranked by ``v``, best first.
@@ -146,6 +150,7 @@ class EvaluatorCohort:
     rating_sd: float = 0.5        # noise of the helpfulness, truthfulness and harmlessness ratings
     flag_sd: float = 0.5          # noise of a flag's latent before its threshold
     tie_threshold: float = 0.25   # with ties allowed, neighbours closer than this in value share a rank
+    from_text: bool = False       # judge each text (rankers.item_utility) instead of its model's utility
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -156,6 +161,8 @@ class EvaluatorCohort:
 
     def key(self, item: dict) -> str:
         """The name of an output's model in :attr:`utilities` (its ``model``, else its ``model_name``)."""
+        if self.from_text:
+            return str(item.get("model") or item.get("model_name"))
         for name in (item.get("model"), item.get("model_name")):
             if name in self.utilities:
                 return name
@@ -167,7 +174,16 @@ class EvaluatorCohort:
         return float(self.harmlessness.get(model, {}).get(condition, 0.0))
 
     def centre(self) -> float:
-        return float(np.mean(list(self.utilities.values())))
+        return 0.0 if self.from_text else float(np.mean(list(self.utilities.values())))
+
+    def utility_of(self, item: dict) -> float:
+        """An output's utility: its model's (:attr:`utilities`), or with ``from_text`` the text's own
+        (:func:`psyai.participants.rankers.item_utility`: a quality score, else good words minus bad words)."""
+        if self.from_text:
+            from psyai.participants.rankers import item_utility
+
+            return item_utility(item)
+        return self.utilities[self.key(item)]
 
     def participant(self, index: int) -> "EvaluatorObserver":
         rng = np.random.default_rng([self.seed, index, 0])
@@ -248,7 +264,7 @@ class EvaluatorObserver:
         condition = items[0].get("condition") or "none"
         k = len(items)
         b, u = c.prompt_effects(items[0]["prompt_id"], models)
-        mu = np.array([c.utilities[m] for m in models])                             # (K,)
+        mu = np.array([c.utility_of(it) for it in items])                           # (K,)
         h = np.array([c.harm(m, condition) for m in models]) + rng.normal(0.0, c.harm_sd, k)  # (K,)
         e = rng.normal(0.0, c.noise_sd, k)                                           # (K,)
         quality = mu + u + e - c.centre()                                           # (K,)
