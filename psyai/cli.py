@@ -320,6 +320,37 @@ def _session(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="demo", required=True, metavar="DEMO")
+    d = sub.add_parser("instructgpt", help="the whole InstructGPT loop on the CPU with simulated participants",
+                       description="Demonstrations → SFT → rankings → reward model → policy (RLOO, KL to SFT) → "
+                                   "human evaluation → report, each step the command a lab types, simulated "
+                                   "participants in the real experiment scripts. See psyai/instructgpt.py.")
+    d.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
+    d.add_argument("--lang", choices=("en", "ja"), default="en", help="language of prompts and answers")
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                   help="a real base model (gpt2, a Japanese GPT …) instead of pretraining the tiny world model")
+    d.add_argument("--policy-steps", type=int, default=None, help="RLOO steps (default 40)")
+    d.add_argument("--jobs", type=int, default=2, help="simulated sessions run in parallel (default %(default)s)")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from psyai.instructgpt import LoopSettings, run_loop
+
+    settings = LoopSettings(lang=args.lang, seed=args.seed, model=args.model, jobs=args.jobs)
+    if args.policy_steps is not None:
+        settings.policy_steps = args.policy_steps
+    results = run_loop(args.out, settings)
+    win = results["policy_vs_sft_win_rate"]
+    print(f"policy preferred to SFT: {win['estimate']:.1%} [{win['ci_low']:.1%}, {win['ci_high']:.1%}]; "
+          f"{results['seconds']['total']:.0f} s")
+    print(f"Results: {(args.out / 'results.json').resolve()}")
+    print(f"Report: {(args.out / 'report.html').resolve()}")
+    return 0
+
+
+COMMANDS["demo"] = (_demo_args, _demo, "demos that run a whole study end to end (instructgpt)")
 COMMANDS["import"] = (_import_args, _import, "data from outside (published layouts) into psyai's tables")
 COMMANDS["export"] = (_export_args, _export, "psyai's data in the formats other tools read (a session's CSV, TRL datasets …)")
 COMMANDS["session"] = (_session_args, _session, "set aside a log whose session stopped while starting")
