@@ -3,7 +3,8 @@
 - :mod:`psyai.data.log`: the durable JSON Lines log every session writes (fsynced per
   record) and its reader;
 - :mod:`psyai.data.sessions`: a folder of session logs → one tidy table per experiment
-  (:func:`load`, :func:`load_rankings`, :func:`load_word_measures`), schema-checked;
+  (:func:`load`, :func:`load_rankings`, :func:`load_word_measures`, :func:`load_demonstrations`),
+  schema-checked;
 - :mod:`psyai.data.stimuli`: stimulus files, validated before anyone sits down;
 - :mod:`psyai.data.tables`: researchers' CSV and JSON Lines files, read with line numbers;
 - :mod:`psyai.data.word_tables`: human word tables and model-measure tables of the
@@ -17,6 +18,8 @@ from psyai.data.sessions import (
     HIGHLIGHT_SCHEMA, RANKING_SCHEMA, READING_SCHEMA, RUN_MODES, SCHEMAS, TRIAL_SCHEMA, load, load_rankings,
     load_session, load_word_measures, session_logs,
 )
+from psyai.data.sessions import DEMONSTRATION_SCHEMA, load_demonstrations
 
 __all__ = ["HIGHLIGHT_SCHEMA", "RANKING_SCHEMA", "READING_SCHEMA", "RUN_MODES", "SCHEMAS", "TRIAL_SCHEMA", "load",
            "load_rankings", "load_session", "load_word_measures", "session_logs"]
+__all__ += ["DEMONSTRATION_SCHEMA", "load_demonstrations"]
