@@ -40,13 +40,15 @@ DATA_MD = Path(__file__).resolve().parents[3] / "docs" / "DATA.md"
 
 # the docs/DATA.md section that describes each experiment's trial records
 SECTIONS = {"turing_test": "### Trial records", "ranking": "### Ranking trial records",
-            "self_paced_reading": "## Self-paced reading", "attention_highlight": "## Attention highlight"}
+            "self_paced_reading": "## Self-paced reading", "attention_highlight": "## Attention highlight",
+            "demonstrations": "### Demonstration trial records"}
 
 # units: neither the schema nor a type says them
 UNITS = {"rt": "s", "confidence_rt": "s", "rts": "s (one per word)", "word_starts": "characters (offset in the text)",
          "trial_index": "position in the phase, from 0", "block": "from 0", "confidence": "1 (guessing) to 6 (certain)",
          "helpfulness": "1 to 7 per output", "truthfulness": "1 to 7 per output", "harmlessness": "1 to 7 per output",
          "ranks": "1 = best, per output", "session": "from 1"}
+UNITS.update({"time_on_task": "s", "n_chars": "characters (Unicode code points)"})
 
 # columns psyai.data.sessions adds to the log's fields: (type, allowed, nullable, meaning)
 DERIVED: dict[str, tuple[str, tuple | None, bool, str]] = {
