@@ -7,9 +7,11 @@ draft. Why Qt and not PsychoPy's editable ``visual.TextBox2``: TextBox2 gets its
 characters from pyglet's ``on_text`` event (``psychopy/visual/backends/
 pygletbackend.py``: ``onText`` → ``TextBox2._onText(chr)``, one committed character
 at a time, with no composition string), and pyglet 1.5 opens its X input context
-with ``XIMPreeditNothing`` — so a Japanese input method (IBus/Fcitx/Mozc on Linux,
-MS-IME on Windows, Kotoeri on macOS) has nowhere to show the word being composed,
-and candidate selection does not work reliably. Qt widgets receive IME input
+with ``XIMPreeditNothing`` — so a Japanese input method (IBus/Fcitx/Mozc on Linux)
+has nowhere to show the word being composed, and candidate selection does not work
+reliably; on Windows pyglet reads ``WM_CHAR`` only, and on macOS its text view has
+no marked text (``insertText_`` only), so MS-IME and the macOS Japanese input show
+no composition where the participant types either. Qt widgets receive IME input
 natively on all three systems (``QInputMethodEvent``: preedit shown in place,
 commits as text), which is what PsychoPy's own dialogs (``psychopy.gui``) use.
 
