@@ -275,6 +275,25 @@ class WindowEditor:
 
 # -- the window's screens -------------------------------------------------------------------------------
 
+PROMPT_SPACE = 0.24  # window height the prompt may fill (from y = 0.42 down)
+DRAFT_BOTTOM = -0.27  # the draft, below the prompt, ends above the status line
+MIN_SCALE = 0.4      # the smallest letters a long text is shrunk to, as a share of the normal height
+
+
+def fit_text(stim, text: str, space: float, height: float) -> None:
+    """``text`` on ``stim`` at ``height``, shrunk step by step (to :data:`MIN_SCALE` of it at most) until it
+    fills no more than ``space`` of the window's height: a 1000-character answer is shown whole."""
+    from psyai.booth.ui import drawn_height, set_text
+
+    def lay_out(h: float) -> None:
+        stim.height = h
+        stim.text = ""  # the same text again is not laid out again at the new height
+        set_text(stim, text)
+
+    lay_out(height)
+    while drawn_height(stim) > space and stim.height > height * MIN_SCALE:
+        lay_out(stim.height * 0.9)
+
 
 class WritingScreens:
     """Draws one demonstration trial in the PsychoPy window and runs it: E opens the editor, Enter
@@ -297,7 +316,8 @@ class WritingScreens:
         self.draft_label = visual.TextStim(win, "", font=font, height=h * 0.8, color=ui.PROMPT_COLOR,
                                            pos=(0, 0.12), wrapWidth=ui.WRAP, languageStyle="LTR")
         self.draft = visual.TextStim(win, "", font=font, height=h * 0.9, wrapWidth=ui.WRAP, color=ui.TEXT_COLOR,
-                                     pos=(0, 0.08), anchorVert="top", languageStyle="LTR")
+                                     pos=(0, 0.08), anchorVert="top", alignText="left", languageStyle="LTR")
+        self.prompt_height, self.draft_height = self.prompt.height, self.draft.height
         self.status = visual.TextStim(win, "", font=font, height=h * 0.8, color=ui.TEXT_COLOR, pos=(0, -0.33),
                                       wrapWidth=1.5, languageStyle="LTR")
         self.help = visual.TextStim(win, "", font=font, height=h * 0.75, color=ui.PROMPT_COLOR, pos=(0, -0.43),
@@ -309,6 +329,18 @@ class WritingScreens:
     def _draw(self) -> None:
         for s in (self.label, self.prompt, self.draft_label, self.draft, self.status, self.help):
             s.draw()
+
+    def show_prompt(self, prompt: str) -> float:
+        """Put the prompt at the top (shrunk if long) and the draft right below it; returns the height the
+        draft may fill, down to the status line."""
+        from psyai.booth.ui import drawn_height
+
+        self.label.text = self.t("demo_prompt_label")
+        fit_text(self.prompt, prompt, PROMPT_SPACE, self.prompt_height)
+        bottom = self.prompt.pos[1] - drawn_height(self.prompt)
+        self.draft_label.pos = (0, bottom - 0.05)
+        self.draft.pos = (0, bottom - 0.08)
+        return (bottom - 0.08) - DRAFT_BOTTOM
 
     def edit(self, prompt: str, state: WritingState, context: dict) -> Edit:
         """The participant's visit to the editor, or the simulated writer's (same place, same record)."""
@@ -325,13 +357,12 @@ class WritingScreens:
         from psyai.booth.ui import set_text
 
         state = WritingState()
-        self.label.text = self.t("demo_prompt_label")
-        set_text(self.prompt, prompt)
+        draft_space = self.show_prompt(prompt)
         total = 0.0
         while True:
             if state.draft:
                 self.draft_label.text = self.t("demo_draft_label", n=len(state.draft))
-                set_text(self.draft, state.draft)
+                fit_text(self.draft, state.draft, draft_space, self.draft_height)
             else:
                 self.draft_label.text = ""
                 set_text(self.draft, self.t("demo_no_draft"))
