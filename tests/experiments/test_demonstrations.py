@@ -200,3 +200,39 @@ def test_a_person_types_english_and_japanese_into_the_qt_editor_revises_and_conf
     assert trial["editor"] == "qt" and trial["run_mode"] == "real" and trial["lang"] == "ja"
     assert trial["time_on_task"] > 0
     assert booth.records()[-1]["status"] == "aborted"
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
+def test_where_qt_cannot_open_answers_are_typed_in_the_window(tmp_path):
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [sys.executable, str(EXPERIMENTS / "demonstrations.py"), "--participant", "H2", "--data-dir", str(data),
+         "--windowed", "--kb-backend", "event", "--lang", "en", "--trials", "1", "--min-chars", "5",
+         "--seed", "5", "--editor", "window", "--break-every", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    booth = Booth(log_path(data, "H2"))
+    try:
+        booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
+        booth.focus()
+        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
+        booth.press("space", settle=0.4)
+        booth.press("2", settle=0.4)
+        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
+        booth.press("space", settle=0.4)
+        booth.press("e", settle=0.6)                           # the in-window editor
+        time.sleep(0.6)
+        subprocess.run(["xdotool", "type", "--delay", "80", "tea, hot"], check=True, timeout=60)
+        booth.press("ctrl+Return", settle=0.4)
+        booth.press("Return", settle=0.8)                      # confirm
+        booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
+        booth.press("space", settle=0.4)
+        booth.press("space", settle=0.4)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out[-2000:]
+    trial = trials_of(log_path(data, "H2"))[0]
+    assert trial["text"] == "tea, hot" and trial["editor"] == "window" and trial["n_edits"] == 1
+    assert trial["n_keystrokes"] >= 8 and trial["n_ime_commits"] == 0
+    assert booth.records()[-1]["status"] == "completed"
