@@ -33,6 +33,7 @@ from psyai.errors import PsyaiError, StimulusError  # noqa: E402
 
 EXPERIMENT = "demonstrations"
 DEFAULT_STIMULI = Path(__file__).resolve().parents[1] / "stimuli" / "demonstrations" / "prompts.csv"
+DEFAULT_ANSWERS = DEFAULT_STIMULI.with_name("answers.csv")  # the simulated writers' corpus, beside the prompts
 
 
 @dataclass
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
               "Japanese input method may not work (--editor qt refuses instead)", file=sys.stderr)
     observer = simulation = None
     if args.simulate:
-        from psyai.participants.writers import DEFAULT_ANSWERS, CohortWriters, load_answers
+        from psyai.participants.writers import CohortWriters, load_answers
 
         answers_path = args.sim_answers or str(DEFAULT_ANSWERS)
         cohort = CohortWriters(p_revise=args.sim_revise, p_too_short=args.sim_too_short, seed=args.sim_seed)

@@ -41,7 +41,21 @@ from psyai.errors import StimulusError
 __all__ = ["DEFAULT_ANSWERS", "ANSWER_COLUMNS", "load_answers", "fit_length", "keystrokes", "SimulatedWriter",
            "CohortWriters"]
 
-DEFAULT_ANSWERS = Path(__file__).resolve().parents[2] / "stimuli" / "demonstrations" / "answers.csv"
+
+
+def _default_answers() -> Path:
+    """The shipped corpus: in the checkout, or in psyai/_study of a wheel (:func:`psyai.study.packaged_root`)."""
+    from psyai.errors import PsyaiError
+    from psyai.study import packaged_root
+
+    try:
+        root = packaged_root()
+    except PsyaiError:  # an installation without its study files: load_answers will name the missing file
+        root = Path(__file__).resolve().parents[2]
+    return root / "stimuli" / "demonstrations" / "answers.csv"
+
+
+DEFAULT_ANSWERS = _default_answers()
 ANSWER_COLUMNS = ("answer_id", "prompt_id", "lang", "text")
 # typing habits by language: key presses per character typed, characters per second, characters per IME commit
 TYPING = {"en": {"keys_per_char": 1.0, "chars_per_second": 3.5, "chars_per_commit": 0.0},
