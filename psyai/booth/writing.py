@@ -34,10 +34,13 @@ where the window reads E and Enter (:meth:`psyai.booth.ui.Screens.wait_key`).
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
 from psyai.booth import i18n
+
+log = logging.getLogger(__name__)
 
 EDITORS = ("qt", "window")
 
@@ -348,6 +351,11 @@ class WritingScreens:
         if src.simulated:
             return src.observer.write(context)
         edit = self.editor.edit(prompt, state.draft)
+        if self.editor.name == "qt":  # give the keyboard back to the window (a WM may focus another window)
+            try:
+                self.screens.win.winHandle.activate()
+            except Exception as err:  # noqa: BLE001 - a window system that will not: the participant clicks it
+                log.warning("could not give the keyboard back to the window (%s)", err)
         src.start(self.screens.win)  # keys typed into the editor are not window keys
         return edit
 
