@@ -236,3 +236,17 @@ def test_where_qt_cannot_open_answers_are_typed_in_the_window(tmp_path):
     assert trial["text"] == "tea, hot" and trial["editor"] == "window" and trial["n_edits"] == 1
     assert trial["n_keystrokes"] >= 8 and trial["n_ime_commits"] == 0
     assert booth.records()[-1]["status"] == "completed"
+
+
+def test_psyai_simulate_runs_a_cohort_of_writers_with_their_habits_in_the_headers(tmp_path):
+    from psyai import cli
+
+    out = tmp_path / "sim"
+    assert cli.main(["simulate", "demonstrations", "--participants", "2", "--trials", "2", "--lang", "ja",
+                     "--revise", "1", "--too-short", "0", "--out", str(out)]) == 0
+    frame = load_demonstrations(out)
+    assert sorted(frame.participant.unique()) == ["sim001", "sim002"] and len(frame) == 4
+    assert (frame.n_revisions == 1).all() and (frame.lang == "ja").all()
+    headers = [read_log(p)[0][0] for p in sorted((out / "demonstrations").glob("sub-*/ses-1/*_log.jsonl"))]
+    assert [h["simulation"]["cohort"]["p_revise"] for h in headers] == [1.0, 1.0]
+    assert headers[0]["simulation"]["observer"]["speed"] != headers[1]["simulation"]["observer"]["speed"]
