@@ -42,8 +42,6 @@ from psyai.booth import i18n
 
 log = logging.getLogger(__name__)
 
-EDITORS = ("qt", "window")
-
 
 @dataclass
 class Edit:
