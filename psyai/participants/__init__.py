@@ -4,6 +4,8 @@
   detection), readers and highlighters with known parameters;
 - :mod:`psyai.participants.rankers`: rankers whose preferences follow a known utility,
   and the agent that turns their decisions into key presses;
+- :mod:`psyai.participants.writers`: writers of demonstrations who answer from a corpus, with
+  known revision, refusal and typing habits;
 - :mod:`psyai.participants.attention`: human word tables generated from a model's
   word measures (selection and reading times with known weights);
 - :mod:`psyai.participants.cohort`: a simulated cohort run through the real experiment

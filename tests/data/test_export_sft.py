@@ -4,8 +4,8 @@ reported."""
 
 from __future__ import annotations
 
-import json
 import inspect
+import json
 
 import pytest
 
