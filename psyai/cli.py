@@ -83,6 +83,11 @@ OBSERVER_FLAGS = {
         ("weight", float, 1.5, "log odds per SD of --measures"),
         ("measures", str, None, "CSV (text_id, word_index, value) the selections depend on"),
     ],
+    "demonstrations": [
+        ("answers", str, None, "answer corpus the writers draw from (stimuli/demonstrations/answers.csv)"),
+        ("revise", float, 0.3, "probability of writing part of an answer, then revising it"),
+        ("too-short", float, 0.1, "probability of first confirming a too-short answer (and meeting the refusal)"),
+    ],
 }
 
 

@@ -384,8 +384,9 @@ class CurationConfig:
     check_prompts : look for personal information in prompts (rule ``pii_prompt``).
     check_outputs : look for personal information in outputs (rule ``pii_output``).
     min_outputs : a trial with fewer outputs than this left is dropped
-        (``too_few_outputs``); a ranking needs at least two, a demonstration (one
-        written answer per trial) one.
+        (``too_few_outputs``); a ranking needs at least two. 1 for demonstrations
+        (one text per trial: :mod:`psyai.data.exporters.sft`), where the rule then
+        never fires.
     """
 
     max_prompts_per_participant: int | None = 200
@@ -407,8 +408,8 @@ class CurationConfig:
         if unknown:
             raise ValueError(f"unknown PII detector(s) {', '.join(unknown)}; choose from {', '.join(DETECTORS)}")
         if self.min_outputs < 1:
-            raise ValueError(f"min_outputs={self.min_outputs}: give 1 or more (a ranking needs 2, a demonstration "
-                             "is one output)")
+            raise ValueError(f"min_outputs={self.min_outputs}: give 2 or more for rankings (a ranking needs 2 "
+                             "outputs), 1 for demonstrations")
 
 
 def _trial_keys(frame: pd.DataFrame) -> list[str]:

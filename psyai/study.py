@@ -30,8 +30,9 @@ PACKAGED = "_study"  # psyai/_study/{experiments,analysis,stimuli} inside an ins
 class Experiment:
     """What one experiment needs in a study folder."""
 
-    analysis: str  # analysis/<analysis>.py analyses its data
+    analysis: str | None  # analysis/<analysis>.py analyses its data (None: none; its data are exported instead)
     stimuli: str   # stimuli/<stimuli>/ holds its default stimulus set
+    default: str = "items.csv"  # the default stimulus file in stimuli/<stimuli>/
 
 
 EXPERIMENTS = {
@@ -40,6 +41,8 @@ EXPERIMENTS = {
     "self_paced_reading": Experiment(analysis="attention", stimuli="attention"),
     "attention_highlight": Experiment(analysis="attention", stimuli="attention"),
     "human_eval": Experiment(analysis="human_eval", stimuli="human_eval"),
+    # demonstrations are training data: `psyai export sft` curates them for TRL's SFTTrainer
+    "demonstrations": Experiment(analysis=None, stimuli="demonstrations", default="prompts.csv"),
 }
 
 
@@ -84,7 +87,8 @@ def study_files(experiments: list[str]) -> list[Path]:
     for name in experiments:
         spec = EXPERIMENTS[name]
         files[Path("experiments", f"{name}.py")] = None
-        files[Path("analysis", f"{spec.analysis}.py")] = None
+        if spec.analysis is not None:
+            files[Path("analysis", f"{spec.analysis}.py")] = None
         for path in sorted((root / "stimuli" / spec.stimuli).rglob("*")):
             rel = path.relative_to(root)
             if path.is_file() and not _generated(rel):

@@ -62,7 +62,7 @@ def test_init_refuses_to_overwrite_and_copies_nothing(tmp_path):
 def test_every_experiment_has_its_script_analysis_and_stimuli():
     for name, spec in EXPERIMENTS.items():
         files = {str(p) for p in study_files([name])}
-        assert f"experiments/{name}.py" in files and f"analysis/{spec.analysis}.py" in files
-        assert f"stimuli/{spec.stimuli}/items.csv" in files and f"stimuli/{spec.stimuli}/README.md" in files
+        assert f"experiments/{name}.py" in files and (spec.analysis is None or f"analysis/{spec.analysis}.py" in files)
+        assert f"stimuli/{spec.stimuli}/{spec.default}" in files and f"stimuli/{spec.stimuli}/README.md" in files
     # and every experiment script of the checkout is known to psyai init
     assert {p.stem for p in (ROOT / "experiments").glob("*.py")} == set(EXPERIMENTS)

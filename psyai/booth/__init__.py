@@ -11,7 +11,9 @@
 - :mod:`psyai.booth.i18n`: every participant-facing string in Japanese and English;
 - :mod:`psyai.booth.textlayout`: Japanese line breaks, pages and the moving window;
 - :mod:`psyai.booth.trials`: counterbalancing lists, seeded orders, attention checks;
-- :mod:`psyai.booth.ranking`: the ranking task's own screens.
+- :mod:`psyai.booth.ranking`: the ranking task's own screens;
+- :mod:`psyai.booth.writing`: the demonstrations task's screens and its text editor (Qt, for
+  input methods; an in-window fallback).
 
 The durable log a session writes is :mod:`psyai.data.log`: the booth writes it,
 :mod:`psyai.data` reads it back.

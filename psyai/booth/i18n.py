@@ -210,6 +210,48 @@ STRINGS: dict[str, dict[str, str]] = {
         "hl_status": "Selected: {n} of at most {max_select}.   ENTER: done",
         "hl_select_first": "Click at least {n} word(s) first, then press ENTER.",
         "hl_main_intro": "Now the texts begin.\n\nPress SPACE to start.",
+        # -- demonstrations (experiments/demonstrations.py, psyai/booth/writing.py) --------------
+        "demo_consent": (
+            "Welcome, and thank you for taking part.\n\n"
+            "You will read requests that people might make to a computer program (a language model). For each "
+            "one you will write the answer you would want such a program to give.\n\n"
+            "The session takes about {minutes} minutes. Your answers are stored under a code number, never with "
+            "your name; please do not write your name or other personal details in them. You may stop at any "
+            "time by pressing Escape; stopping has no disadvantage for you.\n\n"
+            "Do you agree to take part?\n\n[Y] Yes, I agree      [N] No"
+        ),
+        "demo_instructions": (
+            "Each trial shows a request. Press [E] to open a writing window and write the answer you would "
+            "want an AI assistant to give: helpful, truthful and harmless. Click Done (or press Ctrl+Enter) to "
+            "see your answer back on the screen; press [E] again to revise it.\n\n"
+            "When you are happy with it, press [Enter] to confirm. An answer needs {min_chars} to {max_chars} "
+            "characters.\n\nPress SPACE to continue."
+        ),
+        "demo_comprehension": (
+            "A quick check. How do you confirm your answer?\n\n"
+            "[1] press E      [2] press Enter      [3] press Escape"
+        ),
+        "demo_main_intro": "Now the requests begin.\n\nPress SPACE to start.",
+        "demo_debrief": (
+            "About this study: answers written by people, like yours, are used to teach language models (AI) "
+            "how to answer requests (supervised fine-tuning). Thank you for your careful work."
+        ),
+        "demo_prompt_label": "Request:",
+        "demo_draft_label": "Your answer ({n} characters):",
+        "demo_no_draft": "(no answer yet)",
+        "demo_limits": "An answer needs {min_chars} to {max_chars} characters.",
+        "demo_help_first": "[E] write your answer",
+        "demo_help": "[E] revise the answer    [Enter] confirm it",
+        "demo_keys_hint": "Please press E to write or revise, or Enter to confirm.",
+        "demo_empty": "There is no answer yet: press E to write one.",
+        "demo_too_short": "Your answer has {n} characters; it needs at least {min_chars}. Press E to add to it.",
+        "demo_too_long": "Your answer has {n} characters; it may have at most {max_chars}. Press E to shorten it.",
+        "demo_editor_title": "Your answer",
+        "demo_editor_prompt": "Request:",
+        "demo_editor_done": "Done (Ctrl+Enter)",
+        "demo_editor_cancel": "Cancel",
+        "demo_editor_count": "{n} characters (needs {min_chars} to {max_chars})",
+        "demo_window_editor_help": "Type your answer.  Ctrl+Enter or F2: done    Escape: cancel",
     },
     "ja": {
         "consent": (
@@ -484,6 +526,54 @@ STRINGS: dict[str, dict[str, str]] = {
             "\n"
             "スペースキーを押すと始まります。"
         ),
+        # -- demonstrations (experiments/demonstrations.py, psyai/booth/writing.py) --------------
+        "demo_consent": (
+            "ご参加ありがとうございます。\n"
+            "\n"
+            "この実験では、人がAI（言語モデルと呼ばれるコンピュータプログラム）にしそうな依頼や質問を読んでいただきます。それぞれについて、AIにこう答えてほしいと思う回答を書いてください。\n"
+            "\n"
+            "所要時間は約{minutes}分です。回答はお名前と結びつけず、番号だけで保存されます。回答には、お名前などの個人情報を書かないでください。途中でやめたくなったときは、いつでもEscキーで中止できます。中止しても不利益はありません。\n"
+            "\n"
+            "参加に同意しますか？\n"
+            "\n"
+            "[Y] 同意する      [N] 同意しない"
+        ),
+        "demo_instructions": (
+            "1問ごとに、依頼や質問が1つ表示されます。[E]キーを押すと入力用のウィンドウが開くので、AIアシスタントにこう答えてほしいと思う回答（役に立ち、正確で、害のない回答）を書いてください。「完了」をクリックする（またはCtrl+Enterキーを押す）と、書いた回答が画面に表示されます。直したいときは、もう一度[E]キーを押してください。\n"
+            "\n"
+            "回答に納得したら、Enterキーを押して確定します。回答の長さは{min_chars}〜{max_chars}文字です。\n"
+            "\n"
+            "スペースキーを押すと次に進みます。"
+        ),
+        "demo_comprehension": (
+            "確認です。回答を確定するには、どうしますか？\n"
+            "\n"
+            "[1] Eキーを押す      [2] Enterキーを押す      [3] Escキーを押す"
+        ),
+        "demo_main_intro": (
+            "それでは、課題に入ります。\n"
+            "\n"
+            "スペースキーを押すと始まります。"
+        ),
+        "demo_debrief": (
+            "この研究について：皆さんに書いていただいたような人の回答は、AI（言語モデル）に依頼への答え方を教える学習（教師ありファインチューニング）に使われます。丁寧に取り組んでいただき、ありがとうございました。"
+        ),
+        "demo_prompt_label": "依頼：",
+        "demo_draft_label": "あなたの回答（{n}文字）：",
+        "demo_no_draft": "（まだ回答がありません）",
+        "demo_limits": "回答の長さは{min_chars}〜{max_chars}文字です。",
+        "demo_help_first": "[E] 回答を書く",
+        "demo_help": "[E] 回答を直す    [Enter] 確定する",
+        "demo_keys_hint": "Eキーで回答を書く・直す、Enterキーで確定します。",
+        "demo_empty": "まだ回答がありません。Eキーを押して回答を書いてください。",
+        "demo_too_short": "回答は{n}文字です。{min_chars}文字以上必要です。Eキーを押して書き足してください。",
+        "demo_too_long": "回答は{n}文字です。{max_chars}文字以内にしてください。Eキーを押して短くしてください。",
+        "demo_editor_title": "あなたの回答",
+        "demo_editor_prompt": "依頼：",
+        "demo_editor_done": "完了（Ctrl+Enter）",
+        "demo_editor_cancel": "キャンセル",
+        "demo_editor_count": "{n}文字（{min_chars}〜{max_chars}文字）",
+        "demo_window_editor_help": "回答を入力してください。  Ctrl+EnterまたはF2：完了    Esc：キャンセル",
     },
 }
 

@@ -58,6 +58,7 @@ EXPORTERS: dict[str, str] = {
     "kwise": "psyai.data.exporters.kwise",
     "trials": "psyai.data.exporters.trials",
     "words": "psyai.data.exporters.words",
+    "sft": "psyai.data.exporters.sft",
 }
 
 REPORT_NAME = "import_report.json"

@@ -111,8 +111,26 @@ HIGHLIGHT_SCHEMA = {
     "max_select": ((int,), None, False),
 }
 
+DEMONSTRATION_SCHEMA = {
+    **COMMON_FIELDS,
+    "item_id": ((str,), None, False),
+    "prompt_id": ((str,), None, False),
+    "prompt": ((str,), None, False),
+    "text": ((str,), None, False),
+    "n_chars": ((int,), None, False),
+    "time_on_task": ((float, int), None, False),
+    "n_keystrokes": ((int,), None, False),
+    "n_ime_commits": ((int,), None, False),
+    "n_revisions": ((int,), None, False),
+    "n_edits": ((int,), None, False),
+    "length_refusals": ((int,), None, False),
+    "drafts": ((list,), None, False),
+    "editor": ((str,), ("qt", "window", "simulated"), False),
+}
+
 SCHEMAS = {"turing_test": TRIAL_SCHEMA, "ranking": RANKING_SCHEMA, "self_paced_reading": READING_SCHEMA,
-           "attention_highlight": HIGHLIGHT_SCHEMA, "human_eval": HUMAN_EVAL_SCHEMA}
+           "attention_highlight": HIGHLIGHT_SCHEMA, "human_eval": HUMAN_EVAL_SCHEMA,
+           "demonstrations": DEMONSTRATION_SCHEMA}
 
 LOG_GLOB = "sub-*/ses-*/*_log.jsonl"
 
@@ -142,6 +160,9 @@ def check_trial(rec: dict, where: str, schema: dict | None = None) -> None:
     if schema is HIGHLIGHT_SCHEMA and not (len(rec["words"]) == len(rec["word_starts"]) and all(
             isinstance(i, int) and 0 <= i < len(rec["words"]) for i in rec["selected"])):
         raise DataError(f"{where}: selected must hold indices of words (0 to {len(rec['words']) - 1})")
+    if schema is DEMONSTRATION_SCHEMA and rec["n_chars"] != len(rec["text"]):
+        raise DataError(f"{where}: n_chars is {rec['n_chars']} but text has {len(rec['text'])} characters; the "
+                        "record was edited — restore the log from a backup")
     if schema is RANKING_SCHEMA or schema is HUMAN_EVAL_SCHEMA:
         lists = RANKING_LISTS if schema is RANKING_SCHEMA else HUMAN_EVAL_LISTS
         k = len(rec["item_ids"])
@@ -307,6 +328,27 @@ def load_human_eval(path: str | Path, include_pilot: bool = False, allow_mixed: 
     for col in ("session", "trial_index", "position"):
         long[col] = long[col].astype("int64")
     return long
+DEMONSTRATION_COLUMNS = ("participant", "session", "run_mode", "trial_index", "lang", "prompt_id", "prompt", "text",
+                         "n_chars", "time_on_task", "n_keystrokes", "n_revisions", "session_status", "log_file")
+
+
+def load_demonstrations(path: str | Path, include_pilot: bool = False, allow_mixed: bool = False) -> pd.DataFrame:
+    """Demonstrations (``experiments/demonstrations.py``): one row per demonstration written.
+
+    Columns: ``participant``, ``session``, ``run_mode``, ``trial_index``, ``lang``, ``prompt_id``,
+    ``prompt`` (the request shown), ``text`` (the confirmed answer), ``n_chars`` (its characters),
+    ``time_on_task`` (seconds from the trial's first flip to the confirming Enter, editor time included),
+    ``n_keystrokes`` (key presses in the editor), ``n_revisions`` (edits that changed an existing
+    draft), ``session_status`` (``completed``, ``aborted`` or ``incomplete``, as :func:`load`) and
+    ``log_file``; then ``item_id``, ``n_ime_commits``, ``n_edits``, ``length_refusals``, ``editor``,
+    ``drafts`` (every accepted draft, in order) and ``session_planned``. Pilot sessions are left out
+    unless ``include_pilot``; simulated and real sessions together are refused unless ``allow_mixed``.
+    """
+    trials = load(path, experiment="demonstrations", include_pilot=include_pilot, allow_mixed=allow_mixed)
+    extra = ["item_id", "n_ime_commits", "n_edits", "length_refusals", "editor", "drafts", "session_planned"]
+    out = trials[list(DEMONSTRATION_COLUMNS) + extra].reset_index(drop=True)
+    out["time_on_task"] = out["time_on_task"].astype(float)
+    return out
 
 
 def load_word_measures(path: str | Path, experiment: str = "self_paced_reading", include_pilot: bool = False,

@@ -7,6 +7,8 @@
 - :mod:`psyai.participants.evaluators`: human-evaluation raters with known model utilities
   (true win rates), rater and prompt effects and a model × condition effect on harmlessness,
   and their long table straight from the raters (:func:`simulate_human_eval`);
+- :mod:`psyai.participants.writers`: writers of demonstrations who answer from a corpus, with
+  known revision, refusal and typing habits;
 - :mod:`psyai.participants.attention`: human word tables generated from a model's
   word measures (selection and reading times with known weights);
 - :mod:`psyai.participants.cohort`: a simulated cohort run through the real experiment

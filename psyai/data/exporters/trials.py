@@ -41,7 +41,8 @@ DATA_MD = Path(__file__).resolve().parents[3] / "docs" / "DATA.md"
 # the docs/DATA.md section that describes each experiment's trial records
 SECTIONS = {"turing_test": "### Trial records", "ranking": "### Ranking trial records",
             "self_paced_reading": "## Self-paced reading", "attention_highlight": "## Attention highlight",
-            "human_eval": "### Human evaluation trial records"}
+            "human_eval": "### Human evaluation trial records",
+            "demonstrations": "### Demonstration trial records"}
 
 # units: neither the schema nor a type says them
 UNITS = {"rt": "s", "confidence_rt": "s", "rts": "s (one per word)", "word_starts": "characters (offset in the text)",
@@ -49,6 +50,7 @@ UNITS = {"rt": "s", "confidence_rt": "s", "rts": "s (one per word)", "word_start
          "helpfulness": "1 to 7 per output", "truthfulness": "1 to 7 per output", "harmlessness": "1 to 7 per output",
          "overall": "1 to 7 per output",
          "ranks": "1 = best, per output", "session": "from 1"}
+UNITS.update({"time_on_task": "s", "n_chars": "characters (Unicode code points)"})
 
 # columns psyai.data.sessions adds to the log's fields: (type, allowed, nullable, meaning)
 DERIVED: dict[str, tuple[str, tuple | None, bool, str]] = {
