@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
 DEMO := demo_out/$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo test install system-deps clean
+.PHONY: demo demo-instructgpt test install system-deps clean
 
 install: $(STAMP)
 
@@ -33,6 +33,9 @@ demo: $(STAMP) system-deps
 	$(BIN)/psyai analyze turing_test $(DEMO)/data --out $(DEMO)/report
 	@echo "Texts: real human and model answers (Wikipedia vs ChatGPT; ELYZA vs gpt-4o): stimuli/turing_test/README.md"
 	@echo "Report: $(abspath $(DEMO))/report/report.html"
+
+demo-instructgpt: $(STAMP) system-deps
+	$(XVFB) $(BIN)/psyai demo instructgpt --out $(DEMO)-instructgpt
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache
