@@ -68,8 +68,8 @@ def test_rloo_raises_the_mean_reward_through_a_reward_model_with_another_tokeniz
     rows = read_log(trained.out_)
     assert len(rows) == 40 and list(rows[0]) == list(LOG_COLUMNS)
     rewards = np.array([float(r["reward"]) for r in rows])
-    # the mean reward of the last quarter of steps is well above the first quarter's (seeded: about -0.4 → +0.3)
-    assert rewards[-10:].mean() > rewards[:10].mean() + 0.2
+    # the mean reward of the last quarter of steps is well above the first quarter's (seeds 0–2: about -0.4 → +0.4)
+    assert rewards[-10:].mean() > rewards[:10].mean() + 0.3
     summary = json.loads((trained.out_ / SUMMARY_FILE).read_text(encoding="utf-8"))
     assert summary["reward_last_quarter"] == pytest.approx(rewards[-10:].mean())
     assert summary["steps"] == 40
