@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import json
 import logging
 import math
@@ -113,7 +112,8 @@ def ppo_unavailable() -> str | None:
     """
     import trl
 
-    if importlib.util.find_spec("trl.experimental.ppo") is None:
+    # looked for as a folder: importing trl.experimental would warn that its APIs are unstable
+    if not (Path(trl.__file__).parent / "experimental" / "ppo").is_dir():
         return (f"--algorithm ppo: TRL {trl.__version__} has no PPO trainer (trl.experimental.ppo was removed, "
                 "huggingface/trl#7020); use --algorithm rloo, whose KL penalty to the SFT model is summed over the "
                 "response's tokens as in InstructGPT")
@@ -343,7 +343,14 @@ class PolicyTrainer:
         """The ``trl.RLOOConfig`` these settings stand for (every TRL setting psyai fixes is named here)."""
         from trl import RLOOConfig
 
+        import torch
+
+        from psyai.reward.trainer import launched_distributed
+
         c = self.config
+        # several processes on a machine without a GPU (torchrun, accelerate launch): transformers sets up
+        # distributed CPU training (gloo) only when told to use the CPU
+        use_cpu = c.device == "cpu" or (launched_distributed() and not torch.cuda.is_available())
         try:
             return RLOOConfig(
                 output_dir=str(output_dir), max_steps=c.max_steps, per_device_train_batch_size=c.batch_size,
@@ -353,7 +360,7 @@ class PolicyTrainer:
                 gradient_accumulation_steps=c.gradient_accumulation_steps, num_iterations=c.num_iterations,
                 epsilon=c.epsilon, normalize_advantages=c.normalize_advantages, disable_dropout=c.disable_dropout,
                 gradient_checkpointing=c.gradient_checkpointing, bf16=c.bf16, fp16=False, seed=c.seed,
-                use_cpu=c.device == "cpu", logging_steps=1, save_strategy="no", report_to="none",
+                use_cpu=use_cpu, logging_steps=1, save_strategy="no", report_to="none",
                 disable_tqdm=True, remove_unused_columns=False, shuffle_dataset=True,
                 model_init_kwargs={"dtype": "bfloat16" if c.bf16 else "float32"},
             )
@@ -365,13 +372,14 @@ class PolicyTrainer:
 
     def fit(self, out: str | Path, command_line: str | None = None) -> PolicyTrainer:
         """Train and write the output folder ``out`` (see the module docstring)."""
-        from accelerate import PartialState
-
         out = Path(out)
         reward_model, dataset, tokenizer, conversational = self._check_inputs(out)
         config = self.config
-        state = PartialState()
         partial = out.with_name(out.name + ".partial")
+        # TrainingArguments set up the processes (accelerate's state, CPU or GPU, one or several) before
+        # anything asks which process is the main one: an earlier PartialState() would miss a multi-CPU launch
+        args = self.trl_config(partial)
+        state = args.distributed_state
         state.wait_for_everyone()  # every process has checked before the main one creates the folder
         if state.is_main_process:
             partial.mkdir(parents=True)
@@ -382,7 +390,7 @@ class PolicyTrainer:
         if config.threads:
             torch.set_num_threads(config.threads)
         try:
-            trainer, log = self._build(reward_model, dataset, tokenizer, partial, state)
+            trainer, log = self._build(reward_model, dataset, tokenizer, args, state)
             started = time.perf_counter()
             try:
                 trainer.train()
@@ -406,14 +414,13 @@ class PolicyTrainer:
         self.out_ = out
         return self
 
-    def _build(self, reward_model, dataset, tokenizer, partial: Path, state):
+    def _build(self, reward_model, dataset, tokenizer, args, state):
         from transformers.trainer_callback import PrinterCallback, ProgressCallback
         from trl import RLOOTrainer
 
         config = self.config
-        args = self.trl_config(partial)
         reward_model.to(args.device)  # each process scores its own completions on its own device
-        log = _make_log_callback(partial / LOG_FILE, config.max_steps, config.progress and state.is_main_process)
+        log = _make_log_callback(Path(args.output_dir) / LOG_FILE, config.max_steps, config.progress and state.is_main_process)
         try:
             trainer = RLOOTrainer(model=config.sft, reward_funcs=RewardFunction(reward_model), args=args,
                                   train_dataset=dataset, processing_class=tokenizer, callbacks=[log])
@@ -493,7 +500,7 @@ class PolicyTrainer:
             "config": config.to_dict(),
             "trl": {"trainer": "RLOOTrainer", "per_device_train_batch_size": args.per_device_train_batch_size,
                     "generation_batch_size": args.generation_batch_size, "num_processes": args.world_size,
-                    "lr_scheduler_type": str(args.lr_scheduler_type), "top_k": args.top_k,
+                    "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)), "top_k": args.top_k,
                     "max_completion_length": args.max_completion_length},
             "command_line": command_line,
             "training": {"steps": len(self.history_), "seconds": self.train_seconds_,
