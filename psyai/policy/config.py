@@ -113,9 +113,10 @@ class PolicyConfig:
             raise ConfigError(f"num_generations={self.num_generations}: RLOO compares each completion with the "
                               "others of its prompt, so it needs at least 2 (e.g. 8)")
         if self.batch_size % self.num_generations:
+            fits = self.num_generations * max(1, self.batch_size // self.num_generations)
             raise ConfigError(f"batch_size={self.batch_size} is not a multiple of num_generations="
                               f"{self.num_generations}: a batch holds whole groups of completions of a prompt "
-                              f"(e.g. --batch-size {self.num_generations * max(1, self.batch_size // self.num_generations)})")
+                              f"(e.g. --batch-size {fits})")
         numbers = ("beta", "temperature", "top_p", "learning_rate", "weight_decay", "max_grad_norm", "epsilon")
         for name in numbers:
             if not math.isfinite(getattr(self, name)):

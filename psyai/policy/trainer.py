@@ -420,7 +420,8 @@ class PolicyTrainer:
 
         config = self.config
         reward_model.to(args.device)  # each process scores its own completions on its own device
-        log = _make_log_callback(Path(args.output_dir) / LOG_FILE, config.max_steps, config.progress and state.is_main_process)
+        log = _make_log_callback(Path(args.output_dir) / LOG_FILE, config.max_steps,
+                                 config.progress and state.is_main_process)
         try:
             trainer = RLOOTrainer(model=config.sft, reward_funcs=RewardFunction(reward_model), args=args,
                                   train_dataset=dataset, processing_class=tokenizer, callbacks=[log])
@@ -488,6 +489,7 @@ class PolicyTrainer:
         reward_path = Path(config.reward)
         reward_meta = json.loads((reward_path / REWARD_META).read_text(encoding="utf-8"))
         args = trainer.args
+        schedule = getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)  # an enum in transformers
         return {
             "format": FORMAT, "format_version": FORMAT_VERSION, "algorithm": config.algorithm,
             "sft": {"name_or_path": config.sft, "revision": model_revision(config.sft)},
@@ -500,7 +502,7 @@ class PolicyTrainer:
             "config": config.to_dict(),
             "trl": {"trainer": "RLOOTrainer", "per_device_train_batch_size": args.per_device_train_batch_size,
                     "generation_batch_size": args.generation_batch_size, "num_processes": args.world_size,
-                    "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value", args.lr_scheduler_type)), "top_k": args.top_k,
+                    "lr_scheduler_type": str(schedule), "top_k": args.top_k,
                     "max_completion_length": args.max_completion_length},
             "command_line": command_line,
             "training": {"steps": len(self.history_), "seconds": self.train_seconds_,
