@@ -341,9 +341,8 @@ class PolicyTrainer:
 
     def trl_config(self, output_dir: str | Path):
         """The ``trl.RLOOConfig`` these settings stand for (every TRL setting psyai fixes is named here)."""
-        from trl import RLOOConfig
-
         import torch
+        from trl import RLOOConfig
 
         from psyai.reward.trainer import launched_distributed
 
@@ -372,6 +371,8 @@ class PolicyTrainer:
 
     def fit(self, out: str | Path, command_line: str | None = None) -> PolicyTrainer:
         """Train and write the output folder ``out`` (see the module docstring)."""
+        import torch
+
         out = Path(out)
         reward_model, dataset, tokenizer, conversational = self._check_inputs(out)
         config = self.config
@@ -380,17 +381,17 @@ class PolicyTrainer:
         # anything asks which process is the main one: an earlier PartialState() would miss a multi-CPU launch
         args = self.trl_config(partial)
         state = args.distributed_state
-        state.wait_for_everyone()  # every process has checked before the main one creates the folder
-        if state.is_main_process:
-            partial.mkdir(parents=True)
-        state.wait_for_everyone()
-        import torch
-
         threads = torch.get_num_threads()
         if config.threads:
             torch.set_num_threads(config.threads)
         try:
             trainer, log = self._build(reward_model, dataset, tokenizer, args, state)
+            # the folder appears once the models are loaded (a load error leaves nothing behind), and every
+            # process has checked that it did not exist before the main one makes it
+            state.wait_for_everyone()
+            if state.is_main_process:
+                partial.mkdir(parents=True, exist_ok=True)
+            state.wait_for_everyone()
             started = time.perf_counter()
             try:
                 trainer.train()
@@ -403,10 +404,9 @@ class PolicyTrainer:
             if state.is_main_process:
                 self._write(partial, trainer, dataset, conversational, command_line)
                 partial.rename(out)
-        except KeyboardInterrupt:
-            raise
-        except Exception:
-            logger.error("training stopped; what was written is in %s", partial)
+        except BaseException:
+            if partial.exists():
+                logger.error("training stopped; what was written is in %s", partial)
             raise
         finally:
             torch.set_num_threads(threads)

@@ -164,3 +164,9 @@ def test_psyai_policy_train_runs_as_a_command(good, tmp_path):
     assert "policy train" in meta["command_line"] and meta["config"]["max_steps"] == 2
     assert {p.name for p in out.iterdir()} >= {"config.json", "model.safetensors", "tokenizer.json",
                                                "psyai_policy.json", "training_log.csv", "training_summary.json"}
+
+
+def test_a_hub_name_that_cannot_be_loaded_offline_is_refused_and_leaves_nothing(capsys, good, tmp_path):
+    line = refused(capsys, *argv(good, tmp_path / "o", sft="no-such-org-xyz/no-such-model"))
+    assert "cannot load the tokenizer of hub model no-such-org-xyz/no-such-model" in line
+    assert not (tmp_path / "o").exists() and not (tmp_path / "o.partial").exists()
