@@ -1,4 +1,4 @@
-"""The ``psyai`` command: init, generate, validate, simulate, analyze, reward, attention, stats, export, session.
+"""The ``psyai`` command: init, generate, validate, simulate, analyze, reward, policy, attention, stats, export, session.
 
 Every subcommand has ``--help``; a failure prints one line (``error: …``)
 to stderr and exits 1.
@@ -239,6 +239,21 @@ def _sft(args: argparse.Namespace) -> int:
 
 
 COMMANDS["sft"] = (_sft_args, _sft, "fine-tune a model on people's demonstrations (TRL SFTTrainer)")
+
+
+def _policy_args(p: argparse.ArgumentParser) -> None:
+    from psyai.policy import cli as policy_cli
+
+    policy_cli.add_arguments(p.add_subparsers(dest="policy_command", required=True, metavar="ACTION"))
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from psyai.policy import cli as policy_cli
+
+    return policy_cli.run(args)
+
+
+COMMANDS["policy"] = (_policy_args, _policy, "optimise a policy against a reward model with a KL penalty (RLOO)")
 
 
 def _attention_args(p: argparse.ArgumentParser) -> None:
