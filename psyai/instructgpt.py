@@ -45,7 +45,6 @@ import contextlib
 import io
 import json
 import logging
-import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path

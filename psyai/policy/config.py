@@ -17,19 +17,15 @@ README, "Policy optimisation": ``--learning-rate 1e-6``–``1e-5``,
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psyai.errors import PsyaiError
+from psyai import settings
+from psyai.settings import ConfigError
 
 __all__ = ["PolicyConfig", "ConfigError", "load_config_file", "add_config_arguments", "resolve_config"]
-
-
-class ConfigError(PsyaiError, ValueError):
-    """A policy setting, or a config file, cannot be used."""
 
 
 def _help(text: str, **kwargs: Any) -> Any:
@@ -141,97 +137,19 @@ class PolicyConfig:
         return asdict(self)
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(PolicyConfig))
-_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
-
-
-def load_config_file(path: str | Path) -> dict[str, Any]:
-    """Settings from a YAML or JSON file: a mapping of field names to values.
-
-    Raises:
-        ConfigError: the file is missing, unreadable, not a mapping, or names
-            a setting that does not exist (the message lists those that do).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; pass a .yaml or .json file of policy settings")
-    if path.suffix.lower() not in (".json", ".yaml", ".yml"):
-        raise ConfigError(f"config file {path}: use a .yaml, .yml or .json file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    try:
-        if path.suffix.lower() == ".json":
-            values = json.loads(text)
-        else:
-            import yaml
-
-            values = yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"config file {path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
-    except Exception as exc:  # yaml.YAMLError; yaml is imported lazily
-        raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    if values is None:
-        values = {}
-    if not isinstance(values, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of setting: value, not a {type(values).__name__}")
-    unknown = sorted(set(values) - set(_FIELD_NAMES))
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(map(str, unknown))}; "
-                          f"the settings are {', '.join(_FIELD_NAMES)}")
-    return values
-
-
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
 METAVARS = {"sft": "NAME_OR_PATH", "reward": "CKPT", "prompts": "FILE"}
 
 
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per :class:`PolicyConfig` field (``--learning-rate`` …), plus ``--config FILE``.
+def load_config_file(path: str | Path) -> dict[str, Any]:
+    """Policy settings from a YAML or JSON file (:func:`psyai.settings.load_config_file`)."""
+    return settings.load_config_file(path, PolicyConfig)
 
-    Flags default to "not given", so :func:`resolve_config` can tell a flag
-    from a default and let the config file fill the rest.
-    """
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
-                        help="YAML or JSON file of settings (field: value); flags override it")
-    for f in fields(PolicyConfig):
-        default = f.default if f.default is not MISSING else None
-        shown = "none: required" if default in ("", None) else default
-        help_text = f"{f.metadata['help']} (default: {shown})".replace("%", "%%")
-        if str(f.type) == "bool":
-            parser.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
-                                default=argparse.SUPPRESS, help=help_text)
-        else:
-            # numbers are read as text and checked in resolve_config, so a bad one gets psyai's one-line error
-            parser.add_argument(_flag(f.name), dest=f.name, default=argparse.SUPPRESS, help=help_text,
-                                metavar=METAVARS.get(f.name, f.name.upper()))
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per :class:`PolicyConfig` field, plus ``--config FILE`` (:func:`psyai.settings.add_config_arguments`)."""
+    settings.add_config_arguments(parser, PolicyConfig, metavars=METAVARS)
 
 
 def resolve_config(args: argparse.Namespace, **overrides: Any) -> PolicyConfig:
-    """Defaults → ``args.config`` file → flags given on the command line → ``overrides``; checked."""
-    values: dict[str, Any] = {}
-    if getattr(args, "config", None):
-        values.update(load_config_file(args.config))
-    values.update({name: getattr(args, name) for name in _FIELD_NAMES if hasattr(args, name)})
-    values.update(overrides)
-    types = {f.name: _TYPES[str(f.type)] for f in fields(PolicyConfig)}
-    for name, value in values.items():
-        expected = types[name]
-        flag = _flag(name)
-        if expected in (int, float) and isinstance(value, str):
-            try:  # flags arrive as text; YAML reads 1e-3 (no dot) as a string too
-                value = values[name] = expected(value.strip())
-            except ValueError:
-                example = "a whole number such as 40" if expected is int else "a number such as 1e-5"
-                raise ConfigError(f"{flag} {value!r}: expected {example}") from None
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = values[name] = float(value)
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"setting {name}={value!r}: expected {expected.__name__}")
-        if expected is str:
-            values[name] = str(value)
-    return replace(PolicyConfig(), **values).check()
+    """Defaults → ``args.config`` file → flags → ``overrides``; checked (:func:`psyai.settings.resolve_config`)."""
+    return settings.resolve_config(args, PolicyConfig, **overrides)

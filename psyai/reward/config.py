@@ -9,19 +9,15 @@ field is described once, here, in its ``help``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psyai.errors import PsyaiError
+from psyai import settings
+from psyai.settings import ConfigError
 
 __all__ = ["RewardConfig", "ConfigError", "load_config_file", "add_config_arguments", "resolve_config"]
-
-
-class ConfigError(PsyaiError, ValueError):
-    """A reward setting, or a config file, cannot be used."""
 
 
 def _help(text: str, **kwargs: Any) -> Any:
@@ -115,93 +111,16 @@ class RewardConfig:
         return asdict(self)
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+def load_config_file(path: str | Path, cls: type | None = None) -> dict[str, Any]:
+    """Settings from a YAML or JSON file (:func:`psyai.settings.load_config_file`; default :class:`RewardConfig`)."""
+    return settings.load_config_file(path, cls or RewardConfig)
 
 
-def load_config_file(path: str | Path, cls: type = None) -> dict[str, Any]:
-    """Settings from a YAML or JSON file: a mapping of field names to values.
-
-    Raises:
-        ConfigError: the file is missing, unreadable, not a mapping, or names
-            a setting that does not exist (the message lists those that do).
-    """
-    cls = cls or RewardConfig
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; pass a .yaml or .json file of settings")
-    text = path.read_text(encoding="utf-8")
-    try:
-        if path.suffix.lower() == ".json":
-            values = json.loads(text)
-        elif path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            values = yaml.safe_load(text)
-        else:
-            raise ConfigError(f"config file {path}: use a .yaml, .yml or .json file")
-    except (json.JSONDecodeError, ValueError) as exc:
-        if isinstance(exc, ConfigError):
-            raise
-        raise ConfigError(f"config file {path} is not valid {path.suffix[1:].upper()}: {exc}") from exc
-    except Exception as exc:  # yaml.YAMLError; yaml is imported lazily
-        raise ConfigError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
-    if values is None:
-        values = {}
-    if not isinstance(values, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of setting: value, not a {type(values).__name__}")
-    unknown = sorted(set(values) - set(_field_names(cls)))
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}; "
-                          f"the settings are {', '.join(_field_names(cls))}")
-    return values
+def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = (), cls: type | None = None) -> None:
+    """One flag per :class:`RewardConfig` field, plus ``--config FILE`` (:func:`psyai.settings.add_config_arguments`)."""
+    settings.add_config_arguments(parser, cls or RewardConfig, skip=skip, metavars={"model": "NAME_OR_PATH"})
 
 
-def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
-
-
-def add_config_arguments(parser: argparse.ArgumentParser, *, skip: tuple[str, ...] = (), cls: type = None) -> None:
-    """One flag per field of ``cls`` (default :class:`RewardConfig`; ``--learning-rate`` …), plus ``--config FILE``.
-
-    Flags default to "not given", so :func:`resolve_config` can tell a flag
-    from a default and let the config file fill the rest.
-    """
-    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
-                        help="YAML or JSON file of settings (field: value); flags override it")
-    for f in fields(cls or RewardConfig):
-        if f.name in skip:
-            continue
-        default = f.default if f.default is not MISSING else None
-        shown = "none: required" if default in ("", None) else default  # an empty default is no default
-        help_text = f"{f.metadata['help']} (default: {shown})".replace("%", "%%")
-        if f.type in ("bool", bool):
-            parser.add_argument(_flag(f.name), dest=f.name, action=argparse.BooleanOptionalAction,
-                                default=argparse.SUPPRESS, help=help_text)
-        else:
-            kind = {"int": int, "float": float, "str": str}[str(f.type)]
-            parser.add_argument(_flag(f.name), dest=f.name, type=kind, default=argparse.SUPPRESS, help=help_text,
-                                metavar=f.name.upper() if f.name != "model" else "NAME_OR_PATH")
-
-
-def resolve_config(args: argparse.Namespace, cls: type = None, **overrides: Any) -> Any:
-    """Defaults → ``args.config`` file → flags given on the command line → ``overrides``; checked.
-
-    ``cls`` is the settings dataclass (default :class:`RewardConfig`); it needs a ``check()`` method."""
-    cls = cls or RewardConfig
-    values: dict[str, Any] = {}
-    if getattr(args, "config", None):
-        values.update(load_config_file(args.config, cls))
-    values.update({name: getattr(args, name) for name in _field_names(cls) if hasattr(args, name)})
-    values.update(overrides)
-    types = {f.name: f.type for f in fields(cls)}
-    for name, value in values.items():
-        expected = {"int": int, "float": float, "str": str, "bool": bool}[str(types[name])]
-        if expected is float and isinstance(value, (int, str)) and not isinstance(value, bool):
-            try:  # YAML reads 1e-3 (no dot) as a string
-                values[name] = float(value)
-            except ValueError:
-                raise ConfigError(f"setting {name}={value!r}: expected a number such as 1e-5") from None
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"setting {name}={value!r}: expected {expected.__name__}")
-    return replace(cls(), **values).check()
+def resolve_config(args: argparse.Namespace, cls: type | None = None, **overrides: Any) -> Any:
+    """Defaults → ``args.config`` file → flags → ``overrides``; checked (:func:`psyai.settings.resolve_config`)."""
+    return settings.resolve_config(args, cls or RewardConfig, **overrides)

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from psyai.reward.config import ConfigError
+from psyai.settings import ConfigError
 
 __all__ = ["SFTSettings"]
 

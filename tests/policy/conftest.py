@@ -34,7 +34,7 @@ def share_reward_checkpoint(tokenizer_dir: str | Path, out: Path) -> Path:
     the reward rises monotonically with the share of non-ASCII tokens.
     """
     import torch
-    from transformers import AutoTokenizer, GPT2Config, GPT2Model
+    from transformers import AutoTokenizer, GPT2Config, GPT2ForSequenceClassification
 
     from psyai.reward.model import RewardModel
 
@@ -42,8 +42,10 @@ def share_reward_checkpoint(tokenizer_dir: str | Path, out: Path) -> Path:
     width = 8
     config = GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=width, n_layer=1, n_head=1,
                         bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
-                        pad_token_id=tokenizer.pad_token_id, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)
-    backbone = GPT2Model(config)
+                        pad_token_id=tokenizer.pad_token_id, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                        num_labels=1)
+    classifier = GPT2ForSequenceClassification(config)
+    backbone = classifier.transformer
     sign = -torch.ones(len(tokenizer))
     sign[non_ascii_tokens(tokenizer)] = 1.0
     with torch.no_grad():
@@ -59,12 +61,11 @@ def share_reward_checkpoint(tokenizer_dir: str | Path, out: Path) -> Path:
         block = backbone.h[0]
         block.attn.c_attn.weight[:, 2 * width:] = torch.eye(width)  # values = input; queries = keys = 0
         block.attn.c_proj.weight.copy_(torch.eye(width))
-    model = RewardModel(backbone, tokenizer, pooling="last",
-                        info={"name_or_path": "hand-built: share of non-ASCII tokens", "model_type": "gpt2"})
     with torch.no_grad():
-        model.head.weight.zero_()
-        model.head.weight[0, 0] = 1.0
-        model.head.bias.zero_()
+        classifier.score.weight.zero_()  # the head reads dimension 0 (transformers' GPT-2 head has no bias)
+        classifier.score.weight[0, 0] = 1.0
+    model = RewardModel(classifier, tokenizer,
+                        info={"name_or_path": "hand-built: share of non-ASCII tokens", "model_type": "gpt2"})
     return model.save_pretrained(out, {"command_line": "tests/policy/conftest.py share_reward_checkpoint"})
 
 

@@ -83,8 +83,8 @@ def test_settings_resolve_defaults_then_file_then_flags(tmp_path, suffix, text):
 @pytest.mark.parametrize("text, match", [
     ("learning_rat: 0.1\n", "unknown setting\\(s\\) learning_rat; the settings are model, pooling"),
     ("- 1\n- 2\n", "must hold a mapping"),
-    ("batch_size: many\n", "batch_size='many': expected int"),
-    ("learning_rate: fast\n", "learning_rate='fast': expected a number"),
+    ("batch_size: many\n", "--batch-size .many.: expected a whole number"),
+    ("learning_rate: fast\n", "--learning-rate 'fast': expected a number"),
     ("a: [1\n", "not valid YAML"),
 ])
 def test_bad_config_files_are_refused(tmp_path, text, match):
