@@ -81,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     o.add_argument("--sim-utilities", default=None,
                    help="each model's utility, MODEL=NUMBER,… (default: policy=1,sft=0.6,base=0); 'text': judge each "
                         "text itself (good words minus bad words, psyai.participants.rankers.utility), whatever "
-                        "model wrote it"))
+                        "model wrote it")
     o.add_argument("--sim-rater-noise", type=float, default=1.0, help="a rater's noise SD per output and trial")
     o.add_argument("--sim-prompt-model-sd", type=float, default=0.5, help="SD of the prompt × model effect")
     o.add_argument("--sim-rater-sd", type=float, default=0.5, help="SD of the raters' leniency on the 1–7 ratings")

@@ -351,7 +351,7 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--model", default=None, metavar="NAME_OR_PATH",
                    help="a real base model (gpt2, a Japanese GPT …) instead of pretraining the tiny world model")
-    d.add_argument("--policy-steps", type=int, default=None, help="RLOO steps (default 40)")
+    d.add_argument("--policy-steps", type=int, default=None, help="RLOO steps (default 100)")
     d.add_argument("--jobs", type=int, default=2, help="simulated sessions run in parallel (default %(default)s)")
 
 

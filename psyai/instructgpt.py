@@ -45,6 +45,7 @@ import contextlib
 import io
 import json
 import logging
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -67,37 +68,46 @@ class LoopSettings:
     lang: str = "en"
     seed: int = 0
     model: str | None = None           # a real base model by name or path; None: pretrain the tiny world model
-    train_prompts: int = 24            # prompts for demonstrations, rankings and RL
-    eval_prompts: int = 16             # held-out prompts of the human evaluation
-    writers: int = 3
-    demonstrations_per_writer: int = 12
-    rankers: int = 4
-    rankings_per_ranker: int = 12
+    train_prompts: int = 40            # prompts for demonstrations, rankings and RL
+    eval_prompts: int = 32             # held-out prompts of the human evaluation
+    writers: int = 4
+    demonstrations_per_writer: int = 10
+    rankers: int = 5
+    rankings_per_ranker: int = 16
     k: int = 4                         # outputs per ranking
-    raters: int = 8
+    raters: int = 10
     base_steps: int = 400
     sft_epochs: int = 8
     sft_learning_rate: float = 3e-3
     reward_epochs: int = 12
     reward_learning_rate: float = 1e-3
-    policy_steps: int = 40
-    policy_learning_rate: float = 3e-3
-    beta: float = 0.05
+    policy_steps: int = 100
+    policy_learning_rate: float = 2e-3
+    beta: float = 0.3                 # KL coefficient: the tiny policy drifts fast (InstructGPT: 0.02)
     max_new_tokens: int = 16
     jobs: int = 2
 
 
 # -- the world: prompts and answers whose utility is known ---------------------------------------
 
-def world_prompts(lang: str) -> list[dict]:
-    """The loop's prompts: every template × topic of :mod:`psyai.participants.rankers` (40 per language)."""
-    from psyai.participants.rankers import synthetic_ranking_items
+# templates beyond psyai.participants.rankers' four, so the loop has 80 prompts per language
+_MORE_TEMPLATES = {
+    "en": ("Explain {} simply.", "Give me tips on {}.", "What is a good way to start {}?", "Why does {} matter?"),
+    "ja": ("{}を簡単に説明してください。", "{}のコツを教えてください。", "{}を始めるよい方法は何ですか。",
+           "{}はなぜ大切なのですか。"),
+}
 
-    items = synthetic_ranking_items(40, 2, seed=0, lang=lang)
-    seen: dict[str, dict] = {}
-    for it in items:
-        seen.setdefault(it["prompt_id"], {"prompt_id": it["prompt_id"], "lang": lang, "prompt": it["prompt"]})
-    return list(seen.values())
+
+def world_prompts(lang: str) -> list[dict]:
+    """The loop's prompts: every template × topic of :mod:`psyai.participants.rankers`, and four more
+    templates (80 per language)."""
+    from psyai.participants.rankers import _PROMPTS, _TOPICS
+
+    out = []
+    for t, template in enumerate(_PROMPTS[lang] + _MORE_TEMPLATES[lang]):
+        for k, topic in enumerate(_TOPICS[lang]):
+            out.append({"prompt_id": f"{lang}-t{t + 1}-{k + 1:02d}", "lang": lang, "prompt": template.format(topic)})
+    return out
 
 
 def world_answers(prompts: list[dict], per_prompt: int, p_good: float, p_bad: float, *, seed: int,
@@ -165,11 +175,11 @@ class Loop:
 
     @contextlib.contextmanager
     def step(self, name: str):
-        logger.warning("instructgpt loop: %s …", name)
+        print(f"instructgpt loop: {name} …", file=sys.stderr, flush=True)
         started = time.perf_counter()
         yield
         self.seconds[name] = round(time.perf_counter() - started, 1)
-        logger.warning("instructgpt loop: %s done in %.0f s", name, self.seconds[name])
+        print(f"instructgpt loop: {name} done in {self.seconds[name]:.0f} s", file=sys.stderr, flush=True)
 
     def run(self) -> dict:
         from psyai.participants.cohort import CohortRun, run_cohort
@@ -180,6 +190,14 @@ class Loop:
         if s.lang not in ("en", "ja"):
             raise PsyaiError(f"--lang {s.lang}: use en or ja")
         started = time.perf_counter()
+        if not s.model:
+            # a tiny model on a shared CPU: threads waiting on each other make it several times slower
+            import torch
+
+            torch.set_num_threads(1)
+        from datasets.utils.logging import disable_progress_bar
+
+        disable_progress_bar()  # psyai's own progress lines say how far each step got
         prompts = world_prompts(s.lang)
         rng = np.random.default_rng([s.seed, 3])
         order = [prompts[i] for i in rng.permutation(len(prompts))]
@@ -278,7 +296,9 @@ class Loop:
         win = analysis["win_rates"]["policy"]
         true_utility = items.assign(u=items["text"].map(utility)).groupby("model_name")["u"].mean()
         policy = self.facts["policy"]
-        kl = {k: policy.get(k) for k in ("first_kl", "last_kl", "first_reward", "last_reward") if k in policy}
+        kl = {k: policy.get(k) for k in ("first_kl", "last_kl", "kl_first_quarter", "kl_last_quarter", "first_reward",
+                                         "last_reward", "reward_first_quarter", "reward_last_quarter") if k in policy}
+        kl["kl_is"] = "mean per response token of TRL's k1 estimate log π − log π_SFT (psyai policy train's log)"
         results = {
             "policy_vs_sft_win_rate": {"estimate": win["estimate"], "ci_low": win["ci_low"],
                                        "ci_high": win["ci_high"],

@@ -188,7 +188,10 @@ def add_arguments(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
+    from datasets.utils.logging import disable_progress_bar
+
+    hf_logging.disable_progress_bar()  # psyai shows its own progress; per-load and per-map bars only clutter
+    disable_progress_bar()
     return int(args.sft_func(args) or 0)
 
 

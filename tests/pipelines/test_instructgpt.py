@@ -13,9 +13,9 @@ from psyai.participants.rankers import utility
 pytestmark = pytest.mark.usefixtures("display")
 
 
-def test_the_world_has_forty_prompts_and_answers_whose_utility_follows_the_word_rates():
+def test_the_world_has_eighty_prompts_and_answers_whose_utility_follows_the_word_rates():
     prompts = world_prompts("ja")
-    assert len(prompts) == 40 and len({p["prompt_id"] for p in prompts}) == 40
+    assert len(prompts) == 80 and len({p["prompt_id"] for p in prompts}) == len({p["prompt"] for p in prompts}) == 80
     better = [utility(a["text"]) for a in world_answers(prompts, 5, 0.6, 0.1, seed=1)]
     even = [utility(a["text"]) for a in world_answers(prompts, 5, 0.3, 0.3, seed=1)]
     assert sum(better) / len(better) > 2 > abs(sum(even) / len(even))  # 6 words: E = 6 (p_good - p_bad)
