@@ -189,7 +189,9 @@ def random_effects(yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.nd
     (Viechtbauer, 2010) and ``predict()`` on it:
 
     * τ² by restricted maximum likelihood (Fisher scoring; Viechtbauer, 2005) or, with
-      ``method="DL"``, by DerSimonian and Laird's (1986) method of moments; both truncated at 0;
+      ``method="DL"``, by DerSimonian and Laird's (1986) method of moments; both truncated at 0.
+      REML takes metafor's starting value, steps and stopping rule, so τ² is the value ``rma``
+      prints (it may differ from the exact maximum around the fifth decimal, as metafor's does);
     * μ̂ = Σ wᵢ yᵢ / Σ wᵢ with wᵢ = 1/(vᵢ + τ̂²);
     * ``test="knha"`` (the default): Knapp and Hartung's (2003) standard error
       ``√(Σ wᵢ (yᵢ − μ̂)² / ((k − 1) Σ wᵢ))`` and t on k − 1 df, *not* truncated below at the
