@@ -116,7 +116,7 @@ def test_d33_matches_pwr():
     for case in REF["d33"].values():
         got = d33_for(case["design"], case["n"], alpha=case.get("alpha", 0.05))
         assert got == pytest.approx(case["d33"], abs=5e-5), case
-    # n = 20 per cell: d33 = .50, Simonsohn's (2015) running example of a small original study
+    # a small original study, n = 20 per cell, had 33% power for d = .50 (R: pwr.t2n.test(20, 20, power = 1/3))
     assert round(d33_for("two_sample", 20), 2) == 0.50
     # paired and one-sample designs are the same t test on the n differences
     assert d33_for("paired", 40) == d33_for("one_sample", 40)
