@@ -215,6 +215,19 @@ def test_forest_plot_draws_groups_pool_and_reference_in_japanese():
         assert not [w for w in caught if "missing from font" in str(w.message)]
 
 
+def test_forest_plot_in_japanese_words():
+    g = REF["three"]
+    res = random_effects(g["yi"], g["vi"])
+    fig = forest_plot(["A組", "B組", "C組"], g["yi"], g["vi"], res, xlabel="効果", reference=0.2, lang="ja")
+    ax = fig.axes[0]
+    assert _tick_texts(ax)[-1] == "ランダム効果モデル"
+    assert ax.get_title().startswith("ランダム効果モデル（τ²: REML、検定: Knapp–Hartungのt検定、k = 3）")
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "95%予測区間" in legend and "参照値 0.20" in legend
+    with pytest.raises(ValueError, match=r"lang='de': use 'en' or 'ja'"):
+        forest_plot(["a", "b", "c"], g["yi"], g["vi"], res, xlabel="x", lang="de")
+
+
 def test_forest_plot_refuses_mismatched_input():
     g = REF["three"]
     res = random_effects(g["yi"], g["vi"])
