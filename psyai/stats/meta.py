@@ -460,7 +460,8 @@ def forest_plot(labels: Sequence[str], yi: Sequence[float] | np.ndarray, vi: Seq
     ax.axhline(1.0, color="#bbbbbb", lw=0.8)
     ax.axvline(0, color="grey", lw=1, ls="--")
     if reference is not None:
-        ax.axvline(reference, color="#c0504d", lw=1.2, ls=":", label=reference_label or words["reference"].format(value=reference))
+        ax.axvline(reference, color="#c0504d", lw=1.2, ls=":",
+                   label=reference_label or words["reference"].format(value=reference))
     ax.set_ylim(-0.8, k + 1.7)
     ax.set_yticks([*rows, 0], [*labels, words["model"]])
     ax.set_xlabel(xlabel)
