@@ -290,7 +290,7 @@ class Loop:
 
     def _results(self, items: pd.DataFrame, total: float) -> dict:
         from psyai.participants.rankers import utility
-        from psyai.report import HtmlReport, fmt_ci, fmt_pct, write_results
+        from psyai.report import HtmlReport, write_results
 
         analysis = json.loads((self.out / "human_eval" / "results.json").read_text(encoding="utf-8"))
         win = analysis["win_rates"]["policy"]
@@ -314,10 +314,21 @@ class Loop:
             "seconds": {**self.seconds, "total": round(total, 1)},
         }
         report = HtmlReport("The InstructGPT loop with simulated participants")
+        pct = lambda x: "n/a" if x is None else f"{100 * x:.1f}%"  # noqa: E731
+        base = results["base_vs_sft_win_rate"]
         report.paragraph(
-            f"Simulated raters preferred the policy's output to the SFT model's {fmt_pct(win['estimate'])} of the "
-            f"time, {fmt_ci(win['ci_low'], win['ci_high'])} (crossed rater × prompt GLMM; the estimate is the "
-            "rate for a typical rater and prompt). InstructGPT's labelers preferred it 85 ± 3 % of the time.")
+            f"Simulated raters preferred the policy's output to the SFT model's {pct(win['estimate'])} of the time, "
+            f"95% CI [{pct(win['ci_low'])}, {pct(win['ci_high'])}] (crossed rater × prompt binomial GLMM; the "
+            "estimate is the rate for a typical rater and prompt), and the base model's to the SFT model's "
+            f"{pct(base['estimate'])} [{pct(base['ci_low'])}, {pct(base['ci_high'])}]. For comparison, InstructGPT's "
+            "labelers preferred the 175B PPO model's outputs to GPT-3's 85 ± 3 % of the time (Ouyang et al., 2022).")
+        if kl.get("kl_last_quarter") is not None:
+            report.paragraph(
+                f"Over {self.s.policy_steps} RLOO steps the policy's mean reward rose from "
+                f"{kl['reward_first_quarter']:.2f} (first quarter of the steps) to {kl['reward_last_quarter']:.2f} "
+                f"(last quarter), while its KL to the SFT model stayed at {kl['kl_last_quarter']:.2f} nats per "
+                f"response token (last quarter; KL penalty β = {self.s.beta}). The reward model ranked held-out "
+                f"raters' pairs as they did {pct(results['reward_model'].get('heldout_accuracy'))} of the time.")
         report.paragraph("Each step ran the command a lab types, and simulated participants went through the real "
                          "experiment scripts. The raters judged each text by a known utility (good words minus bad "
                          "words, plus noise), never a model's name, so the policy is preferred only for what it "

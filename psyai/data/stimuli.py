@@ -36,7 +36,7 @@ MAX_REPORTED_PROBLEMS = 25
 NUMBER_COLUMNS = ("temperature", "top_p", "max_new_tokens", "seed", "quality")
 FLAG_COLUMNS = ("practice", "mixed_script", "chat_template")
 # C0 controls other than TAB, LF and CR, DEL and the C1 controls: invisible on screen, and a NUL cuts a text short
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_NAMES = {0x00: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"}
 
 
@@ -148,7 +148,7 @@ def _json_value(where: str, column: str, value: object) -> tuple[str, str | None
 def _control_problems(where: str, row: dict[str, str]) -> list[str]:
     problems = []
     for column, value in row.items():
-        m = _CONTROL.search(value)
+        m = CONTROL_CHARACTERS.search(value)
         if m:
             code = ord(m.group())
             name = f" ({_CONTROL_NAMES[code]})" if code in _CONTROL_NAMES else ""

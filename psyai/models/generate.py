@@ -39,7 +39,7 @@ from typing import Any
 from psyai.errors import PsyaiError
 from psyai.progress import progress as show_progress
 from psyai.models.loading import LoadedModel, ModelError, load_causal_lm
-from psyai.data.stimuli import model_display_name, script_problem
+from psyai.data.stimuli import CONTROL_CHARACTERS, model_display_name, script_problem
 from psyai.data.tables import read_rows
 
 logger = logging.getLogger(__name__)
@@ -379,6 +379,9 @@ def _unusable(text: str, taken: set[str], lang: str | None) -> str | None:
         return "empty text"
     if REPLACEMENT in text:
         return "broken text (U+FFFD, half a character)"
+    control = CONTROL_CHARACTERS.search(text)
+    if control:  # psyai validate refuses it: it does not show on screen
+        return f"a control character (U+{ord(control.group()):04X})"
     if _normalise(text) in taken:
         return "text already in the set"
     if lang is not None:

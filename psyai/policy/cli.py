@@ -22,7 +22,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from psyai.errors import PsyaiError
+from psyai import subcommands
 
 logger = logging.getLogger(__name__)
 
@@ -64,40 +64,18 @@ ACTIONS = {
 
 
 def add_arguments(subparsers) -> None:
-    """Register ``train`` on ``subparsers`` (from ``add_subparsers()``); each sets ``policy_func``."""
-    for name, (add, func, help_text) in ACTIONS.items():
-        p = subparsers.add_parser(name, help=help_text, description=help_text)
-        add(p)
-        p.set_defaults(policy_func=func)
+    """Register the actions of :data:`ACTIONS` on ``subparsers`` (from ``add_subparsers()``); each sets ``policy_func``."""
+    subcommands.register(subparsers, ACTIONS, "policy_func")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the action chosen on the command line (the ``func`` of ``psyai policy``)."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # psyai shows its own bar; transformers' per-load bars only clutter
-    return int(args.policy_func(args) or 0)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="psyai policy", description="Policies optimised against reward models.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
-    add_arguments(parser.add_subparsers(dest="policy_command", required=True, metavar="ACTION"))
-    return parser
+    return subcommands.run(args, "policy_func")
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m psyai.policy.cli ACTION …``: the same actions outside the ``psyai`` command."""
-    from rich.console import Console
-
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return run(args)
-    except PsyaiError as err:
-        Console(stderr=True).print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
-        return 1
+    return subcommands.standalone_main("psyai policy", "Policies optimised against reward models.", add_arguments, run, argv)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from psyai import subcommands
 from psyai.errors import PsyaiError
 
 logger = logging.getLogger(__name__)
@@ -363,43 +364,18 @@ ACTIONS = {
 
 
 def add_arguments(subparsers) -> None:
-    """Register ``train``, ``eval``, ``score``, ``convert`` and ``bench`` on ``subparsers`` (from ``add_subparsers()``).
-
-    Each sets ``reward_func``; :func:`run` calls it.
-    """
-    for name, (add, func, help_text) in ACTIONS.items():
-        p = subparsers.add_parser(name, help=help_text, description=help_text)
-        add(p)
-        p.set_defaults(reward_func=func)
+    """Register the actions of :data:`ACTIONS` on ``subparsers`` (from ``add_subparsers()``); each sets ``reward_func``."""
+    subcommands.register(subparsers, ACTIONS, "reward_func")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the action chosen on the command line (the ``func`` of ``psyai reward``)."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # psyai shows its own bars; transformers' per-load bars only clutter
-    return int(args.reward_func(args) or 0)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="psyai reward", description="Reward models trained on rankings.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
-    add_arguments(parser.add_subparsers(dest="reward_command", required=True, metavar="ACTION"))
-    return parser
+    return subcommands.run(args, "reward_func")
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m psyai.reward.cli ACTION …``: the same actions outside the ``psyai`` command."""
-    from rich.console import Console
-
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return run(args)
-    except PsyaiError as err:
-        Console(stderr=True).print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
-        return 1
+    return subcommands.standalone_main("psyai reward", "Reward models trained on rankings.", add_arguments, run, argv)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from psyai import subcommands
 from psyai.errors import PsyaiError
 
 logger = logging.getLogger(__name__)
@@ -179,37 +180,18 @@ ACTIONS = {"train": (_train_arguments, train, "fine-tune a causal LM on demonstr
 
 
 def add_arguments(subparsers) -> None:
-    for name, (add, func, help_text) in ACTIONS.items():
-        p = subparsers.add_parser(name, help=help_text, description=help_text)
-        add(p)
-        p.set_defaults(sft_func=func)
+    """Register the actions of :data:`ACTIONS` on ``subparsers`` (from ``add_subparsers()``); each sets ``sft_func``."""
+    subcommands.register(subparsers, ACTIONS, "sft_func")
 
 
 def run(args: argparse.Namespace) -> int:
-    from transformers.utils import logging as hf_logging
-
-    from datasets.utils.logging import disable_progress_bar
-
-    hf_logging.disable_progress_bar()  # psyai shows its own progress; per-load and per-map bars only clutter
-    disable_progress_bar()
-    return int(args.sft_func(args) or 0)
+    """Run the action chosen on the command line (the ``func`` of ``psyai sft``)."""
+    return subcommands.run(args, "sft_func")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m psyai.sft.cli train …`` (what ``accelerate launch -m psyai.sft.cli`` runs)."""
-    from rich.console import Console
-
-    parser = argparse.ArgumentParser(prog="psyai sft", description="Supervised fine-tuning on demonstrations.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what is being done")
-    add_arguments(parser.add_subparsers(dest="sft_command", required=True, metavar="ACTION"))
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return run(args)
-    except PsyaiError as err:
-        Console(stderr=True).print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
-        return 1
+    """``python -m psyai.sft.cli ACTION …``: the same actions outside the ``psyai`` command."""
+    return subcommands.standalone_main("psyai sft", "Supervised fine-tuning on demonstrations.", add_arguments, run, argv)
 
 
 if __name__ == "__main__":

@@ -274,12 +274,13 @@ def test_unloadable_model(prompts, tmp_path, model, problem):
 def test_unusable_texts_are_retried_with_the_next_seed_then_refused(chat_model, prompts, monkeypatch):
     loaded = load_causal_lm(chat_model, device="cpu")
     en, ja = text_seed(0, "en01", 1), text_seed(0, "ja01", 1)
-    answers = {en: "", en + 1: "half a character \ufffd here", en + 2: "A fine text.",
+    answers = {en: "", en + 1: "half a character \ufffd here", en + 2: "a NUL\x00 psyai validate refuses",
+               en + 3: "A fine text.",
                ja: "A  fine text. ", ja + 1: "Already in the file.", ja + 2: "Another text."}  # fmt: skip
     monkeypatch.setattr(generate, "generate_text", lambda _m, _p, *, seed, **_k: answers.get(seed, "Other."))
     rows = generate_items(loaded, prompts, avoid_texts=["Already in the file."], check_language=False)
-    assert [(r["text"], r["seed"]) for r in rows] == [("A fine text.", en + 2), ("Another text.", ja + 2)]
-    assert f"seed={en + 2}" in rows[0]["origin"]
+    assert [(r["text"], r["seed"]) for r in rows] == [("A fine text.", en + 3), ("Another text.", ja + 2)]
+    assert f"seed={en + 3}" in rows[0]["origin"]
 
     answers = {en: "英語ではない。", en + 1: "Full stop。", en + 2: "English.", ja: "Not Japanese。", ja + 1: "日本語です。"}
     monkeypatch.setattr(generate, "generate_text", lambda _m, _p, *, seed, **_k: answers.get(seed, "x"))
