@@ -218,7 +218,11 @@ def _group_reason(checks: list[SessionCheck]) -> str:
     if modes == {"pilot"}:
         return ("only pilot sessions: a pilot is the experimenters' practice — run the participants without "
                 "--pilot, then hand in again")
-    return "no session was accepted (see the table)"
+    reasons: dict[str, int] = {}
+    for c in checks:
+        key = c.reason.split(";")[0].split(":")[0].split(" (")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    return "no session was accepted: " + "; ".join(f"{n}× {r}" for r, n in reasons.items())
 
 
 # --------------------------------------------------------------------------- collect
