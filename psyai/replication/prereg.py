@@ -59,6 +59,10 @@ T = {
     "n": {"en": "participants", "ja": "参加者数"},
     "design": {"en": "Design", "ja": "デザイン"},
     "note": {"en": "Where the numbers come from", "ja": "数値の出典"},
+    "unverified": {"en": "**Warning**: not every number of the original study could be checked against the paper "
+                         "({verified}); see the note above and check them before judging the replication.",
+                   "ja": "**注意**:元の研究の数値の一部は論文と照合できていません({verified})。上の出典を確認し、"
+                         "再現の判定の前に数値を確かめてください。"},
     "h_design": {"en": "3. Design and materials", "ja": "3. デザインと材料"},
     "experiment": {"en": "Experiment", "ja": "実験"},
     "stimuli": {"en": "Stimuli", "ja": "刺激"},
@@ -175,6 +179,8 @@ def preregistration(kit: Kit, lang: str, *, group: str | None = None, power: dic
               f"{_t('n', lang)} N = {o['n']}",
               f"- **{_t('design', lang)}**: {o['design']}",
               f"- **{_t('note', lang)}**: {o['note']}", ""]
+    if o.get("verified", True) is not True:
+        lines[-1:-1] = ["", _t("unverified", lang, verified=f"verified: {str(o['verified']).lower()}")]
 
     stimuli = (f"`{kit.stimuli.relative_to(_root())}`" if kit.stimuli is not None and _inside(kit.stimuli)
                else f"{_t('stimuli_made', lang)} `{kit.stimuli_command}`")
