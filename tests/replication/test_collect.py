@@ -256,3 +256,21 @@ def test_the_command_line(cohorts, tmp_path, capsys):
     assert main(["class", "collect", str(real), "--kit", "turing_text", "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "already exists" in err and err.count("\n") == 1
+
+
+def test_a_declined_session_and_macos_zip_junk(cohorts, tmp_path, kit):
+    data = as_mode(cohorts["a"], tmp_path / "data", "real")
+    declined = logs(data)[1]  # P002 said no on the consent screen: the header, then the end record
+    lines = declined.read_bytes().split(b"\n")[:-1]
+    end = {**json.loads(lines[-1]), "status": "declined", "n_trials_done": 0}
+    declined.write_bytes(lines[0] + b"\n" + json.dumps(end).encode("utf-8") + b"\n")
+    archive = tmp_path / "group-05.zip"
+    with zipfile.ZipFile(archive, "w") as zf:  # what the Finder's "Compress" adds: resource forks under __MACOSX
+        for path in sorted(data.rglob("*")):
+            zf.write(path, Path("data") / path.relative_to(data))
+            if path.is_file():
+                zf.writestr(str(Path("__MACOSX") / "data" / path.relative_to(data).parent / f"._{path.name}"), b"\0\5\26\7")
+    report = collect_submissions(kit, [str(archive)], tmp_path / "out")
+    checks = sessions(report, "g05")
+    assert [(s["participant"], s["status"]) for s in checks] == [("P001", "accepted"), ("P002", "refused")]
+    assert checks[1]["reason"] == "the participant declined consent (nothing was recorded)"
