@@ -10,8 +10,8 @@ same way) holding
 - ``instructor.en.md`` / ``instructor.ja.md``: the instructor's sheet.
 
 ``original.verified`` (optional, default true) says whether every number of the original was
-read in the source (``true``), only some (``partly``) or none (``false``); ``original.note``
-says where each number comes from. Reports and preregistrations show a warning unless true.
+read in the source or computed from numbers read there (``true``), only some (``partly``) or
+none (``false``); ``original.note`` says where each number comes from and how any was computed. Reports and preregistrations show a warning unless true.
 ``original.test_design`` (optional) names the design of the original's test for
 :func:`psyai.stats.meta.d33_for` (one_sample, paired, two_sample, correlation).
 Observer flags in ``simulation`` are written without ``--sim-`` (``dprime``, ``b_measure``).

@@ -124,10 +124,10 @@ def test_how_far_the_original_numbers_were_checked_is_stated(kit_copy):
     from psyai.replication.prereg import preregistration
 
     assert {k: load_kit(k).original["verified"] for k in SHIPPED} == {
-        "rlhf_preference": True, "surprisal_reading": False, "turing_text": "partly", "word_importance": True}
+        "rlhf_preference": True, "surprisal_reading": False, "turing_text": True, "word_importance": True}
     assert "**Warning**: not every number" in preregistration(load_kit("surprisal_reading"), "en")
-    assert "**注意**" in preregistration(load_kit("turing_text"), "ja")
+    assert "**注意**" in preregistration(load_kit("surprisal_reading"), "ja")
     assert "**Warning**" not in preregistration(load_kit("rlhf_preference"), "en")
-    edit(kit_copy, "  verified: partly", "  verified: maybe")
+    edit(kit_copy, "  verified: true", "  verified: maybe")
     with pytest.raises(KitError, match="field original.verified: 'maybe'"):
         load_kit(kit_copy)
