@@ -106,7 +106,7 @@ def group_from_name(path: Path) -> str:
 
 def _parse(argument: str) -> tuple[str, Path]:
     name, sep, rest = argument.partition("=")
-    if sep and name and "/" not in name and "\\" not in name:
+    if sep and not Path(argument).exists() and name and "/" not in name and "\\" not in name:
         if not GROUP_PATTERN.fullmatch(name):
             raise CollectError(f"submission {argument!r}: group name {name!r} must be 1–16 letters, digits or _ "
                                "(e.g. g01=group-01.zip)")

@@ -274,3 +274,31 @@ def test_a_declined_session_and_macos_zip_junk(cohorts, tmp_path, kit):
     checks = sessions(report, "g05")
     assert [(s["participant"], s["status"]) for s in checks] == [("P001", "accepted"), ("P002", "refused")]
     assert checks[1]["reason"] == "the participant declined consent (nothing was recorded)"
+
+
+def test_renamed_folders_are_refused(cohorts, tmp_path, kit):
+    data = as_mode(cohorts["a"], tmp_path / "group-01", "real")
+    (data / EXPERIMENT / "sub-P001").rename(data / EXPERIMENT / "sub-P009")
+    report = collect_submissions(kit, [str(data)], tmp_path / "out")
+    renamed = sessions(report, "g01")[0]
+    assert renamed["status"] == "refused" and renamed["participant"] == "P001"
+    assert "sits in sub-P009/ses-1; folders were renamed by hand" in renamed["reason"]
+
+
+def test_from_assignment_to_collection(cohorts, tmp_path, kit):
+    """The whole hand-out: class new, each group's data folder inside its study folder, the study folders zipped."""
+    from psyai.replication.assignment import new_assignment
+
+    new_assignment(kit, tmp_path / "assignment", groups=2)
+    zips = []
+    for name, cohort in (("group-01", "a"), ("group-02", "b")):
+        folder = tmp_path / "assignment" / name
+        as_mode(cohorts[cohort], folder / "data", "real")
+        archive = tmp_path / f"{name}.zip"
+        with zipfile.ZipFile(archive, "w") as zf:
+            for path in sorted(folder.rglob("*")):
+                zf.write(path, Path(name) / path.relative_to(folder))
+        zips.append(str(archive))
+    report = collect_submissions(kit, zips, tmp_path / "collected")
+    assert [(g["group"], g["accepted"], g["refused"]) for g in report["groups"]] == [("g01", 2, 0), ("g02", 2, 0)]
+    assert sorted(collected_ids(tmp_path / "collected").values()) == ["g01-P001", "g01-P002", "g02-P001", "g02-P002"]
