@@ -67,6 +67,8 @@ T = {
     "experiment": {"en": "Experiment", "ja": "実験"},
     "stimuli": {"en": "Stimuli", "ja": "刺激"},
     "stimuli_made": {"en": "made before the first session with", "ja": "最初のセッションの前に次のコマンドで作成"},
+    "made_with": {"en": "Model measures, made once before the analysis (the same model for every group) with",
+                  "ja": "モデルの指標(分析の前に 1 回、全グループで同じモデルを使って作成)"},
     "command": {"en": "Each participant runs (one session, participant IDs P001, P002, … in order of arrival)",
                 "ja": "各参加者に次を実行する(1 人 1 セッション、参加者 ID は来た順に P001、P002 …)"},
     "h_sample": {"en": "4. Sample size", "ja": "4. サンプルサイズ"},
@@ -187,6 +189,7 @@ def preregistration(kit: Kit, lang: str, *, group: str | None = None, power: dic
     lines += [f"## {_t('h_design', lang)}", "",
               f"- **{_t('experiment', lang)}**: `experiments/{kit.experiment}.py`",
               f"- **{_t('stimuli', lang)}**: {stimuli}",
+              *([f"- **{_t('made_with', lang)}**: `{kit.stimuli_command}`"] if kit.stimuli and kit.stimuli_command else []),
               f"- **{_t('command', lang)}**:", "", "```", experiment_command(kit), "```", ""]
 
     lines += [f"## {_t('h_sample', lang)}", ""]

@@ -136,3 +136,9 @@ def test_the_instructor_commands_name_the_model_measures_where_the_kit_needs_the
     reading = (tmp_path / "reading" / "instructor" / "README.md").read_text(encoding="utf-8")
     assert "psyai class report collected --kit surprisal_reading --out report --measures measures/model_measures.csv" in reading
     assert "--measures" not in (tmp_path / "turing" / "instructor" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_preregistration_names_how_the_model_measures_are_made():
+    kit = load_kit("word_importance")
+    text = preregistration(kit, "en")
+    assert f"with: `{kit.stimuli_command}`" in text and "--measures attention,saliency" in text
