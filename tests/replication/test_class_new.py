@@ -141,4 +141,4 @@ def test_the_instructor_commands_name_the_model_measures_where_the_kit_needs_the
 def test_the_preregistration_names_how_the_model_measures_are_made():
     kit = load_kit("word_importance")
     text = preregistration(kit, "en")
-    assert f"with: `{kit.stimuli_command}`" in text and "--measures attention,saliency" in text
+    assert f"(the same model for every group) with**: `{kit.stimuli_command}`" in text and "--measures attention,saliency" in text
