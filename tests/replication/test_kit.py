@@ -131,3 +131,14 @@ def test_how_far_the_original_numbers_were_checked_is_stated(kit_copy):
     edit(kit_copy, "  verified: true", "  verified: maybe")
     with pytest.raises(KitError, match="field original.verified: 'maybe'"):
         load_kit(kit_copy)
+
+
+def test_psyai_class_kits_lists_them(capsys):
+    from psyai.cli import main
+
+    assert main(["class", "kits"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == sorted(SHIPPED)
+    assert "numbers NOT checked" in next(line for line in lines if line.startswith("surprisal_reading"))
+    assert main(["class", "kits", "--lang", "ja"]) == 0
+    assert load_kit("turing_text").title["ja"] in capsys.readouterr().out
