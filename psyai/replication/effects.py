@@ -237,6 +237,15 @@ WIN_METHOD = ("each participant's share of comparisons the model won against the
               ".5, averaged over participants, with its standard error (SD/√n) and a t test on n − 1 df")
 
 
+def _model_names(table: pd.DataFrame) -> pd.Series:
+    """Each output's model as reports name it: ``model_name`` where given, else ``model``
+    (as analysis/human_eval.py names them)."""
+    if "model_name" in table.columns:
+        name = table["model_name"].astype(object)
+        return name.where(name.notna() & (name.astype(str) != ""), table["model"]).astype(str)
+    return table["model"].astype(str)
+
+
 def win_rate_effect(table: pd.DataFrame, model: str | None = None, reference: str | None = None) -> GroupEffect:
     """Participant-level win rate − .5 of ``model`` against ``reference`` from :func:`psyai.data.load_human_eval`.
 
@@ -244,7 +253,10 @@ def win_rate_effect(table: pd.DataFrame, model: str | None = None, reference: st
     to the only other model (analysis/human_eval.py's default rule)."""
     from psyai.stats.paired import pairwise_comparisons
 
+    table = table.assign(model=_model_names(table))
     names = sorted(set(table["model"].dropna()))
+    if model is None and reference is None and {"policy", "base"} <= set(names):
+        model, reference = "policy", "base"  # the rlhf_preference kit: the RLHF policy against its base model
     if reference is None:
         sft = [n for n in names if n.lower() == "sft"] or [n for n in names if "sft" in n.lower()]
         reference = sft[0] if sft else None
@@ -272,6 +284,7 @@ EXTRACTORS: dict[str, Callable[..., GroupEffect]] = {
     "accuracy_above_chance": _accuracy,
     "surprisal_slope": _slope,
     "saliency_minus_attention": _importance,
+    "saliency_minus_attention_rho": _importance,  # the name the word_importance kit uses
     "win_rate_above_half": _win,
 }
 

@@ -60,19 +60,10 @@ READER_SD = 0.25            # ReadingObserver's word-level SD (log ms)
 # --------------------------------------------------------------------------- which effect
 
 def d33_design(kit) -> str:
-    """The design :func:`psyai.stats.meta.d33_for` needs, from ``original.design`` (free text) or
-    ``original.test_design``: within-participant → ``paired``, between → ``two_sample``."""
-    given = kit.original.get("test_design")
-    if given:
-        return str(given)
-    text = str(kit.original.get("design") or "").lower()
-    if "correlation" in text:
-        return "correlation"
-    if "between" in text or "two-sample" in text or "two groups" in text:
-        return "two_sample"
-    if "within" in text or "paired" in text or "repeated" in text:
-        return "paired"
-    return "one_sample"
+    """The design :func:`psyai.stats.meta.d33_for` needs: ``original.test_design`` when the kit gives one,
+    else ``one_sample`` — every kit's effect is a mean tested against 0 at the unit of the original's N
+    (a paired design gives the same d33)."""
+    return str(kit.original.get("test_design") or "one_sample")
 
 
 def d33_value(kit) -> float:
@@ -126,12 +117,17 @@ def _reading_slope(b: float, f: dict, surprisal: np.ndarray, length: np.ndarray)
     return float(np.linalg.lstsq(x, expected, rcond=None)[0][1])
 
 
+def _flags(flags: dict | None) -> dict:
+    """Observer flags with ``_`` in their names (kit.yaml may write ``b-measure`` or ``b_measure``)."""
+    return {str(k).replace("-", "_"): v for k, v in (flags or {}).items()}
+
+
 def simulation_flags(kit, value: float, *, words: pd.DataFrame | None = None) -> dict:
     """The experiment's ``--sim-*`` flags (names without ``--sim-``) that give the effect ``value``.
 
     ``words`` (``surprisal``, ``length`` per word) is needed for ``surprisal_slope``."""
     name = kit.effect.get("name")
-    base = dict(kit.simulation.get("original") or {})
+    base = _flags(kit.simulation.get("original"))
     if name == "accuracy_above_chance":
         if not -0.5 < value < 0.5:
             raise PsyaiError(f"effect {value}: accuracy minus .5 must lie between -.5 and .5")
@@ -142,7 +138,7 @@ def simulation_flags(kit, value: float, *, words: pd.DataFrame | None = None) ->
         s, ln = words["surprisal"].to_numpy(float), words["length"].to_numpy(float)
         b = optimize.brentq(lambda b: _reading_slope(b, base, s, ln) - value, -0.5, 0.5)
         return {**base, "b_measure": round(float(b), 8)}
-    null, orig = dict(kit.simulation.get("null") or {}), base
+    null, orig = _flags(kit.simulation.get("null")), base
     est = float(kit.original["estimate"])
     share = value / est if est else 0.0
     out = dict(orig)
