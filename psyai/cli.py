@@ -370,6 +370,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _class_args(p: argparse.ArgumentParser) -> None:
+    from psyai.replication import cli as class_cli
+
+    class_cli.add_arguments(p.add_subparsers(dest="class_command", required=True, metavar="ACTION"))
+
+
+def _class(args: argparse.Namespace) -> int:
+    from psyai.replication import cli as class_cli
+
+    return class_cli.run(args)
+
+
+COMMANDS["class"] = (_class_args, _class, "replication kits for a class: power, report and the class demo")
 COMMANDS["demo"] = (_demo_args, _demo, "demos that run a whole study end to end (instructgpt)")
 COMMANDS["import"] = (_import_args, _import, "data from outside (published layouts) into psyai's tables")
 COMMANDS["export"] = (_export_args, _export, "psyai's data in the formats other tools read (a session's CSV, TRL datasets …)")
