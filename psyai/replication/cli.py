@@ -119,7 +119,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 ACTIONS = {
-    "power": (_power_args, _power, "power by simulation through the kit's own effect and test; N for 80/90/95%"),
+    "power": (_power_args, _power, "power by simulation through the kit's own effect and test; N for 80, 90 and 95 percent power"),
     "report": (_report_args, _report, "each group's estimate, the pooled estimate and the verdict against the original"),
     "demo": (_demo_args, _demo, "a simulated class of 8 groups runs two kits through the real scripts, then the report"),
 }
