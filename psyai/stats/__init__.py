@@ -16,6 +16,8 @@ published number; the R scripts are in ``tests/stats/reference/``).
 - :mod:`psyai.stats.multiple`: adjusted p values (Holm);
 - :mod:`psyai.stats.mixed`: linear and logistic mixed models in lme4's formula syntax, random slopes
   included (REML/ML with Satterthwaite t tests; Laplace), checked against lme4 and lmerTest;
+- :mod:`psyai.stats.meta`: random-effects meta-analysis (REML/DL τ², Knapp–Hartung, prediction interval, Q, I²,
+  H²; checked against metafor), the forest plot, Simonsohn's small telescopes and d₃₃, TOST equivalence tests;
 - :mod:`psyai.stats.bench`: their speed at full study size and the coverage of the Turing-test model.
 
 Analysis scripts (``analysis/``) compose these into results, sentences and reports;

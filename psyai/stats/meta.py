@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy import optimize, stats
 
 METHODS = ("REML", "DL")
@@ -253,3 +254,206 @@ def random_effects(yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.nd
         q=q, q_df=k - 1, q_p=float(stats.chi2.sf(q, k - 1)), k=k, method=method, test=test, dof=dof,
         statistic=float(statistic), p_val=p_val, level=float(level),
     )
+
+
+def _check_estimate(estimate: float, se: float, dof: float | None) -> None:
+    if not math.isfinite(estimate):
+        raise ValueError(f"estimate={estimate}: give the replication's effect as a finite number")
+    if not (math.isfinite(se) and se > 0):
+        raise ValueError(f"se={se}: give the estimate's standard error, a finite number > 0")
+    if dof is not None and not dof > 0:
+        raise ValueError(f"dof={dof}: give the t test's degrees of freedom (> 0), or None for the normal distribution")
+
+
+def _dist(dof: float | None):
+    return stats.norm() if dof is None else stats.t(dof)
+
+
+def _power_t(d: float, n: int, design: str, alpha: float) -> float:
+    """Two-sided power of a t test at standardised effect ``d`` (pwr's ``pwr.t.test``: both tails counted)."""
+    dof, ncp = (2 * (n - 1), d * math.sqrt(n / 2)) if design == "two_sample" else (n - 1, d * math.sqrt(n))
+    crit = stats.t.ppf(1 - alpha / 2, dof)
+    return float(stats.nct.sf(crit, dof, ncp) + stats.nct.sf(crit, dof, -ncp))  # P(T ≤ −crit) = P(−T ≥ crit)
+
+
+def _power_r(r: float, n: int, alpha: float) -> float:
+    """Two-sided power of the test of a correlation (pwr's ``pwr.r.test``: Fisher's z with a bias term)."""
+    crit_t = stats.t.ppf(1 - alpha / 2, n - 2)
+    rc = math.sqrt(crit_t**2 / (crit_t**2 + n - 2))  # the critical r
+    zr, zrc = math.atanh(r) + r / (2 * (n - 1)), math.atanh(rc)
+    return float(stats.norm.cdf((zr - zrc) * math.sqrt(n - 3)) + stats.norm.cdf((-zr - zrc) * math.sqrt(n - 3)))
+
+
+def d33_for(design: str, n: int, *, alpha: float = 0.05) -> float:
+    """The effect the original study had 33% power to detect (Simonsohn's d₃₃), in standardised units.
+
+    Simonsohn (2015): an original study of size n is a telescope that could see effects of
+    some size; d₃₃ is the true effect it would have detected (two-sided, at ``alpha``) one
+    time in three. A replication whose effect is reliably smaller than d₃₃ tells us the
+    original could hardly have seen the effect at all (:func:`small_telescopes`).
+
+    Power is pwr's, the package Simonsohn's own code calls, solved for power = 1/3:
+
+    * ``"one_sample"``, ``"paired"`` — Cohen's d (d_z for paired differences) of a one-sample t
+      test with n observations (pairs), noncentral t on n − 1 df, both tails counted
+      (``pwr.t.test(n, power = 1/3, type = "one.sample" | "paired")``);
+    * ``"two_sample"`` — Cohen's d of a two-sample t test with n per group, 2(n − 1) df
+      (``pwr.t2n.test(n, n, power = 1/3)``);
+    * ``"correlation"`` — Pearson's r with n pairs, Fisher's z with pwr's bias term
+      (``pwr.r.test(n, power = 1/3)``).
+
+    Returns
+    -------
+    float: d (or r) > 0.
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"design={design!r}: use one of {', '.join(DESIGNS)} (the original study's design)")
+    if not 0 < alpha < 1 / 3:
+        raise ValueError(f"alpha={alpha}: give the original test's two-sided significance level, below 1/3 "
+                         "(e.g. 0.05); at alpha >= 1/3 even a null effect has 33% power")
+    smallest = 4 if design == "correlation" else 2
+    if int(n) != n or n < smallest:
+        raise ValueError(f"n={n}: give the original study's sample size, a whole number >= {smallest} "
+                         f"({'per group' if design == 'two_sample' else 'in all'})")
+    n = int(n)
+    if design == "correlation":
+        return float(optimize.brentq(lambda r: _power_r(r, n, alpha) - 1 / 3, 1e-12, 1 - 1e-12, xtol=1e-14))
+    high = 1.0  # bracket d₃₃ (the noncentral t turns to NaN far out in its tail, so do not start wide)
+    while _power_t(high, n, design, alpha) < 1 / 3:
+        high *= 2
+    return float(optimize.brentq(lambda d: _power_t(d, n, design, alpha) - 1 / 3, 1e-12, high, xtol=1e-14))
+
+
+def small_telescopes(estimate: float, se: float, *, d33: float, dof: float | None = None,
+                     alpha: float = 0.05) -> dict:
+    """Simonsohn's (2015) small-telescopes test: is the replication's effect smaller than d₃₃?
+
+    A one-sided test of H₀: effect ≥ d₃₃ against H₁: effect < d₃₃,
+    ``statistic = (estimate − d33) / se`` with ``p = P(T ≤ statistic)`` (t on ``dof`` df, or
+    normal when ``dof`` is None). Equivalently: the one-sided upper bound
+    ``estimate + crit₁₋α · se`` (the upper end of the two-sided 1 − 2α interval) lies below
+    d₃₃. ``estimate``, ``se`` and ``d33`` must be in the same units (standardise the
+    replication's effect, or put d₃₃ in raw units by multiplying by the SD).
+
+    Returns
+    -------
+    dict with ``d33``, ``estimate``, ``se``, ``dof``, ``statistic``, ``p_val``, ``upper`` (the
+    one-sided 1 − α upper bound), ``alpha`` and ``conclusion``: ``"smaller_than_d33"`` when
+    p < α (the effect is too small for the original to have detected it: an informative
+    failure to replicate) or ``"not_smaller_than_d33"`` (the replication cannot rule out an
+    effect the original could have seen).
+    """
+    _check_estimate(estimate, se, dof)
+    if not math.isfinite(d33):
+        raise ValueError(f"d33={d33}: give the effect the original had 33% power to detect (see d33_for)")
+    dist = _dist(dof)
+    statistic = (estimate - d33) / se
+    p_val = float(dist.cdf(statistic))
+    return {"d33": float(d33), "estimate": float(estimate), "se": float(se), "dof": dof,
+            "statistic": float(statistic), "p_val": p_val, "upper": float(estimate + dist.ppf(1 - alpha) * se),
+            "alpha": float(alpha), "conclusion": "smaller_than_d33" if p_val < alpha else "not_smaller_than_d33"}
+
+
+def equivalence_test(estimate: float, se: float, *, low: float, high: float, dof: float | None = None,
+                     alpha: float = 0.05) -> dict:
+    """Two one-sided tests (TOST) of equivalence: does the effect lie between ``low`` and ``high``?
+
+    Lakens (2017): reject both H₀: effect ≤ low (``t_low = (estimate − low)/se``,
+    ``p_low = P(T ≥ t_low)``) and H₀: effect ≥ high (``t_high = (estimate − high)/se``,
+    ``p_high = P(T ≤ t_high)``); the effect is declared equivalent (within the bounds) when
+    ``p_val = max(p_low, p_high) < alpha`` — that is, when the 1 − 2α interval lies inside
+    the bounds. T is t on ``dof`` df, or normal when ``dof`` is None. With the smallest
+    effect size of interest s, the bounds are usually ``low=-s, high=s``.
+
+    Returns
+    -------
+    dict with ``low``, ``high``, ``t_low``, ``p_low``, ``t_high``, ``p_high``, ``p_val``,
+    ``ci_low``, ``ci_high`` (the 1 − 2α interval), ``dof``, ``alpha`` and ``equivalent`` (bool).
+    """
+    _check_estimate(estimate, se, dof)
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"low={low}, high={high}: give equivalence bounds with low < high, e.g. low=-sesoi, "
+                         "high=sesoi (the smallest effect size of interest)")
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"alpha={alpha}: give each one-sided test's level, between 0 and 0.5 (e.g. 0.05)")
+    dist = _dist(dof)
+    t_low, t_high = (estimate - low) / se, (estimate - high) / se
+    p_low, p_high = float(dist.sf(t_low)), float(dist.cdf(t_high))
+    half = float(dist.ppf(1 - alpha)) * se
+    p_val = max(p_low, p_high)
+    return {"low": float(low), "high": float(high), "t_low": float(t_low), "p_low": p_low, "t_high": float(t_high),
+            "p_high": p_high, "p_val": p_val, "ci_low": float(estimate - half), "ci_high": float(estimate + half),
+            "dof": dof, "alpha": float(alpha), "equivalent": bool(p_val < alpha)}
+
+
+def forest_plot(labels: Sequence[str], yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.ndarray,
+                result: MetaResult, *, xlabel: str, reference: float | None = None,
+                reference_label: str | None = None) -> Figure:
+    """A forest plot: each group's estimate and interval, the pooled estimate, the prediction interval.
+
+    One row per group, top to bottom in the order given: a square at ``yi`` whose area is the
+    group's share of the random-effects weight ``1/(vᵢ + τ̂²)`` and a line for its own
+    ``result.level`` normal interval ``yᵢ ± z·√vᵢ`` (as metafor's ``forest``); at the bottom the
+    pooled estimate as a diamond spanning its confidence interval, with the prediction interval
+    as a thinner line through it. The right margin writes each row's ``estimate [low, high]``;
+    a dashed line marks 0, and ``reference`` (the original study's effect) a dotted red line,
+    named by ``reference_label`` in the legend. Labels may be Japanese: the figure uses
+    psyai's CJK-capable fonts (:data:`psyai.report.FIGURE_FONTS`).
+
+    Parameters
+    ----------
+    labels : one name per group (e.g. the student team's name).
+    yi, vi : the groups' estimates and sampling variances, as given to :func:`random_effects`.
+    result : the model fitted to them.
+    xlabel : the effect and its units, e.g. ``"accuracy − .5 (proportion correct minus chance)"``.
+    reference, reference_label : the original effect to compare with, and its legend text.
+
+    Returns
+    -------
+    matplotlib.figure.Figure (no pyplot state; embed with :func:`psyai.report.figure_to_html`).
+    """
+    import psyai.report  # noqa: F401  (sets matplotlib's font.family to the CJK-capable FIGURE_FONTS)
+
+    y, v = _effects(yi, vi)
+    labels = [str(label) for label in labels]
+    if len(labels) != y.size:
+        raise ValueError(f"{len(labels)} labels for {y.size} groups; give one label per estimate")
+    if result.k != y.size:
+        raise ValueError(f"result pools {result.k} groups but {y.size} estimates were given; pass the yi and vi "
+                         "the model was fitted to")
+    k = y.size
+    z = float(stats.norm.ppf(0.5 + result.level / 2))
+    low, high = y - z * np.sqrt(v), y + z * np.sqrt(v)  # (k,) each group's own interval
+    weight = 1.0 / (v + result.tau2)  # (k,)
+    share = weight / weight.sum()  # (k,)
+    rows = np.arange(k, 0, -1) + 1.0  # (k,) first group at the top; the pooled row sits at 0
+    pct = f"{result.level:.0%}"
+
+    fig = Figure(figsize=(7.2, 0.36 * (k + 2) + 1.6), layout="constrained")
+    ax = fig.subplots()
+    ax.hlines(rows, low, high, color="#333333", lw=1.2)
+    ax.scatter(y, rows, marker="s", s=30 + 220 * share / share.max(), color="#3a6ea5", zorder=3,
+               label=f"group estimate, {pct} CI (area: weight)")
+    ax.hlines(0, result.pi_low, result.pi_high, color="#333333", lw=1.0, ls=(0, (4, 2)),
+              label=f"{pct} prediction interval")
+    ax.vlines([result.pi_low, result.pi_high], -0.15, 0.15, color="#333333", lw=1.0)
+    diamond_x = [result.ci_low, result.estimate, result.ci_high, result.estimate]
+    ax.fill(diamond_x, [0, 0.35, 0, -0.35], color="#c0504d", zorder=3, label=f"pooled estimate, {pct} CI")
+    ax.axhline(1.0, color="#bbbbbb", lw=0.8)
+    ax.axvline(0, color="grey", lw=1, ls="--")
+    if reference is not None:
+        ax.axvline(reference, color="#c0504d", lw=1.2, ls=":", label=reference_label or f"reference {reference:.2f}")
+    ax.set_ylim(-0.8, k + 1.7)
+    ax.set_yticks([*rows, 0], [*labels, "RE model"])
+    ax.set_xlabel(xlabel)
+    ax.set_title(f"{result.describe()}; τ² = {result.tau2:.3g}, I² = {result.i2:.0f}%", fontsize=9)
+    right = ax.twinx()  # the numbers column, laid out with the axes
+    right.set_ylim(ax.get_ylim())
+    right.set_yticks([*rows, 0], [f"{e:.2f} [{lo:.2f}, {hi:.2f}]" for e, lo, hi in zip(y, low, high)]
+                     + [f"{result.estimate:.2f} [{result.ci_low:.2f}, {result.ci_high:.2f}]"])
+    right.tick_params(length=0)
+    for axis in (ax, right):
+        axis.spines[["top"]].set_visible(False)
+    handles, texts = ax.get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    return fig

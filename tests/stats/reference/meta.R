@@ -56,11 +56,20 @@ d33 <- list(
                                 d33 = pwr.t.test(n = 30, power = 1/3, sig.level = 0.10, type = "one.sample")$d)
 )
 
+# power itself at given effects (d33_for solves these for power = 1/3; pwr's own solver stops at ~1e-4)
+power_at <- list(
+  list(design = "one_sample", n = 30, d = 0.3, power = pwr.t.test(n = 30, d = 0.3, type = "one.sample")$power),
+  list(design = "paired", n = 12, d = 0.8, power = pwr.t.test(n = 12, d = 0.8, type = "paired")$power),
+  list(design = "two_sample", n = 20, d = 0.5, power = pwr.t2n.test(n1 = 20, n2 = 20, d = 0.5)$power),
+  list(design = "two_sample", n = 200, d = 0.1, power = pwr.t2n.test(n1 = 200, n2 = 200, d = 0.1)$power),
+  list(design = "correlation", n = 50, r = 0.25, power = pwr.r.test(n = 50, r = 0.25)$power)
+)
+
 out <- list(
   r_version = R.version.string,
   metafor_version = as.character(packageVersion("metafor")),
   pwr_version = as.character(packageVersion("pwr")),
   bcg = bcg, groups = groups, three = three, homogeneous = homogeneous,
-  d33 = d33
+  d33 = d33, power_at = power_at
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null"), file.path(here, "meta.json"))
