@@ -49,7 +49,7 @@ from psyai.replication.effects import (
 )
 
 __all__ = ["PowerResult", "d33_design", "d33_value", "effect_value", "n_for_power", "power_curve", "power_figure",
-           "simulate_group", "simulation_flags", "surprisal_measures"]
+           "simulate_class", "simulate_group", "simulation_flags", "surprisal_measures"]
 
 TARGETS = (0.8, 0.9, 0.95)
 DEFAULT_GRID = (10, 20, 40, 80, 160)
@@ -215,18 +215,19 @@ def _synthetic_reading(words: pd.DataFrame, flags: dict, n: int, seed: int, n_te
     from psyai.participants.observers import ReadingObserver
 
     items = sorted(words["item"].unique())
+    values = {(r.item, int(r.word_index)): float(r.surprisal) for r in words.itertuples()}
+    by_item = {item: [(int(r.word_index), str(r.word)) for r in g.itertuples()] for item, g in words.groupby("item")}
     rows = []
     for i in range(n):
         rng = np.random.default_rng([seed, i])
         obs = ReadingObserver(intercept=flags.get("intercept", 5.7) + rng.normal(0, READER_INTERCEPT_SD),
                               b_length=flags.get("b_length", 0.04), b_measure=flags.get("b_measure", 0.0),
-                              measures={(r.item, int(r.word_index)): float(r.surprisal) for r in words.itertuples()},
-                              seed=int(rng.integers(2**31)))
+                              measures=values, seed=int(rng.integers(2**31)))
         shown = items if n_texts is None else list(rng.permutation(items))[:n_texts]
         for item in shown:
-            for r in words[words["item"] == item].itertuples():
-                rows.append((f"sim{i + 1:03d}", item, int(r.word_index), r.word, "reading_time",
-                             obs.reading_time(item, int(r.word_index), str(r.word)) * 1000.0))
+            for index, word in by_item[item]:
+                rows.append((f"sim{i + 1:03d}", item, index, word, "reading_time",
+                             obs.reading_time(item, index, word) * 1000.0))
     return pd.DataFrame(rows, columns=["participant", "item", "word_index", "word", "measure", "value"])
 
 
@@ -382,3 +383,16 @@ def power_figure(result: PowerResult, *, lang: str = "en"):
     ax.set_title(f"{result.kit}: {result.effect:.3g} ({result.effect_source})", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def simulate_class(kit, *, groups: int, n: int, effect: str | float = "original", seed: int = 0,
+                   measures_csv: Path | None = None, flags: dict | None = None) -> dict[str, GroupEffect]:
+    """Fast path for a whole class: ``groups`` synthetic groups of ``n`` participants with the ``effect``
+    (or the observer ``flags`` given), each group's :class:`GroupEffect` keyed ``g01`` … (for verdict
+    recovery checks of :func:`psyai.replication.report.judge`)."""
+    if flags is None:
+        value, _ = effect_value(kit, effect)
+        words = _words(measures_csv) if kit.effect.get("name") == "surprisal_slope" else None
+        flags = simulation_flags(kit, value, words=words)
+    return {f"g{g + 1:02d}": simulate_group(kit, n, flags, seed * 7919 + g, measures_csv=measures_csv)
+            for g in range(groups)}
