@@ -181,7 +181,7 @@ def _report(args: argparse.Namespace) -> int:
 def _demo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
     p.add_argument("--groups", type=int, default=8, help="groups in the class (default %(default)s)")
-    p.add_argument("--participants", type=int, default=4, help="simulated participants per group (default %(default)s)")
+    p.add_argument("--participants", type=int, default=3, help="simulated participants per group (default %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--jobs", type=int, default=2, help="simulated sessions run in parallel (default %(default)s)")
     p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the report")

@@ -49,7 +49,7 @@ __all__ = ["VERDICTS", "class_folders", "class_groups", "judge", "build_report",
 logger = logging.getLogger(__name__)
 
 VERDICTS = ("replicated", "not replicated", "inconclusive")
-MANIFEST = "collect.json"  # written by `psyai class collect`: {"kit": id, "groups": {name: folder relative to it}}
+MANIFEST = "collect_report.json"  # written by `psyai class collect`: "kit", "groups": [{"group", "status", "data_dir"}]
 
 RULE = {
     "en": ("Decision rule (fixed before the data): replicated = the pooled effect is significantly different from 0 "
@@ -106,9 +106,9 @@ WORDS = {
 # --------------------------------------------------------------------------- where the groups are
 
 def class_groups(folder: str | Path) -> tuple[str | None, dict[str, Path]]:
-    """The kit id (None when the folder does not say) and each group's data folder.
+    """The kit id (None when the folder does not say) and each accepted group's data folder.
 
-    ``folder/collect.json`` (``psyai class collect``) names them; without it, each sub-folder of
+    ``folder/collect_report.json`` (``psyai class collect``) names them; without it, each sub-folder of
     ``folder/groups/`` (else of ``folder``) holding session logs is a group, named by its folder."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -120,8 +120,11 @@ def class_groups(folder: str | Path) -> tuple[str | None, dict[str, Path]]:
         except json.JSONDecodeError as err:
             raise DataError(f"{manifest}: not JSON (line {err.lineno}); write it again with `psyai class collect`") from None
         groups = data.get("groups")
+        if isinstance(groups, list):  # collect's report: one entry per submission, refused ones without data_dir
+            groups = {g.get("group"): g.get("data_dir") for g in groups if isinstance(g, dict) and g.get("data_dir")}
         if not isinstance(groups, dict) or not groups:
-            raise DataError(f"{manifest}: field 'groups' must map each group to its data folder")
+            raise DataError(f"{manifest}: no accepted group; every submission was refused (see its tables/) or "
+                            "the file was not written by `psyai class collect`")
         out = {}
         for name, rel in groups.items():
             path = folder / (rel["folder"] if isinstance(rel, dict) else rel)
