@@ -186,8 +186,8 @@ def _measures_or_refuse(kit, measures):
 def _slope(kit, data_dir: Path, measures=None) -> GroupEffect:
     from psyai.data import load_word_measures
 
-    words = load_word_measures(data_dir, experiment=kit.experiment)
-    return surprisal_slope_effect(words, word_surprisal(_measures_or_refuse(kit, measures)))
+    surprisal = word_surprisal(_measures_or_refuse(kit, measures))
+    return surprisal_slope_effect(load_word_measures(data_dir, experiment=kit.experiment), surprisal)
 
 
 # --------------------------------------------------------------------------- word importance: saliency vs attention
@@ -223,8 +223,8 @@ def saliency_attention_effect(words: pd.DataFrame, measures: pd.DataFrame) -> Gr
 def _importance(kit, data_dir: Path, measures=None) -> GroupEffect:
     from psyai.data import load_word_measures
 
-    words = load_word_measures(data_dir, experiment=kit.experiment)
     table = _measures_or_refuse(kit, measures)
+    words = load_word_measures(data_dir, experiment=kit.experiment)
     if not isinstance(table, pd.DataFrame):
         path = Path(table)
         table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype={"text_id": str})
