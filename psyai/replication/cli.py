@@ -92,18 +92,9 @@ def collect(args: argparse.Namespace) -> int:
 
 # -- power, report, demo ---------------------------------------------------------
 
-def _effect(value: str) -> str | float:
-    if value in ("original", "sesoi", "d33"):
-        return value
-    try:
-        return float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r}: use original, sesoi, d33 or a number in the kit's units") from None
-
-
 def _power_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("kit", metavar="KIT", help="a kit id (psyai class new --list) or a kit folder")
-    p.add_argument("--effect", type=_effect, default="original",
+    p.add_argument("--effect", default="original",
                    help="effect to simulate: original, sesoi, d33 or a number in the kit's units (default %(default)s)")
     p.add_argument("--n", type=int, nargs="+", default=None, metavar="N",
                    help="participants per group to try (default: the kit's power.n_grid)")
