@@ -35,6 +35,7 @@ from psyai.study import init_study
 __all__ = ["MAX_GROUPS", "group_name", "in_language", "new_assignment", "protocol_commands"]
 
 MAX_GROUPS = 99
+MEASURES = "measures/model_measures.csv"  # where the kits' stimuli commands write the model's word measures
 
 COMMANDS = {
     "heading": {"en": "Commands for this group", "ja": "このグループのコマンド"},
@@ -90,7 +91,7 @@ INSTRUCTOR_README = {
 
 3. Judge the replication (meta-analysis across groups, small telescopes, equivalence):
 
-       psyai class report collected --kit {kit} --out report
+       psyai class report collected --kit {kit} --out report{measures}
 """,
     "ja": """# 講師用コマンド
 
@@ -105,7 +106,7 @@ INSTRUCTOR_README = {
 
 3. 再現を判定する(グループ間のメタ分析、small telescopes、同等性検定):
 
-       psyai class report collected --kit {kit} --out report
+       psyai class report collected --kit {kit} --out report{measures}
 """,
 }
 
@@ -179,8 +180,9 @@ def new_assignment(kit: Kit, dest: str | Path, *, groups: int = 1, lang: str = "
         "psyai": __version__, "command_line": sys.argv}, indent=2, ensure_ascii=False))
     instructor = dest / "instructor"
     write(instructor / "instructor.md", kit.text("instructor", lang))
+    measures = f" --measures {MEASURES}" if kit.stimuli_command and MEASURES in kit.stimuli_command else ""
     write(instructor / "README.md", INSTRUCTOR_README[lang].format(
-        kit=kit.id, power=f"psyai class power {kit.id} --effect sesoi --out power"))
+        kit=kit.id, power=f"psyai class power {kit.id} --effect sesoi --out power", measures=measures))
     for prereg_lang in LANGS:
         write(instructor / f"preregistration.{prereg_lang}.md", preregistration(kit, prereg_lang, power=power))
     for name in names:

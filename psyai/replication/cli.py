@@ -20,13 +20,32 @@ from pathlib import Path
 
 from psyai.errors import PsyaiError
 
-__all__ = ["ACTIONS", "add_arguments", "build_parser", "collect", "main", "new", "run"]
+__all__ = ["ACTIONS", "add_arguments", "build_parser", "collect", "kits", "main", "new", "run"]
 
 
 def _kit_help() -> str:
     from psyai.replication.kit import list_kits
 
     return f"a kit id ({', '.join(list_kits())}) or a folder holding a kit.yaml"
+
+
+# -- kits -------------------------------------------------------------------------
+
+def _kits_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the titles")
+
+
+def kits(args: argparse.Namespace) -> int:
+    """``psyai class kits``: the kits psyai ships, one line each (id, experiment, effect, original, checked)."""
+    from psyai.replication.kit import list_kits, load_kit
+
+    for kit_id in list_kits():
+        kit = load_kit(kit_id)
+        checked = {True: "numbers checked", "partly": "numbers partly checked", False: "numbers NOT checked"}
+        print(f"{kit.id}: {kit.title[args.lang]} — experiment {kit.experiment}, effect {kit.effect['name']}, "
+              f"original {kit.original['estimate']:g} (N = {kit.original['n']}; "
+              f"{checked[kit.original['verified']]})")
+    return 0
 
 
 # -- new --------------------------------------------------------------------------
@@ -194,6 +213,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 ACTIONS = {
+    "kits": (_kits_arguments, kits, "the replication kits psyai ships"),
     "new": (_new_arguments, new, "make the assignment folder of a kit: study folders per group, protocol, preregistration"),
     "collect": (_collect_arguments, collect, "check and pool the groups' session folders or zip files"),
     "power": (_power_args, _power, "power by simulation through the kit's own effect and test; N for 80, 90 and 95 percent power"),

@@ -106,7 +106,7 @@ def group_from_name(path: Path) -> str:
 
 def _parse(argument: str) -> tuple[str, Path]:
     name, sep, rest = argument.partition("=")
-    if sep and name and "/" not in name and "\\" not in name:
+    if sep and not Path(argument).exists() and name and "/" not in name and "\\" not in name:
         if not GROUP_PATTERN.fullmatch(name):
             raise CollectError(f"submission {argument!r}: group name {name!r} must be 1–16 letters, digits or _ "
                                "(e.g. g01=group-01.zip)")
@@ -154,8 +154,13 @@ def safe_extract(zip_path: Path, dest: Path) -> None:
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "xb") as out:
-                shutil.copyfileobj(src, out)
+            try:
+                with zf.open(info) as src, open(target, "xb") as out:
+                    shutil.copyfileobj(src, out)
+            except (RuntimeError, zipfile.BadZipFile, NotImplementedError, EOFError) as exc:  # encrypted, damaged
+                raise CollectError(f"{zip_path}: member {info.filename!r} cannot be unpacked ({exc}); ask the group "
+                                   "to zip their data folder again, without a password "
+                                   "(python -m zipfile -c group-NN.zip data)") from None
 
 
 def _logs(root: Path) -> list[Path]:
@@ -163,7 +168,11 @@ def _logs(root: Path) -> list[Path]:
     found = []
     for path in sorted(root.rglob("*_log.jsonl")):
         ses, sub = path.parent, path.parent.parent
-        if ses.name.startswith("ses-") and sub.name.startswith("sub-") and "set-aside" not in path.parts:
+        rel = path.relative_to(root).parts
+        if ("set-aside" in rel or "__MACOSX" in rel or path.name.startswith("._")  # macOS zips' resource forks
+                or path.is_symlink()):
+            continue
+        if ses.name.startswith("ses-") and sub.name.startswith("sub-"):
             found.append(path)
     return found
 
@@ -200,6 +209,8 @@ def _check(log: Path, root: Path, kit: Kit, include_unfinished: bool) -> Session
         check.reason = f"a {header.get('experiment')} session; kit {kit.id} runs {kit.experiment}"
     elif check.run_mode == "pilot":
         check.reason = "pilot session (the experimenters' practice, never analysed)"
+    elif check.session_status == "declined":
+        check.reason = "the participant declined consent (nothing was recorded)"
     elif check.session_status != "completed" and not include_unfinished:
         how = "stopped with Escape" if check.session_status == "aborted" else "has no end record (cut off)"
         check.reason = (f"session did not end: {how}, {check.n_trials} main trials on disk "
@@ -218,7 +229,11 @@ def _group_reason(checks: list[SessionCheck]) -> str:
     if modes == {"pilot"}:
         return ("only pilot sessions: a pilot is the experimenters' practice — run the participants without "
                 "--pilot, then hand in again")
-    return "no session was accepted (see the table)"
+    reasons: dict[str, int] = {}
+    for c in checks:
+        key = c.reason.split(";")[0].split(":")[0].split(" (")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    return "no session was accepted: " + "; ".join(f"{n}× {r}" for r, n in reasons.items())
 
 
 # --------------------------------------------------------------------------- collect
@@ -278,7 +293,8 @@ def collect_submissions(kit: Kit, submissions: list[str], out: str | Path, *, in
                 if c.status == "accepted" and first is not None:
                     c.status, c.reason = "refused", (f"participant {c.participant} already took part (session "
                                                      f"{first.session}); only the first session counts")
-                if c.participant is not None and c.run_mode not in (None, "pilot") and c.participant not in took_part:
+                exposed = c.run_mode not in (None, "pilot") and c.session_status != "declined"
+                if c.participant is not None and exposed and c.participant not in took_part:
                     took_part[c.participant] = c
                 if c.status == "accepted":
                     hashes[c.log_sha256] = f"{group}/{c.source}"

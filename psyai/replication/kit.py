@@ -9,6 +9,13 @@ same way) holding
 - ``protocol.en.md`` / ``protocol.ja.md``: what students do in the lab;
 - ``instructor.en.md`` / ``instructor.ja.md``: the instructor's sheet.
 
+``original.verified`` (optional, default true) says whether every number of the original was
+read in the source or computed from numbers read there (``true``), only some (``partly``) or
+none (``false``); ``original.note`` says where each number comes from and how any was computed. Reports and preregistrations show a warning unless true.
+``original.test_design`` (optional) names the design of the original's test for
+:func:`psyai.stats.meta.d33_for` (one_sample, paired, two_sample, correlation).
+Observer flags in ``simulation`` are written without ``--sim-`` (``dprime``, ``b_measure``).
+
 The preregistration is not stored: ``psyai class new`` fills it from the kit
 (:mod:`psyai.replication.prereg`). :func:`load_kit` checks every field before
 anything uses it and refuses a bad kit in one line naming the file and field.
@@ -49,7 +56,7 @@ class Kit:
     settings: dict[str, Any]        # experiment flags without "--" → values
     analysis: str | None            # analysis/<analysis>.py for the full report
     effect: dict[str, Any]          # name, label {en, ja}, scale, direction, sesoi
-    original: dict[str, Any]        # citation, estimate, se | ci_low + ci_high, n, design, note
+    original: dict[str, Any]        # citation, estimate, se | ci_low + ci_high, n, design, note, verified
     simulation: dict[str, dict]     # {"original": {flag: value}, "null": {flag: value}}
     power: dict[str, Any] = field(default_factory=dict)  # {"n_grid": [...]}
 
@@ -253,6 +260,10 @@ def load_kit(kit_id_or_path: str | Path) -> Kit:
             raise f.fail("original.se", "give the original estimate's se, or its 95% interval as ci_low and ci_high")
         if not original["ci_low"] < original["ci_high"]:
             raise f.fail("original.ci_low", f"{original['ci_low']} must be below ci_high {original['ci_high']}")
+    verified = original.get("verified", True)
+    if verified not in (True, False, "partly"):
+        raise f.fail("original.verified", f"{verified!r}: true (every number read in the source), partly or false")
+    original["verified"] = verified
     n = original.get("n")
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise f.fail("original.n", f"expected the original's number of participants (a whole number ≥ 2), got {n!r}")

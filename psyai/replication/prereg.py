@@ -59,10 +59,16 @@ T = {
     "n": {"en": "participants", "ja": "参加者数"},
     "design": {"en": "Design", "ja": "デザイン"},
     "note": {"en": "Where the numbers come from", "ja": "数値の出典"},
+    "unverified": {"en": "**Warning**: not every number of the original study could be checked against the paper "
+                         "({verified}); see the note above and check them before judging the replication.",
+                   "ja": "**注意**:元の研究の数値の一部は論文と照合できていません({verified})。上の出典を確認し、"
+                         "再現の判定の前に数値を確かめてください。"},
     "h_design": {"en": "3. Design and materials", "ja": "3. デザインと材料"},
     "experiment": {"en": "Experiment", "ja": "実験"},
     "stimuli": {"en": "Stimuli", "ja": "刺激"},
     "stimuli_made": {"en": "made before the first session with", "ja": "最初のセッションの前に次のコマンドで作成"},
+    "made_with": {"en": "Model measures, made once before the analysis (the same model for every group) with",
+                  "ja": "モデルの指標(分析の前に 1 回、全グループで同じモデルを使って作成)"},
     "command": {"en": "Each participant runs (one session, participant IDs P001, P002, … in order of arrival)",
                 "ja": "各参加者に次を実行する(1 人 1 セッション、参加者 ID は来た順に P001、P002 …)"},
     "h_sample": {"en": "4. Sample size", "ja": "4. サンプルサイズ"},
@@ -175,12 +181,15 @@ def preregistration(kit: Kit, lang: str, *, group: str | None = None, power: dic
               f"{_t('n', lang)} N = {o['n']}",
               f"- **{_t('design', lang)}**: {o['design']}",
               f"- **{_t('note', lang)}**: {o['note']}", ""]
+    if o.get("verified", True) is not True:
+        lines[-1:-1] = ["", _t("unverified", lang, verified=f"verified: {str(o['verified']).lower()}")]
 
     stimuli = (f"`{kit.stimuli.relative_to(_root())}`" if kit.stimuli is not None and _inside(kit.stimuli)
                else f"{_t('stimuli_made', lang)} `{kit.stimuli_command}`")
     lines += [f"## {_t('h_design', lang)}", "",
               f"- **{_t('experiment', lang)}**: `experiments/{kit.experiment}.py`",
               f"- **{_t('stimuli', lang)}**: {stimuli}",
+              *([f"- **{_t('made_with', lang)}**: `{kit.stimuli_command}`"] if kit.stimuli and kit.stimuli_command else []),
               f"- **{_t('command', lang)}**:", "", "```", experiment_command(kit), "```", ""]
 
     lines += [f"## {_t('h_sample', lang)}", ""]

@@ -189,7 +189,9 @@ def random_effects(yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.nd
     (Viechtbauer, 2010) and ``predict()`` on it:
 
     * τ² by restricted maximum likelihood (Fisher scoring; Viechtbauer, 2005) or, with
-      ``method="DL"``, by DerSimonian and Laird's (1986) method of moments; both truncated at 0;
+      ``method="DL"``, by DerSimonian and Laird's (1986) method of moments; both truncated at 0.
+      REML takes metafor's starting value, steps and stopping rule, so τ² is the value ``rma``
+      prints (it may differ from the exact maximum around the fifth decimal, as metafor's does);
     * μ̂ = Σ wᵢ yᵢ / Σ wᵢ with wᵢ = 1/(vᵢ + τ̂²);
     * ``test="knha"`` (the default): Knapp and Hartung's (2003) standard error
       ``√(Σ wᵢ (yᵢ − μ̂)² / ((k − 1) Σ wᵢ))`` and t on k − 1 df, *not* truncated below at the
@@ -386,9 +388,20 @@ def equivalence_test(estimate: float, se: float, *, low: float, high: float, dof
             "dof": dof, "alpha": float(alpha), "equivalent": bool(p_val < alpha)}
 
 
+# The forest plot's own words, in both languages (group labels, xlabel and reference_label come from the caller)
+FOREST_WORDS = {
+    "en": {"group": "group estimate, {pct} CI (area: weight)", "pi": "{pct} prediction interval",
+           "pooled": "pooled estimate, {pct} CI", "reference": "reference {value:.2f}", "model": "RE model"},
+    "ja": {"group": "各グループの推定値と{pct}信頼区間（面積は重み）", "pi": "{pct}予測区間",
+           "pooled": "統合推定値と{pct}信頼区間", "reference": "参照値 {value:.2f}", "model": "ランダム効果モデル",
+           "title": "ランダム効果モデル（τ²: {tau}、検定: {test}、k = {k}）", "REML": "REML", "DL": "DerSimonian–Laird法",
+           "knha": "Knapp–Hartungのt検定", "z": "z検定"},
+}
+
+
 def forest_plot(labels: Sequence[str], yi: Sequence[float] | np.ndarray, vi: Sequence[float] | np.ndarray,
                 result: MetaResult, *, xlabel: str, reference: float | None = None,
-                reference_label: str | None = None) -> Figure:
+                reference_label: str | None = None, lang: str = "en") -> Figure:
     """A forest plot: each group's estimate and interval, the pooled estimate, the prediction interval.
 
     One row per group, top to bottom in the order given: a square at ``yi`` whose area is the
@@ -407,12 +420,17 @@ def forest_plot(labels: Sequence[str], yi: Sequence[float] | np.ndarray, vi: Seq
     result : the model fitted to them.
     xlabel : the effect and its units, e.g. ``"accuracy − .5 (proportion correct minus chance)"``.
     reference, reference_label : the original effect to compare with, and its legend text.
+    lang : ``"en"`` or ``"ja"``, the language of the figure's own words (legend, pooled row, title).
 
     Returns
     -------
     matplotlib.figure.Figure (no pyplot state; embed with :func:`psyai.report.figure_to_html`).
     """
     import psyai.report  # noqa: F401  (sets matplotlib's font.family to the CJK-capable FIGURE_FONTS)
+
+    if lang not in FOREST_WORDS:
+        raise ValueError(f"lang={lang!r}: use 'en' or 'ja'")
+    words = FOREST_WORDS[lang]
 
     y, v = _effects(yi, vi)
     labels = [str(label) for label in labels]
@@ -433,20 +451,24 @@ def forest_plot(labels: Sequence[str], yi: Sequence[float] | np.ndarray, vi: Seq
     ax = fig.subplots()
     ax.hlines(rows, low, high, color="#333333", lw=1.2)
     ax.scatter(y, rows, marker="s", s=30 + 220 * share / share.max(), color="#3a6ea5", zorder=3,
-               label=f"group estimate, {pct} CI (area: weight)")
+               label=words["group"].format(pct=pct))
     ax.hlines(0, result.pi_low, result.pi_high, color="#333333", lw=1.0, ls=(0, (4, 2)),
-              label=f"{pct} prediction interval")
+              label=words["pi"].format(pct=pct))
     ax.vlines([result.pi_low, result.pi_high], -0.15, 0.15, color="#333333", lw=1.0)
     diamond_x = [result.ci_low, result.estimate, result.ci_high, result.estimate]
-    ax.fill(diamond_x, [0, 0.35, 0, -0.35], color="#c0504d", zorder=3, label=f"pooled estimate, {pct} CI")
+    ax.fill(diamond_x, [0, 0.35, 0, -0.35], color="#c0504d", zorder=3, label=words["pooled"].format(pct=pct))
     ax.axhline(1.0, color="#bbbbbb", lw=0.8)
     ax.axvline(0, color="grey", lw=1, ls="--")
     if reference is not None:
-        ax.axvline(reference, color="#c0504d", lw=1.2, ls=":", label=reference_label or f"reference {reference:.2f}")
+        ax.axvline(reference, color="#c0504d", lw=1.2, ls=":",
+                   label=reference_label or words["reference"].format(value=reference))
     ax.set_ylim(-0.8, k + 1.7)
-    ax.set_yticks([*rows, 0], [*labels, "RE model"])
+    ax.set_yticks([*rows, 0], [*labels, words["model"]])
     ax.set_xlabel(xlabel)
-    ax.set_title(f"{result.describe()}; τ² = {result.tau2:.3g}, I² = {result.i2:.0f}%", fontsize=9)
+    title = result.describe() if lang == "en" else words["title"].format(
+        tau=words["REML"] if result.method == "REML" else words["DL"],
+        test=words["knha"] if result.test == "knha" else words["z"], k=result.k)
+    ax.set_title(f"{title}; τ² = {result.tau2:.3g}, I² = {result.i2:.0f}%", fontsize=9)
     right = ax.twinx()  # the numbers column, laid out with the axes
     right.set_ylim(ax.get_ylim())
     right.set_yticks([*rows, 0], [f"{e:.2f} [{lo:.2f}, {hi:.2f}]" for e, lo, hi in zip(y, low, high)]

@@ -70,6 +70,18 @@ def test_the_wheel_carries_the_study_folders(installed):
                 "stimuli/ranking/items.csv", "stimuli/attention/items.csv"):
         assert f"psyai/_study/{rel}" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".safetensors")]
+    for kit in ("turing_text", "surprisal_reading", "word_importance", "rlhf_preference"):  # replication kits
+        for name in ("kit.yaml", "protocol.en.md", "protocol.ja.md", "instructor.en.md", "instructor.ja.md"):
+            assert f"psyai/replication/kits/{kit}/{name}" in names
+
+
+def test_class_new_from_the_wheel(installed):
+    """A kit's assignment folder made by the installed psyai: its stimuli and scripts come from the wheel."""
+    work = installed["work"]
+    run([str(installed["psyai"]), "class", "new", "turing_text", "assignment", "--groups", "1", "--lang", "ja"], cwd=work)
+    group = work / "assignment" / "group-01"
+    assert (group / "experiments" / "turing_test.py").is_file() and (group / "stimuli" / "turing_test" / "items.csv").is_file()
+    assert "## 1. 仮説" in (group / "PREREGISTRATION.md").read_text(encoding="utf-8")
 
 
 def test_installed_psyai_is_the_wheel_not_the_checkout(installed):

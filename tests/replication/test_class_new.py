@@ -128,3 +128,17 @@ def test_the_command_line(tmp_path, capsys):
         assert err.startswith("error: ") and err.count("\n") == 1, err
         assert __import__("re").search(message, err), err
     assert not Path(tmp_path / "d").exists()
+
+
+def test_the_instructor_commands_name_the_model_measures_where_the_kit_needs_them(tmp_path):
+    new_assignment(load_kit("surprisal_reading"), tmp_path / "reading")
+    new_assignment(load_kit("turing_text"), tmp_path / "turing")
+    reading = (tmp_path / "reading" / "instructor" / "README.md").read_text(encoding="utf-8")
+    assert "psyai class report collected --kit surprisal_reading --out report --measures measures/model_measures.csv" in reading
+    assert "--measures" not in (tmp_path / "turing" / "instructor" / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_preregistration_names_how_the_model_measures_are_made():
+    kit = load_kit("word_importance")
+    text = preregistration(kit, "en")
+    assert f"(the same model for every group) with**: `{kit.stimuli_command}`" in text and "--measures attention,saliency" in text

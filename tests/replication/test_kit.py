@@ -69,8 +69,8 @@ def edit(folder: Path, old: str, new: str) -> None:
     ("direction: positive", "direction: up", "field effect.direction"),
     ("sesoi: 0.05", "sesoi: -0.05", "field effect.sesoi"),
     ("sesoi: 0.05", "sesoi: small", "field effect.sesoi"),
-    ("  se: 0.02", "  se: null", "field original.se"),
-    ("  n: 390", "  n: many", "field original.n"),
+    ("  se: 0.0112", "  se: null", "field original.se"),
+    ("  n: 390 ", "  n: many ", "field original.n"),
     ("    ja: \"チャンスレベル", "    jp: \"チャンスレベル", "field effect.label.ja"),
     ("settings: {lang: en, trials: 16}", "settings: {lang: fr, trials: 16}", "field settings.lang"),
     ("analysis: turing_test", "analysis: ranking", "field analysis"),
@@ -117,3 +117,28 @@ def test_text_refuses_unknown_names_and_languages():
         kit.text("protocol", "de")
     with pytest.raises(KitError, match="no text 'prereg'"):
         kit.text("prereg", "en")
+
+
+def test_how_far_the_original_numbers_were_checked_is_stated(kit_copy):
+    # every shipped kit says it, and the unverified one warns in its preregistration
+    from psyai.replication.prereg import preregistration
+
+    assert {k: load_kit(k).original["verified"] for k in SHIPPED} == {
+        "rlhf_preference": True, "surprisal_reading": False, "turing_text": True, "word_importance": True}
+    assert "**Warning**: not every number" in preregistration(load_kit("surprisal_reading"), "en")
+    assert "**注意**" in preregistration(load_kit("surprisal_reading"), "ja")
+    assert "**Warning**" not in preregistration(load_kit("rlhf_preference"), "en")
+    edit(kit_copy, "  verified: true", "  verified: maybe")
+    with pytest.raises(KitError, match="field original.verified: 'maybe'"):
+        load_kit(kit_copy)
+
+
+def test_psyai_class_kits_lists_them(capsys):
+    from psyai.cli import main
+
+    assert main(["class", "kits"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == sorted(SHIPPED)
+    assert "numbers NOT checked" in next(line for line in lines if line.startswith("surprisal_reading"))
+    assert main(["class", "kits", "--lang", "ja"]) == 0
+    assert load_kit("turing_text").title["ja"] in capsys.readouterr().out
