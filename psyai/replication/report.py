@@ -287,7 +287,7 @@ def _forest(res: dict, lang: str):
     label = res["effect"].get("label", {}).get(lang) or res["effect"].get("scale", "")
     ref_label = ("原研究" if lang == "ja" else "original") + f" ({res['original']['estimate']:.3g})"
     return forest_plot(list(g["group"]), g["estimate"].to_numpy(), (g["se"] ** 2).to_numpy(), meta, xlabel=label,
-                       reference=float(res["original"]["estimate"]), reference_label=ref_label)
+                       reference=float(res["original"]["estimate"]), reference_label=ref_label, lang=lang)
 
 
 def build_report(results: list[dict], *, lang: str = "en"):
