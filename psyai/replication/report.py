@@ -370,10 +370,14 @@ def write_class_report(folder: str | Path, out: str | Path, *, kit=None, alpha: 
 
 
 def _simulated(folder: Path) -> bool:
-    """True when any session under ``folder`` was run by simulated participants (the report says so)."""
+    """True when the class's sessions were run by simulated participants (collect_report.json's ``run_mode``,
+    else any session header's), so that the report says so in its banner."""
+    manifest = Path(folder) / MANIFEST
+    if manifest.is_file():
+        modes = json.loads(manifest.read_text(encoding="utf-8")).get("run_mode")
+        return "simulated" in (modes if isinstance(modes, list) else [modes])
     for log in Path(folder).rglob("*_log.jsonl"):
         with log.open(encoding="utf-8") as fh:
-            first = fh.readline()
-        if '"simulat' in first and '"run_mode": "simulated"' in first or '"simulation": {' in first:
-            return True
+            if '"run_mode": "simulated"' in fh.readline():
+                return True
     return False
