@@ -179,10 +179,12 @@ def _report_args(p: argparse.ArgumentParser) -> None:
 def _report(args: argparse.Namespace) -> int:
     from psyai.replication.report import write_class_report
 
+    from psyai.replication.report import VERDICT_WORDS
+
     summary = write_class_report(args.folder, args.out, kit=args.kit, alpha=args.alpha, lang=args.lang,
                                  measures=args.measures, model=args.model)
     for kit, verdict in summary["verdicts"].items():
-        print(f"{kit}: {verdict} — {summary['reasons'][kit]}")
+        print(f"{kit}: {VERDICT_WORDS[args.lang][verdict]} — {summary['reasons'][kit]}")
     print(f"Results: {(args.out / 'results.json').resolve()}")
     print(f"Report: {(args.out / 'report.html').resolve()}")
     return 0

@@ -302,7 +302,7 @@ def build_report(results: list[dict], *, lang: str = "en"):
         meta = res["meta"]
         page.heading(f"{w['kit']}: {res['title'].get(lang, res['kit'])}")
         page.heading(w["verdict"], level=3)
-        page.apa(f"{VERDICT_WORDS[lang][res['verdict']]}: {res['reasons'][lang]}.")
+        page.apa(f"{VERDICT_WORDS[lang][res['verdict']]}: {res['reasons'][lang]}" + ("。" if lang == "ja" else "."))
         page.method(res["rule"])
         page.paragraph(w["in_pi"].format(o=_fmt(res["original"]["estimate"]), lo=_fmt(meta["pi_low"]),
                                          hi=_fmt(meta["pi_high"]),
@@ -318,15 +318,21 @@ def build_report(results: list[dict], *, lang: str = "en"):
                  f"τ² = {_fmt(meta['tau2'])}, I² = {meta['i2']:.1f}%, Q({meta['q_df']}) = {meta['q']:.2f}, "
                  f"p {_fmt_p(meta['q_p'])}; 95% PI [{_fmt(meta['pi_low'])}, {_fmt(meta['pi_high'])}].")
         st, eq = res["small_telescopes"], res["equivalence"]
-        page.apa(f"Small telescopes: d33 = {_fmt(res['d33'])} ({res['d33_design']}, N = {o.get('n')}), "
-                 f"p {_fmt_p(st['p_val'])}; TOST against ±{_fmt(res['effect']['sesoi'])}: p {_fmt_p(eq['p_val'])}.")
+        page.apa(("スモール・テレスコープ法" if lang == "ja" else "Small telescopes")
+                 + f": d33 = {_fmt(res['d33'])} ({res['d33_design']}, N = {o.get('n')}), p {_fmt_p(st['p_val'])}; "
+                 + ("同等性検定(TOST)" if lang == "ja" else "TOST") + f" ±{_fmt(res['effect']['sesoi'])}: "
+                 f"p {_fmt_p(eq['p_val'])}.")
         try:
             page.figure(_forest(res, lang), w["forest"], name=f"forest_{res['kit']}")
         except ImportError:  # psyai.stats.meta without forest_plot: the table still shows every group
             logger.warning("no forest plot: psyai.stats.meta.forest_plot is missing")
         page.heading(w["groups"], level=3)
-        page.table(res["groups"][["group", "estimate", "se", "ci_low", "ci_high", "n", "dof", "n_trials",
-                                  "p_one_sided"]])
+        table = res["groups"][["group", "estimate", "se", "ci_low", "ci_high", "n", "dof", "n_trials", "p_one_sided"]]
+        if lang == "ja":
+            table = table.rename(columns={"group": "グループ", "estimate": "推定値", "se": "標準誤差", "ci_low": "95%CI 下限",
+                                          "ci_high": "95%CI 上限", "n": "人数", "dof": "自由度", "n_trials": "観測数",
+                                          "p_one_sided": "片側 p"})
+        page.table(table)
         page.heading(w["mixed"], level=3)
         pm = res.get("pooled_mixed")
         if pm is None:
