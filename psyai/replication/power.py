@@ -138,6 +138,8 @@ def simulation_flags(kit, value: float, *, words: pd.DataFrame | None = None) ->
         s, ln = words["surprisal"].to_numpy(float), words["length"].to_numpy(float)
         b = optimize.brentq(lambda b: _reading_slope(b, base, s, ln) - value, -0.5, 0.5)
         return {**base, "b_measure": round(float(b), 8)}
+    if name == "win_rate_above_half":
+        return {**base, "utilities": _utilities_for(kit, value, base)}
     null, orig = _flags(kit.simulation.get("null")), base
     est = float(kit.original["estimate"])
     share = value / est if est else 0.0
@@ -146,6 +148,34 @@ def simulation_flags(kit, value: float, *, words: pd.DataFrame | None = None) ->
         if isinstance(v, (int, float)) and not isinstance(v, bool) and isinstance(null.get(key, v), (int, float)):
             out[key] = null.get(key, v) + share * (v - null.get(key, v))
     return out
+
+
+def _win_pair(kit, utilities: dict) -> tuple[str, str]:
+    model = kit.effect.get("model") if kit.effect.get("model") in utilities else "policy"
+    reference = kit.effect.get("reference") if kit.effect.get("reference") in utilities else "base"
+    if model not in utilities or reference not in utilities:
+        raise PsyaiError(f"{Path(kit.path) / 'kit.yaml'}: simulation.original.utilities must name the model and the "
+                         f"reference (effect.model, effect.reference; default policy and base): {utilities}")
+    return model, reference
+
+
+def _utilities_for(kit, value: float, base: dict) -> str:
+    """``--sim-utilities`` whose true win rate of the kit's model over its reference (ties half) is .5 + value
+    (:func:`psyai.participants.evaluators.true_win_rate`), other models' utilities kept."""
+    from psyai.participants.evaluators import EvaluatorCohort, parse_utilities, true_win_rate
+
+    if not -0.5 < value < 0.5:
+        raise PsyaiError(f"effect {value}: a win rate minus .5 must lie between -.5 and .5")
+    utilities = parse_utilities(str(base.get("utilities", "policy=1,sft=0.6,base=0")))
+    model, reference = _win_pair(kit, utilities)
+
+    def gap(u: float) -> float:
+        cohort = EvaluatorCohort(utilities={**utilities, model: utilities[reference] + u})
+        return true_win_rate(cohort, model, reference) - 0.5 - value
+
+    u = optimize.brentq(gap, -20.0, 20.0)
+    utilities[model] = utilities[reference] + u
+    return ",".join(f"{m}={v:.6g}" for m, v in utilities.items())
 
 
 def _flag_args(flags: dict) -> list[str]:
@@ -267,8 +297,16 @@ def simulate_group(kit, n: int, flags: dict, seed: int, *, script: bool = False,
             raise ValueError("the surprisal kit needs measures_csv (surprisal of its words)")
         words = _words(measures_csv)
         return surprisal_slope_effect(_synthetic_reading(words, flags, n, seed, trials), word_surprisal(measures_csv))
+    if name == "win_rate_above_half":
+        from psyai.participants.evaluators import EvaluatorCohort, parse_utilities, simulate_human_eval
+        from psyai.replication.effects import win_rate_effect
+
+        utilities = parse_utilities(str(flags["utilities"]))
+        model, reference = _win_pair(kit, utilities)
+        table = simulate_human_eval(EvaluatorCohort(utilities=utilities, seed=seed), n, n_prompts=int(trials or 12))
+        return win_rate_effect(table, model, reference)
     raise PsyaiError(f"kit {kit.id}: power by simulation has no synthetic path for effect {name!r} yet; "
-                     "kits turing_text and surprisal_reading have one")
+                     "kits turing_text, surprisal_reading and rlhf_preference have one (or use --script)")
 
 
 # --------------------------------------------------------------------------- the curve

@@ -117,3 +117,11 @@ def test_report_command_refuses_a_folder_that_is_not_a_class_in_one_line(tmp_pat
     assert main(["class", "report", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 1
     with pytest.raises(DataError, match="no such class folder"):
         class_groups(tmp_path / "nope")
+
+
+def test_rlhf_class_with_the_original_preference_replicates_and_without_it_does_not():
+    kit = load_kit("rlhf_preference")
+    with_effect = [judge(kit, simulate_class(kit, groups=6, n=8, effect="original", seed=s))["verdict"] for s in range(4)]
+    null = [judge(kit, simulate_class(kit, groups=6, n=8, effect=0.0, seed=s))["verdict"] for s in range(4)]
+    assert with_effect.count("replicated") >= 3, with_effect
+    assert sum(v != "replicated" for v in null) >= 3, null

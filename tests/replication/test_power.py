@@ -96,3 +96,15 @@ def _sig(g) -> bool:
     from psyai.replication.effects import one_group_test
 
     return one_group_test(g, "positive")["significant"]
+
+
+def test_rlhf_utilities_give_the_asked_win_rate():
+    """--sim-utilities solved from the evaluators' true win rate: a large synthetic cohort wins that often."""
+    from psyai.participants.evaluators import EvaluatorCohort, parse_utilities, true_win_rate
+
+    kit = load_kit("rlhf_preference")
+    flags = simulation_flags(kit, 0.2)
+    utilities = parse_utilities(flags["utilities"])
+    assert true_win_rate(EvaluatorCohort(utilities=utilities), "policy", "base") == pytest.approx(0.7, abs=1e-6)
+    eff = simulate_group(kit, 60, flags, seed=4)
+    assert eff.estimate == pytest.approx(0.2, abs=3 * eff.se)
