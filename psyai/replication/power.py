@@ -306,7 +306,7 @@ def simulate_group(kit, n: int, flags: dict, seed: int, *, script: bool = False,
         table = simulate_human_eval(EvaluatorCohort(utilities=utilities, seed=seed), n, n_prompts=int(trials or 12))
         return win_rate_effect(table, model, reference)
     raise PsyaiError(f"kit {kit.id}: power by simulation has no synthetic path for effect {name!r} yet; "
-                     "kits turing_text, surprisal_reading and rlhf_preference have one (or use --script)")
+                     "kits turing_text, surprisal_reading and rlhf_preference have one")
 
 
 # --------------------------------------------------------------------------- the curve
