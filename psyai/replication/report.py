@@ -49,6 +49,8 @@ __all__ = ["VERDICTS", "class_folders", "class_groups", "judge", "build_report",
 logger = logging.getLogger(__name__)
 
 VERDICTS = ("replicated", "not replicated", "inconclusive")
+TINY_NOTE = ("extracted with psyai's tiny local demo model, not a real language model: pass --model (e.g. gpt2) or "
+             "--measures for a real class")
 MANIFEST = "collect_report.json"  # written by `psyai class collect`: "kit", "groups": [{"group", "status", "data_dir"}]
 
 RULE = {
@@ -229,13 +231,14 @@ def _crit(effect: GroupEffect) -> float:
 # --------------------------------------------------------------------------- one class, then the page
 
 def report_class(folder: str | Path, *, kit=None, alpha: float = 0.05, lang: str = "en", measures=None,
-                 model: str | None = None, mixed: bool = True) -> dict:
+                 model: str | None = None, mixed: bool = True, work: Path | None = None) -> dict:
     """Everything the report shows for one kit's class folder (see :func:`judge`), plus ``pooled_mixed``
     (the kit's mixed model, or None) and ``method`` sentences."""
     from psyai.progress import progress
     from psyai.replication.kit import load_kit
 
     kit_id, groups = class_groups(folder)
+    extracted_with = None
     if kit is None:
         if kit_id is None:
             raise PsyaiError(f"{folder}: the folder does not name its kit ({MANIFEST} missing); pass --kit KIT")
@@ -244,7 +247,9 @@ def report_class(folder: str | Path, *, kit=None, alpha: float = 0.05, lang: str
         kit = load_kit(kit)
     if kit.effect.get("name") in ("surprisal_slope", "saliency_minus_attention", "saliency_minus_attention_rho") \
             and measures is None:
-        measures = _class_measures(kit, Path(folder), model)
+        measures = _class_measures(kit, Path(folder), model, Path(work or folder))
+        if Path(measures).parent == Path(work or folder) and Path(measures).name.startswith("surprisal_"):
+            extracted_with = model or TINY_NOTE
     effects = {}
     with progress(f"{kit.id}: group estimates", len(groups)) as advance:
         for name, path in groups.items():
@@ -262,19 +267,23 @@ def report_class(folder: str | Path, *, kit=None, alpha: float = 0.05, lang: str
     out["title"] = kit.title
     out["effect"] = kit.effect
     out["folder"] = str(folder)
+    out["measures"] = None if measures is None else (str(measures) if not isinstance(measures, pd.DataFrame)
+                                                     else "a table passed in")
+    out["measures_model"] = extracted_with
     return out
 
 
-def _class_measures(kit, folder: Path, model: str | None):
+def _class_measures(kit, folder: Path, model: str | None, work: Path):
     """The model's word measures for a kit that compares people with a model: ``folder/measures.csv`` or
-    ``surprisal.csv`` when the class folder has one (the demo writes it), else extracted with ``model``."""
+    ``surprisal.csv`` when the class folder has one (the demo writes it), else extracted with ``model``
+    into ``work`` (the report's folder: the collected data are never written to)."""
     for name in ("measures.csv", "surprisal.csv", "model_measures.csv"):
         if (folder / name).is_file():
             return folder / name
     if kit.effect.get("name") == "surprisal_slope":
         from psyai.replication.power import surprisal_measures
 
-        return surprisal_measures(kit, model, folder / "surprisal.csv")
+        return surprisal_measures(kit, model, work / f"surprisal_{kit.id}.csv")
     raise PsyaiError(f"kit {kit.id}: put the model's word measures in {folder / 'measures.csv'} "
                      "(`psyai attention extract --measures attention,saliency`) or pass --measures CSV")
 
@@ -345,6 +354,9 @@ def build_report(results: list[dict], *, lang: str = "en"):
             page.method(pm["description"])
         page.heading(w["method"], level=3)
         page.method(("各グループの推定値:" if lang == "ja" else "Each group's estimate: ") + res["method"] + ".")
+        if res.get("measures"):
+            page.method(("モデルの単語指標:" if lang == "ja" else "The model's word measures: ") + res["measures"]
+                        + (f" ({res['measures_model']})" if res.get("measures_model") else ""))
     return page
 
 
@@ -365,7 +377,8 @@ def write_class_report(folder: str | Path, out: str | Path, *, kit=None, alpha: 
         raise PsyaiError(f"--lang {lang!r}: choose en or ja")
     results = []
     for cls in class_folders(folder):
-        res = report_class(cls, kit=kit, alpha=alpha, lang=lang, measures=measures, model=model)
+        res = report_class(cls, kit=kit, alpha=alpha, lang=lang, measures=measures, model=model,
+                           work=Path(out) / "measures")
         res["simulated"] = bool(simulated) if simulated is not None else _simulated(cls)
         results.append(res)
     summary = {"verdicts": {r["kit"]: r["verdict"] for r in results},
