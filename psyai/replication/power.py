@@ -49,9 +49,10 @@ from psyai.replication.effects import (
 )
 
 __all__ = ["PowerResult", "d33_design", "d33_value", "effect_value", "n_for_power", "power_curve", "power_figure",
-           "simulate_class", "simulate_group", "simulation_flags", "surprisal_measures"]
+           "importance_measures", "simulate_class", "simulate_group", "simulation_flags", "surprisal_measures"]
 
 TARGETS = (0.8, 0.9, 0.95)
+IMPORTANCE = ("saliency_minus_attention", "saliency_minus_attention_rho")
 DEFAULT_GRID = (10, 20, 40, 80, 160)
 READER_INTERCEPT_SD = 0.15  # experiments/self_paced_reading.py draws each reader's intercept with this SD
 READER_SD = 0.25            # ReadingObserver's word-level SD (log ms)
@@ -230,6 +231,52 @@ def surprisal_measures(kit, model: str | None, out: Path) -> Path:
     return out
 
 
+def importance_measures(kit, model: str | None, out: Path) -> Path:
+    """Gradient saliency and attention of every word of the kit's stimuli under ``model`` (psyai.attention),
+    the long table of ``psyai attention extract`` (``text_id`` = the stimulus item id); ``model`` None: the
+    tiny local demo model."""
+    from psyai.attention.cli import read_texts
+    from psyai.attention.measures import MeasureConfig, extract, load_model, to_table
+
+    if kit.stimuli is None:
+        raise PsyaiError(f"kit {kit.id}: no stimulus file; make it first ({kit.stimuli_command})")
+    lang = kit.settings.get("lang", "en")
+    if model is None:
+        from psyai.models.demo import tiny_causal_lm
+
+        model = str(out.parent / "_model_tiny")
+        if not (Path(model) / "config.json").is_file():
+            tiny_causal_lm(model, train_steps=150)
+    ids, texts = read_texts(Path(kit.stimuli), lang)
+    table = to_table(extract(texts, load_model(model, device="cpu"),
+                             MeasureConfig(measures=("saliency", "attention"), lang=lang)))
+    table["text_id"] = [ids[int(i)] for i in table["text_id"]]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    return out
+
+
+def _synthetic_highlight(measures: pd.DataFrame, flags: dict, n: int, seed: int, max_select: int,
+                         min_select: int) -> pd.DataFrame:
+    """Highlight word table of ``n`` simulated participants (:class:`HighlightObserver`, the script's observer),
+    their selections driven by the model's saliency."""
+    from psyai.participants.observers import HighlightObserver
+
+    sal = measures[measures["measure"] == "saliency"].groupby(["text_id", "word_index"])["value"].mean()
+    values = {(str(t), int(w)): float(v) for (t, w), v in sal.items()}
+    words = measures[measures["measure"] == "saliency"].drop_duplicates(["text_id", "word_index"])
+    by_item = {str(t): list(g.sort_values("word_index")["word"].astype(str)) for t, g in words.groupby("text_id")}
+    rows = []
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        obs = HighlightObserver(intercept=flags.get("intercept", -1.5), weight=flags.get("weight", 1.5),
+                                measures=values, seed=int(rng.integers(2**31)))
+        for item, ws in by_item.items():
+            chosen = set(obs.choose(item, len(ws), max_select, min_select))
+            rows += [(f"sim{i + 1:03d}", item, k, w, "selected", float(k in chosen)) for k, w in enumerate(ws)]
+    return pd.DataFrame(rows, columns=["participant", "item", "word_index", "word", "measure", "value"])
+
+
 def _words(measures_csv: Path) -> pd.DataFrame:
     table = pd.read_csv(measures_csv, dtype={"text_id": str})
     return word_surprisal(table).merge(
@@ -297,6 +344,15 @@ def simulate_group(kit, n: int, flags: dict, seed: int, *, script: bool = False,
             raise ValueError("the surprisal kit needs measures_csv (surprisal of its words)")
         words = _words(measures_csv)
         return surprisal_slope_effect(_synthetic_reading(words, flags, n, seed, trials), word_surprisal(measures_csv))
+    if name in IMPORTANCE:
+        from psyai.replication.effects import saliency_attention_effect
+
+        if measures_csv is None:
+            raise ValueError("the word-importance kit needs measures_csv (saliency and attention of its words)")
+        table = pd.read_csv(measures_csv, dtype={"text_id": str})
+        words = _synthetic_highlight(table, flags, n, seed, int(kit.settings.get("max_select", 3)),
+                                     int(kit.settings.get("min_select", 1)))
+        return saliency_attention_effect(words, table)
     if name == "win_rate_above_half":
         from psyai.participants.evaluators import EvaluatorCohort, parse_utilities, simulate_human_eval
         from psyai.replication.effects import win_rate_effect
@@ -306,7 +362,7 @@ def simulate_group(kit, n: int, flags: dict, seed: int, *, script: bool = False,
         table = simulate_human_eval(EvaluatorCohort(utilities=utilities, seed=seed), n, n_prompts=int(trials or 12))
         return win_rate_effect(table, model, reference)
     raise PsyaiError(f"kit {kit.id}: power by simulation has no synthetic path for effect {name!r} yet; "
-                     "kits turing_text, surprisal_reading and rlhf_preference have one")
+                     "every shipped kit but this one has one")
 
 
 # --------------------------------------------------------------------------- the curve
@@ -372,6 +428,8 @@ def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: i
     if kit.effect.get("name") == "surprisal_slope":
         measures_csv = Path(measures_csv) if measures_csv else surprisal_measures(kit, model, work / "surprisal.csv")
         words = _words(measures_csv)
+    elif kit.effect.get("name") in IMPORTANCE and not measures_csv:
+        measures_csv = importance_measures(kit, model, work / "measures.csv")
     flags = simulation_flags(kit, value, words=words)
     direction = kit.effect.get("direction", "positive")
     rows = []

@@ -17,7 +17,7 @@ from psyai.cli import main
 from psyai.errors import DataError
 from psyai.replication.collect import collect_submissions
 from psyai.replication.kit import load_kit
-from psyai.replication.power import simulate_class, simulation_flags, surprisal_measures
+from psyai.replication.power import importance_measures, simulate_class, simulation_flags, surprisal_measures
 from psyai.replication.report import VERDICTS, class_groups, judge, write_class_report
 
 SEEDS = range(8)
@@ -125,3 +125,16 @@ def test_rlhf_class_with_the_original_preference_replicates_and_without_it_does_
     null = [judge(kit, simulate_class(kit, groups=6, n=8, effect=0.0, seed=s))["verdict"] for s in range(4)]
     assert with_effect.count("replicated") >= 3, with_effect
     assert sum(v != "replicated" for v in null) >= 3, null
+
+
+def test_word_importance_class_with_saliency_driven_people_replicates_and_random_markers_do_not(tmp_path, tiny):
+    """Simulated people who mark the words of high gradient saliency (the highlight script's observer) against
+    people whose marks ignore the model (weight 0)."""
+    kit = load_kit("word_importance")
+    measures = importance_measures(kit, tiny, tmp_path / "measures.csv")
+    with_effect = [judge(kit, simulate_class(kit, groups=6, n=10, effect="original", seed=s, measures_csv=measures))
+                   ["verdict"] for s in range(3)]
+    null = [judge(kit, simulate_class(kit, groups=6, n=10, effect=0.0, seed=s, measures_csv=measures))["verdict"]
+            for s in range(3)]
+    assert with_effect.count("replicated") >= 2, with_effect
+    assert "replicated" not in null, null
