@@ -14,14 +14,19 @@ Simonsohn, 2015, :func:`psyai.stats.meta.d33_for`, turned into the kit's units w
 original's SD = SE·√N) or a number in the kit's units. It is turned into the experiment's
 ``--sim-*`` observer flags (:func:`simulation_flags`): exactly where the observer model gives
 the effect in closed form (Turing test: accuracy of an equal-variance SDT observer;
-self-paced reading: the expected slope of exp(log-linear) reading times), else linearly
-between the kit's ``simulation.null`` and ``simulation.original`` flags.
+self-paced reading: the expected slope of exp(log-linear) reading times; human evaluation: the
+evaluators' true win rate), else linearly between the kit's ``simulation.null`` and
+``simulation.original`` flags — an approximation, said so in the result's ``method`` (word
+importance: the highlighters' weight, whose effect saturates; the effect a model allows depends
+on the model's saliency and attention).
 
 Two paths give the simulated groups:
 
 - the fast path (default): synthetic tables from the same observers with no window
-  (:func:`psyai.participants.synthetic.simulate_trials`; for reading, the script's
-  :class:`~psyai.participants.observers.ReadingObserver` on the model's words);
+  (:func:`psyai.participants.synthetic.simulate_trials`; for reading and highlighting, the
+  scripts' :class:`~psyai.participants.observers.ReadingObserver` and
+  :class:`~psyai.participants.observers.HighlightObserver` on the model's words; for human
+  evaluation, :func:`psyai.participants.evaluators.simulate_human_eval`);
 - the real-script path (``script=True``): :func:`psyai.participants.cohort.run_cohort` runs
   ``experiments/<experiment>.py --simulate`` once per participant. A test checks that both
   give the same power within Monte-Carlo error.
@@ -452,8 +457,11 @@ def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: i
         if tmp is not None:
             tmp.cleanup()
     curve = pd.DataFrame(rows)
+    exact = kit.effect.get("name") in ("accuracy_above_chance", "surprisal_slope", "win_rate_above_half")
     method = (f"Power by simulation: {n_sims} simulated groups per N with the effect {value:.4g} "
-              f"({kit.effect.get('scale', '')}; {source}), observer flags {flags}; each group's effect computed "
+              f"({kit.effect.get('scale', '')}; {source}), observer flags {flags} "
+              f"({'solved exactly from the observer model' if exact else 'linear between the null and original flags: approximate'}); "
+              "each group's effect computed "
               f"as the report computes it and tested one-sided ({direction}) at alpha = {alpha}; "
               f"{'the real experiment script per participant' if script else 'synthetic tables from the same observers'}.")
     return PowerResult(kit=kit.id, effect=value, effect_source=source, flags=flags, alpha=alpha, curve=curve,
