@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
 DEMO := demo_out/$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo demo-instructgpt test install system-deps clean
+.PHONY: demo demo-instructgpt demo-class test install system-deps clean
 
 install: $(STAMP)
 
@@ -36,6 +36,9 @@ demo: $(STAMP) system-deps
 
 demo-instructgpt: $(STAMP) system-deps
 	$(XVFB) $(BIN)/psyai demo instructgpt --out $(DEMO)-instructgpt
+
+demo-class: $(STAMP) system-deps
+	$(XVFB) $(BIN)/psyai class demo --out $(DEMO)-class
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache

@@ -382,7 +382,7 @@ def _class(args: argparse.Namespace) -> int:
     return class_cli.run(args)
 
 
-COMMANDS["class"] = (_class_args, _class, "replications for a class: a kit's assignment folder, pooling the groups' data")
+COMMANDS["class"] = (_class_args, _class, "replications for a class: assignment folders, power, pooling the groups' data, verdicts, the class demo")
 COMMANDS["demo"] = (_demo_args, _demo, "demos that run a whole study end to end (instructgpt)")
 COMMANDS["import"] = (_import_args, _import, "data from outside (published layouts) into psyai's tables")
 COMMANDS["export"] = (_export_args, _export, "psyai's data in the formats other tools read (a session's CSV, TRL datasets …)")

@@ -1,4 +1,4 @@
-"""``psyai class new|collect|…``: the command-line glue of :mod:`psyai.replication`.
+"""``psyai class new|collect|power|report|demo``: the command-line glue of :mod:`psyai.replication`.
 
 Wiring into the ``psyai`` command (``psyai/cli.py``, ``COMMANDS["class"]``)::
 
@@ -109,10 +109,118 @@ def collect(args: argparse.Namespace) -> int:
     return 0 if report["totals"]["accepted"] else 1
 
 
+# -- power, report, demo ---------------------------------------------------------
+
+def _power_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kit", metavar="KIT", help="a kit id (psyai class new --list) or a kit folder")
+    p.add_argument("--effect", default="original",
+                   help="effect to simulate: original, sesoi, d33 or a number in the kit's units (default %(default)s)")
+    p.add_argument("--n", type=int, nargs="+", default=None, metavar="N",
+                   help="participants per group to try (default: the kit's power.n_grid)")
+    p.add_argument("--seeds", type=int, default=200, metavar="S",
+                   help="simulated groups per N (default %(default)s; Monte-Carlo SE ≤ .5/√S)")
+    p.add_argument("--alpha", type=float, default=0.05, help="one-sided alpha of the kit's test (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--script", action="store_true",
+                   help="run the real experiment script per simulated participant (slow) instead of synthetic tables")
+    p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                   help="model whose surprisal the reading kit uses (default: a tiny local demo model; a lab: gpt2)")
+    p.add_argument("--out", type=Path, default=None, help="folder for power.json, power.csv and power.png")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+
+
+def _power(args: argparse.Namespace) -> int:
+    import json
+
+    from psyai.replication.kit import load_kit
+    from psyai.replication.power import power_curve, power_figure
+
+    if not 0 < args.alpha < 1:
+        raise PsyaiError(f"--alpha {args.alpha}: give a number between 0 and 1")
+    kit = load_kit(args.kit)
+    work = None
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        work = args.out / "work"
+    res = power_curve(kit, effect=args.effect, n_grid=args.n, n_sims=args.seeds, alpha=args.alpha, seed=args.seed,
+                      script=args.script, work=work, model=args.model)
+    ja = args.lang == "ja"
+    print(("効果 " if ja else "effect ") + f"{res.effect:.4g} ({res.effect_source})")
+    print(res.curve.to_string(index=False))
+    for t, n in res.n_for.items():
+        label = f"{t:.0%}"
+        if n is None:
+            print(f"{label}: " + (f"N ≤ {res.curve['n'].max()} では届かない" if ja else
+                                  f"not reached by N = {res.curve['n'].max()}; try larger --n"))
+        else:
+            print(f"{label}: N = {n}" + (" 人" if ja else ""))
+    if args.out is not None:
+        (args.out / "power.json").write_text(json.dumps(res.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+        res.curve.to_csv(args.out / "power.csv", index=False)
+        power_figure(res, lang=args.lang).savefig(args.out / "power.png", dpi=150)
+        print(f"{args.out / 'power.json'}")
+    return 0
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", metavar="DIR", type=Path,
+                   help="the folder `psyai class collect --out` wrote (or a folder of several kits' such folders)")
+    p.add_argument("--out", required=True, type=Path, help="folder for results.json and report.html")
+    p.add_argument("--kit", default=None, help="the kit, when DIR does not name it")
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the report")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--measures", type=Path, default=None,
+                   help="the model's word measures of the stimuli (psyai attention extract), for kits that need them")
+    p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                   help="extract those measures with this model instead (default: a tiny local demo model)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from psyai.replication.report import write_class_report
+
+    from psyai.replication.report import VERDICT_WORDS
+
+    summary = write_class_report(args.folder, args.out, kit=args.kit, alpha=args.alpha, lang=args.lang,
+                                 measures=args.measures, model=args.model)
+    for kit, verdict in summary["verdicts"].items():
+        print(f"{kit}: {VERDICT_WORDS[args.lang][verdict]} — {summary['reasons'][kit]}")
+    print(f"Results: {(args.out / 'results.json').resolve()}")
+    print(f"Report: {(args.out / 'report.html').resolve()}")
+    return 0
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
+    p.add_argument("--groups", type=int, default=8, help="groups in the class (default %(default)s)")
+    p.add_argument("--participants", type=int, default=3, help="simulated participants per group (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=2, help="simulated sessions run in parallel (default %(default)s)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the report")
+    p.add_argument("--model", default=None, metavar="NAME_OR_PATH",
+                   help="model for the reading kit's surprisal (default: a tiny local demo model; a lab: gpt2)")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from psyai.replication.demo import run_class_demo
+
+    summary = run_class_demo(args.out, groups=args.groups, participants=args.participants, seed=args.seed,
+                             jobs=args.jobs, lang=args.lang, model=args.model)
+    for kit, verdict in summary["verdicts"].items():
+        print(f"{kit}: {verdict} — {summary['reasons'][kit]}")
+    print(f"{summary['seconds']['total']:.0f} s")
+    print(f"Results: {(args.out / 'results.json').resolve()}")
+    print(f"Report: {(args.out / 'report.html').resolve()}")
+    return 0
+
+
 ACTIONS = {
     "kits": (_kits_arguments, kits, "the replication kits psyai ships"),
     "new": (_new_arguments, new, "make the assignment folder of a kit: study folders per group, protocol, preregistration"),
     "collect": (_collect_arguments, collect, "check and pool the groups' session folders or zip files"),
+    "power": (_power_args, _power, "power by simulation through the kit's own effect and test; N for 80, 90 and 95 percent power"),
+    "report": (_report_args, _report, "each group's estimate, the pooled estimate and the verdict against the original"),
+    "demo": (_demo_args, _demo, "a simulated class of 8 groups runs two kits through the real scripts, then the report"),
 }
 
 
