@@ -279,8 +279,9 @@ class Loop:
             items["condition"] = "none"
             items["model"] = items["model_name"]
             items.to_csv(eval_items, index=False)
+            # the overall rating only: the word-bag world has nothing for the other scales to measure
             run_cohort(CohortRun(experiment="human_eval", n_participants=s.raters, out=out / "data", seed=s.seed,
-                                 lang=s.lang, stimuli=str(eval_items),
+                                 lang=s.lang, stimuli=str(eval_items), experiment_args=["--scales", "overall"],
                                  observer_args=["--sim-utilities", "text"], jobs=s.jobs))
 
         with self.step("analysis"):
