@@ -205,6 +205,13 @@ def judge(kit, effects: dict[str, GroupEffect], *, alpha: float = 0.05, lang: st
               "sesoi": _fmt(sesoi), "ptost": _fmt_p(eq["p_val"]),
               "dir": "above" if sign > 0 else "below", "dir_ja": "大きい" if sign > 0 else "小さい"}
     reason = {lg: REASONS[why][lg].format(**fields) for lg in ("en", "ja")}
+    verified = kit.original.get("verified", True)
+    if verified is not True:  # the verdict is only as good as the original's numbers
+        reason = {"en": reason["en"] + f"; but the original study's numbers in this kit are not all verified "
+                                       f"(original.verified: {str(verified).lower()}): check them against the paper "
+                                       "before reading this verdict",
+                  "ja": reason["ja"] + f"。ただし、このキットの元研究の数値はすべては確認されていません"
+                                       f"(original.verified: {str(verified).lower()})。判定を読む前に論文と照合してください"}
     groups = pd.DataFrame([{"group": g, **effects[g].to_dict(),
                             "ci_low": effects[g].estimate - _crit(effects[g]) * effects[g].se,
                             "ci_high": effects[g].estimate + _crit(effects[g]) * effects[g].se,
@@ -214,7 +221,8 @@ def judge(kit, effects: dict[str, GroupEffect], *, alpha: float = 0.05, lang: st
             "rule": RULE[lang].format(alpha=alpha, sesoi=_fmt(sesoi)),
             "meta": {**meta.to_dict(), "p_one_sided": p_one, "description": meta.describe()},
             "small_telescopes": st, "equivalence": eq, "d33": sign * d33, "d33_design": _design(kit),
-            "original": {**kit.original, "se": kit.original_se()}, "original_in_pi": in_pi, "alpha": alpha,
+            "original": {**kit.original, "se": kit.original_se()}, "original_verified": verified,
+            "original_in_pi": in_pi, "alpha": alpha,
             "groups": groups}
 
 
@@ -383,6 +391,7 @@ def write_class_report(folder: str | Path, out: str | Path, *, kit=None, alpha: 
         results.append(res)
     summary = {"verdicts": {r["kit"]: r["verdict"] for r in results},
                "reasons": {r["kit"]: r["reason"] for r in results},
+               "original_verified": {r["kit"]: r["original_verified"] for r in results},
                "kits": {r["kit"]: _jsonable(r) for r in results}, "lang": lang, "alpha": alpha}
     write_results(json_ready(summary), build_report(results, lang=lang), out)
     return summary

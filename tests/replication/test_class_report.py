@@ -61,6 +61,18 @@ def test_judge_states_rule_reason_and_the_pieces_it_used():
     assert abs(meta["estimate"]) < 0.04
     assert res["small_telescopes"]["d33"] == pytest.approx(res["d33"])
     assert set(res["groups"]["group"]) == {f"g{g:02d}" for g in range(1, 9)}
+    assert res["original_verified"] is True and "not all verified" not in res["reason"]
+
+
+def test_a_verdict_against_unverified_original_numbers_says_so(tmp_path):
+    from dataclasses import replace
+
+    kit = load_kit("turing_text")
+    unverified = replace(kit, original={**kit.original, "verified": "partly"})
+    res = judge(unverified, simulate_class(kit, groups=4, n=6, effect="original", seed=2))
+    assert res["original_verified"] == "partly"
+    assert "not all verified (original.verified: partly): check them against the paper" in res["reasons"]["en"]
+    assert "論文と照合してください" in res["reasons"]["ja"]
 
 
 def _collected_class(tmp_path, effect: float, groups: int = 4, n: int = 5):
