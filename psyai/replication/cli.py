@@ -18,9 +18,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from psyai import subcommands
 from psyai.errors import PsyaiError
 
-__all__ = ["ACTIONS", "add_arguments", "build_parser", "collect", "kits", "main", "new", "run"]
+__all__ = ["ACTIONS", "add_arguments", "collect", "kits", "main", "new", "run"]
 
 
 def _kit_help() -> str:
@@ -226,32 +227,19 @@ ACTIONS = {
 
 def add_arguments(subparsers) -> None:
     """Register every action of :data:`ACTIONS` on ``subparsers``; each sets ``class_func``, which :func:`run` calls."""
-    for name, (add, func, help_text) in ACTIONS.items():
-        p = subparsers.add_parser(name, help=help_text, description=help_text)
-        add(p)
-        p.set_defaults(class_func=func)
+    subcommands.register(subparsers, ACTIONS, "class_func")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the action chosen on the command line (the ``func`` of ``psyai class``)."""
+    """Run the action chosen on the command line (the ``func`` of ``psyai class``); nothing here needs
+    transformers' progress bars switched off, and ``new``/``collect`` should not wait for it to import."""
     return int(args.class_func(args) or 0)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="psyai class", description="Replications for a class: kits, pooling, judging.")
-    add_arguments(parser.add_subparsers(dest="class_command", required=True, metavar="ACTION"))
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    from rich.console import Console
-
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except PsyaiError as err:
-        Console(stderr=True).print(f"error: {err}", markup=False, highlight=False, soft_wrap=True)
-        return 1
+    """``python -m psyai.replication.cli ACTION …``: the same actions outside the ``psyai`` command."""
+    return subcommands.standalone_main("psyai class", "Replications for a class: kits, pooling, judging.",
+                                       add_arguments, run, argv)
 
 
 if __name__ == "__main__":

@@ -210,11 +210,9 @@ def _setting_args(settings: dict) -> list[str]:
 
 # --------------------------------------------------------------------------- model surprisal of the stimuli
 
-def surprisal_measures(kit, model: str | None, out: Path) -> Path:
-    """Surprisal of every word of the kit's stimuli under ``model`` (psyai.attention), written as the
-    ``text_id, word_index, word, value`` CSV the simulated readers take (``--sim-measures``) and
-    :func:`~psyai.replication.effects.word_surprisal` reads. ``model`` None: the tiny local demo model
-    (psyai.models.demo, trained briefly), built into ``out``'s folder."""
+def _kit_measures(kit, model: str | None, out: Path, measures: tuple[str, ...]):
+    """``psyai attention extract``'s long table of ``measures`` for the kit's stimuli (``text_id`` = item id);
+    ``model`` None: the tiny local demo model, built beside ``out``. ``out``'s folder is made."""
     from psyai.attention.cli import read_texts
     from psyai.attention.measures import MeasureConfig, extract, load_model, to_table
 
@@ -228,10 +226,18 @@ def surprisal_measures(kit, model: str | None, out: Path) -> Path:
         if not (Path(model) / "config.json").is_file():
             tiny_causal_lm(model, train_steps=150)
     ids, texts = read_texts(Path(kit.stimuli), lang)
-    loaded = load_model(model, device="cpu")
-    table = to_table(extract(texts, loaded, MeasureConfig(measures=("surprisal",), lang=lang)))
+    table = to_table(extract(texts, load_model(model, device="cpu"), MeasureConfig(measures=measures, lang=lang)))
     table["text_id"] = [ids[int(i)] for i in table["text_id"]]
     out.parent.mkdir(parents=True, exist_ok=True)
+    return table
+
+
+def surprisal_measures(kit, model: str | None, out: Path) -> Path:
+    """Surprisal of every word of the kit's stimuli under ``model`` (psyai.attention), written as the
+    ``text_id, word_index, word, value`` CSV the simulated readers take (``--sim-measures``) and
+    :func:`~psyai.replication.effects.word_surprisal` reads. ``model`` None: the tiny local demo model
+    (psyai.models.demo, trained briefly), built into ``out``'s folder."""
+    table = _kit_measures(kit, model, out, ("surprisal",))
     table[["text_id", "word_index", "word", "value"]].to_csv(out, index=False)
     return out
 
@@ -240,23 +246,7 @@ def importance_measures(kit, model: str | None, out: Path) -> Path:
     """Gradient saliency and attention of every word of the kit's stimuli under ``model`` (psyai.attention),
     the long table of ``psyai attention extract`` (``text_id`` = the stimulus item id); ``model`` None: the
     tiny local demo model."""
-    from psyai.attention.cli import read_texts
-    from psyai.attention.measures import MeasureConfig, extract, load_model, to_table
-
-    if kit.stimuli is None:
-        raise PsyaiError(f"kit {kit.id}: no stimulus file; make it first ({kit.stimuli_command})")
-    lang = kit.settings.get("lang", "en")
-    if model is None:
-        from psyai.models.demo import tiny_causal_lm
-
-        model = str(out.parent / "_model_tiny")
-        if not (Path(model) / "config.json").is_file():
-            tiny_causal_lm(model, train_steps=150)
-    ids, texts = read_texts(Path(kit.stimuli), lang)
-    table = to_table(extract(texts, load_model(model, device="cpu"),
-                             MeasureConfig(measures=("saliency", "attention"), lang=lang)))
-    table["text_id"] = [ids[int(i)] for i in table["text_id"]]
-    out.parent.mkdir(parents=True, exist_ok=True)
+    table = _kit_measures(kit, model, out, ("saliency", "attention"))
     table.to_csv(out, index=False)
     return out
 
