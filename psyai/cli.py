@@ -350,7 +350,8 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
     d.add_argument("--lang", choices=("en", "ja"), default="en", help="language of prompts and answers")
     d.add_argument("--seed", type=int, default=0)
     d.add_argument("--model", default=None, metavar="NAME_OR_PATH",
-                   help="a real base model (gpt2, a Japanese GPT …) instead of pretraining the tiny world model")
+                   help="a real base model (gpt2, a Japanese GPT …) instead of pretraining the tiny world model; "
+                        "then the learning rates are those of psyai sft|reward|policy train for real models")
     d.add_argument("--policy-steps", type=int, default=None, help="RLOO steps (default 100)")
     d.add_argument("--jobs", type=int, default=2, help="simulated sessions run in parallel (default %(default)s)")
 
@@ -359,6 +360,8 @@ def _demo(args: argparse.Namespace) -> int:
     from psyai.instructgpt import LoopSettings, run_loop
 
     settings = LoopSettings(lang=args.lang, seed=args.seed, model=args.model, jobs=args.jobs)
+    if args.model:
+        settings = settings.for_pretrained_model()
     if args.policy_steps is not None:
         settings.policy_steps = args.policy_steps
     results = run_loop(args.out, settings)

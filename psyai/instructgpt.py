@@ -47,7 +47,7 @@ import json
 import logging
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,13 @@ class LoopSettings:
     beta: float = 0.3                 # KL coefficient: the tiny policy drifts fast (InstructGPT: 0.02)
     max_new_tokens: int = 16
     jobs: int = 2
+
+    def for_pretrained_model(self) -> LoopSettings:
+        """Learning rates and KL coefficient for a real pretrained base model (``--model gpt2``) instead of the
+        tiny world model, whose rates would wreck it: the defaults of ``psyai sft|reward|policy train``
+        (2e-5, 1e-5, 1e-5; β 0.05), fewer SFT and reward epochs."""
+        return replace(self, sft_learning_rate=2e-5, sft_epochs=3, reward_learning_rate=1e-5, reward_epochs=2,
+                       policy_learning_rate=1e-5, beta=0.05)
 
 
 # -- the world: prompts and answers whose utility is known ---------------------------------------
