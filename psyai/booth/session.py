@@ -18,6 +18,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,11 +130,7 @@ class SessionLock:
         try:
             _lock_fd(fd)
         except OSError:
-            try:
-                os.lseek(fd, 0, os.SEEK_SET)
-                holder = os.read(fd, 400).decode("utf-8", "replace").strip()
-            except OSError:
-                holder = ""
+            holder = _holder(fd)
             os.close(fd)
             raise SessionError(
                 f"{paths.folder}: session {paths.session} of participant {paths.participant} is open in another "
@@ -149,6 +146,40 @@ class SessionLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing the descriptor releases the lock
+
+
+def _holder(fd: int, wait: float = 3.0) -> str:
+    """The holder's line of a lock file another process holds (``pid … on host … since …``).
+
+    The holder writes its line just after it takes the lock, so a process refused in that instant
+    would read the line of the previous holder (a session killed earlier) or nothing: the line is
+    read again, for up to ``wait`` seconds, until it names a process that is alive.
+    """
+    deadline = time.monotonic() + wait
+    line = ""
+    while True:
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            line = os.read(fd, 400).decode("utf-8", "replace").strip()
+        except OSError:
+            return line
+        match = re.match(r"pid (\d+) ", line)
+        if (match and _alive(int(match.group(1)))) or time.monotonic() > deadline:
+            return line
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (always True where that cannot be asked cheaply: Windows)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _lock_fd(fd: int) -> None:

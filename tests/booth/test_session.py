@@ -107,3 +107,28 @@ def test_main_guard_says_what_a_stop_left_and_never_shows_a_traceback(capsys, mo
     assert runner.main_guard(refused) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: /data/turing_test/sub-P1: Permission denied")
+
+
+def test_a_refused_process_waits_for_the_new_holders_line_not_the_dead_ones(tmp_path):
+    """The lock's winner writes its line just after taking the lock; the loser must not name the previous,
+    killed holder (seen on a loaded machine: test_faults' two resumes at once)."""
+    import os
+    import subprocess
+    import sys
+
+    from psyai.booth.session import _holder
+
+    path = tmp_path / "sub-X_ses-1.lock"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path.write_text(f"pid {dead.pid} on host h since earlier\n")
+    writer = subprocess.Popen([sys.executable, "-c", "import os, sys, time; time.sleep(0.3); "
+                               "open(sys.argv[1], 'w').write(f'pid {os.getpid()} on host h since now\\n'); "
+                               "time.sleep(3)", str(path)])
+    fd = os.open(path, os.O_RDWR)
+    try:
+        assert _holder(fd).startswith(f"pid {writer.pid} on host h")
+    finally:
+        os.close(fd)
+        writer.kill()
+        writer.wait()
