@@ -62,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     o.add_argument("--sim-intercept", type=float, default=5.7, help="log ms of a zero-length word")
     o.add_argument("--sim-b-length", type=float, default=0.04, help="log ms per character")
     o.add_argument("--sim-b-measure", type=float, default=0.0, help="log ms per unit of --sim-measures")
+    o.add_argument("--sim-b-measure-sd", type=float, default=0.0,
+                   help="SD of --sim-b-measure from reader to reader (each simulated reader draws their own)")
     o.add_argument("--sim-measures", default=None,
                    help="CSV with text_id, word_index, value (e.g. one measure of `psyai attention extract`)")
     return p.parse_args(argv)
@@ -144,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         observer = ReadingObserver(intercept=args.sim_intercept + rng.normal(0, 0.15), b_length=args.sim_b_length,
                                    b_measure=args.sim_b_measure, measures=runner.word_values(args.sim_measures),
                                    seed=int(rng.integers(2**31)))
+        if args.sim_b_measure_sd > 0:  # this reader's own sensitivity to the measure (drawn after the seed)
+            observer.b_measure = args.sim_b_measure + float(rng.normal(0, args.sim_b_measure_sd))
         simulation = {"index": args.sim_index or 0, "observer": observer.params(), "measures": args.sim_measures}
     # -- set up window and data --------------------------------------------------------
     session = runner.open_session(checked, seed=seed, list_index=0, n_lists=1, fonts=(reading_font(args.lang),),

@@ -189,6 +189,15 @@ class ReadingObserver:
             return MAX_WORD_RT
         return float(np.exp(log_ms) / 1000.0)
 
+    def reading_times(self, item_id: str, words: list[tuple[int, str]]) -> np.ndarray:
+        """Seconds spent on each ``(index, word)`` of one text: the model of :meth:`reading_time`, its noise
+        drawn for the whole text at once (fast synthetic readers for power analyses)."""
+        length = np.array([len(w) for _, w in words], dtype=float)
+        measure = np.array([self.measures.get((item_id, i), 0.0) for i, _ in words], dtype=float)
+        log_ms = (self.intercept + self.b_length * length + self.b_measure * measure
+                  + self.rng_.normal(0.0, self.sd, size=len(words)))
+        return np.minimum(np.exp(np.minimum(log_ms, math.log(MAX_WORD_RT * 1000.0))) / 1000.0, MAX_WORD_RT)
+
     def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:
         if context["kind"] == "spr_word":
             return "space", self.reading_time(context["item_id"], context["index"], context["word"])

@@ -156,6 +156,10 @@ def new_assignment(kit: Kit, dest: str | Path, *, groups: int = 1, lang: str = "
         raise PsyaiError(f"--lang {lang!r}: choose {' or '.join(LANGS)}")
     if not 1 <= groups <= MAX_GROUPS:
         raise PsyaiError(f"--groups {groups}: give a number of groups from 1 to {MAX_GROUPS}")
+    if power is not None and power.get("groups") not in (None, groups):
+        raise PsyaiError(f"{power_path or 'the power result'} is the power of a class of {power['groups']} groups, "
+                         f"and this assignment has --groups {groups}: run `psyai class power {kit.id} --groups "
+                         f"{groups}` again, or give --groups {power['groups']}; nothing was written")
     if dest.exists():
         if not dest.is_dir():
             raise PsyaiError(f"{dest} is a file; give a new folder for the assignment")

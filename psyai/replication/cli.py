@@ -118,6 +118,9 @@ def _power_args(p: argparse.ArgumentParser) -> None:
                    help="effect to simulate: original, sesoi, d33 or a number in the kit's units (default %(default)s)")
     p.add_argument("--n", type=int, nargs="+", default=None, metavar="N",
                    help="participants per group to try (default: the kit's power.n_grid)")
+    p.add_argument("--groups", type=int, default=None, metavar="G",
+                   help="the power of a class of G groups of N (the share of simulated classes `psyai class report` "
+                        "calls replicated) instead of one group's")
     p.add_argument("--seeds", type=int, default=200, metavar="S",
                    help="simulated groups per N (default %(default)s; Monte-Carlo SE ≤ .5/√S)")
     p.add_argument("--alpha", type=float, default=0.05, help="one-sided alpha of the kit's test (default %(default)s)")
@@ -144,9 +147,12 @@ def _power(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         work = args.out / "work"
     res = power_curve(kit, effect=args.effect, n_grid=args.n, n_sims=args.seeds, alpha=args.alpha, seed=args.seed,
-                      script=args.script, work=work, model=args.model)
+                      script=args.script, work=work, model=args.model, groups=args.groups)
     ja = args.lang == "ja"
-    print(("効果 " if ja else "effect ") + f"{res.effect:.4g} ({res.effect_source})")
+    if args.groups:
+        print(f"クラス全体の検定力:{args.groups} グループ × N 人" if ja else
+              f"power of a class of {args.groups} groups of N (share of classes called replicated)")
+    print(("効果 " if ja else "effect ") + f"{res.effect:.4g} ({res.effect_source_ja if ja else res.effect_source})")
     print(res.curve.to_string(index=False))
     for t, n in res.n_for.items():
         label = f"{t:.0%}"

@@ -55,7 +55,7 @@ class GroupEffect:
     ``estimate`` in the kit's units (``effect.scale``), ``se`` its standard error, ``n`` the
     units it is averaged over (participants; sentences for ``saliency_minus_attention``),
     ``dof`` the t test's degrees of freedom (None: a z test), ``n_trials`` the observations
-    behind it, ``method`` a sentence naming the computation.
+    behind it, ``method`` a sentence naming the computation (``{"en": …, "ja": …}``).
     """
 
     estimate: float
@@ -63,7 +63,7 @@ class GroupEffect:
     n: int
     dof: float | None
     n_trials: int
-    method: str
+    method: dict[str, str]
 
     def to_dict(self) -> dict:
         return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
@@ -85,7 +85,7 @@ def one_group_test(effect: GroupEffect, direction: str = "positive", alpha: floa
     return {"statistic": float(t), "dof": effect.dof, "p_val": p, "significant": bool(p < alpha)}
 
 
-def _mean_se(values: np.ndarray, n_trials: int, method: str) -> GroupEffect:
+def _mean_se(values: np.ndarray, n_trials: int, method: dict[str, str]) -> GroupEffect:
     """The mean of participant-level values with its SE (sd/√n) and n − 1 df
     (:func:`psyai.stats.means.one_sample_ttest`)."""
     from psyai.stats.means import one_sample_ttest
@@ -103,8 +103,11 @@ def _mean_se(values: np.ndarray, n_trials: int, method: str) -> GroupEffect:
 
 # --------------------------------------------------------------------------- Turing test: accuracy − .5
 
-ACCURACY_METHOD = ("each participant's proportion correct on the main, non-check trials minus .5, averaged over "
-                   "participants, with its standard error (SD/√n) and a t test on n − 1 df")
+ACCURACY_METHOD = {
+    "en": ("each participant's proportion correct on the main, non-check trials minus .5, averaged over "
+           "participants, with its standard error (SD/√n) and a t test on n − 1 df"),
+    "ja": ("参加者ごとの本試行(確認試行を除く)の正答率から .5 を引いた値を参加者で平均し,その標準誤差(SD/√n)と"
+           "自由度 n − 1 の t 検定")}
 
 
 def accuracy_effect(trials: pd.DataFrame) -> GroupEffect:
@@ -127,9 +130,12 @@ def _accuracy(kit, data_dir: Path, measures=None) -> GroupEffect:
 
 # --------------------------------------------------------------------------- surprisal slope of reading time
 
-SLOPE_METHOD = ("each participant's least-squares slope of reading time (ms) on the word's surprisal (bits), "
-                f"controlling for word length, on words read in {MIN_RT_MS:.0f}–{MAX_RT_MS:.0f} ms, averaged over "
-                "participants, with its standard error (SD/√n) and a t test on n − 1 df")
+SLOPE_METHOD = {
+    "en": ("each participant's least-squares slope of reading time (ms) on the word's surprisal (bits), "
+           f"controlling for word length, on words read in {MIN_RT_MS:.0f}–{MAX_RT_MS:.0f} ms, averaged over "
+           "participants, with its standard error (SD/√n) and a t test on n − 1 df"),
+    "ja": (f"{MIN_RT_MS:.0f}–{MAX_RT_MS:.0f} ミリ秒で読まれた語について,参加者ごとに読み時間(ミリ秒)を語のサプライザル"
+           "(ビット)に最小二乗回帰した傾き(語長を統制)を参加者で平均し,その標準誤差(SD/√n)と自由度 n − 1 の t 検定")}
 
 
 def word_surprisal(measures: pd.DataFrame | str | Path, measure: str = "surprisal") -> pd.DataFrame:
@@ -192,9 +198,13 @@ def _slope(kit, data_dir: Path, measures=None) -> GroupEffect:
 
 # --------------------------------------------------------------------------- word importance: saliency vs attention
 
-IMPORTANCE_METHOD = ("per sentence, Spearman's ρ of human importance (the share of participants who marked each word) "
-                     "with the model's gradient saliency minus ρ with its attention (received, averaged over layers "
-                     "and heads), averaged over sentences, with its standard error (SD/√k) and a t test on k − 1 df")
+IMPORTANCE_METHOD = {
+    "en": ("per sentence, Spearman's ρ of human importance (the share of participants who marked each word) "
+           "with the model's gradient saliency minus ρ with its attention (received, averaged over layers "
+           "and heads), averaged over sentences, with its standard error (SD/√k) and a t test on k − 1 df"),
+    "ja": ("文ごとに,人の重要度(各語に印をつけた参加者の割合)とモデルの勾配サリエンシーとのスピアマンの ρ から,"
+           "アテンション(受け取った量を層とヘッドで平均)との ρ を引いた値を文で平均し,その標準誤差(SD/√k)と"
+           "自由度 k − 1 の t 検定")}
 
 
 def saliency_attention_effect(words: pd.DataFrame, measures: pd.DataFrame) -> GroupEffect:
@@ -233,8 +243,11 @@ def _importance(kit, data_dir: Path, measures=None) -> GroupEffect:
 
 # --------------------------------------------------------------------------- RLHF preference: win rate − .5
 
-WIN_METHOD = ("each participant's share of comparisons the model won against the reference (ties counted half) minus "
-              ".5, averaged over participants, with its standard error (SD/√n) and a t test on n − 1 df")
+WIN_METHOD = {
+    "en": ("each participant's share of comparisons the model won against the reference (ties counted half) minus "
+           ".5, averaged over participants, with its standard error (SD/√n) and a t test on n − 1 df"),
+    "ja": ("参加者ごとに,モデルが基準モデルに勝った比較の割合(引き分けは半分)から .5 を引いた値を参加者で平均し,"
+           "その標準誤差(SD/√n)と自由度 n − 1 の t 検定")}
 
 
 def _model_names(table: pd.DataFrame) -> pd.Series:
@@ -323,10 +336,12 @@ def _pooled_turing(frames: dict[str, pd.DataFrame], measures=None) -> dict:
     fit = fit_mixed(data, formula, family="binomial")
     t = fit.term("(Intercept)")
     expit = lambda x: 1.0 / (1.0 + math.exp(-x))  # noqa: E731
-    return {"formula": formula, "scale": "proportion correct minus .5 at the random effects' zero (inverse logit of "
-            "the intercept)", "estimate": expit(t["estimate"]) - 0.5, "ci_low": expit(t["ci_low"]) - 0.5,
+    return {"formula": formula,
+            "scale": {"en": "proportion correct minus .5 at the random effects' zero (inverse logit of the intercept)",
+                      "ja": "変量効果が 0 のときの正答率 − .5(切片の逆ロジット)"},
+            "estimate": expit(t["estimate"]) - 0.5, "ci_low": expit(t["ci_low"]) - 0.5,
             "ci_high": expit(t["ci_high"]) - 0.5, "p_val": t["p_val"], "fit": fit.to_dict(),
-            "description": fit.describe()}
+            "description": {lang: fit.describe(lang) for lang in ("en", "ja")}}
 
 
 def _pooled_slope(frames: dict[str, pd.DataFrame], measures=None) -> dict:
@@ -338,8 +353,9 @@ def _pooled_slope(frames: dict[str, pd.DataFrame], measures=None) -> dict:
     formula = "rt ~ surprisal + length + (1 | group) + (1 | participant) + (1 | item)"
     fit = fit_mixed(data[["rt", "surprisal", "length", "group", "participant", "item"]], formula)
     t = fit.term("surprisal")
-    return {"formula": formula, "scale": "ms per bit", "estimate": t["estimate"], "ci_low": t["ci_low"],
-            "ci_high": t["ci_high"], "p_val": t["p_val"], "fit": fit.to_dict(), "description": fit.describe()}
+    return {"formula": formula, "scale": {"en": "ms per bit", "ja": "ミリ秒/ビット"}, "estimate": t["estimate"],
+            "ci_low": t["ci_low"], "ci_high": t["ci_high"], "p_val": t["p_val"], "fit": fit.to_dict(),
+            "description": {lang: fit.describe(lang) for lang in ("en", "ja")}}
 
 
 def _read_trials(kit, data_dir: Path) -> pd.DataFrame:

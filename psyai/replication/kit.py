@@ -12,9 +12,15 @@ same way) holding
 ``original.verified`` (optional, default true) says whether every number of the original was
 read in the source or computed from numbers read there (``true``), only some (``partly``) or
 none (``false``); ``original.note`` says where each number comes from and how any was computed. Reports and preregistrations show a warning unless true.
+``effect.scale``, ``effect.sesoi_reason`` (optional: why that smallest effect of interest),
+``original.design`` and ``original.note`` are texts in both languages (``{en: …, ja: …}``; one text
+is taken for both, for a kit written in one language); reports and preregistrations show the
+language they are written in.
 ``original.test_design`` (optional) names the design of the original's test for
 :func:`psyai.stats.meta.d33_for` (one_sample, paired, two_sample, correlation).
-Observer flags in ``simulation`` are written without ``--sim-`` (``dprime``, ``b_measure``).
+Observer flags in ``simulation`` are written without ``--sim-`` (``dprime``, ``b_measure``);
+``simulation.between_sd`` (optional) is how much participants' own effects differ, in the effect's
+units (the reading kit's simulated readers each draw their own surprisal slope).
 
 The preregistration is not stored: ``psyai class new`` fills it from the kit
 (:mod:`psyai.replication.prereg`). :func:`load_kit` checks every field before
@@ -55,7 +61,7 @@ class Kit:
     stimuli_command: str | None
     settings: dict[str, Any]        # experiment flags without "--" → values
     analysis: str | None            # analysis/<analysis>.py for the full report
-    effect: dict[str, Any]          # name, label {en, ja}, scale, direction, sesoi
+    effect: dict[str, Any]          # name, label, scale, direction, sesoi, sesoi_reason (texts as {en, ja})
     original: dict[str, Any]        # citation, estimate, se | ci_low + ci_high, n, design, note, verified
     simulation: dict[str, dict]     # {"original": {flag: value}, "null": {flag: value}}
     power: dict[str, Any] = field(default_factory=dict)  # {"n_grid": [...]}
@@ -169,6 +175,18 @@ class _Fields:
             self.text(value, lang, f"{prefix}{name}.")
         return {lang: value[lang].strip() for lang in LANGS}
 
+    def either_langs(self, mapping: dict, name: str, prefix: str = "", *,
+                     required: bool = True) -> dict[str, str] | None:
+        """A text in both languages (``{en: …, ja: …}``), or one text used for both (a kit written in one
+        language); None when absent and not required."""
+        value = self.get(mapping, name, prefix, required=required)
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return self.both_langs(mapping, name, prefix)
+        text = self.text(mapping, name, prefix)
+        return {lang: text for lang in LANGS}
+
 
 def load_kit(kit_id_or_path: str | Path) -> Kit:
     """The kit with this id (one psyai ships) or in this folder, every field checked.
@@ -242,15 +260,17 @@ def load_kit(kit_id_or_path: str | Path) -> Kit:
         raise f.fail("effect.name", f"no effect extractor {name!r} in psyai/replication/effects.py; "
                                     f"choose from {', '.join(sorted(extractors))}")
     effect["label"] = f.both_langs(effect, "label", "effect.")
-    f.text(effect, "scale", "effect.")
+    effect["scale"] = f.either_langs(effect, "scale", "effect.")
+    effect["sesoi_reason"] = f.either_langs(effect, "sesoi_reason", "effect.", required=False)
     direction = f.text(effect, "direction", "effect.")
     if direction not in DIRECTIONS:
         raise f.fail("effect.direction", f"{direction!r}: choose positive (the effect is > 0) or negative (< 0)")
     effect["sesoi"] = f.number(effect, "sesoi", "effect.", positive=True)
 
     original = dict(f.mapping(data, "original"))
-    for name in ("citation", "design", "note"):
-        f.text(original, name, "original.")
+    f.text(original, "citation", "original.")
+    for name in ("design", "note"):
+        original[name] = f.either_langs(original, name, "original.")
     original["estimate"] = f.number(original, "estimate", "original.")
     original["se"] = f.number(original, "se", "original.", required=False, positive=True)
     original["ci_low"] = f.number(original, "ci_low", "original.", required=False)
@@ -277,6 +297,9 @@ def load_kit(kit_id_or_path: str | Path) -> Kit:
             if not isinstance(key, str) or key.startswith("-") or isinstance(value, (dict, list)):
                 raise f.fail(f"simulation.{case}.{key}", "observer flags without '--sim-' and one value each "
                                                          "(e.g. dprime: 0.6)")
+    between = f.number(simulation, "between_sd", "simulation.", required=False)
+    if between is not None and between < 0:
+        raise f.fail("simulation.between_sd", f"{between}: an SD, 0 or more (in the effect's units)")
     power = dict(f.mapping(data, "power", required=False))
     grid = power.get("n_grid", [10, 20, 40, 80, 160])
     if (not isinstance(grid, list) or not grid
@@ -291,4 +314,6 @@ def load_kit(kit_id_or_path: str | Path) -> Kit:
                                f"{name}.en.md and {name}.ja.md")
     return Kit(id=kit_id, path=folder, title=title, experiment=experiment, stimuli=stimuli,
                stimuli_command=stimuli_command, settings=dict(settings), analysis=analysis, effect=effect,
-               original=original, simulation={k: dict(simulation[k]) for k in ("original", "null")}, power=power)
+               original=original,
+               simulation={**{k: dict(simulation[k]) for k in ("original", "null")},
+                           **({"between_sd": between} if between is not None else {})}, power=power)

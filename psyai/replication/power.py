@@ -86,21 +86,31 @@ def d33_value(kit) -> float:
     return d33 * sd
 
 
-def effect_value(kit, which: str | float) -> tuple[float, str]:
-    """The effect to simulate, in the kit's units, and how it was chosen (for the report)."""
+def between_sd(kit) -> float:
+    """How much participants' own effects differ (SD, in the kit's units), for the simulated participants of
+    the reading kit: ``simulation.between_sd`` when the kit gives it, else 0 (every simulated reader has
+    the same sensitivity, so that only word-level noise separates them)."""
+    return float(kit.simulation.get("between_sd") or 0.0)
+
+
+def effect_value(kit, which: str | float, lang: str = "en") -> tuple[float, str]:
+    """The effect to simulate, in the kit's units, and how it was chosen (for the report, in ``lang``)."""
+    ja = lang == "ja"
     if isinstance(which, (int, float)):
-        return float(which), "given"
+        return float(which), "指定値" if ja else "given"
     if which == "original":
-        return float(kit.original["estimate"]), "the original study's estimate"
+        return float(kit.original["estimate"]), "原研究の推定値" if ja else "the original study's estimate"
     if which == "sesoi":
-        return float(kit.effect["sesoi"]), "the smallest effect of interest (effect.sesoi)"
+        return float(kit.effect["sesoi"]), ("関心のある最小の効果量(effect.sesoi)" if ja
+                                            else "the smallest effect of interest (effect.sesoi)")
     if which == "d33":
-        return d33_value(kit), f"d33: the effect the original (N = {kit.original['n']}) had 33% power to detect"
+        return d33_value(kit), (f"d33:原研究(N = {kit.original['n']})が 33% の検定力で検出できた効果" if ja
+                                else f"d33: the effect the original (N = {kit.original['n']}) had 33% power to detect")
     try:
-        return float(which), "given"
+        return float(which), "指定値" if ja else "given"
     except ValueError:
         raise PsyaiError(f"--effect {which!r}: use original, sesoi, d33 or a number in the kit's units "
-                         f"({kit.effect.get('scale', 'see kit.yaml effect.scale')})") from None
+                         f"({kit.effect['scale']['en']})") from None
 
 
 # --------------------------------------------------------------------------- effect → observer flags
@@ -123,6 +133,34 @@ def _reading_slope(b: float, f: dict, surprisal: np.ndarray, length: np.ndarray)
     return float(np.linalg.lstsq(x, expected, rcond=None)[0][1])
 
 
+def _reading_spread(value: float, spread: float, f: dict, surprisal: np.ndarray,
+                    length: np.ndarray) -> tuple[float, float]:
+    """``b_measure`` and ``b_measure_sd`` (log ms per bit) of readers whose slopes (ms per bit) have mean
+    ``value`` and SD ``spread`` across readers. RT is exponential in b, so a reader's slope is convex in
+    their b: the mean and SD of slopes are taken over b ~ N(b, sd) by Gauss–Hermite quadrature and both
+    solved for, alternately, until neither moves."""
+    z, w = np.polynomial.hermite_e.hermegauss(41)
+    w = w / w.sum()
+
+    def moments(b: float, sd: float) -> tuple[float, float]:
+        slopes = np.array([_reading_slope(b + sd * zk, f, surprisal, length) for zk in z])
+        mean = float(w @ slopes)
+        return mean, float(np.sqrt(w @ (slopes - mean) ** 2))
+
+    b = optimize.brentq(lambda b: _reading_slope(b, f, surprisal, length) - value, -0.5, 0.5)
+    step = 1e-4
+    per_b = (_reading_slope(b + step, f, surprisal, length) - _reading_slope(b - step, f, surprisal, length)) / (2 * step)
+    sd = spread / per_b
+    for _ in range(50):
+        b_new = optimize.brentq(lambda x: moments(x, sd)[0] - value, b - 0.5, b + 0.5)
+        sd_new = optimize.brentq(lambda x: moments(b_new, x)[1] - spread, 1e-9, 10 * sd + 1e-3)
+        done = abs(b_new - b) < 1e-10 and abs(sd_new - sd) < 1e-10
+        b, sd = b_new, sd_new
+        if done:
+            break
+    return float(b), float(sd)
+
+
 def _flags(flags: dict | None) -> dict:
     """Observer flags with ``_`` in their names (kit.yaml may write ``b-measure`` or ``b_measure``)."""
     return {str(k).replace("-", "_"): v for k, v in (flags or {}).items()}
@@ -142,8 +180,12 @@ def simulation_flags(kit, value: float, *, words: pd.DataFrame | None = None) ->
         return {**base, "dprime": round(float(dprime), 6)}
     if name == "surprisal_slope" and words is not None:
         s, ln = words["surprisal"].to_numpy(float), words["length"].to_numpy(float)
-        b = optimize.brentq(lambda b: _reading_slope(b, base, s, ln) - value, -0.5, 0.5)
-        return {**base, "b_measure": round(float(b), 8)}
+        spread = between_sd(kit)
+        if not spread:
+            b = optimize.brentq(lambda b: _reading_slope(b, base, s, ln) - value, -0.5, 0.5)
+            return {**base, "b_measure": round(float(b), 8)}
+        b, sd = _reading_spread(value, spread, base, s, ln)
+        return {**base, "b_measure": round(b, 8), "b_measure_sd": round(sd, 8)}
     if name == "win_rate_above_half":
         return {**base, "utilities": _utilities_for(kit, value, base)}
     null, orig = _flags(kit.simulation.get("null")), base
@@ -283,7 +325,8 @@ def _words(measures_csv: Path) -> pd.DataFrame:
 
 def _synthetic_reading(words: pd.DataFrame, flags: dict, n: int, seed: int, n_texts: int | None) -> pd.DataFrame:
     """Word table of ``n`` simulated readers, drawn as experiments/self_paced_reading.py draws them
-    (:class:`ReadingObserver`, each reader's intercept ± 0.15)."""
+    (:class:`ReadingObserver`, each reader's intercept ± 0.15 and, with ``b_measure_sd``, their own
+    ``b_measure``)."""
     from psyai.participants.observers import ReadingObserver
 
     items = sorted(words["item"].unique())
@@ -295,12 +338,17 @@ def _synthetic_reading(words: pd.DataFrame, flags: dict, n: int, seed: int, n_te
         obs = ReadingObserver(intercept=flags.get("intercept", 5.7) + rng.normal(0, READER_INTERCEPT_SD),
                               b_length=flags.get("b_length", 0.04), b_measure=flags.get("b_measure", 0.0),
                               measures=values, seed=int(rng.integers(2**31)))
+        if flags.get("b_measure_sd", 0.0) > 0:
+            obs.b_measure = flags.get("b_measure", 0.0) + float(rng.normal(0, flags["b_measure_sd"]))
         shown = items if n_texts is None else list(rng.permutation(items))[:n_texts]
         for item in shown:
-            for index, word in by_item[item]:
-                rows.append((f"sim{i + 1:03d}", item, index, word, "reading_time",
-                             obs.reading_time(item, index, word) * 1000.0))
-    return pd.DataFrame(rows, columns=["participant", "item", "word_index", "word", "measure", "value"])
+            rows.append((f"sim{i + 1:03d}", item, obs.reading_times(item, by_item[item]) * 1000.0))
+    sizes = [len(by_item[item]) for _, item, _ in rows]
+    return pd.DataFrame({"participant": np.repeat([r[0] for r in rows], sizes),
+                         "item": np.repeat([r[1] for r in rows], sizes),
+                         "word_index": np.concatenate([[k for k, _ in by_item[r[1]]] for r in rows]),
+                         "word": np.concatenate([[w for _, w in by_item[r[1]]] for r in rows]),
+                         "measure": "reading_time", "value": np.concatenate([r[2] for r in rows])})
 
 
 def simulate_group(kit, n: int, flags: dict, seed: int, *, script: bool = False, out: Path | None = None,
@@ -377,11 +425,16 @@ class PowerResult:
     n_for: dict = field(default_factory=dict)
     method: str = ""
     path: str = "synthetic"
+    effect_source_ja: str = ""
+    method_ja: str = ""
+    groups: int | None = None  # a class's power (this many groups of N), or one group's (None)
 
     def to_dict(self) -> dict:
         return {"kit": self.kit, "effect": self.effect, "effect_source": self.effect_source, "flags": self.flags,
                 "alpha": self.alpha, "path": self.path, "curve": self.curve.to_dict("records"),
-                "n_for": {f"{int(t * 100)}": v for t, v in self.n_for.items()}, "method": self.method}
+                "n_for": {f"{int(t * 100)}": v for t, v in self.n_for.items()}, "method": self.method,
+                "effect_sources": {"en": self.effect_source, "ja": self.effect_source_ja or self.effect_source},
+                "methods": {"en": self.method, "ja": self.method_ja or self.method}, "groups": self.groups}
 
 
 def n_for_power(curve: pd.DataFrame, targets=TARGETS) -> dict:
@@ -406,9 +459,20 @@ def n_for_power(curve: pd.DataFrame, targets=TARGETS) -> dict:
 
 def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: int = 200, alpha: float = 0.05,
                 seed: int = 0, script: bool = False, work: Path | None = None, model: str | None = None,
-                measures_csv: Path | None = None, jobs: int = 2) -> PowerResult:
-    """Power over ``n_grid`` (default: the kit's ``power.n_grid``) from ``n_sims`` simulated groups per N."""
+                measures_csv: Path | None = None, jobs: int = 2, groups: int | None = None) -> PowerResult:
+    """Power over ``n_grid`` (default: the kit's ``power.n_grid``) from ``n_sims`` simulated groups per N.
+
+    ``groups``: the class's power instead of one group's. Each simulation is a class of ``groups`` groups of
+    N, judged as ``psyai class report`` judges it (:func:`psyai.replication.report.judge`); power is the
+    share of classes called "replicated", and the curve also gives the shares called "not replicated"
+    and "inconclusive"."""
+    if groups is not None and groups < 2:
+        raise PsyaiError(f"--groups {groups}: a class report pools at least 2 groups")
+    if groups is not None and script:
+        raise PsyaiError("--groups with --script would run every participant of every simulated class through "
+                         "the real script; drop --script (the fast path is checked against it per group)")
     value, source = effect_value(kit, effect)
+    measured = _measures_note(kit, model, measures_csv)
     grid = [int(n) for n in (n_grid or kit.power.get("n_grid") or DEFAULT_GRID)]
     if any(n < 2 for n in grid):
         raise PsyaiError(f"--n {grid}: every N needs at least 2 participants (a t test)")
@@ -431,31 +495,96 @@ def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: i
     try:
         with progress(f"power of {kit.id}", len(grid) * n_sims) as advance:
             for n in grid:
-                sig, est = [], []
+                sig, est, verdicts = [], [], []
                 for s in range(n_sims):
                     sim_seed = seed * 100003 + n * 1009 + s
-                    g = simulate_group(kit, n, flags, sim_seed, script=script,
-                                       out=work / f"n{n}-s{s}" if script else None, measures_csv=measures_csv,
-                                       jobs=jobs)
-                    sig.append(one_group_test(g, direction, alpha)["significant"])
-                    est.append(g.estimate)
+                    if groups is not None:
+                        from psyai.replication.report import judge
+
+                        cls = {f"g{g + 1:02d}": simulate_group(kit, n, flags, sim_seed * 7919 + g,
+                                                               measures_csv=measures_csv) for g in range(groups)}
+                        # a group whose participants all have the same effect has no SE: the report refuses
+                        # it and asks for it to be left out, so it is left out here too
+                        cls = {k: g for k, g in cls.items() if math.isfinite(g.se) and g.se > 0}
+                        if len(cls) < 2:
+                            verdicts.append("inconclusive")
+                            sig.append(False)
+                            advance()
+                            continue
+                        res = judge(kit, cls, alpha=alpha)
+                        verdicts.append(res["verdict"])
+                        sig.append(res["verdict"] == "replicated")
+                        est.append(res["meta"]["estimate"])
+                    else:
+                        g = simulate_group(kit, n, flags, sim_seed, script=script,
+                                           out=work / f"n{n}-s{s}" if script else None, measures_csv=measures_csv,
+                                           jobs=jobs)
+                        sig.append(one_group_test(g, direction, alpha)["significant"])
+                        est.append(g.estimate)
                     advance()
                 p = float(np.mean(sig))
-                rows.append({"n": n, "power": p, "mc_se": math.sqrt(p * (1 - p) / n_sims), "n_sims": n_sims,
-                             "mean_estimate": float(np.mean(est))})
+                row = {"n": n, "power": p, "mc_se": math.sqrt(p * (1 - p) / n_sims), "n_sims": n_sims,
+                       "mean_estimate": float(np.mean(est)) if est else math.nan}
+                if groups is not None:
+                    row.update({f"share_{v.replace(' ', '_')}": verdicts.count(v) / n_sims
+                                for v in ("replicated", "not replicated", "inconclusive")})
+                rows.append(row)
     finally:
         if tmp is not None:
             tmp.cleanup()
     curve = pd.DataFrame(rows)
     exact = kit.effect.get("name") in ("accuracy_above_chance", "surprisal_slope", "win_rate_above_half")
+    if groups is not None:
+        method = (f"Power of the class by simulation: {n_sims} simulated classes of {groups} groups of N per N, with the "
+                  f"effect {value:.4g} ({kit.effect['scale']['en']}; {source}), observer flags {flags}; each class "
+                  f"judged as psyai class report judges it (random-effects meta-analysis, REML, Knapp–Hartung; "
+                  f"small telescopes against d33; TOST against ±{kit.effect['sesoi']:g}; alpha = {alpha}), a group "
+                  "without a standard error left out as the report asks (a class with fewer than 2 groups left "
+                  "counts as inconclusive); power is the share of classes called replicated; synthetic tables "
+                  "from the same observers as the experiment script." + measured["en"])
+        method_ja = (f"シミュレーションによるクラス全体の検定力:N ごとに {groups} グループ × N 人のクラスを {n_sims} 回模擬し,"
+                     f"効果 {value:.4g}({kit.effect['scale']['ja']};{effect_value(kit, effect, 'ja')[1]}),"
+                     f"観察者のフラグ {flags};各クラスを psyai class report と同じ規則で判定(変量効果メタ分析,REML,"
+                     f"Knapp–Hartung;d33 に対するスモール・テレスコープ法;±{kit.effect['sesoi']:g} の TOST;α = {alpha})。"
+                     "標準誤差のないグループはレポートの指示どおり除き,残りが 2 グループ未満のクラスは判定不能とした。"
+                     "検定力は「再現された」と判定されたクラスの割合;実験スクリプトと同じ観察者から作った合成データ。"
+                     + measured["ja"])
+        return PowerResult(kit=kit.id, effect=value, effect_source=source, flags=flags, alpha=alpha, curve=curve,
+                           n_for=n_for_power(curve), method=method, path="synthetic",
+                           effect_source_ja=effect_value(kit, effect, "ja")[1], method_ja=method_ja, groups=groups)
     method = (f"Power by simulation: {n_sims} simulated groups per N with the effect {value:.4g} "
-              f"({kit.effect.get('scale', '')}; {source}), observer flags {flags} "
+              f"({kit.effect['scale']['en']}; {source}), observer flags {flags} "
               f"({'solved exactly from the observer model' if exact else 'linear between the null and original flags: approximate'}); "
               "each group's effect computed "
               f"as the report computes it and tested one-sided ({direction}) at alpha = {alpha}; "
-              f"{'the real experiment script per participant' if script else 'synthetic tables from the same observers'}.")
+              f"{'the real experiment script per participant' if script else 'synthetic tables from the same observers'}."
+              + measured["en"])
+    source_ja = effect_value(kit, effect, "ja")[1]
+    method_ja = (f"シミュレーションによる検定力:N ごとに {n_sims} の模擬グループ,効果 {value:.4g}"
+                 f"({kit.effect['scale']['ja']};{source_ja}),観察者のフラグ {flags}"
+                 f"({'観察者モデルから厳密に解いた値' if exact else '帰無と原研究のフラグの線形補間による近似'});"
+                 f"各グループの効果はレポートと同じ方法で計算し,片側({'正' if direction == 'positive' else '負'}の方向)"
+                 f"α = {alpha} で検定;{'参加者ごとに実際の実験スクリプトを実行' if script else '同じ観察者から作った合成データ'}。"
+                 + measured["ja"])
     return PowerResult(kit=kit.id, effect=value, effect_source=source, flags=flags, alpha=alpha, curve=curve,
-                       n_for=n_for_power(curve), method=method, path="script" if script else "synthetic")
+                       n_for=n_for_power(curve), method=method, path="script" if script else "synthetic",
+                       effect_source_ja=source_ja, method_ja=method_ja)
+
+
+def _measures_note(kit, model: str | None, measures_csv) -> dict[str, str]:
+    """The sentence (en, ja) that says whose word measures the simulated participants responded to."""
+    if kit.effect.get("name") not in ("surprisal_slope", *IMPORTANCE):
+        return {"en": "", "ja": ""}
+    if measures_csv is not None:
+        return {"en": f" Word measures: {measures_csv}.", "ja": f"単語の指標:{measures_csv}。"}
+    if model is not None:
+        return {"en": f" Word measures from {model}.", "ja": f"単語の指標は {model} による。"}
+    return {"en": (" Word measures from psyai's tiny local demo model, not a real language model: its surprisal "
+                   "spreads far wider than a real model's (tens of bits), which changes how precisely a slope is "
+                   "estimated; run with --model (the model the class will use, e.g. gpt2) for the class's power."),
+            "ja": ("単語の指標は psyai の小さなローカルのデモモデルによる(実際の言語モデルではない。サプライザルの散らばりが"
+                   "実際のモデルよりはるかに大きく,傾きの推定精度が変わるので,クラスの検定力には --model(クラスが使う"
+                   "モデル,例:gpt2)を指定して実行する)。")}
 
 
 def power_figure(result: PowerResult, *, lang: str = "en"):
@@ -474,7 +603,11 @@ def power_figure(result: PowerResult, *, lang: str = "en"):
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("参加者数 N（グループあたり）" if lang == "ja" else "participants per group (N)")
     ax.set_ylabel("検定力" if lang == "ja" else "power")
-    ax.set_title(f"{result.kit}: {result.effect:.3g} ({result.effect_source})", fontsize=9)
+    source = result.effect_source_ja if lang == "ja" and result.effect_source_ja else result.effect_source
+    if result.groups:
+        source += (f";{result.groups} グループのクラスが「再現された」と判定される割合" if lang == "ja"
+                   else f"; share of classes of {result.groups} groups called replicated")
+    ax.set_title(f"{result.kit}: {result.effect:.3g} ({source})", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -50,6 +50,7 @@ T = {
     "hypothesis": {"en": "{label}: the effect is {direction} 0 (units: {scale}). The smallest effect of interest "
                          "(SESOI) is {sesoi}.",
                    "ja": "{label}:効果は 0 {direction}(単位:{scale})。関心のある最小の効果量(SESOI)は {sesoi}。"},
+    "sesoi_reason": {"en": " Why: {reason}.", "ja": "理由:{reason}。"},
     "positive": {"en": "above", "ja": "より大きい"},
     "negative": {"en": "below", "ja": "より小さい"},
     "h_original": {"en": "2. The original study", "ja": "2. 元の研究"},
@@ -77,6 +78,14 @@ T = {
                            "{n90}; for 95%: {n95}.",
                      "ja": "{n} 人:片側検定(α = {alpha})で {effect}({source})を {target}% の検定力で検出できる最小の "
                            "N(`psyai class power` による。{method})。90% の検定力には {n90} 人、95% には {n95} 人。"},
+    "sample_power_class": {"en": "{n} participants per group ({groups} groups, {total} in all): the smallest N with which "
+                                 "{target}% of simulated classes of {groups} groups with the effect {effect} ({source}) "
+                                 "are called replicated by the report's rule, from `psyai class power --groups` "
+                                 "({method}). N per group for 90%: {n90}; for 95%: {n95}.",
+                           "ja": "1 グループ {n} 人({groups} グループ,計 {total} 人):効果 {effect}({source})をもつ "
+                                 "{groups} グループのクラスを模擬したとき,{target}% がレポートの規則で「再現された」と判定される"
+                                 "最小の N(`psyai class power --groups` による。{method})。90% には 1 グループ {n90} 人、"
+                                 "95% には {n95} 人。"},
     "sample_fill": {"en": "*to be filled*: run `{command}` and give its power.json to `psyai class new --power`, or "
                           "write here the N you will collect and why.",
                     "ja": "*要記入*:`{command}` を実行し、その power.json を `psyai class new --power` に渡すか、"
@@ -171,16 +180,18 @@ def preregistration(kit: Kit, lang: str, *, group: str | None = None, power: dic
               f"- **{_t('members', lang)}**: {_t('to_fill', lang)}", ""]
 
     lines += [f"## {_t('h_hypothesis', lang)}", "",
-              _t("hypothesis", lang, label=e["label"][lang], direction=_t(e["direction"], lang), scale=e["scale"],
-                 sesoi=_number(e["sesoi"])), ""]
+              _t("hypothesis", lang, label=e["label"][lang], direction=_t(e["direction"], lang),
+                 scale=e["scale"][lang], sesoi=_number(e["sesoi"]))
+              + (_t("sesoi_reason", lang, reason=e["sesoi_reason"][lang].rstrip(".。"))
+                 if e.get("sesoi_reason") else ""), ""]
 
     interval = (f"{_t('se', lang)} {_number(o['se'])}" if o.get("se") is not None
                 else f"{_t('ci', lang)} [{_number(o['ci_low'])}, {_number(o['ci_high'])}]")
     lines += [f"## {_t('h_original', lang)}", "", o["citation"], "",
               f"- **{_t('original_estimate', lang)}**: {_number(o['estimate'])} ({interval}); "
               f"{_t('n', lang)} N = {o['n']}",
-              f"- **{_t('design', lang)}**: {o['design']}",
-              f"- **{_t('note', lang)}**: {o['note']}", ""]
+              f"- **{_t('design', lang)}**: {o['design'][lang]}",
+              f"- **{_t('note', lang)}**: {o['note'][lang]}", ""]
     if o.get("verified", True) is not True:
         lines[-1:-1] = ["", _t("unverified", lang, verified=f"verified: {str(o['verified']).lower()}")]
 
@@ -196,9 +207,12 @@ def preregistration(kit: Kit, lang: str, *, group: str | None = None, power: dic
     n80 = (power or {}).get("n_for", {}).get(TARGET_POWER)
     if power is not None and n80 is not None:
         n_for = power["n_for"]
-        lines.append(_t("sample_power", lang, n=n80, target=TARGET_POWER, effect=_number(power["effect"]),
-                        source=power.get("effect_source", ""), alpha=power.get("alpha", 0.05),
-                        method=power.get("method", "").rstrip("."),
+        lines.append(_t("sample_power_class" if power.get("groups") else "sample_power", lang, n=n80,
+                        groups=power.get("groups"), total=n80 * (power.get("groups") or 1),
+                        target=TARGET_POWER, effect=_number(power["effect"]),
+                        source=(power.get("effect_sources") or {}).get(lang) or power.get("effect_source", ""),
+                        alpha=power.get("alpha", 0.05),
+                        method=((power.get("methods") or {}).get(lang) or power.get("method", "")).rstrip(".。"),
                         n90=n_for.get("90") or _t("beyond_grid", lang), n95=n_for.get("95") or _t("beyond_grid", lang)))
         lines += ["", _t("stopping", lang)]
     else:
@@ -211,7 +225,7 @@ def preregistration(kit: Kit, lang: str, *, group: str | None = None, power: dic
     lines.append("")
 
     lines += [f"## {_t('h_analysis', lang)}", "",
-              f"- **{_t('effect', lang)}** (`{e['name']}`): {e['scale']}",
+              f"- **{_t('effect', lang)}** (`{e['name']}`): {e['scale'][lang]}",
               f"- {_t('group_test', lang)}",
               f"- {_t('pooled', lang)}"]
     if kit.analysis:

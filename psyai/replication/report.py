@@ -49,8 +49,11 @@ __all__ = ["VERDICTS", "class_folders", "class_groups", "judge", "build_report",
 logger = logging.getLogger(__name__)
 
 VERDICTS = ("replicated", "not replicated", "inconclusive")
-TINY_NOTE = ("extracted with psyai's tiny local demo model, not a real language model: pass --model (e.g. gpt2) or "
-             "--measures for a real class")
+TINY = "psyai's tiny local demo model"  # results.json's measures_model when no --model was given
+TINY_NOTE = {"en": "extracted with psyai's tiny local demo model, not a real language model: pass --model (e.g. gpt2) "
+                   "or --measures for a real class",
+             "ja": "psyai の小さなローカルのデモモデルで抽出(実際の言語モデルではない。実際のクラスでは --model(例:gpt2)"
+                   "か --measures を指定する)"}
 MANIFEST = "collect_report.json"  # written by `psyai class collect`: "kit", "groups": [{"group", "status", "data_dir"}]
 
 RULE = {
@@ -88,6 +91,11 @@ REASONS = {
         "ja": "統合効果 {est} は 0 より有意に{dir_ja}とも(片側 p {p}),d33 = {d33} より有意に小さいとも(p {p33}),"
               "±{sesoi} で 0 と同等とも(TOST p {ptost})言えない:データが足りない"},
 }
+DESIGN_WORDS = {"en": {"one_sample": "one-sample t test", "paired": "paired t test", "two_sample": "two-sample t test",
+                       "correlation": "correlation"},
+                "ja": {"one_sample": "1 標本 t 検定", "paired": "対応のある t 検定", "two_sample": "2 標本 t 検定",
+                       "correlation": "相関"}}
+
 WORDS = {
     "en": {"title": "Class replication report", "group": "group", "groups": "Groups", "pooled": "Pooled estimate",
            "verdict": "Verdict", "original": "Original study", "forest": "Forest plot: each group's estimate with "
@@ -95,13 +103,15 @@ WORDS = {
            "mixed": "Mixed model on the pooled trials", "method": "Methods", "in_pi": "The original estimate {o} "
            "lies {inside} the 95% prediction interval [{lo}, {hi}].", "inside": "inside", "outside": "outside",
            "no_mixed": "This kit's effect has no pooled mixed model; the meta-analysis is the pooled estimate.",
-           "kit": "Kit"},
+           "kit": "Kit", "two_sided": "two-sided", "pi_short": "95% PI",
+           "sesoi_reason": "Smallest effect of interest: "},
     "ja": {"title": "クラス再現研究レポート", "group": "グループ", "groups": "グループ別の推定値", "pooled": "統合推定値",
            "verdict": "判定", "original": "原研究", "forest": "フォレストプロット:各グループの推定値と 95% 区間,"
            "統合推定値(ひし形),原研究の推定値(破線)", "mixed": "統合した試行データの混合モデル", "method": "方法",
            "in_pi": "原研究の推定値 {o} は 95% 予測区間 [{lo}, {hi}] の{inside}にある。", "inside": "内側",
            "outside": "外側", "no_mixed": "このキットの効果には統合混合モデルがないため,メタ分析を統合推定値とする。",
-           "kit": "キット"},
+           "kit": "キット", "two_sided": "両側", "pi_short": "95% 予測区間",
+           "sesoi_reason": "関心のある最小の効果量:"},
 }
 
 
@@ -219,7 +229,7 @@ def judge(kit, effects: dict[str, GroupEffect], *, alpha: float = 0.05, lang: st
                                                           alpha)["p_val"]} for g in names])
     return {"kit": kit.id, "verdict": verdict, "reason": reason[lang], "reasons": reason,
             "rule": RULE[lang].format(alpha=alpha, sesoi=_fmt(sesoi)),
-            "meta": {**meta.to_dict(), "p_one_sided": p_one, "description": meta.describe()},
+            "meta": {**meta.to_dict(), "p_one_sided": p_one, "description": meta.describe(lang)},
             "small_telescopes": st, "equivalence": eq, "d33": sign * d33, "d33_design": _design(kit),
             "original": {**kit.original, "se": kit.original_se()}, "original_verified": verified,
             "original_in_pi": in_pi, "alpha": alpha,
@@ -257,7 +267,7 @@ def report_class(folder: str | Path, *, kit=None, alpha: float = 0.05, lang: str
             and measures is None:
         measures = _class_measures(kit, Path(folder), model, Path(work or folder))
         if Path(measures).parent == Path(work or folder) and Path(measures).name.startswith("surprisal_"):
-            extracted_with = model or TINY_NOTE
+            extracted_with = model or TINY
     effects = {}
     with progress(f"{kit.id}: group estimates", len(groups)) as advance:
         for name, path in groups.items():
@@ -301,7 +311,7 @@ def _forest(res: dict, lang: str):
 
     g = res["groups"]
     meta = MetaResult(**{k: res["meta"][k] for k in MetaResult.__dataclass_fields__})
-    label = res["effect"].get("label", {}).get(lang) or res["effect"].get("scale", "")
+    label = res["effect"].get("label", {}).get(lang) or res["effect"]["scale"][lang]
     ref_label = ("原研究" if lang == "ja" else "original") + f" ({res['original']['estimate']:.3g})"
     return forest_plot(list(g["group"]), g["estimate"].to_numpy(), (g["se"] ** 2).to_numpy(), meta, xlabel=label,
                        reference=float(res["original"]["estimate"]), reference_label=ref_label, lang=lang)
@@ -327,18 +337,23 @@ def build_report(results: list[dict], *, lang: str = "en"):
         page.heading(w["original"], level=3)
         o = res["original"]
         page.paragraph(f"{o.get('citation', '')} — {_fmt(o['estimate'])} (SE {_fmt(o['se'])}), N = {o.get('n')}, "
-                       f"{o.get('design', '')}. {o.get('note') or ''}")
+                       + (f"{o['design'][lang]}。{o['note'][lang]}" if lang == "ja"
+                          else f"{o['design'][lang]}. {o['note'][lang]}"))
         page.heading(w["pooled"], level=3)
         page.apa(("メタ分析" if lang == "ja" else "Meta-analysis") + f" ({meta['description']}): "
                  f"{_fmt(meta['estimate'])}, 95% CI [{_fmt(meta['ci_low'])}, {_fmt(meta['ci_high'])}], "
-                 f"t({meta['dof']:.0f}) = {meta['statistic']:.2f}, p {_fmt_p(meta['p_val'])} (two-sided), "
+                 f"t({meta['dof']:.0f}) = {meta['statistic']:.2f}, p {_fmt_p(meta['p_val'])} ({w['two_sided']}), "
                  f"τ² = {_fmt(meta['tau2'])}, I² = {meta['i2']:.1f}%, Q({meta['q_df']}) = {meta['q']:.2f}, "
-                 f"p {_fmt_p(meta['q_p'])}; 95% PI [{_fmt(meta['pi_low'])}, {_fmt(meta['pi_high'])}].")
+                 f"p {_fmt_p(meta['q_p'])}; {w['pi_short']} [{_fmt(meta['pi_low'])}, {_fmt(meta['pi_high'])}].")
         st, eq = res["small_telescopes"], res["equivalence"]
         page.apa(("スモール・テレスコープ法" if lang == "ja" else "Small telescopes")
-                 + f": d33 = {_fmt(res['d33'])} ({res['d33_design']}, N = {o.get('n')}), p {_fmt_p(st['p_val'])}; "
+                 + f": d33 = {_fmt(res['d33'])} ({DESIGN_WORDS[lang].get(res['d33_design'], res['d33_design'])}, "
+                 f"N = {o.get('n')}), p {_fmt_p(st['p_val'])}; "
                  + ("同等性検定(TOST)" if lang == "ja" else "TOST") + f" ±{_fmt(res['effect']['sesoi'])}: "
                  f"p {_fmt_p(eq['p_val'])}.")
+        if res["effect"].get("sesoi_reason"):
+            page.method(w["sesoi_reason"] + res["effect"]["sesoi_reason"][lang].rstrip(".。")
+                        + ("。" if lang == "ja" else "."))
         try:
             page.figure(_forest(res, lang), w["forest"], name=f"forest_{res['kit']}")
         except ImportError:  # psyai.stats.meta without forest_plot: the table still shows every group
@@ -357,14 +372,16 @@ def build_report(results: list[dict], *, lang: str = "en"):
         elif "error" in pm:
             page.paragraph(pm["error"])
         else:
-            page.apa(f"{_fmt(pm['estimate'])} ({pm['scale']}), 95% CI [{_fmt(pm['ci_low'])}, {_fmt(pm['ci_high'])}], "
-                     f"p {_fmt_p(pm['p_val'])}.")
-            page.method(pm["description"])
+            page.apa(f"{_fmt(pm['estimate'])} ({pm['scale'][lang]}), 95% CI [{_fmt(pm['ci_low'])}, "
+                     f"{_fmt(pm['ci_high'])}], p {_fmt_p(pm['p_val'])}.")
+            page.method(pm["description"][lang])
         page.heading(w["method"], level=3)
-        page.method(("各グループの推定値:" if lang == "ja" else "Each group's estimate: ") + res["method"] + ".")
+        page.method(("各グループの推定値:" if lang == "ja" else "Each group's estimate: ") + res["method"][lang]
+                    + ("。" if lang == "ja" else "."))
         if res.get("measures"):
             page.method(("モデルの単語指標:" if lang == "ja" else "The model's word measures: ") + res["measures"]
-                        + (f" ({res['measures_model']})" if res.get("measures_model") else ""))
+                        + (f" ({TINY_NOTE[lang] if res['measures_model'] == TINY else res['measures_model']})"
+                           if res.get("measures_model") else ""))
     return page
 
 

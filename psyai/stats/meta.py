@@ -101,9 +101,13 @@ class MetaResult:
         """The fields as a dict of plain Python numbers and strings (ready for ``json.dumps``)."""
         return asdict(self)
 
-    def describe(self) -> str:
-        """The model as a reader sees it named: ``random-effects model (REML τ², Knapp–Hartung t test, k = 8)``."""
+    def describe(self, lang: str = "en") -> str:
+        """The model as a reader sees it named: ``random-effects model (REML τ², Knapp–Hartung t test, k = 8)``
+        (``lang`` ja: ``変量効果モデル(REML による τ²,Knapp–Hartung の t 検定,k = 8)``)."""
         tau = {"REML": "REML", "DL": "DerSimonian–Laird"}[self.method]
+        if lang == "ja":
+            test = "Knapp–Hartung の t 検定" if self.test == "knha" else "z 検定"
+            return f"変量効果モデル({tau} による τ²,{test},k = {self.k})"
         test = "Knapp–Hartung t test" if self.test == "knha" else "z test"
         return f"random-effects model ({tau} τ², {test}, k = {self.k})"
 

@@ -139,8 +139,11 @@ class MixedResult:
         sds = self.random[self.random.term.str.startswith("sd__") & (self.random.group != "Residual")]
         return {f"{g}:{t[4:]}": float(e) for g, t, e in zip(sds.group, sds.term, sds.estimate)}
 
-    def describe(self) -> str:
-        """One Methods sentence: model, estimation, tests, intervals, engine, and any problem."""
+    def describe(self, lang: str = "en") -> str:
+        """One Methods sentence (``lang`` en or ja): model, estimation, tests, intervals, engine, and any
+        problem. The engine's own warnings are quoted as it wrote them (English)."""
+        if lang == "ja":
+            return self._describe_ja()
         if self.family == "gaussian":
             what = f"a linear mixed model, {self.formula}, fitted by {self.method}"
             tests = f"t tests with {self.ddf_method} degrees of freedom"
@@ -155,6 +158,37 @@ class MixedResult:
                f"{intervals} at {self.level:.0%}; {self.engine}.")
         if self.warnings:
             out += " " + " ".join(w.rstrip(".") + "." for w in self.warnings)
+        return out
+
+    def _describe_ja(self) -> str:
+        method = {"REML": "REML", "ML": "最尤法"}.get(self.method, "最尤法(ラプラス近似,nAGQ = 1)")
+        if self.family == "gaussian":
+            what = f"線形混合モデル {self.formula}({method} で推定)"
+            tests = f"t 検定(自由度は {self.ddf_method} 法)"
+        else:
+            se = {"Hessian": "標準誤差は (θ, β) に関する逸脱度のヘッセ行列から,glmer の既定と同じ",
+                  "conditional": "標準誤差は θ を固定した条件付き((θ, β) のヘッセ行列が正定値でなかったため)"}
+            how = se["Hessian"] if (self.se_method or "").startswith("SEs from the Hessian") else se["conditional"]
+            what = f"ロジスティック混合モデル {self.formula}({method} で推定)"
+            tests = f"Wald z 検定({how})"
+        intervals = {"wald": "Wald 信頼区間" + ("(t)" if self.statistic == "t" else "(z)"),
+                     "profile": "プロファイル尤度信頼区間",
+                     "boot": f"パラメトリック・ブートストラップのパーセンタイル信頼区間({self.n_boot} 回)"}[self.ci_method]
+        groups = ",".join(f"{g} {n}" for g, n in self.n_groups.items())
+        out = f"{what},観測 {self.n_obs} 件({groups});{tests},{self.level:.0%} {intervals};{self.engine}。"
+        if self.singular:
+            out += "特異な当てはめ(分散成分が 0,または相関が ±1)。"
+        if not self.converged:
+            out += "収束に問題があり,数値は暫定的。"
+        said, quoted = [], []
+        for w in self.warnings:
+            if w.startswith("The fit is singular") or w.startswith("Model is singular"):
+                continue  # said above
+            ja = _warning_ja(w)
+            (said if ja else quoted).append(ja or w.rstrip(".") + ".")
+        out += "".join(said)
+        if quoted:
+            out += "エンジンの警告(原文のまま):" + " ".join(quoted)
         return out
 
     def to_dict(self) -> dict:
@@ -310,6 +344,23 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, family: str = "gaussian", rem
                    "conditional on theta": "SEs conditional on theta (the Hessian over (theta, beta) was not "
                                            "positive definite)"}.get(se_method),
     )
+
+
+# the engine's warnings a Japanese Methods sentence says in Japanese (others are quoted as written)
+_WARNINGS_JA = (
+    (re.compile(r"Grouping factor '(?P<g>[^']+)' has only (?P<n>\d+) levels\. Mixed models typically need at least "
+                r"5-6 levels for reliable variance component estimation"),
+     "グループ因子 {g} の水準は {n} しかない(分散成分を信頼して推定するには通常 5–6 水準以上が必要)。"),
+    (re.compile(r"Model failed to converge"), "モデルが収束しなかった(エンジンの警告)。"),
+)
+
+
+def _warning_ja(message: str) -> str | None:
+    for pattern, ja in _WARNINGS_JA:
+        m = pattern.search(message)
+        if m:
+            return ja.format(**m.groupdict())
+    return None
 
 
 _M_TOP_PAD = -2  # glibc mallopt parameter numbers (malloc.h)

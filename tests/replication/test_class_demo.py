@@ -19,6 +19,10 @@ def test_class_demo_end_to_end(tmp_path, capsys):
         logs = sorted((out / kit / "groups").rglob("*_log.jsonl"))
         assert len(logs) == 6 and all(experiment in str(p) for p in logs)
         assert {p.relative_to(out / kit / "groups").parts[0] for p in logs} == {"g01", "g02"}
+        if kit == "surprisal_reading":  # each simulated reader drew their own slope (simulation.between_sd)
+            own = {json.loads(p.read_text(encoding="utf-8").splitlines()[0])["simulation"]["observer"]["b_measure"]
+                   for p in logs}
+            assert len(own) == 6
         k = data["kits"][kit]
         assert [g["group"] for g in k["groups"]] == ["g01", "g02"] and k["meta"]["k"] == 2
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -18,7 +18,10 @@ from tests.helpers import tree
 # what `psyai class power` writes (psyai.replication.power.PowerResult.to_dict), as the preregistration reads it
 POWER = {"kit": "turing_text", "effect": 0.05, "effect_source": "the smallest effect of interest (effect.sesoi)",
          "flags": {"dprime": 0.27}, "alpha": 0.05, "path": "synthetic", "curve": [],
-         "n_for": {"80": 34, "90": 47, "95": None}, "method": "200 simulated groups per N, one-sided t test"}
+         "n_for": {"80": 34, "90": 47, "95": None}, "method": "200 simulated groups per N, one-sided t test",
+         "effect_sources": {"en": "the smallest effect of interest (effect.sesoi)",
+                            "ja": "関心のある最小の効果量(effect.sesoi)"},
+         "methods": {"en": "200 simulated groups per N, one-sided t test", "ja": "N ごとに 200 の模擬グループ,片側 t 検定"}}
 
 
 def test_two_groups_get_study_folders_protocol_and_preregistration(tmp_path):
@@ -52,7 +55,7 @@ def test_the_preregistration_names_the_effect_test_original_and_what_is_to_be_fi
     kit = load_kit("turing_text")
     text = preregistration(kit, "en", group="group-01")
     for needed in ("## 1. Hypothesis", "the effect is above 0", f"(SESOI) is {kit.effect['sesoi']:g}",
-                   kit.original["citation"], f"N = {kit.original['n']}", "`accuracy_above_chance`", kit.effect["scale"],
+                   kit.original["citation"], f"N = {kit.original['n']}", "`accuracy_above_chance`", kit.effect["scale"]["en"],
                    "one-sided", "REML", "Knapp–Hartung", "d33", "TOST", "pilot sessions", "attention-check trials",
                    experiment_command(kit), "## 4. Sample size", "*to be filled*",
                    "psyai class power turing_text --effect sesoi --out power", "## 7. Deviations"):
@@ -81,6 +84,25 @@ def test_japanese_assignment(tmp_path):
     protocol = (tmp_path / "class" / "group-01" / "PROTOCOL.md").read_text(encoding="utf-8")
     assert protocol.startswith(kit.text("protocol", "ja").rstrip("\n")) and "このグループのコマンド" in protocol
     assert (tmp_path / "class" / "instructor" / "instructor.md").read_text(encoding="utf-8") == kit.text("instructor", "ja")
+
+
+@pytest.mark.parametrize("kit_id", ["turing_text", "surprisal_reading", "word_importance", "rlhf_preference"])
+def test_a_japanese_preregistration_is_in_japanese_but_for_the_citation(kit_id):
+    """The effect's units, the original's design and where its numbers come from are the kit's Japanese texts;
+    the only English run of words left is the reference itself (cited as published)."""
+    import re
+
+    kit = load_kit(kit_id)
+    ja = preregistration(kit, "ja", power=POWER)
+    for text in (kit.effect["scale"]["ja"], kit.original["design"]["ja"], kit.original["note"]["ja"]):
+        assert text in ja
+    assert kit.effect["scale"]["en"] not in ja and kit.original["note"]["en"] not in ja
+    rest = ja.replace(kit.original["citation"], "")
+    english = re.findall(r"(?:[A-Za-z][A-Za-z'\-]*[ ,;:]+){6,}[A-Za-z]+", rest)
+    assert not english, english
+    if kit.effect.get("sesoi_reason"):
+        assert "理由:" in ja and kit.effect["sesoi_reason"]["ja"].rstrip("。") in ja
+        assert "Why: " in preregistration(kit, "en")
 
 
 @pytest.mark.parametrize("kit_id", ["surprisal_reading", "word_importance", "rlhf_preference"])

@@ -37,11 +37,14 @@ def test_turing_class_with_the_original_effect_replicates_and_without_it_does_no
 
 
 def test_reading_class_with_the_original_slope_replicates_and_without_it_does_not(tmp_path, tiny):
+    """Readers differ in their slopes (simulation.between_sd, 5.2 ms per bit against the original's 1.1), so it
+    takes a class of 8 groups × 40 readers to see the original's slope; a null class of that size is not
+    called replicated."""
     kit = load_kit("surprisal_reading")
     measures = surprisal_measures(kit, tiny, tmp_path / "surprisal.csv")
-    with_effect = [judge(kit, simulate_class(kit, groups=6, n=4, effect="original", seed=s, measures_csv=measures))
+    with_effect = [judge(kit, simulate_class(kit, groups=8, n=40, effect="original", seed=s, measures_csv=measures))
                    ["verdict"] for s in range(4)]
-    null = [judge(kit, simulate_class(kit, groups=6, n=4, effect=0.0, seed=s, measures_csv=measures))["verdict"]
+    null = [judge(kit, simulate_class(kit, groups=8, n=40, effect=0.0, seed=s, measures_csv=measures))["verdict"]
             for s in range(4)]
     assert with_effect.count("replicated") >= 3, with_effect
     assert sum(v != "replicated" for v in null) >= 3, null
@@ -119,6 +122,19 @@ def test_report_in_japanese(tmp_path):
     assert "判定規則" in html and "フォレストプロット" in html
     assert summary["verdicts"]["turing_text"] in VERDICTS
     assert any(w in html for w in ("再現された", "再現されなかった", "判定不能"))
+    # every sentence is Japanese: the kit's texts, the methods of the group estimates, the meta-analysis and
+    # the mixed model (its engine's warnings included); only the reference is cited in English
+    import html as html_lib
+    import re
+
+    kit = load_kit("turing_text")
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html.split("<body", 1)[-1]))
+    for said in (kit.original["design"]["ja"], kit.original["note"]["ja"], "変量効果モデル(REML による τ²",
+                 "ロジスティック混合モデル", "参加者ごとの本試行"):
+        assert said in text, said
+    rest = re.sub(r"\s+", " ", text).replace(re.sub(r"\s+", " ", kit.original["citation"]), "")
+    english = re.findall(r"(?:[A-Za-z][A-Za-z'\-]*[ ,;:]+){6,}[A-Za-z]+", rest)
+    assert not english, english
 
 
 def test_report_command_refuses_a_folder_that_is_not_a_class_in_one_line(tmp_path, capsys):

@@ -28,7 +28,7 @@ def test_every_shipped_kit_loads_with_both_languages(kit_id):
     assert kit.effect["direction"] in ("positive", "negative") and kit.effect["sesoi"] > 0
     assert kit.original_se() > 0 and kit.original["n"] >= 2
     assert "doi.org" in kit.original["citation"] or "arxiv.org" in kit.original["citation"]
-    assert set(kit.simulation) == {"original", "null"}
+    assert {"original", "null"} <= set(kit.simulation) <= {"original", "null", "between_sd"}
     for name in ("protocol", "instructor"):
         for lang in ("en", "ja"):
             assert kit.text(name, lang).strip()
@@ -124,11 +124,12 @@ def test_how_far_the_original_numbers_were_checked_is_stated(kit_copy):
     from psyai.replication.prereg import preregistration
 
     assert {k: load_kit(k).original["verified"] for k in SHIPPED} == {
-        "rlhf_preference": True, "surprisal_reading": False, "turing_text": True, "word_importance": True}
-    assert "**Warning**: not every number" in preregistration(load_kit("surprisal_reading"), "en")
-    assert "**注意**" in preregistration(load_kit("surprisal_reading"), "ja")
+        "rlhf_preference": True, "surprisal_reading": True, "turing_text": True, "word_importance": True}
     assert "**Warning**" not in preregistration(load_kit("rlhf_preference"), "en")
-    edit(kit_copy, "  verified: true", "  verified: maybe")
+    edit(kit_copy, "  verified: true", "  verified: false")
+    assert "**Warning**: not every number" in preregistration(load_kit(kit_copy), "en")
+    assert "**注意**" in preregistration(load_kit(kit_copy), "ja")
+    edit(kit_copy, "  verified: false", "  verified: maybe")
     with pytest.raises(KitError, match="field original.verified: 'maybe'"):
         load_kit(kit_copy)
 
@@ -139,6 +140,30 @@ def test_psyai_class_kits_lists_them(capsys):
     assert main(["class", "kits"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(":")[0] for line in lines] == sorted(SHIPPED)
-    assert "numbers NOT checked" in next(line for line in lines if line.startswith("surprisal_reading"))
+    assert not any("numbers NOT checked" in line for line in lines)  # every shipped kit's numbers were read
     assert main(["class", "kits", "--lang", "ja"]) == 0
     assert load_kit("turing_text").title["ja"] in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kit_id", SHIPPED)
+def test_every_shipped_kit_explains_itself_in_both_languages(kit_id):
+    kit = load_kit(kit_id)
+    for text in (kit.effect["scale"], kit.original["design"], kit.original["note"]):
+        assert set(text) == {"en", "ja"} and text["en"] != text["ja"]
+        assert any("\u3040" <= ch <= "\u30ff" for ch in text["ja"]), text["ja"][:60]  # kana: written in Japanese
+
+
+def test_a_kit_written_in_one_language_is_read_for_both(kit_copy):
+    import yaml
+
+    data = yaml.safe_load((kit_copy / "kit.yaml").read_text(encoding="utf-8"))
+    data["effect"]["scale"] = "proportion correct minus .5"
+    data["original"]["note"] = {"en": "read in the paper"}  # a mapping must give both
+    (kit_copy / "kit.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(KitError, match=r"field original.note.ja: missing"):
+        load_kit(kit_copy)
+    data["original"]["note"] = "read in the paper"
+    (kit_copy / "kit.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    kit = load_kit(kit_copy)
+    assert kit.effect["scale"] == {"en": "proportion correct minus .5", "ja": "proportion correct minus .5"}
+    assert kit.original["note"]["ja"] == "read in the paper"

@@ -69,6 +69,9 @@ def test_power_command_writes_json_csv_and_figure(tmp_path, capsys):
     assert [row["n"] for row in data["curve"]] == [5, 20]
     assert (out / "power.png").stat().st_size > 0 and (out / "power.csv").is_file()
     assert "N =" in capsys.readouterr().out or data["n_for"]["80"] is None
+    # the method and the effect's source in both languages, for a Japanese preregistration
+    assert data["methods"]["en"] == data["method"] and data["methods"]["ja"].startswith("シミュレーションによる検定力")
+    assert "片側" in data["methods"]["ja"] and data["effect_sources"]["ja"] == "原研究の推定値"
     capsys.readouterr()
     assert main(["class", "power", "turing_text", "--effect", "big"]) == 1
     err = capsys.readouterr().err.strip()
@@ -108,3 +111,52 @@ def test_rlhf_utilities_give_the_asked_win_rate():
     assert true_win_rate(EvaluatorCohort(utilities=utilities), "policy", "base") == pytest.approx(0.7, abs=1e-6)
     eff = simulate_group(kit, 60, flags, seed=4)
     assert eff.estimate == pytest.approx(0.2, abs=3 * eff.se)
+
+
+def test_simulated_readers_differ_as_the_kit_says(tmp_path, tiny):
+    """simulation.between_sd: the flags make readers' own slopes (ms per bit) average the asked effect and spread
+    by between_sd, on the kit's words; solved through the exponential RT model, checked by sampling readers."""
+    from psyai.replication.power import _reading_slope, _words, surprisal_measures
+
+    kit = load_kit("surprisal_reading")
+    words = _words(surprisal_measures(kit, tiny, tmp_path / "surprisal.csv"))
+    flags = simulation_flags(kit, 1.1, words=words)
+    assert flags["b_measure_sd"] > 0
+    rng = np.random.default_rng(0)
+    s, ln = words["surprisal"].to_numpy(float), words["length"].to_numpy(float)
+    slopes = np.array([_reading_slope(b, flags, s, ln)
+                       for b in flags["b_measure"] + flags["b_measure_sd"] * rng.standard_normal(20000)])
+    assert slopes.mean() == pytest.approx(1.1, abs=4 * slopes.std() / math.sqrt(slopes.size))
+    assert slopes.std() == pytest.approx(kit.simulation["between_sd"], rel=0.05)
+    assert "b_measure_sd" not in simulation_flags(load_kit("turing_text"), 0.1)
+
+
+def test_the_power_of_a_class_is_the_share_of_classes_called_replicated(tmp_path, capsys):
+    """--groups: every simulated class is judged by the report's rule; the shares of the three verdicts add up,
+    a bigger class is called replicated more often, and a class with no effect almost never is."""
+    kit = load_kit("turing_text")
+    res = power_curve(kit, effect="original", n_grid=[3, 12], n_sims=40, seed=3, groups=6)
+    shares = res.curve[["share_replicated", "share_not_replicated", "share_inconclusive"]].sum(axis=1)
+    assert np.allclose(shares, 1.0) and (res.curve["power"] == res.curve["share_replicated"]).all()
+    assert res.curve["power"].iloc[1] > res.curve["power"].iloc[0] and res.groups == 6
+    assert "classes of 6 groups" in res.method and "6 グループ" in res.method_ja
+    null = power_curve(kit, effect=0.0, n_grid=[12], n_sims=100, seed=4, groups=6)
+    assert null.curve["power"].iloc[0] <= 0.05 + 3.5 * math.sqrt(0.05 * 0.95 / 100)  # the rule's one-sided alpha
+    out = tmp_path / "power"
+    assert main(["class", "power", "turing_text", "--groups", "4", "--n", "4", "8", "--seeds", "10",
+                 "--out", str(out)]) == 0
+    data = json.loads((out / "power.json").read_text(encoding="utf-8"))
+    assert data["groups"] == 4 and "share_inconclusive" in data["curve"][0]
+    assert "power of a class of 4 groups" in capsys.readouterr().out
+    # the preregistration states the class's plan; an assignment with another number of groups is refused
+    from psyai.errors import PsyaiError
+    from psyai.replication.assignment import new_assignment
+    from psyai.replication.prereg import preregistration
+
+    data["n_for"]["80"] = 8
+    assert "8 participants per group (4 groups, 32 in all)" in preregistration(kit, "en", power=data)
+    assert "1 グループ 8 人(4 グループ,計 32 人)" in preregistration(kit, "ja", power=data)
+    with pytest.raises(PsyaiError, match="class of 4 groups.*--groups 3"):
+        new_assignment(kit, tmp_path / "class", groups=3, power=data)
+    assert not (tmp_path / "class").exists()
+    assert main(["class", "power", "turing_text", "--groups", "1"]) == 1

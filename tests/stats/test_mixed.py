@@ -54,6 +54,10 @@ def test_sleepstudy_reproduces_the_published_fit():
         assert abs(r[key] - published) <= 1e-3, (key, r[key])
     assert np.allclose(fit.fixed.df, 17, rtol=1e-3)
     assert not fit.singular and fit.converged and fit.statistic == "t"
+    ja = fit.describe("ja")  # the Methods sentence of a Japanese report says the same things
+    assert ja.startswith("線形混合モデル Reaction ~ Days + (Days | Subject)(REML で推定)")
+    assert "観測 180 件(Subject 18)" in ja and "Satterthwaite" in ja and "95% Wald 信頼区間(t)" in ja
+    assert fit.engine in ja and fit.engine in fit.describe()
 
 
 @pytest.mark.parametrize("name, formula, data", [
@@ -134,6 +138,9 @@ def test_a_singular_fit_is_said_and_simplified_by_the_stated_rule():
     maximal = "y ~ x + (1 + x | participant) + (1 | item)"
     fit = fit_mixed(data, maximal, family="binomial")
     assert fit.singular and any("singular" in w.lower() for w in fit.warnings) and "singular" in fit.describe()
+    ja = fit.describe("ja")
+    assert ja.startswith("ロジスティック混合モデル") and "特異な当てはめ" in ja and "ヘッセ行列" in ja
+    assert "singular" not in ja  # said once, in Japanese, not also as the engine's English sentence
     kept, tried = fit_first_nonsingular(data, simplification_ladder(maximal), family="binomial")
     assert tried[0]["formula"] == maximal and tried[0]["singular"]
     assert not kept.singular and kept.formula == tried[-1]["formula"]
