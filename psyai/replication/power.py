@@ -544,7 +544,7 @@ def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: i
                   "from the same observers as the experiment script." + measured["en"])
         method_ja = (f"シミュレーションによるクラス全体の検定力:N ごとに {groups} グループ × N 人のクラスを {n_sims} 回模擬し,"
                      f"効果 {value:.4g}({kit.effect['scale']['ja']};{effect_value(kit, effect, 'ja')[1]}),"
-                     f"観察者のフラグ {flags};各クラスを psyai class report と同じ規則で判定(変量効果メタ分析,REML,"
+                     f"観察者のフラグ {flags};各クラスを psyai class report と同じ規則で判定(ランダム効果メタ分析,REML,"
                      f"Knapp–Hartung;d33 に対するスモール・テレスコープ法;±{kit.effect['sesoi']:g} の TOST;α = {alpha})。"
                      "標準誤差のないグループはレポートの指示どおり除き,残りが 2 グループ未満のクラスは判定不能とした。"
                      "検定力は「再現された」と判定されたクラスの割合;実験スクリプトと同じ観察者から作った合成データ。"

@@ -103,11 +103,11 @@ class MetaResult:
 
     def describe(self, lang: str = "en") -> str:
         """The model as a reader sees it named: ``random-effects model (REML τ², Knapp–Hartung t test, k = 8)``
-        (``lang`` ja: ``変量効果モデル(REML による τ²,Knapp–Hartung の t 検定,k = 8)``)."""
+        (``lang`` ja: the forest plot's Japanese title, ``ランダム効果モデル（τ²: REML、検定: …、k = 8）``)."""
         tau = {"REML": "REML", "DL": "DerSimonian–Laird"}[self.method]
-        if lang == "ja":
-            test = "Knapp–Hartung の t 検定" if self.test == "knha" else "z 検定"
-            return f"変量効果モデル({tau} による τ²,{test},k = {self.k})"
+        if lang == "ja":  # the forest plot's title, word for word
+            w = FOREST_WORDS["ja"]
+            return w["title"].format(tau=w[self.method], test=w[self.test], k=self.k)
         test = "Knapp–Hartung t test" if self.test == "knha" else "z test"
         return f"random-effects model ({tau} τ², {test}, k = {self.k})"
 
@@ -469,9 +469,7 @@ def forest_plot(labels: Sequence[str], yi: Sequence[float] | np.ndarray, vi: Seq
     ax.set_ylim(-0.8, k + 1.7)
     ax.set_yticks([*rows, 0], [*labels, words["model"]])
     ax.set_xlabel(xlabel)
-    title = result.describe() if lang == "en" else words["title"].format(
-        tau=words["REML"] if result.method == "REML" else words["DL"],
-        test=words["knha"] if result.test == "knha" else words["z"], k=result.k)
+    title = result.describe(lang)
     ax.set_title(f"{title}; τ² = {result.tau2:.3g}, I² = {result.i2:.0f}%", fontsize=9)
     right = ax.twinx()  # the numbers column, laid out with the axes
     right.set_ylim(ax.get_ylim())

@@ -129,7 +129,7 @@ def test_report_in_japanese(tmp_path):
 
     kit = load_kit("turing_text")
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html.split("<body", 1)[-1]))
-    for said in (kit.original["design"]["ja"], kit.original["note"]["ja"], "変量効果モデル(REML による τ²",
+    for said in (kit.original["design"]["ja"], kit.original["note"]["ja"], "ランダム効果モデル（τ²: REML、検定: Knapp–Hartungのt検定",
                  "ロジスティック混合モデル", "参加者ごとの本試行"):
         assert said in text, said
     rest = re.sub(r"\s+", " ", text).replace(re.sub(r"\s+", " ", kit.original["citation"]), "")
