@@ -92,6 +92,8 @@ def _collect_arguments(p: argparse.ArgumentParser) -> None:
                    help="accept sessions that did not end (stopped with Escape, or cut off); they are refused by default")
     p.add_argument("--allow-simulated", action="store_true",
                    help="accept simulated sessions (demos, dry runs); never together with people's sessions")
+    p.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the summary on the terminal "
+                   "(collect_report.json and tables/ give every reason in both)")
     p.epilog = ("Each session is checked (a readable log of the kit's experiment, not a pilot, ended, not a "
                 "participant's second session, not a copy of another) and copied byte for byte into "
                 "OUT/groups/<group>/; participants.csv maps each group's IDs to class-wide ones (g01-P001); "
@@ -106,7 +108,7 @@ def collect(args: argparse.Namespace) -> int:
     kit = load_kit(args.kit)
     report = collect_submissions(kit, args.submissions, args.out, include_unfinished=args.include_unfinished,
                                  allow_simulated=args.allow_simulated)
-    print_summary(report)
+    print_summary(report, args.lang)
     return 0 if report["totals"]["accepted"] else 1
 
 

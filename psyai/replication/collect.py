@@ -62,7 +62,62 @@ __all__ = ["CollectError", "MAX_UNZIPPED", "SessionCheck", "collect_submissions"
 
 MAX_UNZIPPED = 2 * 1024**3  # bytes a submission may unpack to
 GROUP_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{0,15}")
-TABLE_COLUMNS = ("participant", "session", "status", "reason", "run_mode", "session_status", "n_trials", "source")
+TABLE_COLUMNS = ("participant", "session", "status", "reason", "run_mode", "session_status", "n_trials", "source",
+                 "reason_code", "reason_ja")
+
+# why a session or a group is refused: code → the sentence in each language, and the short label that counts
+# a group's refusals on the terminal
+REASONS = {
+    "unreadable": {"en": "unreadable log: {err}", "ja": "ログを読めない:{err}",
+                   "short": {"en": "unreadable log", "ja": "読めないログ"}},
+    "renamed": {"en": ("the log says participant {participant} session {session} but sits in {sub}/{ses}; folders were "
+                       "renamed by hand — hand in the data folder as the experiment wrote it"),
+                "ja": ("ログには参加者 {participant} のセッション {session} とあるが {sub}/{ses} にある。フォルダの名前が手で"
+                       "変えられている — 実験が書いたとおりの data フォルダを提出すること"),
+                "short": {"en": "the log says participant", "ja": "フォルダ名の変更"}},
+    "experiment": {"en": "a {experiment} session; kit {kit} runs {kit_experiment}",
+                   "ja": "{experiment} のセッション。キット {kit} は {kit_experiment} を使う",
+                   "short": {"en": "another experiment", "ja": "別の実験"}},
+    "pilot": {"en": "pilot session (the experimenters' practice, never analysed)",
+              "ja": "パイロット・セッション(実験者の練習で,分析しない)",
+              "short": {"en": "pilot session", "ja": "パイロット・セッション"}},
+    "declined": {"en": "the participant declined consent (nothing was recorded)",
+                 "ja": "参加者が同意しなかった(何も記録されていない)",
+                 "short": {"en": "the participant declined consent", "ja": "同意なし"}},
+    "unfinished": {"en": ("session did not end: {how}, {n_trials} main trials on disk (pass --include-unfinished to "
+                          "accept it)"),
+                   "ja": ("セッションが終わっていない:{how_ja},本試行 {n_trials} 件がディスクにある(受け入れるには "
+                          "--include-unfinished)"),
+                   "short": {"en": "session did not end", "ja": "終わっていないセッション"}},
+    "no_trials": {"en": "no main trials", "ja": "本試行がない", "short": {"en": "no main trials", "ja": "本試行なし"}},
+    "simulated": {"en": "simulated session (pass --allow-simulated for a demo or dry run)",
+                  "ja": "シミュレーションのセッション(デモや予行には --allow-simulated)",
+                  "short": {"en": "simulated session", "ja": "シミュレーション"}},
+    "copy": {"en": "a copy of {of}, already collected", "ja": "{of} のコピーで,すでに集めた",
+             "short": {"en": "a copy", "ja": "コピー"}},
+    "second": {"en": "participant {participant} already took part (session {first}); only the first session counts",
+               "ja": "参加者 {participant} はすでに参加している(セッション {first})。最初のセッションだけを数える",
+               "short": {"en": "a participant's second session", "ja": "2 回目のセッション"}},
+    "mixed": {"en": "simulated session among people's sessions (never pooled together)",
+              "ja": "人のセッションに混じったシミュレーションのセッション(一緒に統合しない)",
+              "short": {"en": "simulated among people's", "ja": "人に混じったシミュレーション"}},
+    # a whole group
+    "no_logs": {"en": "no session logs found (expected data/<experiment>/sub-*/ses-*/…_log.jsonl)",
+                "ja": "セッションのログが見つからない(data/<experiment>/sub-*/ses-*/…_log.jsonl があるはず)"},
+    "pilot_only": {"en": ("only pilot sessions: a pilot is the experimenters' practice — run the participants without "
+                          "--pilot, then hand in again"),
+                   "ja": ("パイロット・セッションのみ:パイロットは実験者の練習 — --pilot なしで参加者のセッションを行い,"
+                          "提出し直すこと")},
+    "none_accepted": {"en": "no session was accepted: {counts}", "ja": "受け入れたセッションがない:{counts}"},
+    "only_simulated": {"en": "only simulated sessions, and other groups' are people's",
+                       "ja": "シミュレーションのセッションのみで,他のグループのセッションは人のもの"},
+    "zip": {"en": "{err}", "ja": "zip を展開しなかった:{err}"},
+}
+
+
+def reason(code: str, **fields) -> dict[str, str]:
+    """The reason ``code`` as ``{"en": …, "ja": …}`` (:data:`REASONS`)."""
+    return {lang: REASONS[code][lang].format(**fields) for lang in ("en", "ja")}
 MAPPING_COLUMNS = ("group", "participant", "session", "collected_id", "run_mode", "session_status", "n_trials", "log",
                    "log_sha256")
 
@@ -79,6 +134,8 @@ class SessionCheck:
     session: int | None
     status: str = "refused"          # accepted or refused
     reason: str = ""                 # why refused ("" when accepted)
+    reason_code: str = ""            # the key of REASONS
+    reason_ja: str = ""              # the reason in Japanese
     run_mode: str | None = None      # real, pilot or simulated (the header's)
     session_status: str | None = None  # completed, aborted, incomplete (no end record)
     n_trials: int = 0                # main trials on disk
@@ -90,6 +147,11 @@ class SessionCheck:
 
     def row(self) -> dict:
         return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+
+    def refuse(self, code: str, **fields) -> None:
+        """Refused for the reason ``code`` (:data:`REASONS`), said in both languages."""
+        said = reason(code, **fields)
+        self.status, self.reason, self.reason_ja, self.reason_code = "refused", said["en"], said["ja"], code
 
 
 # --------------------------------------------------------------------------- submissions
@@ -195,7 +257,7 @@ def _check(log: Path, root: Path, kit: Kit, include_unfinished: bool) -> Session
     try:
         header, trials, end = load_session(log)
     except DataError as err:
-        check.reason = f"unreadable log: {err}"
+        check.refuse("unreadable", err=err)
         return check
     check.participant, check.session = str(header.get("participant")), header.get("session")
     check.run_mode = header.get("run_mode")
@@ -203,37 +265,44 @@ def _check(log: Path, root: Path, kit: Kit, include_unfinished: bool) -> Session
     check.n_trials = sum(1 for t in trials if t.get("phase") == "main")
     sub, ses = log.parent.parent.name, log.parent.name
     if (sub, ses) != (f"sub-{check.participant}", f"ses-{check.session}"):
-        check.reason = (f"the log says participant {check.participant} session {check.session} but sits in "
-                        f"{sub}/{ses}; folders were renamed by hand — hand in the data folder as the experiment wrote it")
+        check.refuse("renamed", participant=check.participant, session=check.session, sub=sub, ses=ses)
     elif header.get("experiment") != kit.experiment:
-        check.reason = f"a {header.get('experiment')} session; kit {kit.id} runs {kit.experiment}"
+        check.refuse("experiment", experiment=header.get("experiment"), kit=kit.id, kit_experiment=kit.experiment)
     elif check.run_mode == "pilot":
-        check.reason = "pilot session (the experimenters' practice, never analysed)"
+        check.refuse("pilot")
     elif check.session_status == "declined":
-        check.reason = "the participant declined consent (nothing was recorded)"
+        check.refuse("declined")
     elif check.session_status != "completed" and not include_unfinished:
-        how = "stopped with Escape" if check.session_status == "aborted" else "has no end record (cut off)"
-        check.reason = (f"session did not end: {how}, {check.n_trials} main trials on disk "
-                        "(pass --include-unfinished to accept it)")
+        aborted = check.session_status == "aborted"
+        check.refuse("unfinished", n_trials=check.n_trials,
+                     how="stopped with Escape" if aborted else "has no end record (cut off)",
+                     how_ja="Escape で中止された" if aborted else "終了の記録がない(途中で切れた)")
     elif check.n_trials == 0:
-        check.reason = "no main trials"
+        check.refuse("no_trials")
     else:
         check.status = "accepted"
     return check
 
 
-def _group_reason(checks: list[SessionCheck]) -> str:
+def _counts(codes: list[str], lang: str) -> str:
+    """``2× pilot session; 1× a copy``: how many sessions were refused for each reason."""
+    counts: dict[str, int] = {}
+    for code in codes:
+        counts[code] = counts.get(code, 0) + 1
+    return ("; " if lang == "en" else ";").join(f"{n}× {REASONS[c]['short'][lang]}" for c, n in counts.items())
+
+
+def _group_reason(checks: list[SessionCheck]) -> dict[str, str]:
     if not checks:
-        return "no session logs found (expected data/<experiment>/sub-*/ses-*/…_log.jsonl)"
-    modes = {c.run_mode for c in checks}
-    if modes == {"pilot"}:
-        return ("only pilot sessions: a pilot is the experimenters' practice — run the participants without "
-                "--pilot, then hand in again")
-    reasons: dict[str, int] = {}
-    for c in checks:
-        key = c.reason.split(";")[0].split(":")[0].split(" (")[0]
-        reasons[key] = reasons.get(key, 0) + 1
-    return "no session was accepted: " + "; ".join(f"{n}× {r}" for r, n in reasons.items())
+        return reason("no_logs")
+    if {c.run_mode for c in checks} == {"pilot"}:
+        return reason("pilot_only")
+    codes = [c.reason_code for c in checks]
+    return {lang: REASONS["none_accepted"][lang].format(counts=_counts(codes, lang)) for lang in ("en", "ja")}
+
+
+def _refuse_group(entry: dict, said: dict[str, str]) -> None:
+    entry["status"], entry["reason"], entry["reason_ja"] = "refused", said["en"], said["ja"]
 
 
 # --------------------------------------------------------------------------- collect
@@ -270,7 +339,8 @@ def collect_submissions(kit: Kit, submissions: list[str], out: str | Path, *, in
     hashes: dict[str, str] = {}  # log SHA-256 → group/source already accepted
     with tempfile.TemporaryDirectory(prefix="psyai-collect-") as tmp:
         for group, path in parsed:
-            entry = {"group": group, "submission": str(path), "status": "refused", "reason": "", "sessions": []}
+            entry = {"group": group, "submission": str(path), "status": "refused", "reason": "", "reason_ja": "",
+                     "sessions": []}
             groups.append(entry)
             root = path
             if path.suffix.lower() == ".zip" and path.is_file():
@@ -279,20 +349,19 @@ def collect_submissions(kit: Kit, submissions: list[str], out: str | Path, *, in
                 try:
                     safe_extract(path, root)
                 except CollectError as err:
-                    entry["reason"] = str(err)
+                    _refuse_group(entry, reason("zip", err=err))
                     continue
             checks = [_check(log, root, kit, include_unfinished) for log in _logs(root)]
             checks.sort(key=lambda c: (c.participant or "", c.session or 0, c.source))
             took_part: dict[str, SessionCheck] = {}
             for c in checks:
                 if c.status == "accepted" and c.run_mode == "simulated" and not allow_simulated:
-                    c.status, c.reason = "refused", "simulated session (pass --allow-simulated for a demo or dry run)"
+                    c.refuse("simulated")
                 if c.status == "accepted" and c.log_sha256 in hashes:
-                    c.status, c.reason = "refused", f"a copy of {hashes[c.log_sha256]}, already collected"
+                    c.refuse("copy", of=hashes[c.log_sha256])
                 first = took_part.get(c.participant) if c.participant is not None else None
                 if c.status == "accepted" and first is not None:
-                    c.status, c.reason = "refused", (f"participant {c.participant} already took part (session "
-                                                     f"{first.session}); only the first session counts")
+                    c.refuse("second", participant=c.participant, first=first.session)
                 exposed = c.run_mode not in (None, "pilot") and c.session_status != "declined"
                 if c.participant is not None and exposed and c.participant not in took_part:
                     took_part[c.participant] = c
@@ -302,7 +371,7 @@ def collect_submissions(kit: Kit, submissions: list[str], out: str | Path, *, in
             if any(c.status == "accepted" for c in checks):
                 entry["status"] = "accepted"
             else:
-                entry["reason"] = _group_reason(checks)
+                _refuse_group(entry, _group_reason(checks))
 
         accepted = [c for g in groups for c in g["sessions"] if c.status == "accepted"]
         modes = {c.run_mode for c in accepted}
@@ -310,9 +379,9 @@ def collect_submissions(kit: Kit, submissions: list[str], out: str | Path, *, in
             for g in groups:
                 for c in g["sessions"]:
                     if c.status == "accepted" and c.run_mode == "simulated":
-                        c.status, c.reason = "refused", "simulated session among people's sessions (never pooled together)"
+                        c.refuse("mixed")
                 if g["status"] == "accepted" and not any(c.status == "accepted" for c in g["sessions"]):
-                    g["status"], g["reason"] = "refused", "only simulated sessions, and other groups' are people's"
+                    _refuse_group(g, reason("only_simulated"))
 
         for g in groups:
             for c in g["sessions"]:
@@ -385,23 +454,23 @@ def collected_ids(out: str | Path) -> dict[tuple[str, str, int], str]:
         return {(r["group"], r["participant"], int(r["session"])): r["collected_id"] for r in csv.DictReader(fh)}
 
 
-def print_summary(report: dict) -> None:
-    """One line per group (accepted, refused, why) on the terminal."""
+def print_summary(report: dict, lang: str = "en") -> None:
+    """One line per group (accepted, refused, why) on the terminal, in ``lang`` (en or ja)."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"psyai class collect: kit {report['kit']}", show_lines=False)
-    for column in ("group", "submission", "accepted", "refused", "why"):
+    ja = lang == "ja"
+    table = Table(title=f"psyai class collect: {'キット' if ja else 'kit'} {report['kit']}", show_lines=False)
+    for column in (("グループ", "提出物", "受け入れ", "拒否", "理由") if ja
+                   else ("group", "submission", "accepted", "refused", "why")):
         table.add_column(column, overflow="fold")
     for g in report["groups"]:
-        reasons: dict[str, int] = {}
-        for s in g["sessions"]:
-            if s["status"] == "refused":
-                key = s["reason"].split(";")[0].split(":")[0]
-                reasons[key] = reasons.get(key, 0) + 1
-        why = g["reason"] or "; ".join(f"{n}× {r}" for r, n in reasons.items())
+        codes = [s["reason_code"] for s in g["sessions"] if s["status"] == "refused"]
+        why = (g.get("reason_ja") if ja else g["reason"]) or _counts(codes, lang)
         table.add_row(g["group"], g["submission"], str(g["accepted"]), str(g["refused"]), why)
     Console().print(table)
     t = report["totals"]
-    print(f"accepted {t['accepted']} of {t['sessions']} sessions from {t['groups_accepted']} of {t['groups']} groups; "
+    print(f"{t['groups']} グループ中 {t['groups_accepted']} グループから,{t['sessions']} セッション中 {t['accepted']} を"
+          "受け入れた。collect_report.json と tables/ を参照" if ja else
+          f"accepted {t['accepted']} of {t['sessions']} sessions from {t['groups_accepted']} of {t['groups']} groups; "
           "see collect_report.json and tables/")

@@ -151,6 +151,11 @@ def test_a_group_with_only_pilot_sessions_is_refused(cohorts, tmp_path, kit):
     assert {s["reason"] for s in g1["sessions"]} == {"pilot session (the experimenters' practice, never analysed)"}
     assert report["groups"][1]["accepted"] == 2
     assert not (tmp_path / "out" / "groups" / "g01").exists()
+    # every reason in Japanese too: the report, the group's table and the terminal summary
+    assert g1["reason_ja"].startswith("パイロット・セッションのみ")
+    assert {s["reason_ja"] for s in g1["sessions"]} == {"パイロット・セッション(実験者の練習で,分析しない)"}
+    table = (tmp_path / "out" / "tables" / "g01.csv").read_text(encoding="utf-8")
+    assert "reason_ja" in table.splitlines()[0] and "pilot" in table
 
 
 def test_unfinished_sessions_are_refused_unless_included(cohorts, tmp_path, kit):
@@ -164,6 +169,8 @@ def test_unfinished_sessions_are_refused_unless_included(cohorts, tmp_path, kit)
     assert checks[0]["session_status"] == "incomplete" and "has no end record (cut off), 2 main trials" in checks[0]["reason"]
     assert checks[1]["session_status"] == "aborted" and "stopped with Escape, 1 main trials" in checks[1]["reason"]
     assert "--include-unfinished" in checks[0]["reason"]
+    assert "終了の記録がない(途中で切れた),本試行 2 件" in checks[0]["reason_ja"]
+    assert "Escape で中止された" in checks[1]["reason_ja"] and checks[1]["reason_code"] == "unfinished"
     assert report["groups"][0]["status"] == "refused"
     included = collect_submissions(kit, [str(data)], tmp_path / "out2", include_unfinished=True)
     assert [s["status"] for s in sessions(included, "g01")] == ["accepted", "accepted"]
@@ -302,3 +309,18 @@ def test_from_assignment_to_collection(cohorts, tmp_path, kit):
     report = collect_submissions(kit, zips, tmp_path / "collected")
     assert [(g["group"], g["accepted"], g["refused"]) for g in report["groups"]] == [("g01", 2, 0), ("g02", 2, 0)]
     assert sorted(collected_ids(tmp_path / "collected").values()) == ["g01-P001", "g01-P002", "g02-P001", "g02-P002"]
+
+
+def test_the_summary_on_the_terminal_speaks_the_class_language(cohorts, tmp_path, capsys):
+    from psyai.cli import main
+
+    pilot = as_mode(cohorts["a"], tmp_path / "group-01", "pilot")
+    real = as_mode(cohorts["b"], tmp_path / "group-02", "real")
+    assert main(["class", "collect", str(pilot), str(real), "--kit", "turing_text", "--out", str(tmp_path / "o"),
+                 "--lang", "ja"]) == 0
+    out = capsys.readouterr().out
+    assert "理由" in out and "パイロット" in out  # (rich folds the table's cells to the terminal's width)
+    assert "2 グループ中 1 グループから" in out and "受け入れた" in out
+    assert main(["class", "collect", str(pilot), str(real), "--kit", "turing_text", "--out", str(tmp_path / "e")]) == 0
+    out = capsys.readouterr().out
+    assert "why" in out and "pilot" in out and "accepted 2 of 4 sessions from 1 of 2 groups" in out
