@@ -24,8 +24,10 @@ $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
+# Two workers (pytest-xdist), one per core, each with its own Xvfb (tests/conftest.py); a test module
+# stays on one worker (--dist loadscope) so that its fixtures are built once.
 test: $(STAMP) system-deps
-	$(XVFB) $(BIN)/python -m pytest
+	$(XVFB) $(BIN)/python -m pytest -n 2 --dist loadscope
 
 demo: $(STAMP) system-deps
 	$(BIN)/psyai validate stimuli/turing_test/items.csv

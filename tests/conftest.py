@@ -12,16 +12,24 @@ from psyai.participants.stimuli import write_synthetic_stimuli
 
 @pytest.fixture(scope="session", autouse=True)
 def display():
-    """Real windows need an X display: the one we are given (xvfb-run in `make test`) or our own Xvfb."""
-    if os.environ.get("DISPLAY"):
+    """Real windows need an X display: the one we are given (xvfb-run in `make test`) or our own Xvfb.
+
+    Under pytest-xdist (`make test` runs two workers) every worker starts its own Xvfb: two workers'
+    windows on one screen would take each other's keyboard focus from the tests that type into them."""
+    if os.environ.get("DISPLAY") and not os.environ.get("PYTEST_XDIST_WORKER"):
         yield os.environ["DISPLAY"]
         return
+    given = os.environ.get("DISPLAY")
     from psyai.participants.cohort import headless_display
 
+    os.environ.pop("DISPLAY", None)  # headless_display starts an Xvfb only when there is no display
     with headless_display() as env:
         os.environ["DISPLAY"] = env["DISPLAY"]
         yield env["DISPLAY"]
-        del os.environ["DISPLAY"]
+    if given:
+        os.environ["DISPLAY"] = given
+    else:
+        os.environ.pop("DISPLAY", None)
 
 
 @pytest.fixture(autouse=True)
