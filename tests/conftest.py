@@ -10,26 +10,55 @@ import pytest
 from psyai.participants.stimuli import write_synthetic_stimuli
 
 
-@pytest.fixture(scope="session", autouse=True)
-def display():
-    """Real windows need an X display: the one we are given (xvfb-run in `make test`) or our own Xvfb.
-
-    Under pytest-xdist (`make test` runs two workers) every worker starts its own Xvfb: two workers'
-    windows on one screen would take each other's keyboard focus from the tests that type into them."""
-    if os.environ.get("DISPLAY") and not os.environ.get("PYTEST_XDIST_WORKER"):
-        yield os.environ["DISPLAY"]
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs two workers) every worker starts its own Xvfb, before it
+    collects anything: two workers' windows on one screen would take each other's keyboard focus, and
+    pyglet opens its shadow GL window on the display it sees when it is first imported (collection
+    imports it), so the display must be the worker's own by then."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    given = os.environ.get("DISPLAY")
+    from contextlib import ExitStack
+
     from psyai.participants.cohort import headless_display
 
     os.environ.pop("DISPLAY", None)  # headless_display starts an Xvfb only when there is no display
+    stack = ExitStack()
+    env = stack.enter_context(headless_display())
+    os.environ["DISPLAY"] = env["DISPLAY"]
+    config._psyai_display = stack
+
+
+def pytest_unconfigure(config):
+    stack = getattr(config, "_psyai_display", None)
+    if stack is not None:
+        stack.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def display():
+    """Real windows need an X display: the one we are given (xvfb-run in `make test`, or a worker's own,
+    see :func:`pytest_configure`) or our own Xvfb."""
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    from psyai.participants.cohort import headless_display
+
     with headless_display() as env:
         os.environ["DISPLAY"] = env["DISPLAY"]
         yield env["DISPLAY"]
-    if given:
-        os.environ["DISPLAY"] = given
-    else:
-        os.environ.pop("DISPLAY", None)
+        del os.environ["DISPLAY"]
+
+
+@pytest.fixture(autouse=True)
+def psychopy_log_flushed():
+    """PsychoPy buffers its log and prints it to stdout when it next flushes: flush after every test, so
+    that a window's warnings land in that test's output, not in a later test that parses stdout."""
+    yield
+    import sys
+
+    logging = sys.modules.get("psychopy.logging")
+    if logging is not None:
+        logging.flush()
 
 
 @pytest.fixture(autouse=True)
