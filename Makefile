@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-XVFB := xvfb-run -a -s "-screen 0 1280x800x24"
+XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -noreset"
 DEMO := demo_out/$(shell date +%Y%m%d-%H%M%S)
 
 .PHONY: demo demo-instructgpt demo-class test install system-deps clean

@@ -36,7 +36,10 @@ def headless_display():
     if xvfb is None:
         raise PsyaiError("no DISPLAY and no Xvfb to open a headless window; install it (Debian: apt-get install xvfb) or run `make demo`")
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", XVFB_SCREEN, "-nolisten", "tcp"],
+    # -noreset: by default Xvfb resets when its last client leaves, and a participant's window that connects
+    # during the reset is refused ("Cannot connect"); cohorts start and end clients all the time
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", XVFB_SCREEN, "-nolisten", "tcp",
+                             "-noreset"],
                             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write_fd)
     try:
