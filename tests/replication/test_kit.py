@@ -151,6 +151,12 @@ def test_every_shipped_kit_explains_itself_in_both_languages(kit_id):
     for text in (kit.effect["scale"], kit.original["design"], kit.original["note"]):
         assert set(text) == {"en", "ja"} and text["en"] != text["ja"]
         assert any("\u3040" <= ch <= "\u30ff" for ch in text["ja"]), text["ja"][:60]  # kana: written in Japanese
+    # YAML folds a line break into a space: Japanese text may break only where it already has one
+    import re
+
+    wide = r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]"
+    for text in (kit.effect["scale"], kit.original["design"], kit.original["note"], kit.effect.get("sesoi_reason")):
+        assert not text or not re.search(f"{wide} {wide}", text["ja"]), text["ja"]
 
 
 def test_a_kit_written_in_one_language_is_read_for_both(kit_copy):
