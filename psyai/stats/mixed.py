@@ -166,9 +166,8 @@ class MixedResult:
             what = f"線形混合モデル {self.formula}({method} で推定)"
             tests = f"t 検定(自由度は {self.ddf_method} 法)"
         else:
-            se = {"Hessian": "標準誤差は (θ, β) に関する逸脱度のヘッセ行列から,glmer の既定と同じ",
-                  "conditional": "標準誤差は θ を固定した条件付き((θ, β) のヘッセ行列が正定値でなかったため)"}
-            how = se["Hessian"] if (self.se_method or "").startswith("SEs from the Hessian") else se["conditional"]
+            key = next((k for k, v in SE_METHODS["en"].items() if v == self.se_method), None)
+            how = SE_METHODS["ja"].get(key, self.se_method)
             what = f"ロジスティック混合モデル {self.formula}({method} で推定)"
             tests = f"Wald z 検定({how})"
         intervals = {"wald": "Wald 信頼区間" + ("(t)" if self.statistic == "t" else "(z)"),
@@ -340,11 +339,17 @@ def fit_mixed(data: pd.DataFrame, formula: str, *, family: str = "gaussian", rem
         sigma=float(glance["sigma"]) if family == "gaussian" else None, converged=bool(glance["converged"]),
         singular=singular, warnings=messages, engine=f"{ENGINE} {version(ENGINE)}",
         n_boot=n_boot if ci == "boot" else None,
-        se_method={"Hessian": "SEs from the Hessian of the deviance over (theta, beta), as glmer's default",
-                   "conditional on theta": "SEs conditional on theta (the Hessian over (theta, beta) was not "
-                                           "positive definite)"}.get(se_method),
+        se_method=SE_METHODS["en"].get(se_method),
     )
 
+
+# how a GLMM's SEs were computed (_hessian_ses's answer → the Methods sentence in each language)
+SE_METHODS = {
+    "en": {"Hessian": "SEs from the Hessian of the deviance over (theta, beta), as glmer's default",
+           "conditional on theta": "SEs conditional on theta (the Hessian over (theta, beta) was not positive definite)"},
+    "ja": {"Hessian": "標準誤差は (θ, β) に関する逸脱度のヘッセ行列から,glmer の既定と同じ",
+           "conditional on theta": "標準誤差は θ を固定した条件付き((θ, β) のヘッセ行列が正定値でなかったため)"},
+}
 
 # the engine's warnings a Japanese Methods sentence says in Japanese (others are quoted as written)
 _WARNINGS_JA = (
