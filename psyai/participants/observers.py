@@ -183,20 +183,18 @@ class ReadingObserver:
 
     def reading_time(self, item_id: str, index: int, word: str) -> float:
         """Seconds spent on one word, at most :data:`MAX_WORD_RT`."""
-        log_ms = (self.intercept + self.b_length * len(word)
-                  + self.b_measure * self.measures.get((item_id, index), 0.0) + self.rng_.normal(0.0, self.sd))
-        if log_ms >= math.log(MAX_WORD_RT * 1000.0):  # before exp, which overflows past ~709
-            return MAX_WORD_RT
-        return float(np.exp(log_ms) / 1000.0)
+        return float(self.reading_times(item_id, [(index, word)])[0])
 
     def reading_times(self, item_id: str, words: list[tuple[int, str]]) -> np.ndarray:
-        """Seconds spent on each ``(index, word)`` of one text: the model of :meth:`reading_time`, its noise
-        drawn for the whole text at once (fast synthetic readers for power analyses)."""
+        """Seconds spent on each ``(index, word)`` of one text, at most :data:`MAX_WORD_RT` each; the noise
+        is drawn for the whole text at once (fast synthetic readers for power analyses), the same draws
+        as one word at a time."""
         length = np.array([len(w) for _, w in words], dtype=float)
         measure = np.array([self.measures.get((item_id, i), 0.0) for i, _ in words], dtype=float)
         log_ms = (self.intercept + self.b_length * length + self.b_measure * measure
                   + self.rng_.normal(0.0, self.sd, size=len(words)))
-        return np.minimum(np.exp(np.minimum(log_ms, math.log(MAX_WORD_RT * 1000.0))) / 1000.0, MAX_WORD_RT)
+        cap = math.log(MAX_WORD_RT * 1000.0)  # checked before exp, which overflows past ~709
+        return np.where(log_ms >= cap, MAX_WORD_RT, np.exp(np.minimum(log_ms, cap)) / 1000.0)
 
     def decide(self, context: dict, keys: list[str]) -> tuple[str, float]:
         if context["kind"] == "spr_word":
