@@ -534,6 +534,7 @@ def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: i
             tmp.cleanup()
     curve = pd.DataFrame(rows)
     exact = kit.effect.get("name") in ("accuracy_above_chance", "surprisal_slope", "win_rate_above_half")
+    source_ja = effect_value(kit, effect, "ja")[1]
     if groups is not None:
         method = (f"Power of the class by simulation: {n_sims} simulated classes of {groups} groups of N per N, with the "
                   f"effect {value:.4g} ({kit.effect['scale']['en']}; {source}), observer flags {flags}; each class "
@@ -543,32 +544,29 @@ def power_curve(kit, *, effect: str | float = "original", n_grid=None, n_sims: i
                   "counts as inconclusive); power is the share of classes called replicated; synthetic tables "
                   "from the same observers as the experiment script." + measured["en"])
         method_ja = (f"シミュレーションによるクラス全体の検定力:N ごとに {groups} グループ × N 人のクラスを {n_sims} 回模擬し,"
-                     f"効果 {value:.4g}({kit.effect['scale']['ja']};{effect_value(kit, effect, 'ja')[1]}),"
+                     f"効果 {value:.4g}({kit.effect['scale']['ja']};{source_ja}),"
                      f"観察者のフラグ {flags};各クラスを psyai class report と同じ規則で判定(ランダム効果メタ分析,REML,"
                      f"Knapp–Hartung;d33 に対するスモール・テレスコープ法;±{kit.effect['sesoi']:g} の TOST;α = {alpha})。"
                      "標準誤差のないグループはレポートの指示どおり除き,残りが 2 グループ未満のクラスは判定不能とした。"
                      "検定力は「再現された」と判定されたクラスの割合;実験スクリプトと同じ観察者から作った合成データ。"
                      + measured["ja"])
-        return PowerResult(kit=kit.id, effect=value, effect_source=source, flags=flags, alpha=alpha, curve=curve,
-                           n_for=n_for_power(curve), method=method, path="synthetic",
-                           effect_source_ja=effect_value(kit, effect, "ja")[1], method_ja=method_ja, groups=groups)
-    method = (f"Power by simulation: {n_sims} simulated groups per N with the effect {value:.4g} "
-              f"({kit.effect['scale']['en']}; {source}), observer flags {flags} "
-              f"({'solved exactly from the observer model' if exact else 'linear between the null and original flags: approximate'}); "
-              "each group's effect computed "
-              f"as the report computes it and tested one-sided ({direction}) at alpha = {alpha}; "
-              f"{'the real experiment script per participant' if script else 'synthetic tables from the same observers'}."
-              + measured["en"])
-    source_ja = effect_value(kit, effect, "ja")[1]
-    method_ja = (f"シミュレーションによる検定力:N ごとに {n_sims} の模擬グループ,効果 {value:.4g}"
-                 f"({kit.effect['scale']['ja']};{source_ja}),観察者のフラグ {flags}"
-                 f"({'観察者モデルから厳密に解いた値' if exact else '帰無と原研究のフラグの線形補間による近似'});"
-                 f"各グループの効果はレポートと同じ方法で計算し,片側({'正' if direction == 'positive' else '負'}の方向)"
-                 f"α = {alpha} で検定;{'参加者ごとに実際の実験スクリプトを実行' if script else '同じ観察者から作った合成データ'}。"
-                 + measured["ja"])
+    else:
+        method = (f"Power by simulation: {n_sims} simulated groups per N with the effect {value:.4g} "
+                  f"({kit.effect['scale']['en']}; {source}), observer flags {flags} "
+                  f"({'solved exactly from the observer model' if exact else 'linear between the null and original flags: approximate'}); "
+                  "each group's effect computed "
+                  f"as the report computes it and tested one-sided ({direction}) at alpha = {alpha}; "
+                  f"{'the real experiment script per participant' if script else 'synthetic tables from the same observers'}."
+                  + measured["en"])
+        method_ja = (f"シミュレーションによる検定力:N ごとに {n_sims} の模擬グループ,効果 {value:.4g}"
+                     f"({kit.effect['scale']['ja']};{source_ja}),観察者のフラグ {flags}"
+                     f"({'観察者モデルから厳密に解いた値' if exact else '帰無と原研究のフラグの線形補間による近似'});"
+                     f"各グループの効果はレポートと同じ方法で計算し,片側({'正' if direction == 'positive' else '負'}の方向)"
+                     f"α = {alpha} で検定;{'参加者ごとに実際の実験スクリプトを実行' if script else '同じ観察者から作った合成データ'}。"
+                     + measured["ja"])
     return PowerResult(kit=kit.id, effect=value, effect_source=source, flags=flags, alpha=alpha, curve=curve,
                        n_for=n_for_power(curve), method=method, path="script" if script else "synthetic",
-                       effect_source_ja=source_ja, method_ja=method_ja)
+                       effect_source_ja=source_ja, method_ja=method_ja, groups=groups)
 
 
 def _measures_note(kit, model: str | None, measures_csv) -> dict[str, str]:
