@@ -145,6 +145,49 @@ def test_sigterm_is_a_stop_like_ctrl_c(tmp_path):
     assert f"sub-{pid}_ses-1_turing_test.csv" in csvs(data, pid)
 
 
+HALF_BUILT = """
+import sys
+from psyai.booth import runner
+
+
+class Domain:  # stands for pyglet's VertexDomain, which a stop can leave without the attribute __del__ reads
+    def __init__(self):
+        raise KeyboardInterrupt  # the stop lands inside the constructor
+
+    def __del__(self):
+        for attribute in self.attributes:
+            pass
+
+
+Domain.__module__ = Domain.__del__.__module__ = "pyglet.graphics.vertexdomain"
+
+
+class Ours:
+    def __del__(self):
+        raise RuntimeError("psyai's own object failed in __del__")
+
+
+def main():
+    ours = Ours()  # noqa: F841 - held by the frame until the stop has been handled
+    Domain()
+
+
+sys.exit(runner.main_guard(main))
+"""
+
+
+def test_a_stop_inside_a_pyglet_constructor_prints_one_line_and_no_traceback(tmp_path):
+    """Ctrl-C that lands while pyglet builds a vertex domain: the participant sees the one line that says how to
+    go on, not pyglet's "Exception ignored in __del__" traceback; a failing __del__ of anything else still shows."""
+    script = tmp_path / "stop.py"
+    script.write_text(HALF_BUILT, encoding="utf-8")
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 130
+    assert res.stderr.startswith("interrupted before the session started")
+    assert "vertexdomain" not in res.stderr and "attributes" not in res.stderr
+    assert "psyai's own object failed in __del__" in res.stderr  # other errors are not hidden
+
+
 # --------------------------------------------------------------------------- two processes, one session
 
 

@@ -572,6 +572,7 @@ def _guarded(main, signals: list[int]) -> int:
               file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _quiet_half_built_graphics()
         what = "terminated (SIGTERM)" if signals else "interrupted"
         if _state["log_opened"]:
             print(f"{what}: every finished trial is in the session's log; run the same command with --resume "
@@ -580,3 +581,28 @@ def _guarded(main, signals: list[int]) -> int:
             print(f"{what} before the session started: nothing was recorded; run the same command to start it",
                   file=sys.stderr)
         return 143 if signals else 130
+
+
+def _quiet_half_built_graphics() -> None:
+    """After a stop, keep pyglet's complaints about objects the stop left half-built off the participant's screen.
+
+    Ctrl-C or SIGTERM can land inside a pyglet constructor (a ``VertexDomain`` being built for the next frame);
+    when that object is collected its ``__del__`` fails on the attribute it never got, and Python prints an
+    "Exception ignored in …" block with a traceback after the one line that says how to go on. The session is
+    already safe in its log, so these messages are only noise: they go to the debug log instead. Errors from
+    ``__del__`` of anything outside pyglet are printed as usual.
+    """
+    import logging
+    import sys
+
+    default = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        where = getattr(unraisable.object, "__module__", None) or type(unraisable.object).__module__ or ""
+        if str(where).split(".")[0] == "pyglet":
+            logging.getLogger("psyai").debug("after the stop, ignored in %r: %r", unraisable.object,
+                                             unraisable.exc_value)
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
