@@ -27,6 +27,10 @@ PROMPT_COLOR = (0.6, 0.8, 1.0)
 BG_COLOR = (-0.7, -0.7, -0.7)
 TEXT_HEIGHT = 0.032
 WRAP = 1.15
+# A simulated participant in real time (--realtime) redraws its screen once per 60 Hz frame. Where flip does not
+# wait for the display's refresh (Xvfb, a virtual machine) an unpaced loop would redraw as fast as the CPU can,
+# taking a core for the whole response time; people's screens are never paced this way (their flips wait).
+SIM_FRAME = 1 / 60
 
 
 def set_text(stim, text: str) -> None:
@@ -134,7 +138,7 @@ class SimulatedInput:
     """A simulated participant: answers as soon as the screen is up, with a drawn response time.
 
     In simulated time the drawn RT is recorded but not waited out; with
-    ``realtime=True`` the screen stays up (flipping) until the RT has passed.
+    ``realtime=True`` the screen stays up (redrawn every :data:`SIM_FRAME`) until the RT has passed.
     """
 
     simulated = True
@@ -229,10 +233,17 @@ class Screens:
         src = self.input
         resp = src.decide(context, keys)
         if src.realtime:
-            while src.clock.getTime() < resp.rt:
+            while (left := resp.rt - src.clock.getTime()) > 0:
                 draw()
                 self.win.flip()
+                self._pace(left)
         return resp
+
+    def _pace(self, left: float) -> None:
+        """After a flip in a simulated participant's real time: wait out the rest of the frame (at most ``left``
+        seconds), so that the loop does not redraw as fast as the CPU allows where flips do not wait."""
+        if self.input.simulated:
+            core.wait(min(SIM_FRAME, max(left, 0.0)), hogCPUperiod=0)
 
     def wait_click(self, draw: Callable[[], None], regions: list[tuple[float, float, float, float]],
                    keys: list[str], context: dict) -> KeyResponse:
@@ -297,9 +308,10 @@ class Screens:
         self.message.draw()
         self.win.flip()
         clock.reset()
-        while not self.simulated_time and clock.getTime() < seconds:
+        while not self.simulated_time and (left := seconds - clock.getTime()) > 0:
             self.message.draw()
             self.win.flip()
+            self._pace(left)
         return clock.getTime() if not self.simulated_time else 0.0
 
     def show_frames(self, stims: list, n_frames: int) -> None:
@@ -308,6 +320,7 @@ class Screens:
             for s in stims:
                 s.draw()
             self.win.flip()
+            self._pace(SIM_FRAME)
 
     def rate(self, slider: visual.Slider, draw: Callable[[], None], context: dict) -> KeyResponse:
         """A rating on ``slider``: a mouse click on it or a number key; RT from the flip that showed it."""

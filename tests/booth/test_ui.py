@@ -87,6 +87,26 @@ def test_simulated_rating_sets_the_slider(win):
     assert slider.getRating() == int(conf.key) == source.observer.last_.confidence
 
 
+def test_a_simulated_participant_in_real_time_redraws_once_a_frame_for_its_whole_rt(win):
+    """--realtime keeps the screen up for the drawn RT, redrawn at 60 Hz: under Xvfb a flip does not wait for a
+    refresh, and an unpaced loop redrew thousands of times a second, taking a core for every simulated RT."""
+    from psyai.booth import ui
+
+    class Slow:  # presses "f" after 0.4 s
+        def decide(self, context, keys):
+            return "f", 0.4
+
+    screens = ui.Screens(win, "en", ui.SimulatedInput(Slow(), realtime=True), simulated_time=False)
+    draws: list[float] = []
+    start = ui.core.getTime()
+    resp = screens.wait_key(lambda: draws.append(ui.core.getTime()), ["f"], {"kind": "judge"})
+    elapsed = ui.core.getTime() - start
+    assert resp.key == "f" and resp.rt == 0.4
+    assert elapsed >= 0.4  # the RT was waited out
+    assert len(draws) <= 0.4 * 60 + 3  # once a frame (the first screen, then one draw per 1/60 s at most)
+    assert len(draws) >= 5  # and the screen was kept up, not drawn once
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_frame_rate_is_measured_behind_a_message_in_the_session_language(win, lang):
     """PsychoPy's own 'Attempting to measure frame rate…' showed in English (in a font without Japanese) in
