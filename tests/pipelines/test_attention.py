@@ -52,7 +52,7 @@ def test_highlights_driven_by_layer_attention_are_recovered(measures, tmp_path):
 def test_reading_times_driven_by_surprisal_give_back_its_slope(measures, tmp_path):
     out, table = measures
     drive = per_word(table, "surprisal", -1, tmp_path / "surprisal.csv")
-    psyai("simulate", "self_paced_reading", "--participants", "12", "--lang", "en", "--b-measure", "0.03",
+    psyai("simulate", "self_paced_reading", "--participants", "8", "--lang", "en", "--b-measure", "0.03",
           "--measures", drive, "--out", str(tmp_path / "sim"))
     psyai("analyze", "attention", str(tmp_path / "sim"), "--out", str(tmp_path / "report"), "--model-measures", str(out))
     lmm = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))["lmm"]
@@ -69,7 +69,7 @@ def test_japanese_bunsetsu_reading_times_give_back_the_surprisal_slope(tiny, tmp
           "--unit", "bunsetsu", "--measures", "surprisal,attention")
     table = pd.read_csv(out, dtype={"text_id": str})
     drive = per_word(table, "surprisal", -1, tmp_path / "surprisal.csv")
-    psyai("simulate", "self_paced_reading", "--participants", "12", "--lang", "ja", "--unit", "bunsetsu",
+    psyai("simulate", "self_paced_reading", "--participants", "8", "--lang", "ja", "--unit", "bunsetsu",
           "--b-measure", "0.03", "--measures", drive, "--out", str(tmp_path / "sim"))
     psyai("analyze", "attention", str(tmp_path / "sim"), "--out", str(tmp_path / "report"), "--model-measures", str(out))
     lmm = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))["lmm"]

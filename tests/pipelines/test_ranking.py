@@ -23,7 +23,7 @@ def psyai(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def test_real_experiment_to_reward_model_near_the_ceiling(tmp_path):
-    stim = write_synthetic_rankings(tmp_path / "rank.csv", n_prompts=24, k=7, langs=("en",))
+    stim = write_synthetic_rankings(tmp_path / "rank.csv", n_prompts=24, k=4, langs=("en",))
     res = psyai("simulate", "ranking", "--participants", "12", "--stimuli", str(stim), "--seed", "4",
                 "--out", str(tmp_path / "sim"))
     assert res.returncode == 0, res.stderr[-3000:]
