@@ -25,7 +25,7 @@ def test_real_experiment_recovers_the_win_rate_and_the_harmlessness_interaction(
     # the shipped stimuli: 12 prompts (4 sentence starts × 3 instruction conditions) × policy, sft, base
     # no prompt × model effect: with 12 prompts its draws would move the sample's win rate away from the
     # population's by more than a rater-clustered interval allows; the raters' own noise stays
-    res = psyai("simulate", "human_eval", "--participants", "10", "--seed", "3", "--prompt-model-sd", "0",
+    res = psyai("simulate", "human_eval", "--participants", "8", "--seed", "3", "--prompt-model-sd", "0",
                 "--out", str(tmp_path / "sim"))
     assert res.returncode == 0, res.stderr[-3000:]
     res = psyai("analyze", "human_eval", str(tmp_path / "sim"), "--out", str(tmp_path / "out"), "--n-boot", "200")
@@ -38,7 +38,7 @@ def test_real_experiment_recovers_the_win_rate_and_the_harmlessness_interaction(
         w = out["win_rates"][model]
         # the GLMM's rate on the logit scale, within 3 SE (a 95% interval would fail one seed in ten for two models)
         assert abs(w["logit"] - math.log(truth / (1 - truth))) <= 3 * w["logit_se"], (model, truth, w)
-        assert w["n_comparisons"] == 120 and w["raw"]["ci_low"] < w["raw"]["estimate"] < w["raw"]["ci_high"]
+        assert w["n_comparisons"] == 96 and w["raw"]["ci_low"] < w["raw"]["estimate"] < w["raw"]["ci_high"]
     tests = {t["dimension"]: t for t in out["ratings"]["interaction_tests"]}
     assert tests["harmlessness"]["p_val"] < 0.001  # policy: +1.0 respectful, -1.0 biased; base barely moves
     assert max(t["p_val"] for d, t in tests.items() if d != "harmlessness") > 0.001  # no such effect elsewhere
