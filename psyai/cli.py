@@ -101,6 +101,10 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stimuli", default=None, help="stimulus file (default: stimuli/<experiment>/items.csv)")
     p.add_argument("--out", required=True, type=Path, help="data folder to write (sessions go to OUT/<experiment>/sub-*/ses-1)")
     p.add_argument("--jobs", type=int, default=2, help="participants run in parallel")
+    p.add_argument("--process-per-participant", action="store_true",
+                   help="start a fresh process for every participant, as separate lab sessions would (default: each "
+                        "of the --jobs processes runs its participants in turn, PsychoPy imported once; the data are "
+                        "the same)")
     p.add_argument("--realtime", action="store_true", help="wait out response times (to watch a run by eye)")
     p.add_argument("--unit", choices=UNITS, default=None,
                    help=f"{', '.join(WORD_EXPERIMENTS)}: " + UNIT_HELP.replace("%(default)s", "word"))
@@ -137,7 +141,7 @@ def _simulate(args: argparse.Namespace) -> int:
         experiment_args = ["--unit", args.unit]
     run = CohortRun(experiment=args.experiment, n_participants=args.participants, out=args.out, seed=args.seed,
                     observer_args=observer_args, experiment_args=experiment_args, n_trials=args.trials, lang=args.lang, stimuli=args.stimuli,
-                    jobs=args.jobs, realtime=args.realtime)
+                    jobs=args.jobs, realtime=args.realtime, per_process=args.process_per_participant)
     folders = run_cohort(run)
     print(f"simulated {len(folders)} participants with {script_path('experiments', args.experiment)}: "
           f"{args.out / args.experiment}")

@@ -28,6 +28,21 @@ def pytest_configure(config):
     config._psyai_display = stack
 
 
+# Modules that take minutes (whole simulated cohorts, sessions killed and resumed in real time), run first: a
+# pytest-xdist worker takes modules in collection order (--dist loadscope), and one of these left to the end
+# would run alone while the other worker idles.
+LONG_MODULES = ("tests/test_faults.py", "tests/experiments/test_turing_test.py", "tests/replication/test_power.py",
+                "tests/replication/test_class_demo.py", "tests/pipelines/test_instructgpt.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def first(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return 0 if item.get_closest_marker("slow") or path in LONG_MODULES else 1
+
+    items.sort(key=first)  # stable: a module's tests keep their order
+
+
 def pytest_unconfigure(config):
     stack = getattr(config, "_psyai_display", None)
     if stack is not None:

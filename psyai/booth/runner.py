@@ -537,6 +537,7 @@ def main_guard(main) -> int:
     import sys
 
     signals: list[int] = []
+    _state.update(paths=None, log_opened=False)  # a batch (psyai.participants.batch) runs sessions one by one
 
     def on_term(signum, _frame):
         signals.append(signum)
