@@ -29,8 +29,8 @@ def pytest_configure(config):
 
 
 # Modules that take minutes (whole simulated cohorts, sessions killed and resumed in real time), run first: a
-# pytest-xdist worker takes modules in collection order (--dist loadscope), and one of these left to the end
-# would run alone while the other worker idles.
+# pytest-xdist worker takes modules in collection order (--dist loadscope --no-loadscope-reorder, see the
+# Makefile), and one of these left to the end would run alone while the other workers idle.
 LONG_MODULES = ("tests/test_faults.py", "tests/experiments/test_turing_test.py", "tests/replication/test_power.py",
                 "tests/replication/test_class_demo.py", "tests/pipelines/test_instructgpt.py")
 

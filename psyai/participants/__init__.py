@@ -12,7 +12,8 @@
 - :mod:`psyai.participants.attention`: human word tables generated from a model's
   word measures (selection and reading times with known weights);
 - :mod:`psyai.participants.cohort`: a simulated cohort run through the real experiment
-  script, one process per participant, in a headless display;
+  script, one session per participant, in a headless display (the sessions of a job in
+  one process: :mod:`psyai.participants.batch`);
 - :mod:`psyai.participants.synthetic`: Turing-test trial tables and session logs
   straight from the observers, with no window (fast parameter recovery);
 - :mod:`psyai.participants.stimuli`: synthetic stimulus sets that pass validation.

@@ -97,9 +97,14 @@ def test_main_guard_says_what_a_stop_left_and_never_shows_a_traceback(capsys, mo
     err = capsys.readouterr().err
     assert "before the session started: nothing was recorded" in err and "--resume" not in err
 
-    monkeypatch.setitem(runner._state, "log_opened", True)
-    assert runner.main_guard(stop) == 130
+    def stop_after_the_log_opened():  # as open_session marks it
+        runner._state["log_opened"] = True
+        raise KeyboardInterrupt
+
+    assert runner.main_guard(stop_after_the_log_opened) == 130
     assert "run the same command with --resume" in capsys.readouterr().err
+    assert runner.main_guard(stop) == 130  # the next session of a batch starts with nothing opened
+    assert "--resume" not in capsys.readouterr().err
 
     def refused():
         raise PermissionError(13, "Permission denied", "/data/turing_test/sub-P1")
