@@ -19,11 +19,11 @@ import contextlib
 import json
 import os
 import queue
-import tempfile
-import threading
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
