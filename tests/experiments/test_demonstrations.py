@@ -157,28 +157,29 @@ def _open_editor_until_it_shows(booth: Booth, title: str, timeout: float = 120, 
     raise AssertionError(f"pressed E for {timeout:.0f} s and the editor never opened")
 
 
-def _cancel_editor(title: str) -> None:
-    """Close the Qt editor with Escape (Cancel), wait for it to go, give the PsychoPy window the keyboard again."""
+def _in_editor(title: str, *commands: list[str]) -> None:
+    """Focus the Qt editor, run the xdotool ``commands`` in it (the last one closes it), wait for it to go, then
+    give the PsychoPy window the keyboard again."""
     wid = _window(title)
     subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True, timeout=30)
     time.sleep(0.5)  # the dialog's event loop is running and the editor has the focus
-    subprocess.run(["xdotool", "key", "Escape"], check=True, timeout=10)
+    for k, command in enumerate(commands):
+        if k:
+            time.sleep(0.3)
+        subprocess.run(command, check=True, timeout=60 if command[1] == "type" else 10)
     _gone(wid)
     subprocess.run(["xdotool", "windowfocus", "--sync", _window("PsychoPy")], check=True, timeout=30)
 
 
 def _type_in_editor(title: str, text: str) -> None:
-    """Focus the Qt editor, type ``text`` (xdotool sends each character, kana included, as a key press), close it
-    with Ctrl+Enter, wait for it to go, then give the PsychoPy window the keyboard again."""
-    wid = _window(title)
-    subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True, timeout=30)
-    time.sleep(0.5)  # the dialog's event loop is running and the editor has the focus
-    subprocess.run(["xdotool", "type", "--delay", "60", text], check=True, timeout=60)
-    time.sleep(0.3)
-    subprocess.run(["xdotool", "key", "ctrl+Return"], check=True, timeout=10)
-    _gone(wid)
-    psychopy = _window("PsychoPy")
-    subprocess.run(["xdotool", "windowfocus", "--sync", psychopy], check=True, timeout=30)
+    """Type ``text`` in the Qt editor (xdotool sends each character, kana included, as a key press) and close it
+    with Ctrl+Enter."""
+    _in_editor(title, ["xdotool", "type", "--delay", "60", text], ["xdotool", "key", "ctrl+Return"])
+
+
+def _cancel_editor(title: str) -> None:
+    """Close the Qt editor with Escape (Cancel)."""
+    _in_editor(title, ["xdotool", "key", "Escape"])
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
