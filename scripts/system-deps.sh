@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the experiments and tests need: a virtual X server (Xvfb) for
-# headless windows, xdotool to type into them, the CJK font for Japanese, and the
+# headless windows, xdotool (and xmodmap) to type into them, the CJK font for Japanese, and the
 # JACK library psychtoolbox's keyboard loads, and the X libraries Qt's dialog loads. Installs what is missing (Debian,
 # as root); elsewhere, says what to install.
 set -euo pipefail
@@ -9,6 +9,7 @@ command -v Xvfb >/dev/null || missing+=(xvfb)
 command -v xvfb-run >/dev/null || missing+=(xvfb)
 command -v xauth >/dev/null || missing+=(xauth)
 command -v xdotool >/dev/null || missing+=(xdotool)
+command -v xmodmap >/dev/null || missing+=(x11-xserver-utils)  # the window tests bind kana to keys before typing them
 command -v fc-list >/dev/null || missing+=(fontconfig)
 # (whole outputs captured: `grep -q` in a pipe would make pipefail see SIGPIPE)
 fonts=$(fc-list "Noto Sans CJK JP" 2>/dev/null || true)

@@ -34,8 +34,39 @@ def tree(path: Path) -> dict[str, bytes]:
 class Booth:
     """Drives the experiment window the way a participant does: pointer over the window, then keys."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, probe: Path | None = None) -> None:
         self.log = log
+        self.probe = probe   # the file the session names in PSYAI_SCREEN_PROBE (see :meth:`env`)
+        self.heard = 0       # the last screen of the probe a key was pressed on
+
+    def env(self) -> dict[str, str]:
+        """The environment for the session's process: its screens say in :attr:`probe` when they listen."""
+        from psyai.booth.ui import SCREEN_PROBE_ENV
+
+        assert self.probe is not None, "Booth(log, probe=PATH) to drive screens by their probe"
+        return {**os.environ, SCREEN_PROBE_ENV: str(self.probe)}
+
+    def screens(self) -> list[dict]:
+        import json
+
+        if self.probe is None or not self.probe.exists():
+            return []
+        return [json.loads(line) for line in self.probe.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def press_on(self, kind: str, key: str, timeout: float = 90) -> None:
+        """Press ``key`` once a screen of ``kind`` newer than the last one pressed on listens: no pause to guess,
+        and a key is never pressed while a screen is still being built (it would be cleared with the old
+        events)."""
+        end = time.time() + timeout
+        while time.time() < end:
+            shown = self.screens()
+            if shown and shown[-1]["n"] > self.heard and shown[-1]["kind"] == kind:
+                self.heard = shown[-1]["n"]
+                subprocess.run(["xdotool", "key", key], check=True, timeout=10)
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"no new {kind!r} screen listened within {timeout:.0f} s to press {key!r}; "
+                             f"screens so far: {self.screens()[-5:]}")
 
     def records(self) -> list[dict]:
         return read_log(self.log)[0] if self.log.exists() else []
@@ -46,7 +77,8 @@ class Booth:
             if predicate(self.records()):
                 return
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; log has {[r['record'] for r in self.records()]}")
+        shown = f"; screens that listened: {self.screens()[-6:]}" if self.probe is not None else ""
+        raise AssertionError(f"timed out waiting for {what}; log has {[r['record'] for r in self.records()]}{shown}")
 
     def focus(self) -> None:
         wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PsychoPy"],

@@ -9,7 +9,9 @@ are the same for both.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -31,6 +33,9 @@ WRAP = 1.15
 # wait for the display's refresh (Xvfb, a virtual machine) an unpaced loop would redraw as fast as the CPU can,
 # taking a core for the whole response time; people's screens are never paced this way (their flips wait).
 SIM_FRAME = 1 / 60
+# Where this environment variable names a file, each screen that takes keys from a person appends a line to it
+# once it keeps the keys pressed from then on (see Screens._listening).
+SCREEN_PROBE_ENV = "PSYAI_SCREEN_PROBE"
 
 
 def set_text(stim, text: str) -> None:
@@ -182,6 +187,7 @@ class Screens:
         self.lang = lang
         self.input = source
         self.simulated_time = simulated_time
+        self._n_listening = 0  # screens that announced they listen (see _listening)
         self.message = visual.TextStim(win, text="", font=i18n.FONT, height=TEXT_HEIGHT, wrapWidth=WRAP,
                                        color=TEXT_COLOR, languageStyle="LTR")
         self.fixation = visual.TextStim(win, text="+", font=i18n.FONT, height=0.06, color=TEXT_COLOR)
@@ -206,6 +212,7 @@ class Screens:
         self.win.flip()
         if src.simulated:
             return self._simulated(draw, keys, context)
+        self._listening(context)
         listen = keys + (["escape"] if allow_escape else [])
         refused: list[str] = []
         if hint:
@@ -227,6 +234,20 @@ class Screens:
                 return resp
             screen()
             self.win.flip()
+
+    def _listening(self, context: dict) -> None:
+        """Say, where :data:`SCREEN_PROBE_ENV` names a file, that the screen on show keeps every key pressed from
+        now on: its old keys are cleared and its first flip is done. One JSON line (``n``, this process'
+        count of such screens; ``kind``, the screen's context kind). A program that drives the booth (the
+        window tests, a lab checking its set-up with a key robot) presses when the line is there instead of
+        guessing with pauses; on a loaded machine a key pressed before a screen listens is cleared with
+        its old events."""
+        path = os.environ.get(SCREEN_PROBE_ENV)
+        if not path:
+            return
+        self._n_listening += 1
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"n": self._n_listening, "kind": context.get("kind", "continue")}) + "\n")
 
     def _simulated(self, draw: Callable[[], None], keys: list[str], context: dict) -> KeyResponse:
         """The simulated participant's answer; in real time the screen stays up until its RT has passed."""
@@ -259,6 +280,7 @@ class Screens:
         self.win.flip()
         if src.simulated:
             return self._simulated(draw, keys, context)
+        self._listening(context)
         mouse = src.mouse
         was_down = bool(mouse.getPressed()[0])
         self.win.mouseVisible = True
@@ -338,6 +360,7 @@ class Screens:
             src.start(self.win)
             draw()
             self.win.flip()
+            self._listening(context)
             while True:
                 if slider.getRating() is not None:
                     return KeyResponse(str(int(slider.getRating())), float(slider.getRT()))
