@@ -104,9 +104,8 @@ class TrialRoutine:
                                         font=font, height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.24))
         self.conf_question = visual.TextStim(win, screens.t("confidence_question"), font=font,
                                              height=ui.TEXT_HEIGHT, color=ui.PROMPT_COLOR, pos=(0, -0.24))
-        self.slider = visual.Slider(win, ticks=(1, 2, 3, 4, 5, 6), labels=["1", "2", "3", "4", "5", "6"],
-                                    granularity=1, style="rating", pos=(0, -0.34), size=(0.7, 0.03),
-                                    font=font, labelHeight=0.025)
+        self.scale = ui.RatingScale(win, (1, 2, 3, 4, 5, 6), pos=(0, -0.34), size=(0.7, 0.03), font=font,
+                                    label_height=0.025)
         self.anchors = [
             visual.TextStim(win, screens.t("confidence_low"), font=font, height=0.025, color=ui.TEXT_COLOR,
                             pos=(-0.39, -0.34), alignText="right", anchorHoriz="right"),
@@ -167,11 +166,11 @@ class TrialRoutine:
         def draw_rating() -> None:
             self._draw_text()
             self.conf_question.draw()
-            self.slider.draw()
+            self.scale.draw()
             for anchor in self.anchors:
                 anchor.draw()
 
-        conf = s.rate(self.slider, draw_rating, {"kind": "rate"})
+        conf = s.rate(self.scale.slider, draw_rating, {"kind": "rate"})
         truth = item["expected"] if item["source"] == "check" else item["source"]
         return {
             "item_id": item["item_id"], "is_check": item["source"] == "check", "source": item["source"],

@@ -49,6 +49,36 @@ def drawn_height(stim) -> float:
     return float(stim.boundingBox[1]) / stim.win.size[1] if stim.text else 0.0
 
 
+class RatingScale:
+    """A horizontal rating scale: a PsychoPy ``visual.Slider`` (ticks, marker, clicks, RT) whose tick labels
+    are ``TextStim``s drawn beside it, at the places the Slider would put its own.
+
+    The Slider's own labels are ``TextBox2``s, which recompute their colour palette on every draw: six
+    labels took 13.5 ms a frame against 1.8 ms without them (the two drawn in turn, 60 frames each, in one
+    window under Xvfb on a 2-core machine), so a 60 Hz rating screen with text on it could drop frames. The
+    two look alike to within 2 pixels (``tests/booth/test_ui.py``).
+    ``slider`` is what :meth:`Screens.rate` takes; :meth:`draw` draws the scale with its labels.
+    """
+
+    def __init__(self, win: visual.Window, ticks: tuple[int, ...], *, pos: tuple[float, float],
+                 size: tuple[float, float], font: str = i18n.FONT, label_height: float = 0.025,
+                 color=TEXT_COLOR) -> None:
+        self.slider = visual.Slider(win, ticks=ticks, labels=None, granularity=1, style="rating", pos=pos,
+                                    size=size, font=font, labelHeight=label_height)
+        lo, hi = ticks[0], ticks[-1]
+        # the Slider's own layout: centred under each tick, the top (tick length + letter height) / 2 below
+        # the line (psychopy.visual.slider: _getLabelParams, paddingVert)
+        y = pos[1] - (min(size) + label_height) / 2
+        self.labels = [visual.TextStim(win, str(t), font=font, height=label_height, color=color,
+                                       pos=(pos[0] - size[0] / 2 + (t - lo) / (hi - lo) * size[0], y),
+                                       anchorVert="top", languageStyle="LTR") for t in ticks]
+
+    def draw(self) -> None:
+        self.slider.draw()
+        for label in self.labels:
+            label.draw()
+
+
 class Quit(Exception):
     """The participant pressed Escape and confirmed: end the session, keep the data."""
 
@@ -262,8 +292,9 @@ class Screens:
 
     def _pace(self, left: float) -> None:
         """After a flip in a simulated participant's real time: wait out the rest of the frame (at most ``left``
-        seconds), so that the loop does not redraw as fast as the CPU allows where flips do not wait."""
-        if self.input.simulated:
+        seconds), so that the loop does not redraw as fast as the CPU allows where flips do not wait. In simulated
+        time nothing waits (its one frame of a timed screen is not paced either)."""
+        if self.input.simulated and not self.simulated_time:
             core.wait(min(SIM_FRAME, max(left, 0.0)), hogCPUperiod=0)
 
     def wait_click(self, draw: Callable[[], None], regions: list[tuple[float, float, float, float]],

@@ -87,6 +87,35 @@ def test_simulated_rating_sets_the_slider(win):
     assert slider.getRating() == int(conf.key) == source.observer.last_.confidence
 
 
+def test_the_rating_scale_looks_like_psychopys_labelled_slider_without_its_textboxes(win):
+    from psychopy import visual
+
+    from psyai.booth import ui
+
+    ticks, pos, size = (1, 2, 3, 4, 5, 6), (0, -0.34), (0.7, 0.03)
+    theirs = visual.Slider(win, ticks=ticks, labels=[str(t) for t in ticks], granularity=1, style="rating", pos=pos,
+                           size=size, font=i18n.FONT, labelHeight=0.025)
+    ours = ui.RatingScale(win, ticks, pos=pos, size=size, label_height=0.025)
+    assert ours.slider.labelObjs == []  # no TextBox2 redrawn every frame
+    theirs.rating = ours.slider.rating = 4  # the marker too
+
+    def bright(scale) -> np.ndarray:
+        win.clearBuffer()
+        scale.draw()
+        win.getMovieFrame(buffer="back")
+        return np.asarray(win.movieFrames.pop().convert("L"), dtype=float) > 100
+
+    a, b = bright(theirs), bright(ours)
+    box = lambda m: (*np.where(m.any(axis=1))[0][[0, -1]], *np.where(m.any(axis=0))[0][[0, -1]])  # noqa: E731
+    assert np.allclose(box(a), box(b), atol=2), (box(a), box(b))  # line, ticks and labels within 2 pixels
+    rows = np.where(a.any(axis=1))[0]
+    labels = slice(rows[-1] - 12, rows[-1] + 1)  # the digits' band, below the ticks
+    cols_a, cols_b = (np.where(m[labels].any(axis=0))[0] for m in (a, b))
+    assert len(cols_a) > 30 and abs(len(cols_a) - len(cols_b)) <= 6  # six digits each, the same widths
+    assert np.abs(cols_a[:, None] - cols_b[None, :]).min(axis=1).max() <= 2  # at the same places
+    assert abs(int(a.sum()) - int(b.sum())) < 0.05 * a.sum()
+
+
 def test_a_simulated_participant_in_real_time_redraws_once_a_frame_for_its_whole_rt(win):
     """--realtime keeps the screen up for the drawn RT, redrawn at 60 Hz: under Xvfb a flip does not wait for a
     refresh, and an unpaced loop redrew thousands of times a second, taking a core for every simulated RT."""
