@@ -97,9 +97,10 @@ class HighlightRoutine:
         visual, ui = self.visual, self.ui
         px = self.screens.win.size[1]  # window units are "height"
 
-        def stim(text: str):
+        def stim(text: str):  # autoLog off: PsychoPy would format the whole stimulus into a log line per word
             return visual.TextStim(self.screens.win, text, font=self.i18n.FONT, height=ui.TEXT_HEIGHT,
-                                   color=ui.TEXT_COLOR, anchorHoriz="left", alignText="left", wrapWidth=10)
+                                   color=ui.TEXT_COLOR, anchorHoriz="left", alignText="left", wrapWidth=10,
+                                   autoLog=False)
 
         space = (stim("x x").boundingBox[0] - stim("xx").boundingBox[0]) / px
         gap = max(space, ui.TEXT_HEIGHT * 0.3) if self.lang == "en" else ui.TEXT_HEIGHT * 0.3
@@ -124,7 +125,7 @@ class HighlightRoutine:
         words = segment(item["text"], self.lang, unit=self.settings.unit)
         stims, rects = self.layout([w.text for w in words])
         marks = [visual.Rect(s.win, width=x1 - x0, height=y1 - y0, pos=((x0 + x1) / 2, (y0 + y1) / 2),
-                             fillColor=self.MARK_FILL, lineColor=None) for x0, y0, x1, y1 in rects]
+                             fillColor=self.MARK_FILL, lineColor=None, autoLog=False) for x0, y0, x1, y1 in rects]
         selected: list[int] = []
         clicks: list[dict] = []
         elapsed = 0.0

@@ -139,16 +139,15 @@ class RankingScreens:
         win, font, h = screens.win, i18n.FONT, ui.TEXT_HEIGHT
         self.prompt = visual.TextStim(win, "", font=font, height=h * 0.9, wrapWidth=ui.WRAP, color=ui.PROMPT_COLOR,
                                       pos=(0, 0.45), anchorVert="top", languageStyle="LTR")
-        self.header = visual.TextStim(win, "", font=font, height=h * 0.8, color=ui.PROMPT_COLOR, pos=(0, 0.33))
         self.body = visual.TextStim(win, "", font=font, height=h, wrapWidth=ui.WRAP, color=ui.TEXT_COLOR,
                                     pos=(0, 0.28), anchorVert="top", languageStyle="LTR")
-        self.status = visual.TextStim(win, "", font=font, height=h * 0.8, color=ui.TEXT_COLOR, pos=(0, -0.3),
-                                      wrapWidth=1.5)
-        self.help = visual.TextStim(win, "", font=font, height=h * 0.75, color=ui.PROMPT_COLOR, pos=(0, -0.42),
-                                    wrapWidth=1.5)
-        self.lines = visual.TextStim(win, "", font=font, height=h * 0.8, wrapWidth=1.4, color=ui.TEXT_COLOR,
-                                     pos=(-0.7, 0.3), anchorHoriz="left", anchorVert="top", alignText="left",
-                                     languageStyle="LTR")
+        # the lines that change with the keys: each text laid out once (ui.TextStims), not on every key press
+        line = lambda **style: ui.TextStims(lambda: visual.TextStim(win, "", font=font, autoLog=False, **style))  # noqa: E731
+        self.header = line(height=h * 0.8, color=ui.PROMPT_COLOR, pos=(0, 0.33))
+        self.status = line(height=h * 0.8, color=ui.TEXT_COLOR, pos=(0, -0.3), wrapWidth=1.5)
+        self.help = line(height=h * 0.75, color=ui.PROMPT_COLOR, pos=(0, -0.42), wrapWidth=1.5)
+        self.lines = line(height=h * 0.8, wrapWidth=1.4, color=ui.TEXT_COLOR, pos=(-0.7, 0.3), anchorHoriz="left",
+                          anchorVert="top", alignText="left", languageStyle="LTR")
 
     def t(self, key: str, **fields) -> str:
         return self.screens.t(key, **fields)
@@ -196,8 +195,8 @@ class RankingScreens:
 
         pos = state.index
         pages = state.pages[pos]
-        self.header.text = self.t("rank_review_header", letter=LETTERS[pos].upper(), index=pos + 1, k=state.k,
-                                  page=state.page + 1, pages=len(pages))
+        header = self.header.get(self.t("rank_review_header", letter=LETTERS[pos].upper(), index=pos + 1,
+                                        k=state.k, page=state.page + 1, pages=len(pages)))
         set_text(self.body, pages[state.page])
         yes, no = self.t("yes"), self.t("no")
         lang = self.screens.lang
@@ -207,11 +206,11 @@ class RankingScreens:
         flags = [f"[{key.upper()}] " + i18n.label_value(lang, self.t(f"flag_{name}"), yes if state.flags[name][pos] else no)
                  for name, key in self.flags]
         per_line = 2 if len(flags) > 3 else 3  # six flags: three lines of two
-        self.status.text = "\n".join([scales] + ["    ".join(flags[i:i + per_line])
-                                                 for i in range(0, len(flags), per_line)])
+        status = self.status.get("\n".join([scales] + ["    ".join(flags[i:i + per_line])
+                                                       for i in range(0, len(flags), per_line)]))
         scale = state.next_scale(pos)
-        self.help.text = (self.t(self.strings["review_help"], scale=self.t(f"scale_{scale}")) if scale
-                          else self.t(self.strings["review_done"]))
+        help_ = self.help.get(self.t(self.strings["review_help"], scale=self.t(f"scale_{scale}")) if scale
+                              else self.t(self.strings["review_done"]))
         keys = ["down", "up", "left", *(key for _name, key in self.flags), "backspace"]
         if state.rated(pos):  # → goes on; a further digit would not wipe the ratings: it is refused
             keys.append("right")
@@ -219,7 +218,7 @@ class RankingScreens:
         else:
             keys += [str(d) for d in range(1, LIKERT + 1)]
             hint = self.t(self.strings["rate_first"])
-        return [self.prompt, self.header, self.body, self.status, self.help], keys, hint
+        return [self.prompt, header, self.body, status, help_], keys, hint
 
     def _review_step(self, state: RankingState, items: list[dict]):
         stims, keys, hint = self.review_screen(state, items)
@@ -263,14 +262,14 @@ class RankingScreens:
 
     def order_screen(self, state: RankingState, items: list[dict]) -> tuple[list, list[str]]:
         """Set up the ranking screen: the stimuli to draw and the keys it takes."""
-        self.header.text = self.t("rank_order_title")
-        self.lines.text = self._order_lines(state, items)
-        self.help.text = (self.t("rank_order_help") + (("\n" + self.t("rank_ties")) if self.allow_ties else "")
-                          + (("\n" + self.t("rank_order_incomplete")) if state.incomplete else ""))
+        header = self.header.get(self.t("rank_order_title"))
+        lines = self.lines.get(self._order_lines(state, items))
+        help_ = self.help.get(self.t("rank_order_help") + (("\n" + self.t("rank_ties")) if self.allow_ties else "")
+                              + (("\n" + self.t("rank_order_incomplete")) if state.incomplete else ""))
         keys = [LETTERS[p] for p in range(state.k) if p not in state.placed()] + ["backspace", "return", "left"]
         if self.allow_ties and state.groups:
             keys.append("equal")
-        return [self.prompt, self.header, self.lines, self.help], keys
+        return [self.prompt, header, lines, help_], keys
 
     def _order_step(self, state: RankingState, items: list[dict]):
         stims, keys = self.order_screen(state, items)

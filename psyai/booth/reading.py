@@ -33,15 +33,23 @@ class MovingWindow:
         self.win, self.text, self.spans = win, text, spans
         px = win.size[1]  # window units are "height": 1 unit = the window's height in pixels
 
-        def stim(string: str):
+        def stim(string: str):  # autoLog off: PsychoPy would format the whole stimulus (arrays too) into a log line
             return visual.TextStim(win, string, font=font, height=height, wrapWidth=10, color=color,
-                                   anchorHoriz="left", anchorVert="top", alignText="left", languageStyle="LTR")
+                                   anchorHoriz="left", anchorVert="top", alignText="left", languageStyle="LTR",
+                                   autoLog=False)
 
-        def width(string: str) -> float:  # advance width in window units, as the font draws it
-            return float(stim(string).boundingBox[0]) / px if string else 0.0
+        widths: dict[str, float] = {"": 0.0}
+
+        def width(string: str) -> float:  # advance width in window units, as the font draws it (laid out once)
+            if string not in widths:
+                widths[string] = float(stim(string).boundingBox[0]) / px
+            return widths[string]
 
         self.words = [stim(text[a:b]) for a, b in spans]
         self.masks = [stim(mask(text[a:b])) for a, b in spans]
+        for a_b, word, masked in zip(spans, self.words, self.masks):  # their own layouts give their widths
+            widths.setdefault(text[a_b[0]:a_b[1]], float(word.boundingBox[0]) / px)
+            widths.setdefault(masked.text, float(masked.boundingBox[0]) / px)
         self.slots: list[tuple[float, float, float, float]] = [(0.0, 0.0, 0.0, 0.0)] * len(spans)  # x0, y0, x1, y1
         for n, line in enumerate(lines):
             y = top - n * height * line_spacing

@@ -79,6 +79,33 @@ class RatingScale:
             label.draw()
 
 
+class TextStims:
+    """A TextStim per text, each laid out once, for a line of a screen whose text follows the participant's
+    keys (a status line, a help line, a header): going back to a text draws the stimulus already laid out.
+
+    Setting a TextStim's text lays it out again with pyglet, 7-20 ms a time for a line of CJK-capable text on
+    a 2-core machine; a ranking screen changed three such lines on most key presses, which is latency
+    between the key and the next frame for a person, and most of a simulated ranker's time. ``make()``
+    builds a stimulus with the line's place and style; :meth:`get` gives the one showing ``text``. The
+    ``maxsize`` texts most recently asked for are kept.
+    """
+
+    def __init__(self, make: Callable[[], visual.TextStim], maxsize: int = 64) -> None:
+        self.make = make
+        self.maxsize = maxsize
+        self._stims: dict[str, visual.TextStim] = {}
+
+    def get(self, text: str) -> visual.TextStim:
+        stim = self._stims.pop(text, None)
+        if stim is None:
+            stim = self.make()
+            stim.text = text
+            if len(self._stims) >= self.maxsize:
+                self._stims.pop(next(iter(self._stims)))
+        self._stims[text] = stim  # the most recent last
+        return stim
+
+
 class Quit(Exception):
     """The participant pressed Escape and confirmed: end the session, keep the data."""
 
