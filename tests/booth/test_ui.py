@@ -233,3 +233,25 @@ def test_a_key_the_screen_does_not_take_brings_up_the_keys_it_does(win, lang):
     # without a hint the screen ignores other keys silently, as before
     resp = ui.Screens(win, lang, ScriptedKeys(["j", "2"]), simulated_time=False).show_message("x", keys=["2"])
     assert (resp.key, resp.refused) == ("2", [])
+
+
+def test_text_stims_lay_each_text_out_once_and_keep_the_most_recent(win):
+    from psychopy import visual
+
+    from psyai.booth import ui
+
+    made = []
+
+    def make():
+        made.append(visual.TextStim(win, "", font=i18n.FONT, height=0.03, autoLog=False))
+        return made[-1]
+
+    lines = ui.TextStims(make, maxsize=2)
+    a = lines.get("有用性：5")
+    assert a.text == "有用性：5" and lines.get("有用性：5") is a and len(made) == 1  # back to a text: no new layout
+    b = lines.get("有用性：6")
+    assert b is not a and b.text == "有用性：6"
+    lines.get("有用性：5")  # the most recent again, so 6 is the oldest of the two
+    lines.get("有用性：7")  # a third text: the oldest (6) goes
+    assert lines.get("有用性：5") is a and len(made) == 3
+    assert lines.get("有用性：6") is not b and len(made) == 4
