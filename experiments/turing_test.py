@@ -143,8 +143,6 @@ class TrialRoutine:
         self.text.draw()
 
     def run(self, item: dict) -> dict:
-        from psyai.booth import ui
-
         s = self.screens
         if item["source"] == "check":
             answer = s.t("truth_human" if item["expected"] == "human" else "truth_model")

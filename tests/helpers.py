@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,37 +37,43 @@ class Booth:
 
     def __init__(self, log: Path, probe: Path | None = None) -> None:
         self.log = log
-        self.probe = probe   # the file the session names in PSYAI_SCREEN_PROBE (see :meth:`env`)
-        self.heard = 0       # the last screen of the probe a key was pressed on
+        # the file the session's screens say they listen in (PSYAI_SCREEN_PROBE; the process needs env())
+        self.probe = probe or Path(tempfile.mkdtemp(prefix="psyai-booth-")) / "screens.jsonl"
+        self.heard = 0  # how many of the probe's lines had been written when a key was last pressed
 
-    def env(self) -> dict[str, str]:
+    def env(self, **more: str) -> dict[str, str]:
         """The environment for the session's process: its screens say in :attr:`probe` when they listen."""
         from psyai.booth.ui import SCREEN_PROBE_ENV
 
-        assert self.probe is not None, "Booth(log, probe=PATH) to drive screens by their probe"
-        return {**os.environ, SCREEN_PROBE_ENV: str(self.probe)}
+        return {**os.environ, SCREEN_PROBE_ENV: str(self.probe), **more}
 
     def screens(self) -> list[dict]:
         import json
 
-        if self.probe is None or not self.probe.exists():
+        if not self.probe.exists():
             return []
         return [json.loads(line) for line in self.probe.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    def press_on(self, kind: str, key: str, timeout: float = 90) -> None:
-        """Press ``key`` once a screen of ``kind`` newer than the last one pressed on listens: no pause to guess,
-        and a key is never pressed while a screen is still being built (it would be cleared with the old
-        events)."""
+    def when(self, kind: str, *, same: bool = False, after: float = 0.0, timeout: float = 90) -> None:
+        """Wait until a screen of ``kind`` listens (then ``after`` seconds more: the participant looking at it).
+        The screen must be a new one, shown since the last key or click; with ``same``, the one that took (or
+        refused) it may do (a key the screen refuses leaves it up). No pause to guess, and nothing pressed
+        while a screen is still being built (a key then is cleared with the screen's old events)."""
         end = time.time() + timeout
         while time.time() < end:
             shown = self.screens()
-            if shown and shown[-1]["n"] > self.heard and shown[-1]["kind"] == kind:
-                self.heard = shown[-1]["n"]
-                subprocess.run(["xdotool", "key", key], check=True, timeout=10)
+            if shown and shown[-1]["kind"] == kind and (same or len(shown) > self.heard):
+                self.heard = len(shown)
+                time.sleep(after)
                 return
             time.sleep(0.05)
-        raise AssertionError(f"no new {kind!r} screen listened within {timeout:.0f} s to press {key!r}; "
-                             f"screens so far: {self.screens()[-5:]}")
+        raise AssertionError(f"no {'' if same else 'new '}{kind!r} screen listened within {timeout:.0f} s; screens so "
+                             f"far: {self.screens()[-5:]}; log has {[r['record'] for r in self.records()]}")
+
+    def press_on(self, kind: str, key: str, *, same: bool = False, after: float = 0.0, timeout: float = 90) -> None:
+        """Press ``key`` once a screen of ``kind`` listens (see :meth:`when`)."""
+        self.when(kind, same=same, after=after, timeout=timeout)
+        subprocess.run(["xdotool", "key", key], check=True, timeout=10)
 
     def records(self) -> list[dict]:
         return read_log(self.log)[0] if self.log.exists() else []
@@ -77,8 +84,8 @@ class Booth:
             if predicate(self.records()):
                 return
             time.sleep(0.05)
-        shown = f"; screens that listened: {self.screens()[-6:]}" if self.probe is not None else ""
-        raise AssertionError(f"timed out waiting for {what}; log has {[r['record'] for r in self.records()]}{shown}")
+        raise AssertionError(f"timed out waiting for {what}; log has {[r['record'] for r in self.records()]}; "
+                             f"screens that listened: {self.screens()[-6:]}")
 
     def focus(self) -> None:
         wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PsychoPy"],
@@ -89,43 +96,17 @@ class Booth:
         time.sleep(settle)  # the screen is up and listening
         subprocess.run(["xdotool", "key", key], check=True, timeout=10)
 
-    def read_text(self, n_words: int, question: bool, predicate, what: str, timeout: float = 90) -> None:
-        """Read one self-paced text as a person does: SPACE for "start reading" and for each word, Y for its
-        question. On a loaded machine a press can land while the next screen is still being built and be
-        cleared with its old events; then the text never ends, so presses are made up (SPACE, then Y) until
-        ``predicate`` shows the text on disk. A press past the last word lands on the question screen, which
-        takes only Y and N."""
-        self.press("space", settle=0.4)
+    def read_text(self, n_words: int, question: bool, predicate, what: str, timeout: float = 90,
+                  pace: float = 0.2) -> None:
+        """Read one self-paced text as a person does: SPACE for "start reading" (the screen before each text) and
+        for each word, Y for its question, each key when its screen listens; then wait for ``predicate`` to
+        show the text on disk. ``pace``: seconds each word is looked at before SPACE."""
+        self.press_on("continue", "space")
         for _ in range(n_words):
-            self.press("space", settle=0.3)
+            self.press_on("spr_word", "space", after=pace)
         if question:
-            self.press("y", settle=0.4)
-        end = time.time() + timeout
-        while True:
-            try:
-                self.wait(predicate, 8, what)
-                return
-            except AssertionError:
-                if time.time() > end:
-                    raise
-            self.press("space", settle=0.3)
-            if question:
-                self.press("y", settle=0.4)
-
-    def press_until(self, key: str, predicate, what: str, timeout: float = 90, every: float = 3.0) -> None:
-        """Press ``key`` until the log shows its effect: for the first screen of a session, which may
-        still be loading its fonts when the window is already up (a key pressed before the screen
-        listens is cleared with the screen's old events). Only for a key the next screen ignores."""
-        end = time.time() + timeout
-        while time.time() < end:
-            self.press(key)
-            again = min(time.time() + every, end)
-            while time.time() < again:
-                if predicate(self.records()):
-                    return
-                time.sleep(0.05)
-        raise AssertionError(f"pressed {key!r} for {timeout:.0f} s without {what}; "
-                             f"log has {[r['record'] for r in self.records()]}")
+            self.press_on("spr_question", "y")
+        self.wait(predicate, timeout, what)
 
     def n_trials(self, phase: str) -> int:
         return sum(1 for r in self.records() if r["record"] == "trial" and r["phase"] == phase)

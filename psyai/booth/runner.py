@@ -534,7 +534,6 @@ def main_guard(main) -> int:
     session's log exists says that nothing was recorded.
     """
     import signal
-    import sys
 
     signals: list[int] = []
     _state.update(paths=None, log_opened=False)  # a batch (psyai.participants.batch) runs sessions one by one

@@ -34,7 +34,7 @@ WRAP = 1.15
 # taking a core for the whole response time; people's screens are never paced this way (their flips wait).
 SIM_FRAME = 1 / 60
 # Where this environment variable names a file, each screen that takes keys from a person appends a line to it
-# once it keeps the keys pressed from then on (see Screens._listening).
+# once it keeps the keys pressed from then on (see Screens.listening).
 SCREEN_PROBE_ENV = "PSYAI_SCREEN_PROBE"
 
 
@@ -244,7 +244,7 @@ class Screens:
         self.lang = lang
         self.input = source
         self.simulated_time = simulated_time
-        self._n_listening = 0  # screens that announced they listen (see _listening)
+        self._n_listening = 0  # screens that announced they listen (see listening)
         self.message = visual.TextStim(win, text="", font=i18n.FONT, height=TEXT_HEIGHT, wrapWidth=WRAP,
                                        color=TEXT_COLOR, languageStyle="LTR")
         self.fixation = visual.TextStim(win, text="+", font=i18n.FONT, height=0.06, color=TEXT_COLOR)
@@ -269,7 +269,7 @@ class Screens:
         self.win.flip()
         if src.simulated:
             return self._simulated(draw, keys, context)
-        self._listening(context)
+        self.listening(context)
         listen = keys + (["escape"] if allow_escape else [])
         refused: list[str] = []
         if hint:
@@ -285,14 +285,14 @@ class Screens:
             if resp is not None and resp.key not in listen:
                 refused.append(resp.key)
             elif resp is not None and resp.key == "escape":
-                self.confirm_quit()
+                self.confirm_quit(context)
             elif resp is not None:
                 resp.refused = refused
                 return resp
             screen()
             self.win.flip()
 
-    def _listening(self, context: dict) -> None:
+    def listening(self, context: dict) -> None:
         """Say, where :data:`SCREEN_PROBE_ENV` names a file, that the screen on show keeps every key pressed from
         now on: its old keys are cleared and its first flip is done. One JSON line (``n``, this process'
         count of such screens; ``kind``, the screen's context kind). A program that drives the booth (the
@@ -338,9 +338,9 @@ class Screens:
         self.win.flip()
         if src.simulated:
             return self._simulated(draw, keys, context)
-        self._listening(context)
         mouse = src.mouse
         was_down = bool(mouse.getPressed()[0])
+        self.listening(context)  # after the button's state is read: a press from here on is a click
         self.win.mouseVisible = True
         try:
             while True:
@@ -353,7 +353,7 @@ class Screens:
                 was_down = down
                 resp = src.poll(keys + ["escape"])
                 if resp is not None and resp.key == "escape":
-                    self.confirm_quit()
+                    self.confirm_quit(context)
                 elif resp is not None:
                     return resp
                 draw()
@@ -361,8 +361,9 @@ class Screens:
         finally:
             self.win.mouseVisible = False
 
-    def confirm_quit(self) -> None:
-        """Escape: ask; 'y' raises :class:`Quit`, 'n' returns to the screen.
+    def confirm_quit(self, context: dict | None = None) -> None:
+        """Escape: ask; 'y' raises :class:`Quit`, 'n' returns to the screen (``context``: the interrupted
+        screen's, which says again that it listens).
 
         The question resets the response clock to its own onset; on 'n' the clock is set back to the
         time since the interrupted screen's onset, so its RT still counts from there.
@@ -373,6 +374,7 @@ class Screens:
         if resp.key == "y":
             raise Quit()
         clock.reset(-(since_onset + (core.getTime() - asked)))  # Clock.reset(t) makes the clock read -t
+        self.listening(context or {})
 
     def show_message(self, text: str, keys: list[str] | None = None, context: dict | None = None,
                      allow_escape: bool = True, hint: str | None = None) -> KeyResponse:
@@ -418,13 +420,13 @@ class Screens:
             src.start(self.win)
             draw()
             self.win.flip()
-            self._listening(context)
+            self.listening(context)
             while True:
                 if slider.getRating() is not None:
                     return KeyResponse(str(int(slider.getRating())), float(slider.getRT()))
                 resp = src.poll(ticks + ["escape"])
                 if resp is not None and resp.key == "escape":
-                    self.confirm_quit()
+                    self.confirm_quit(context)
                 elif resp is not None:
                     slider.rating = int(resp.key)
                     return resp

@@ -254,6 +254,7 @@ class WindowEditor:
         clock = core.Clock()
         keys = 0
         accepted = None
+        shown = False
         while accepted is None:
             n = len(clean_answer(box.text))
             status.text = (t("demo_editor_count", n=n, min_chars=self.min_chars, max_chars=self.max_chars)
@@ -268,6 +269,9 @@ class WindowEditor:
             box.draw()
             status.draw()
             win.flip()
+            if not shown:
+                self.screens.listening({"kind": "demo_write"})
+                shown = True
         text = box.text
         win.currentEditable = None
         return Edit(text=text, seconds=round(clock.getTime(), 3), n_keys=keys, n_ime_commits=0,

@@ -236,28 +236,27 @@ def test_a_person_types_english_and_japanese_into_the_qt_editor_revises_and_conf
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
 def test_where_qt_cannot_open_answers_are_typed_in_the_window(tmp_path):
     data = tmp_path / "data"
+    booth = Booth(log_path(data, "H2"))
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "demonstrations.py"), "--participant", "H2", "--data-dir", str(data),
          "--windowed", "--kb-backend", "event", "--lang", "en", "--trials", "1", "--min-chars", "5",
          "--seed", "5", "--editor", "window", "--break-every", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log_path(data, "H2"))
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
         booth.focus()
-        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
-        booth.press("space", settle=0.4)
-        booth.press("2", settle=0.4)
-        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
-        booth.press("space", settle=0.4)
-        booth.press("e", settle=0.6)                           # the in-window editor
-        time.sleep(0.6)
+        booth.press_on("consent", "y")
+        booth.press_on("continue", "space")                    # instructions
+        booth.press_on("comprehension", "2")
+        booth.press_on("continue", "space")                    # "the requests begin"
+        booth.press_on("demo_review", "e")                     # the in-window editor
+        booth.when("demo_write")
         subprocess.run(["xdotool", "type", "--delay", "80", "tea, hot"], check=True, timeout=60)
-        booth.press("ctrl+Return", settle=0.4)
-        booth.press("Return", settle=0.8)                      # confirm
+        subprocess.run(["xdotool", "key", "ctrl+Return"], check=True, timeout=10)
+        booth.press_on("demo_review", "Return")                # confirm
         booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
-        booth.press("space", settle=0.4)
-        booth.press("space", settle=0.4)
+        booth.press_on("continue", "space")                    # what the study was about
+        booth.press_on("continue", "space")                    # the end screen
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:

@@ -142,32 +142,33 @@ def test_kill_9_mid_session_then_resume_completes_every_trial_once(tmp_path):
 def test_a_person_rates_flags_and_ranks_with_the_keyboard(tmp_path):
     stim = write_items(tmp_path / "items.csv", n_prompts=2, models=("policy", "base"))
     data = tmp_path / "data"
+    booth = Booth(log_path(data, "H1"))
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "human_eval.py"), "--participant", "H1", "--stimuli", str(stim),
          "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--seed", "2",
          "--scales", "overall,harmlessness"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log_path(data, "H1"))
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
         booth.focus()
-        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
-        for key in ["space", "2"]:
-            booth.press(key, settle=0.4)
-        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
-        booth.press("space", settle=0.4)                                   # "the answers begin"
+        booth.press_on("consent", "y")
+        booth.press_on("continue", "space")                                # instructions
+        booth.press_on("comprehension", "2")
+        booth.press_on("continue", "space")                                # "the answers begin"
         for key in ["6", "3", "d", "f", "f", "Right"]:                     # A: F toggled on and off again
-            booth.press(key, settle=0.3)
-        for key in ["Right", "2", "5", "i", "Right"]:                      # B: → before rating is refused
-            booth.press(key, settle=0.3)
+            booth.press_on("rank_review", key)
+        booth.press_on("rank_review", "Right")                             # B: → before rating is refused …
+        booth.press_on("rank_review", "2", same=True)                      # … on the screen that stays
+        for key in ["5", "i", "Right"]:
+            booth.press_on("rank_review", key)
         for key in ["b", "a", "Return"]:                                   # B best
-            booth.press(key, settle=0.3)
+            booth.press_on("rank_order", key)
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="the first trial")
-        booth.press("Escape", settle=0.4)
-        booth.press("y", settle=0.4)
+        booth.press_on("rank_review", "Escape")
+        booth.press_on("continue", "y")
         booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
-        booth.press("space", settle=0.4)                                   # debrief
-        booth.press("space", settle=0.4)                                   # the "stopped" screen
+        booth.press_on("continue", "space")                                # debrief
+        booth.press_on("continue", "space")                                # the "stopped" screen
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

@@ -86,39 +86,42 @@ def test_kill_9_mid_session_then_resume_completes_every_ranking_once(tmp_path, r
 def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
     stim = write_synthetic_rankings(tmp_path / "rank.csv", n_prompts=2, k=4, langs=("en",))
     data = tmp_path / "data"
+    booth = Booth(log_path(data, "H1"))
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "ranking.py"), "--participant", "H1", "--stimuli", str(stim),
          "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--allow-ties", "--seed", "2"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log_path(data, "H1"))
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
         booth.focus()
-        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
-        for key in ["space", "2"]:
-            booth.press(key, settle=0.4)
-        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
-        booth.press("space", settle=0.4)                      # "rankings begin"
+        booth.press_on("consent", "y")
+        booth.press_on("continue", "space")                   # instructions
+        booth.press_on("comprehension", "2")
+        booth.press_on("continue", "space")                   # "rankings begin"
         for pos in range(4):                                   # rate each output, flag the second as harmful
+            refused = False
             if pos == 2:
-                booth.press("Right", settle=0.3)               # → before rating: refused, with a hint
+                booth.press_on("rank_review", "Right")         # → before rating: refused, with a hint
+                refused = True
             keys = ("5", "4", "3", "BackSpace", "6") if pos == 3 else ("5", "4", "6")  # Backspace undoes the 3
             for key in keys:
-                booth.press(key, settle=0.3)
+                booth.press_on("rank_review", key, same=refused)
+                refused = False
             if pos == 0:
-                booth.press("7", settle=0.3)                   # one digit too many: refused, the three stay
+                booth.press_on("rank_review", "7")             # one digit too many: refused, the three stay
+                refused = True
             if pos == 1:
-                booth.press("h", settle=0.3)
-            booth.press("Right", settle=0.3)
+                booth.press_on("rank_review", "h")
+            booth.press_on("rank_review", "Right", same=refused)
         # C best, A and D tied, then B; an early Return (ranking incomplete) must not confirm
         for key in ["c", "a", "Return", "equal", "d", "b", "Return"]:
-            booth.press(key, settle=0.3)
+            booth.press_on("rank_order", key)
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="the first ranking")
-        booth.press("Escape", settle=0.4)
-        booth.press("y", settle=0.4)
+        booth.press_on("rank_review", "Escape")
+        booth.press_on("continue", "y")
         booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
-        booth.press("space", settle=0.4)                       # what the study was about (after Escape too)
-        booth.press("space", settle=0.4)                       # the "stopped" screen
+        booth.press_on("continue", "space")                   # what the study was about (after Escape too)
+        booth.press_on("continue", "space")                   # the "stopped" screen
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:

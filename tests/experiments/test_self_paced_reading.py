@@ -95,12 +95,12 @@ def test_kill_9_then_resume_reads_every_text_once(tmp_path, texts):
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
 def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
     data = tmp_path / "data"
+    booth = Booth(log_path(data, "H1"))
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "self_paced_reading.py"), "--participant", "H1", "--stimuli", str(texts),
          "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--lang", "ja", "--no-practice",
          "--trials", "1", "--seed", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log_path(data, "H1"))
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
         order = booth.records()[0]["trial_order"]
@@ -109,13 +109,12 @@ def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
 
         n_words = len(segment(item["text"], "ja"))
         booth.focus()
-        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
-        for key in ["space", "2"]:
-            booth.press(key, settle=0.4)
-        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
+        booth.press_on("consent", "y")
+        booth.press_on("continue", "space")              # instructions
+        booth.press_on("comprehension", "2")
         booth.read_text(n_words, bool(item["question"]), lambda recs: booth.n_trials("main") == 1, "the text on disk")
-        booth.press("space", settle=0.4)                 # what the study was about
-        booth.press("space", settle=0.4)                 # end screen
+        booth.press_on("continue", "space")              # what the study was about
+        booth.press_on("continue", "space")              # end screen
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -162,29 +161,28 @@ def test_a_break_takes_no_key_at_first_so_reading_on_cannot_skip_it(tmp_path, te
     from psyai.booth.runner import BREAK_MIN_SECONDS
 
     data = tmp_path / "data"
+    booth = Booth(log_path(data, "B1"))
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "self_paced_reading.py"), "--participant", "B1", "--stimuli", str(texts),
          "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--lang", "en", "--no-practice",
          "--trials", "2", "--break-every", "1", "--seed", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log_path(data, "B1"))
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the header")
         items = {it["item_id"]: it for it in load_stimuli(texts).items}
         first = items[booth.records()[0]["trial_order"][0]]
         booth.focus()
-        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
-        for key in ["space", "2"]:
-            booth.press(key, settle=0.4)
-        booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="comprehension")
+        booth.press_on("consent", "y")
+        booth.press_on("continue", "space")              # instructions
+        booth.press_on("comprehension", "2")
         booth.read_text(len(segment(first["text"], "en")), bool(first["question"]),
                         lambda recs: booth.n_trials("main") == 1, "the first text on disk")
         for _ in range(4):                               # reading on, as if the text went on
             booth.press("space", settle=0.1)
         time.sleep(0.3)
         assert not any(r["record"] == "break" for r in booth.records()), "the break was skipped by reading keys"
-        time.sleep(BREAK_MIN_SECONDS)
-        booth.press("space", settle=0.2)                 # now the break says SPACE goes on, and it does
+        assert len(booth.screens()) == booth.heard, "a screen took keys in the break's first seconds"
+        booth.press_on("continue", "space")              # once the break says SPACE goes on, it does
         booth.wait(lambda recs: any(r["record"] == "break" for r in recs), what="the break record")
     finally:
         proc.kill()

@@ -23,45 +23,45 @@ pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool
 def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, stim_file):
     data = tmp_path / "data"
     log = data / "turing_test" / "sub-PILOT1" / "ses-1" / "sub-PILOT1_ses-1_log.jsonl"
+    booth = Booth(log)
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "turing_test.py"), "--participant", "PILOT1", "--stimuli", str(stim_file),
          "--data-dir", str(data), "--pilot", "--kb-backend", "event", "--seed", "5", "--lang", "en"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the session header")
         booth.focus()
-        booth.press_until("y", lambda recs: any(r["record"] == "consent" for r in recs), "consent")
-        booth.press("space")                       # instructions
-        booth.press("1")                           # wrong answer to the comprehension check …
+        booth.press_on("consent", "y")
+        booth.press_on("continue", "space")                 # instructions
+        booth.press_on("comprehension", "1")                # wrong answer to the comprehension check …
         booth.wait(lambda recs: any(r["record"] == "comprehension" for r in recs), what="first check")
-        booth.press("space")                       # … "read again"
-        booth.press("space")                       # instructions again
-        booth.press("j")                           # the answer in words: not a key the check takes …
-        booth.press("2")                           # … the screen says which keys answer: the right one
+        booth.press_on("continue", "space")                 # … "read again"
+        booth.press_on("continue", "space")                 # instructions again
+        booth.press_on("comprehension", "j")                # the answer in words: not a key the check takes …
+        booth.press_on("comprehension", "2", same=True)     # … the screen says which keys answer: the right one
         booth.wait(lambda recs: any(r["record"] == "comprehension" and r["passed"] for r in recs), what="passed check")
-        booth.press("space")                       # practice intro
-        for k in range(2):                         # two practice trials with feedback
-            booth.press("f")
-            booth.press("3")
+        booth.press_on("continue", "space")                 # practice intro
+        for k in range(2):                                  # two practice trials with feedback
+            booth.press_on("judge", "f")
+            booth.press_on("rate", "3")
             booth.wait(lambda recs, k=k: booth.n_trials("practice") == k + 1, what=f"practice trial {k}")
-            booth.press("space")
-        booth.press("space")                       # main intro
-        booth.press("j")
-        booth.press("6")
+            booth.press_on("continue", "space")
+        booth.press_on("continue", "space")                 # main intro
+        booth.press_on("judge", "j")
+        booth.press_on("rate", "6")
         booth.wait(lambda recs: booth.n_trials("main") == 1, what="first main trial")
-        booth.press("f")
-        onset = time.monotonic()                   # the confidence screen is up
-        booth.press("Escape", settle=1.5)          # mid-trial: asks for confirmation …
-        booth.press("n")                           # … no: back to the same screen
-        booth.press("2")
+        booth.press_on("judge", "f")
+        onset = time.monotonic()                            # no later than the confidence screen's onset
+        booth.press_on("rate", "Escape", after=1.5)         # mid-trial, 1.5 s into it: asks for confirmation …
+        booth.press_on("continue", "n")                     # … no: back to the same screen
+        booth.press_on("rate", "2")
         answered = time.monotonic()
         booth.wait(lambda recs: booth.n_trials("main") == 2, what="second main trial")
-        booth.press("Escape")
-        booth.press("y")
+        booth.press_on("judge", "Escape")
+        booth.press_on("continue", "y")
         booth.wait(lambda recs: recs[-1]["record"] == "end", what="end record")
-        booth.press("space")                       # what the study was about
-        booth.press("space")                       # the "stopped, data saved" screen
+        booth.press_on("continue", "space")                 # what the study was about
+        booth.press_on("continue", "space")                 # the "stopped, data saved" screen
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -89,16 +89,17 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
 def test_declining_consent_ends_the_session_with_no_trials(tmp_path, stim_file):
     data = tmp_path / "data"
     log = data / "turing_test" / "sub-P9" / "ses-1" / "sub-P9_ses-1_log.jsonl"
+    booth = Booth(log)
     proc = subprocess.Popen(
         [sys.executable, str(EXPERIMENTS / "turing_test.py"), "--participant", "P9", "--stimuli", str(stim_file),
          "--data-dir", str(data), "--windowed", "--kb-backend", "event", "--lang", "ja"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    booth = Booth(log)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=booth.env())
     try:
         booth.wait(lambda recs: recs and recs[0]["record"] == "header", 60, "the session header")
         booth.focus()
-        booth.press_until("n", lambda recs: recs[-1]["record"] == "end", "the end record")  # the thank-you screen takes space
-        booth.press("space")
+        booth.press_on("consent", "n")
+        booth.wait(lambda recs: recs[-1]["record"] == "end", what="the end record")
+        booth.press_on("continue", "space")  # the thank-you screen takes space
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
