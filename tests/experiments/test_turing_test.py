@@ -106,7 +106,8 @@ def test_kill_9_keeps_every_completed_trial_and_resume_finishes_without_duplicat
     data = tmp_path / "data"
     log = session_dir(data, "K1") / "sub-K1_ses-1_log.jsonl"
     args = ["--participant", "K1", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
-    # --realtime waits out the simulated response times, so the session is mid-way when it is killed
+    # --realtime waits out the simulated response times, so the session is mid-way when it is killed (the other
+    # kill tests skip the practice block, which only takes time before the first main trial; this one keeps it)
     before = [r for r in kill_mid_session("turing_test", args, log, 2) if r["phase"] == "main"]
     assert len(before) >= 2
     header = read_log(log)[0][0]
@@ -130,7 +131,7 @@ def test_kill_9_keeps_every_completed_trial_and_resume_finishes_without_duplicat
 
 def test_resume_refuses_a_changed_stimulus_file(tmp_path, stim_file):
     data = tmp_path / "data"
-    args = ["--participant", "K2", "--stimuli", str(stim_file), "--data-dir", str(data), *SIM]
+    args = ["--participant", "K2", "--stimuli", str(stim_file), "--data-dir", str(data), "--no-practice", *SIM]
     log = session_dir(data, "K2") / "sub-K2_ses-1_log.jsonl"
     kill_mid_session("turing_test", args, log, 1)
     before = tree(data)
@@ -213,7 +214,8 @@ def test_ctrl_c_keeps_the_usual_csv_name_for_the_complete_session(tmp_path, stim
     import signal
 
     data = tmp_path / "data"
-    args = ["--participant", "I1", "--stimuli", str(stim_file), "--data-dir", str(data), "--trials", "6", *SIM]
+    args = ["--participant", "I1", "--stimuli", str(stim_file), "--data-dir", str(data), "--trials", "6",
+            "--no-practice", *SIM]
     log = session_dir(data, "I1") / "sub-I1_ses-1_log.jsonl"
     result: dict = {}
     kill_mid_session("turing_test", args, log, 1, sig=signal.SIGINT, result=result)
@@ -228,7 +230,7 @@ def test_ctrl_c_keeps_the_usual_csv_name_for_the_complete_session(tmp_path, stim
 def test_resume_goes_on_with_the_sessions_own_stimulus_file(tmp_path, stim_file):
     """A session started with --stimuli FILE resumes without it: the header names its file."""
     data = tmp_path / "data"
-    args = ["--participant", "S1", "--data-dir", str(data), "--trials", "4", *SIM]
+    args = ["--participant", "S1", "--data-dir", str(data), "--trials", "4", "--no-practice", *SIM]
     log = session_dir(data, "S1") / "sub-S1_ses-1_log.jsonl"
     kill_mid_session("turing_test", [*args, "--stimuli", str(stim_file)], log, 1)
     res = run_experiment("turing_test", *args, "--resume")  # no --stimuli
