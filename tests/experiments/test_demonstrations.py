@@ -202,10 +202,13 @@ def test_a_person_types_english_and_japanese_into_the_qt_editor_revises_and_conf
         booth.press_on("continue", "space")                    # instructions
         booth.press_on("comprehension", "2")                   # the check: Enter confirms
         booth.press_on("continue", "space")                    # "the requests begin"
-        booth.press_on("demo_review", "e")
+        booth.when("demo_review")                              # E held down as a person does: the editor opens
+        subprocess.run(["xdotool", "keydown", "e"], check=True, timeout=10)  # and the release goes to it
+        _window(title)
+        subprocess.run(["xdotool", "keyup", "e"], check=True, timeout=10)
         _cancel_editor(title)                                  # Escape: the draft stays empty
         booth.press_on("demo_review", "Return")                # no answer yet: refused, said on screen
-        booth.press_on("demo_review", "e")
+        booth.press_on("demo_review", "e")                     # E again opens it (the window knows E went up)
         _type_in_editor(title, "Hi, AI")                       # 6 characters: too short for 12
         booth.press_on("demo_review", "Return")                # refused again: too short
         booth.press_on("demo_review", "e")
