@@ -40,6 +40,7 @@ class Booth:
         # the file the session's screens say they listen in (PSYAI_SCREEN_PROBE; the process needs env())
         self.probe = probe or Path(tempfile.mkdtemp(prefix="psyai-booth-")) / "screens.jsonl"
         self.heard = 0  # how many of the probe's lines had been written when a key was last pressed
+        self.wid: str | None = None  # the session's X window, once focus() has found it
 
     def env(self, **more: str) -> dict[str, str]:
         """The environment for the session's process: its screens say in :attr:`probe` when they listen."""
@@ -73,7 +74,17 @@ class Booth:
     def press_on(self, kind: str, key: str, *, same: bool = False, after: float = 0.0, timeout: float = 90) -> None:
         """Press ``key`` once a screen of ``kind`` listens (see :meth:`when`)."""
         self.when(kind, same=same, after=after, timeout=timeout)
+        self.keep_focus()
         subprocess.run(["xdotool", "key", key], check=True, timeout=10)
+
+    def keep_focus(self) -> None:
+        """Give the session's window the keyboard again if something took it (a window that closed hands the
+        focus back to the X root, and a key pressed then goes wherever the pointer is)."""
+        if self.wid is None:
+            return
+        now = subprocess.run(["xdotool", "getwindowfocus"], capture_output=True, text=True, timeout=10).stdout.strip()
+        if now != self.wid:
+            subprocess.run(["xdotool", "windowfocus", "--sync", self.wid], check=True, timeout=30)
 
     def records(self) -> list[dict]:
         return read_log(self.log)[0] if self.log.exists() else []
@@ -88,9 +99,11 @@ class Booth:
                              f"screens that listened: {self.screens()[-6:]}")
 
     def focus(self) -> None:
-        wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PsychoPy"],
-                             capture_output=True, text=True, timeout=60).stdout.split()[0]
-        subprocess.run(["xdotool", "mousemove", "--window", wid, "200", "200"], check=True, timeout=10)
+        """The pointer over the session's window and the keyboard to it (kept there by :meth:`press_on`)."""
+        self.wid = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "PsychoPy"],
+                                  capture_output=True, text=True, timeout=60).stdout.split()[0]
+        subprocess.run(["xdotool", "mousemove", "--window", self.wid, "200", "200"], check=True, timeout=10)
+        subprocess.run(["xdotool", "windowfocus", "--sync", self.wid], check=True, timeout=30)
 
     def press(self, key: str, settle: float = 0.5) -> None:
         time.sleep(settle)  # the screen is up and listening
