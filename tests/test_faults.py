@@ -103,9 +103,6 @@ def n_main(records: list[dict]) -> int:
 def test_kill_9_then_resume_gives_every_trial_once_and_the_usual_csv(tmp_path, phase):
     data, pid = tmp_path / "data", "K9"
     log = log_of(data, pid)
-    # the whole session runs in real time before the last kill: 3 trials are enough to end it
-    n = ("--trials", "3") if phase == "after the end record" else ()
-    n_trials = 3 if n else 6
     if phase == "before the first trial":  # the header is on disk, the consent screen is up
         run_until_then_kill(data, pid, lambda recs: len(recs) >= 1, "the header")
     elif phase == "during trials":
@@ -115,25 +112,25 @@ def test_kill_9_then_resume_gives_every_trial_once_and_the_usual_csv(tmp_path, p
         run_until_then_kill(data, pid, lambda recs: any(r["record"] == "resume" for r in recs), "the resume record",
                             "--resume")
     else:  # the end record is on disk and the end screens are up
-        run_until_then_kill(data, pid, lambda recs: any(r["record"] == "end" for r in recs), "the end record", *n)
+        run_until_then_kill(data, pid, lambda recs: any(r["record"] == "end" for r in recs), "the end record")
     before = intact(log)
     if phase == "after the end record":
         # the CSV is written as soon as the end record is on disk; a kill in between is what this
         # simulates when the CSV is missing: --resume makes it from the log
-        assert len(before) == n_trials
+        assert len(before) == 6
         (folder(data, pid) / f"sub-{pid}_ses-1_turing_test.csv").unlink(missing_ok=True)
-        done = resume_to_the_end(data, pid, *n)
+        done = resume_to_the_end(data, pid)
         assert "its CSV was missing; written from the log" in done.stdout
-        again = run_experiment("turing_test", *args_for(data, pid, *n, "--resume"))
+        again = run_experiment("turing_test", *args_for(data, pid, "--resume"))
         assert again.returncode == 1 and "already ended" in one_line(again.stderr)
     else:
         assert csvs(data, pid) == []  # kill -9: no CSV at all, and no empty one under the usual name
         resume_to_the_end(data, pid)
-    after = intact(log, n_trials)
+    after = intact(log, 6)
     assert [r["item_id"] for r in after[:len(before)]] == [r["item_id"] for r in before]
     assert csvs(data, pid) == [f"sub-{pid}_ses-1_turing_test.csv"]
-    assert csv_rows(folder(data, pid) / csvs(data, pid)[0]) == n_trials
-    assert len(load(data)) == n_trials
+    assert csv_rows(folder(data, pid) / csvs(data, pid)[0]) == 6
+    assert len(load(data)) == 6
 
 
 def test_sigterm_is_a_stop_like_ctrl_c(tmp_path):
