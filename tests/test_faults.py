@@ -436,8 +436,18 @@ def test_export_csv_remakes_the_csv_from_the_log_and_never_overwrites(started):
     data, pid, log = started
     run = lambda *a: subprocess.run([sys.executable, "-m", "psyai.cli", "export", "csv", *a],  # noqa: E731
                                     capture_output=True, text=True, cwd=ROOT)
+    # a process killed while writing this CSV left its temporary file; one still running keeps its own
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stem = f".sub-{pid}_ses-1_turing_test_interrupted"
+    dead = folder(data, pid) / f"{stem}.{gone.pid}.partial.csv"
+    live = folder(data, pid) / f"{stem}.{os.getpid()}.partial.csv"
+    dead.write_text("half a CSV", encoding="utf-8")
+    live.write_text("being written", encoding="utf-8")
     r = run(str(folder(data, pid)))
     assert r.returncode == 0, r.stderr
+    assert not dead.exists() and live.read_text(encoding="utf-8") == "being written"
+    live.unlink()
     first = Path(r.stdout.strip())
     assert first.name == f"sub-{pid}_ses-1_turing_test_interrupted.csv"  # kill -9 left no CSV
     assert csv_rows(first) == 2

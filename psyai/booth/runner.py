@@ -187,6 +187,17 @@ def complete_csv(paths: SessionPaths) -> Path:
     return Path(f"{paths.csv_base}.csv")
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a partial CSV of a live process is its own business)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _free_name(base: str) -> Path:
     """``base.csv``, else ``base_1.csv``, ``base_2.csv`` … (as PsychoPy names a collision)."""
     k, path = 0, Path(base + ".csv")
@@ -217,6 +228,10 @@ def write_session_csv(log_path: str | Path, out_dir: str | Path | None = None) -
     folder = Path(out_dir) if out_dir is not None else log_path.parent
     base = folder / f"{stem}_{header['experiment']}{'' if ended else '_interrupted'}"
     tmp = folder / f".{base.name}.{os.getpid()}.partial"
+    for stale in folder.glob(f".{base.name}.*.partial.csv"):  # left by a process killed while writing this CSV
+        pid = stale.name[len(base.name) + 2: -len(".partial.csv")]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
     exp = pdata.ExperimentHandler(name=header["experiment"],
                                   extraInfo={"participant": header["participant"], "session": header["session"]},
                                   dataFileName=str(tmp), savePickle=False, saveWideText=False)
