@@ -42,11 +42,11 @@ class Booth:
         self.heard = 0  # how many of the probe's lines had been written when a key was last pressed
         self.wid: str | None = None  # the session's X window, once focus() has found it
 
-    def env(self, **more: str) -> dict[str, str]:
+    def env(self) -> dict[str, str]:
         """The environment for the session's process: its screens say in :attr:`probe` when they listen."""
         from psyai.booth.ui import SCREEN_PROBE_ENV
 
-        return {**os.environ, SCREEN_PROBE_ENV: str(self.probe), **more}
+        return {**os.environ, SCREEN_PROBE_ENV: str(self.probe)}
 
     def screens(self) -> list[dict]:
         import json
