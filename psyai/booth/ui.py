@@ -156,6 +156,31 @@ def measure_frame_rate(win: visual.Window, simulated: bool, lang: str = "en") ->
     return round(float(rate), 3)
 
 
+def take_keyboard_back(win: visual.Window) -> None:
+    """After a window of another program part (the Qt editor) had the keyboard: the session's window takes it
+    back (a window manager may have given it to another window) and forgets which keys it saw go down.
+
+    pyglet counts a key as held from its press to its release and takes a press of a held key for
+    auto-repeat, which is no key press. A person's E, which opens the editor, lasts ~0.1 s: the editor often
+    has the keyboard before E goes up, the release goes there, and the window would ignore the next E. Held
+    longer than 0.66 s, E auto-repeats to the window until the editor has the keyboard: those queued
+    presses are dispatched first (a screen's ``start`` then clears them), or each would mark E held again.
+    Keys held across the editor are unknown. (psychtoolbox, the lab's default, reads keys elsewhere; the
+    ``event`` backend reads pyglet's.)"""
+    handle = win.winHandle
+    try:
+        handle.dispatch_events()
+    except Exception as err:  # noqa: BLE001 - a backend without it: nothing queued to go
+        log.debug("no events to dispatch (%s)", err)
+    held = getattr(handle, "pressed_keys", None)
+    if held is not None:
+        held.clear()
+    try:
+        handle.activate()
+    except Exception as err:  # noqa: BLE001 - a window system that will not: the participant clicks it
+        log.warning("could not give the keyboard back to the window (%s)", err)
+
+
 class KeyboardInput:
     """A person: PsychoPy's Keyboard (psychtoolbox by default) and the mouse.
 
@@ -170,6 +195,7 @@ class KeyboardInput:
         from psychopy import event
 
         self.backend = backend
+        self._pending: list[KeyResponse] = []  # keys read from the buffer that a poll has not returned yet
         self.mouse = event.Mouse(win=win)
         if backend == "event":
             self._event = event
@@ -179,6 +205,7 @@ class KeyboardInput:
             self.clock = self.kb.clock
 
     def start(self, win: visual.Window) -> None:
+        self._pending = []
         if self.backend == "event":
             self._event.clearEvents("keyboard")
         else:
@@ -186,13 +213,20 @@ class KeyboardInput:
         win.callOnFlip(self.clock.reset)
 
     def poll(self, keys: list[str] | None) -> KeyResponse | None:
-        """The first of ``keys`` pressed since the last poll (None: any key), or None."""
-        if self.backend == "event":
-            for name, t in self._event.getKeys(keyList=keys, timeStamped=self.clock):
-                return KeyResponse(name, float(t))
-            return None
-        for k in self.kb.getKeys(keyList=keys, waitRelease=False):
-            return KeyResponse(k.name, float(k.rt))
+        """The first of ``keys`` pressed since the last poll (None: any key), or None. Keys that arrive together
+        (two presses within one frame: a refused key, then the right one) come back one per poll, in the order
+        they were pressed: reading the buffer empties it, and the second would otherwise be lost."""
+        if not self._pending:
+            if self.backend == "event":
+                got = [KeyResponse(name, float(t)) for name, t in
+                       self._event.getKeys(keyList=keys, timeStamped=self.clock)]
+            else:
+                got = [KeyResponse(k.name, float(k.rt)) for k in self.kb.getKeys(keyList=keys, waitRelease=False)]
+            self._pending = got
+        while self._pending:
+            resp = self._pending.pop(0)
+            if keys is None or resp.key in keys:
+                return resp
         return None
 
 

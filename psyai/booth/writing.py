@@ -353,19 +353,10 @@ class WritingScreens:
         if src.simulated:
             return src.observer.write(context)
         edit = self.editor.edit(prompt, state.draft)
-        if self.editor.name == "qt":  # give the keyboard back to the window (a WM may focus another window)
-            handle = self.screens.win.winHandle
-            # pyglet counts a key as held from its press to its release, and takes a press of a held key for
-            # auto-repeat, which is no key press. A person's E lasts ~0.1 s: the editor often opens before E
-            # goes up, its release goes to the editor, and the window would ignore the next E (found under
-            # load with xdotool; a real keyboard does the same). Keys held across the editor are unknown.
-            held = getattr(handle, "pressed_keys", None)
-            if held is not None:
-                held.clear()
-            try:
-                handle.activate()
-            except Exception as err:  # noqa: BLE001 - a window system that will not: the participant clicks it
-                log.warning("could not give the keyboard back to the window (%s)", err)
+        if self.editor.name == "qt":
+            from psyai.booth.ui import take_keyboard_back
+
+            take_keyboard_back(self.screens.win)
         src.start(self.screens.win)  # keys typed into the editor are not window keys
         return edit
 

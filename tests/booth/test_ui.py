@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -69,6 +71,85 @@ def test_lab_keyboard_backend_opens():
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "backend ptb" in res.stdout
+
+
+def test_two_keys_pressed_within_one_frame_both_reach_the_screen(win):
+    """A key the screen refuses and the right one, pressed between two flips, are in PsychoPy's buffer together:
+    reading it empties it, and the right key must not go with the refused one (a person pressing F then
+    Return quickly had their Return ignored and waited)."""
+    from psychopy import event
+
+    from psyai.booth import ui
+
+    source = ui.KeyboardInput(win, "event")
+    source.start(win)
+    win.flip()
+    for key in ("x", "return"):  # PsychoPy's own emulation: the same buffer a key press from pyglet goes to
+        event._onPygletKey(key, 0, emulated=True)
+    assert [source.poll(None).key, source.poll(None).key, source.poll(None)] == ["x", "return", None]
+    for key in ("x", "return", "f"):
+        event._onPygletKey(key, 0, emulated=True)
+    assert source.poll(["return", "f"]).key == "return"  # the buffer read with the keys the screen takes
+    assert source.poll(["return", "f"]).key == "f" and source.poll(["return", "f"]) is None
+    assert source.poll(None).key == "x" and source.poll(None) is None  # PsychoPy keeps keys a keyList leaves out
+    screens = ui.Screens(win, "en", source, simulated_time=False)
+    for key in ("x", "return"):
+        win.callOnFlip(event._onPygletKey, key, 0, emulated=True)  # both arrive before the screen's first poll
+    resp = screens.wait_key(lambda: None, ["return"], {"kind": "continue"}, hint="Return")
+    assert resp.key == "return" and resp.refused == ["x"]
+
+
+STAND_IN_EDITOR = """
+import time, pyglet
+w = pyglet.window.Window(300, 100, caption="editor stand-in")
+for _ in range(2400):
+    w.dispatch_events()
+    time.sleep(0.05)
+"""
+
+
+@pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
+def test_after_the_editor_the_window_takes_the_key_that_opened_it_again(win):
+    """E held down opens the editor, auto-repeats to the window until the editor has the keyboard, and goes up
+    in the editor. Back in the window, the next E is a key press (pyglet would take it for auto-repeat of an
+    E it believes still held). Real keys through the X server; a window of another process stands in for
+    the Qt editor (one in this process would take the GL context from under PsychoPy's window)."""
+    from psyai.booth import ui
+
+    def xdo(*args: str) -> None:
+        subprocess.run(["xdotool", *args], check=True, timeout=30)
+
+    def key_within(source, seconds: float) -> str | None:
+        end = time.time() + seconds
+        while time.time() < end:
+            win.flip()
+            if (resp := source.poll(["e"])) is not None:
+                return resp.key
+        return None
+
+    wid = str(win.winHandle._window)
+    source = ui.KeyboardInput(win, "event")
+    xdo("windowfocus", "--sync", wid)
+    source.start(win)
+    win.flip()
+    xdo("keydown", "e")
+    try:
+        assert key_within(source, 20) == "e"  # the press that opens the editor
+        editor = subprocess.Popen([sys.executable, "-c", STAND_IN_EDITOR])
+        time.sleep(1.0)  # the editor is slow to open: X auto-repeats E to the window from 0.66 s on
+        found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "^editor stand-in$"],
+                               capture_output=True, text=True, timeout=120).stdout.split()
+        xdo("windowfocus", "--sync", found[0])
+    finally:
+        xdo("keyup", "e")  # E goes up in the editor
+    editor.kill()
+    editor.wait(timeout=30)
+    ui.take_keyboard_back(win)
+    source.start(win)  # the next screen: what came before it is cleared
+    win.flip()
+    xdo("windowfocus", "--sync", wid)
+    xdo("key", "e")
+    assert key_within(source, 20) == "e"
 
 
 def test_simulated_rating_sets_the_slider(win):
