@@ -64,6 +64,27 @@ def display():
         del os.environ["DISPLAY"]
 
 
+@pytest.fixture
+def own_display(monkeypatch):
+    """An X server of the test's own, for a test that presses keys and moves the pointer in a session's window
+    (xdotool: real key presses through the X server). A server shared with earlier tests keeps what they
+    left behind: a key still held down there (seen: Return, auto-repeating from before the session's first
+    screen, so that the test's own Return was only a release), keys rebound with xmodmap, a window that
+    took the focus. Everything the test starts (the session, xdotool) inherits the new DISPLAY; a window
+    the test process opens itself stays on the worker's display (pyglet connected when it was imported)."""
+    import importlib
+
+    importlib.import_module("pyglet.window")  # connects this process to the worker's display (and opens its shadow
+    # window there) before DISPLAY changes: else a test that first imports it here would tie pyglet to the
+    # server that goes when the test ends, and the next window in this process would fail
+    from psyai.participants.cohort import headless_display
+
+    monkeypatch.delenv("DISPLAY", raising=False)  # headless_display starts an Xvfb only where there is no display
+    with headless_display() as env:
+        monkeypatch.setenv("DISPLAY", env["DISPLAY"])
+        yield env["DISPLAY"]
+
+
 @pytest.fixture(autouse=True)
 def psychopy_log_flushed():
     """PsychoPy buffers its log and prints it to stdout when it next flushes: flush after every test, so

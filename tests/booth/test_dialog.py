@@ -90,7 +90,7 @@ def test_broken_qt_asks_in_the_terminal_and_the_session_starts(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`, which installs it")
-def test_the_dialog_opens_under_xvfb_and_takes_what_is_typed(tmp_path):
+def test_the_dialog_opens_under_xvfb_and_takes_what_is_typed(tmp_path, own_display):
     proc, header = _start(tmp_path, dict(os.environ), stdin=subprocess.DEVNULL)
     try:
         found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "^turing_test$"],

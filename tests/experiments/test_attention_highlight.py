@@ -91,7 +91,7 @@ def test_kill_9_then_resume_highlights_every_text_once(tmp_path, texts):
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
-def test_a_person_marks_and_unmarks_words_with_the_mouse(tmp_path, texts):
+def test_a_person_marks_and_unmarks_words_with_the_mouse(tmp_path, texts, own_display):
     sys.path.insert(0, str(EXPERIMENTS))
     import attention_highlight as ah
 

@@ -185,7 +185,7 @@ def _cancel_editor(title: str) -> None:
 
 @pytest.mark.skipif(not (shutil.which("xdotool") and shutil.which("xmodmap")),
                     reason="xdotool or xmodmap missing: run `make test`")
-def test_a_person_types_english_and_japanese_into_the_qt_editor_revises_and_confirms(tmp_path):
+def test_a_person_types_english_and_japanese_into_the_qt_editor_revises_and_confirms(tmp_path, own_display):
     data = tmp_path / "data"
     booth = Booth(log_path(data, "H1"), probe=tmp_path / "screens.jsonl")
     proc = subprocess.Popen(
@@ -237,7 +237,7 @@ def test_a_person_types_english_and_japanese_into_the_qt_editor_revises_and_conf
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
-def test_where_qt_cannot_open_answers_are_typed_in_the_window(tmp_path):
+def test_where_qt_cannot_open_answers_are_typed_in_the_window(tmp_path, own_display):
     data = tmp_path / "data"
     booth = Booth(log_path(data, "H2"))
     proc = subprocess.Popen(

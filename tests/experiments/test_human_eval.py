@@ -139,7 +139,7 @@ def test_kill_9_mid_session_then_resume_completes_every_trial_once(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
-def test_a_person_rates_flags_and_ranks_with_the_keyboard(tmp_path):
+def test_a_person_rates_flags_and_ranks_with_the_keyboard(tmp_path, own_display):
     stim = write_items(tmp_path / "items.csv", n_prompts=2, models=("policy", "base"))
     data = tmp_path / "data"
     booth = Booth(log_path(data, "H1"))

@@ -83,7 +83,7 @@ def test_kill_9_mid_session_then_resume_completes_every_ranking_once(tmp_path, r
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
-def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path):
+def test_a_person_ranks_with_the_keyboard_including_a_tie(tmp_path, own_display):
     stim = write_synthetic_rankings(tmp_path / "rank.csv", n_prompts=2, k=4, langs=("en",))
     data = tmp_path / "data"
     booth = Booth(log_path(data, "H1"))

@@ -93,7 +93,7 @@ def test_kill_9_then_resume_reads_every_text_once(tmp_path, texts):
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`")
-def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts):
+def test_a_person_reads_word_by_word_with_the_space_bar(tmp_path, texts, own_display):
     data = tmp_path / "data"
     booth = Booth(log_path(data, "H1"))
     proc = subprocess.Popen(
@@ -155,7 +155,7 @@ def test_moving_window_layout_never_moves():
     assert screens[0].startswith("涼しい") and "＿" in screens[0]
 
 
-def test_a_break_takes_no_key_at_first_so_reading_on_cannot_skip_it(tmp_path, texts):
+def test_a_break_takes_no_key_at_first_so_reading_on_cannot_skip_it(tmp_path, texts, own_display):
     """SPACE reveals words and used to dismiss the break at once: a reader pressing on skipped it unseen."""
     from psyai.attention.words import segment
     from psyai.booth.runner import BREAK_MIN_SECONDS

@@ -20,7 +20,7 @@ from tests.helpers import EXPERIMENTS, ROOT, Booth
 pytestmark = pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool missing: run `make test`, which installs it")
 
 
-def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, stim_file):
+def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, stim_file, own_display):
     data = tmp_path / "data"
     log = data / "turing_test" / "sub-PILOT1" / "ses-1" / "sub-PILOT1_ses-1_log.jsonl"
     booth = Booth(log)
@@ -86,7 +86,7 @@ def test_pilot_session_by_keyboard_with_escape_keeps_complete_data(tmp_path, sti
     assert set(load(data, include_pilot=True).run_mode) == {"pilot"}
 
 
-def test_declining_consent_ends_the_session_with_no_trials(tmp_path, stim_file):
+def test_declining_consent_ends_the_session_with_no_trials(tmp_path, stim_file, own_display):
     data = tmp_path / "data"
     log = data / "turing_test" / "sub-P9" / "ses-1" / "sub-P9_ses-1_log.jsonl"
     booth = Booth(log)
