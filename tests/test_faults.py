@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 
 from psyai.data.log import check_sequence, read_log
 from psyai.data.sessions import load
-from tests.helpers import EXPERIMENTS, ROOT, Booth, default_sigint, kill_mid_session, restamp, run_experiment, tree
+from tests.helpers import EXPERIMENTS, ROOT, Booth, kill_mid_session, restamp, run_experiment, tree
 
 SIM = ["--simulate", "--no-dialog", "--windowed", "--lang", "en", "--trials", "6", "--checks", "0", "--no-practice"]
 

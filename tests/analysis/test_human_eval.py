@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from analysis.human_eval import (
-    HumanEvalConfig, analyze, bradley_terry, choose_reference, flag_rates, main, pairwise_comparisons,
+    analyze, bradley_terry, choose_reference, flag_rates, main, pairwise_comparisons,
     rater_agreement, rating_models, read_table, reference_comparisons, sample_sizes, win_rates,
 )
 from psyai.errors import DataError
