@@ -28,7 +28,7 @@ from psyai.errors import PsyaiError, SessionError, StorageError
 from psyai.data.log import DurableLog, check_sequence, read_log
 from psyai.booth.session import (
     SessionEnded, SessionLock, SessionPaths, SessionState, check_writable, draw_seed, new_header, next_list_index,
-    open_log, plan_session, run_mode, session_stimuli, validate_participant, validate_session,
+    open_log, plan_session, process_alive, run_mode, session_stimuli, validate_participant, validate_session,
 )
 from psyai.data.stimuli import StimulusSet, load_stimuli
 
@@ -187,17 +187,6 @@ def complete_csv(paths: SessionPaths) -> Path:
     return Path(f"{paths.csv_base}.csv")
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this machine (a partial CSV of a live process is its own business)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _free_name(base: str) -> Path:
     """``base.csv``, else ``base_1.csv``, ``base_2.csv`` … (as PsychoPy names a collision)."""
     k, path = 0, Path(base + ".csv")
@@ -230,7 +219,7 @@ def write_session_csv(log_path: str | Path, out_dir: str | Path | None = None) -
     tmp = folder / f".{base.name}.{os.getpid()}.partial"
     for stale in folder.glob(f".{base.name}.*.partial.csv"):  # left by a process killed while writing this CSV
         pid = stale.name[len(base.name) + 2: -len(".partial.csv")]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):  # a live one's is its own
             stale.unlink(missing_ok=True)
     exp = pdata.ExperimentHandler(name=header["experiment"],
                                   extraInfo={"participant": header["participant"], "session": header["session"]},

@@ -164,13 +164,14 @@ def _holder(fd: int, wait: float = 3.0) -> str:
         except OSError:
             return line
         match = re.match(r"pid (\d+) ", line)
-        if (match and _alive(int(match.group(1)))) or time.monotonic() > deadline:
+        if (match and process_alive(int(match.group(1)))) or time.monotonic() > deadline:
             return line
         time.sleep(0.05)
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (always True where that cannot be asked cheaply: Windows)."""
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (always True where that cannot be asked cheaply: Windows,
+    where ``os.kill(pid, 0)`` would end the process)."""
     if os.name == "nt":
         return True
     try:
