@@ -159,8 +159,8 @@ def _map_keys(text: str) -> None:
 
 
 def _in_editor(title: str, *commands: list[str]) -> None:
-    """Focus the Qt editor, run the xdotool ``commands`` in it (the last one closes it), wait for it to go, then
-    give the PsychoPy window the keyboard again."""
+    """Focus the Qt editor, run the xdotool ``commands`` in it (the last one closes it) and wait for it to go
+    (the next ``Booth.press_on`` gives the session's window the keyboard back if it does not have it)."""
     wid = _window(title)
     subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True, timeout=30)
     time.sleep(0.5)  # the dialog's event loop is running and the editor has the focus
@@ -169,7 +169,6 @@ def _in_editor(title: str, *commands: list[str]) -> None:
             time.sleep(0.3)
         subprocess.run(command, check=True, timeout=60 if command[1] == "type" else 10)
     _gone(wid)
-    subprocess.run(["xdotool", "windowfocus", "--sync", _window("PsychoPy")], check=True, timeout=30)
 
 
 def _type_in_editor(title: str, text: str) -> None:
